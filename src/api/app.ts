@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { z } from 'zod';
+import { log } from '../log.js';
+import { authenticate, requireAccess } from './auth.js';
+import type { AppContext } from './context.js';
+import { errorHandler, notFound } from './errors.js';
+import { buildOpenApi } from './openapi.js';
+import type { RouteDef } from './route.js';
+import { systemRoutes } from './system.js';
+import { employerRoutes } from './employers.js';
+
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Every route of the admin API, in one list: served by express and described by the OpenAPI document. */
+export function allRoutes(): RouteDef[] {
+  return [...systemRoutes, ...employerRoutes];
+}
+
+function requestContext(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.header('x-request-id');
+  req.id = incoming && requestIdPattern.test(incoming) ? incoming : randomUUID();
+  res.setHeader('x-request-id', req.id);
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    // The path only: query strings are never logged.
+    log.info('request', {
+      requestId: req.id,
+      method: req.method,
+      path: req.path,
+      status: res.statusCode,
+      ms: Math.round(ms),
+    });
+  });
+  next();
+}
+
+function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
+  const handler = async (req: Request, res: Response): Promise<void> => {
+    const params = route.params ? route.params.parse(req.params) : {};
+    const query = route.query ? route.query.parse(req.query) : {};
+    const body = route.body ? route.body.parse(req.body ?? {}) : req.body;
+    const result = await route.handler({ params, query, body, req, res, ctx });
+    if (res.headersSent) return;
+    res.status(result.status ?? 200);
+    if (result.raw) {
+      res.type(result.raw.contentType).send(result.raw.data);
+    } else if (result.body === undefined) {
+      res.end();
+    } else {
+      res.json(result.body);
+    }
+  };
+  const bodyParser = route.rawBody
+    ? express.raw({ type: () => true, limit: '512mb' })
+    : express.json({ limit: ctx.config.bodyLimit, strict: true });
+  app[route.method](route.path, requireAccess(route.access), bodyParser, handler);
+}
+
+/** The admin API: helmet, request ids, bearer authentication, routes, one error handler. */
+export function createApp(ctx: AppContext, routes: RouteDef[] = allRoutes()): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(requestContext);
+  app.use(authenticate(ctx));
+  const openapi = buildOpenApi(routes, process.env.npm_package_version ?? '0.1.0');
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  for (const route of routes) mount(app, route, ctx);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
+
+export const idParam = z.object({ id: z.uuid('an id (UUID)') }).strict();

@@ -1,0 +1,10 @@
+import { main } from './cli/main.js';
+import type { CommandIO } from './cli/command.js';
+
+const io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+const { code, longRunning } = await main(process.argv.slice(2), io);
+if (!longRunning || code !== 0) {
+  process.exitCode = code;
+  // Pending handles (pools, timers) must not keep a finished command alive.
+  setImmediate(() => process.exit(code));
+}

@@ -1,0 +1,34 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/** One `koppeling` command: its usage line, flags, and what it does. Returns the exit code. */
+export interface Command {
+  /** Words that select it, e.g. `['runs', 'show']`. */
+  name: string[];
+  usage: string;
+  summary: string;
+  options: OptionSpec;
+  /** How many positional arguments it takes. */
+  positionals: { min: number; max: number };
+  /** Stays running (serve) instead of exiting when `run` resolves. */
+  longRunning?: boolean;
+  run(args: {
+    values: Record<string, string | boolean | Array<string | boolean> | undefined>;
+    positionals: string[];
+    io: CommandIO;
+  }): Promise<number>;
+}
+
+/** Exit codes shared by all commands. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2, guard: 3 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,54 @@
+import type { Server } from 'node:http';
+import { loadConfig } from '../config.js';
+import { log } from '../log.js';
+import { openRuntime } from '../runtime.js';
+import { createApp } from '../api/app.js';
+import { ensureOperatorToken } from '../store/tokens.js';
+import { Scheduler } from '../jobs/scheduler.js';
+import { registerJobs } from '../jobs/index.js';
+import type { Command } from './command.js';
+
+/** `koppeling serve`: migrate, start the admin API and the scheduler, stop cleanly on SIGINT/SIGTERM. */
+export const serveCommand: Command = {
+  name: ['serve'],
+  usage: 'koppeling serve',
+  summary: 'Run migrations, then the admin API and the scheduler.',
+  options: {},
+  positionals: { min: 0, max: 0 },
+  longRunning: true,
+  async run({ io }) {
+    const config = loadConfig(io.env);
+    const runtime = await openRuntime(config);
+    const token = await ensureOperatorToken(runtime.store.db, config.adminToken);
+    if (token) {
+      // Printed once, straight to the terminal: the logger would (rightly) redact it.
+      io.stdout.write(`\nOperator token (shown once, stored only as a hash; keep it safe):\n  ${token}\n\n`);
+    }
+    const scheduler = new Scheduler(config.timezone);
+    if (config.scheduler === 'on') await registerJobs(scheduler, runtime);
+    const app = createApp(runtime);
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.on('error', reject);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    io.stdout.write(
+      `Koppeling listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} ` +
+        `(store: ${runtime.store.kind} at ${runtime.store.location}; scheduler ${config.scheduler === 'on' ? `on, ${scheduler.jobNames().length} job(s)` : 'off'})\n`,
+    );
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping', { signal });
+      await scheduler.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    return 0;
+  },
+};

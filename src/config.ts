@@ -1,0 +1,150 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const key32 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/=_-]{43,88}$/, 'a base64 or hex encoded 32-byte key')
+  .describe('secret');
+
+/** Every configuration key, its default and its meaning; the README table is generated from this. */
+export const configKeys = {
+  env: {
+    env: 'NODE_ENV',
+    default: 'development',
+    doc: '`production` logs JSON lines and requires configured keys.',
+  },
+  port: { env: 'PORT', default: '3000', doc: 'Port of the admin API.' },
+  host: { env: 'HOST', default: '0.0.0.0', doc: 'Address the admin API binds to.' },
+  dataDir: {
+    env: 'KOPPELING_DATA_DIR',
+    default: './data',
+    doc: 'Local data folder: embedded database, generated keys, outgoing mail.',
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    default: '(unset)',
+    doc: 'PostgreSQL connection string; unset means the embedded PGlite store in the data folder.',
+  },
+  databasePoolMax: {
+    env: 'DATABASE_POOL_MAX',
+    default: '10',
+    doc: 'Maximum PostgreSQL connections per instance.',
+  },
+  adminToken: {
+    env: 'KOPPELING_ADMIN_TOKEN',
+    default: '(generated)',
+    doc: 'Operator bearer token. Unset: one is generated on first start, stored hashed and printed once.',
+  },
+  masterKey: {
+    env: 'KOPPELING_MASTER_KEY',
+    default: '(generated)',
+    doc: 'Vault master key (32 bytes, base64 or hex) that wraps the per-employer data keys. Required in production.',
+  },
+  indexKey: {
+    env: 'KOPPELING_INDEX_KEY',
+    default: '(generated)',
+    doc: 'Key of the BSN blind index (32 bytes, base64 or hex), separate from the master key. Required in production.',
+  },
+  logLevel: { env: 'LOG_LEVEL', default: 'info', doc: 'error, warn, info, debug.' },
+  logFormat: {
+    env: 'LOG_FORMAT',
+    default: 'auto',
+    doc: '`json`, `pretty`, or `auto` (pretty on a terminal outside production).',
+  },
+  bodyLimit: { env: 'KOPPELING_BODY_LIMIT', default: '1mb', doc: 'Largest JSON request body.' },
+  scheduler: { env: 'KOPPELING_SCHEDULER', default: 'on', doc: '`off` runs the API without scheduled jobs.' },
+  timezone: {
+    env: 'KOPPELING_TIMEZONE',
+    default: 'Europe/Amsterdam',
+    doc: 'Time zone of schedules and "today".',
+  },
+} as const;
+
+export const configSchema = z
+  .object({
+    env: z.enum(['development', 'test', 'production']),
+    port,
+    host: z.string().min(1),
+    dataDir: z.string().min(1),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection string')
+      .optional()
+      .describe('secret'),
+    databasePoolMax: z.coerce.number().int().min(1).max(200),
+    adminToken: z.string().min(24, 'at least 24 characters').optional().describe('secret'),
+    masterKey: key32.optional(),
+    indexKey: key32.optional(),
+    logLevel: z.enum(['error', 'warn', 'info', 'debug']),
+    logFormat: z.enum(['auto', 'json', 'pretty']),
+    bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 512kb or 1mb'),
+    scheduler: z.enum(['on', 'off']),
+    timezone: z.string().min(1),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+type ConfigKey = keyof typeof configKeys;
+
+const defaults: Record<ConfigKey, string | undefined> = Object.fromEntries(
+  Object.entries(configKeys).map(([k, v]) => [k, v.default.startsWith('(') ? undefined : v.default]),
+) as Record<ConfigKey, string | undefined>;
+
+/** Reads `config/koppeling.yaml` (or the file in KOPPELING_CONFIG) if present; keys as in `configKeys`. */
+function readConfigFile(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const file = env.KOPPELING_CONFIG ?? join(process.cwd(), 'config', 'koppeling.yaml');
+  if (!existsSync(file)) {
+    if (env.KOPPELING_CONFIG)
+      throw new ConfigError(`KOPPELING_CONFIG points to ${file}, which does not exist.`);
+    return {};
+  }
+  const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+  if (parsed == null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`${file}: expected a mapping of configuration keys.`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!(key in configKeys)) {
+      throw new ConfigError(`${file}: unknown key "${key}". Allowed: ${Object.keys(configKeys).join(', ')}.`);
+    }
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses configuration once: defaults < config file < environment. Throws ConfigError naming key, value and rule. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fromFile = readConfigFile(env);
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(configKeys) as ConfigKey[]) {
+    const envValue = env[configKeys[key].env];
+    const value = envValue !== undefined && envValue !== '' ? envValue : (fromFile[key] ?? defaults[key]);
+    if (value !== undefined) raw[key] = typeof value === 'number' ? String(value) : value;
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0]) as ConfigKey;
+      const meta = configKeys[key];
+      const secret =
+        key === 'adminToken' || key === 'masterKey' || key === 'indexKey' || key === 'databaseUrl';
+      const shown = secret ? '(hidden)' : JSON.stringify(raw[key]);
+      return `${meta ? meta.env : key} = ${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const config = result.data;
+  config.dataDir = resolve(config.dataDir);
+  if (config.env === 'production' && (!config.masterKey || !config.indexKey)) {
+    throw new ConfigError(
+      'Invalid configuration: KOPPELING_MASTER_KEY and KOPPELING_INDEX_KEY are required when NODE_ENV = "production".',
+    );
+  }
+  return config;
+}

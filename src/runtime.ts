@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import type { Config } from './config.js';
+import { configureLogger, log } from './log.js';
+import { openStore, type Store } from './store/db.js';
+import { migrateLatest } from './store/migrate.js';
+import { loadVaultKeys } from './vault/keys.js';
+import { Vault } from './vault/vault.js';
+
+export interface Runtime {
+  config: Config;
+  store: Store;
+  vault: Vault;
+  close(): Promise<void>;
+}
+
+/** Opens the store (migrating it when asked), loads the vault keys and sets up logging. */
+export async function openRuntime(config: Config, options: { migrate?: boolean } = {}): Promise<Runtime> {
+  configureLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    production: config.env === 'production',
+  });
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+    poolMax: config.databasePoolMax,
+  });
+  try {
+    if (options.migrate !== false) {
+      const applied = await migrateLatest(store.db);
+      if (applied.length) log.info('migrations applied', { migrations: applied });
+    }
+    const { keys, generated } = loadVaultKeys(config);
+    if (generated) {
+      log.warn(
+        'vault keys generated into the data folder; configure KOPPELING_MASTER_KEY and KOPPELING_INDEX_KEY for production',
+        {
+          dataDir: config.dataDir,
+        },
+      );
+    }
+    const vault = new Vault(store.db, keys);
+    return { config, store, vault, close: () => store.close() };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

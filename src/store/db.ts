@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import pg from 'pg';
+import { migrationSource } from './migrations/index.js';
+
+export type Db = Knex;
+export type StoreKind = 'pglite' | 'postgres';
+
+export interface StoreOptions {
+  /** PostgreSQL connection string; without it the embedded PGlite store is used. */
+  databaseUrl?: string;
+  /** Folder of the embedded store; omitted means in memory (tests). */
+  dataDir?: string;
+  /** PostgreSQL schema to work in (tests isolate each suite in its own schema). */
+  schema?: string;
+  poolMax?: number;
+}
+
+export interface Store {
+  db: Db;
+  kind: StoreKind;
+  /** Where the data lives, for the start-up line (never includes credentials). */
+  location: string;
+  close(): Promise<void>;
+}
+
+// Dates stay calendar dates ('YYYY-MM-DD'), counts and decimals become numbers: the same in both engines.
+const DATE = 1082;
+const INT8 = 20;
+const NUMERIC = 1700;
+pg.types.setTypeParser(DATE, (v: string) => v);
+pg.types.setTypeParser(INT8, (v: string) => Number(v));
+pg.types.setTypeParser(NUMERIC, (v: string) => Number(v));
+const pgliteParsers = {
+  [DATE]: (v: string) => v,
+  [INT8]: (v: string) => Number(v),
+  [NUMERIC]: (v: string) => Number(v),
+  [pgliteTypes.TIMESTAMPTZ]: (v: string) => new Date(v),
+};
+
+function safeLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `postgres://${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'postgres';
+  }
+}
+
+/** Opens the store: embedded PGlite (a data folder, or memory) or PostgreSQL through `pg`. */
+export function openStore(options: StoreOptions): Store {
+  const common: Knex.Config = {
+    migrations: { migrationSource, tableName: 'knex_migrations' },
+    ...(options.schema ? { searchPath: [options.schema] } : {}),
+  };
+  if (options.databaseUrl) {
+    const db = knexFactory({
+      ...common,
+      client: 'pg',
+      connection: options.databaseUrl,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    });
+    return {
+      db,
+      kind: 'postgres',
+      location: safeLocation(options.databaseUrl) + (options.schema ? ` (schema ${options.schema})` : ''),
+      close: () => db.destroy(),
+    };
+  }
+  let dir: string | undefined;
+  if (options.dataDir) {
+    dir = join(options.dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+  }
+  const pglite = new PGlite({ ...(dir ? { dataDir: dir } : {}), parsers: pgliteParsers });
+  const db = knexFactory({
+    ...common,
+    client: ClientPgLite as unknown as typeof Knex.Client,
+    connection: () => ({ pglite }) as object,
+  });
+  return { db, kind: 'pglite', location: dir ?? 'memory', close: () => db.destroy() };
+}
+
+/** Runs `fn` in a transaction, reusing `db` when it already is one, so use cases compose. */
+export async function inTransaction<T>(db: Db, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db as Knex.Transaction);
+  return db.transaction(fn);
+}

@@ -1,0 +1,54 @@
+import type { Db } from './db.js';
+import { inTransaction } from './db.js';
+import { mapStoreError } from './errors.js';
+import { employeeSchema, type EmployeeInput } from '../domain/employee.js';
+import type { Vault } from '../vault/vault.js';
+import type { VaultFields } from '../vault/fields.js';
+
+export interface EmployeeRecord {
+  id: string;
+  employerId: string;
+  personnelNumber: string;
+  initials?: string | undefined;
+  firstName?: string | undefined;
+  namePrefix?: string | undefined;
+  lastName: string;
+  gender?: 'M' | 'V' | 'O' | undefined;
+  birthDate?: string | undefined;
+  inService: boolean;
+}
+
+/** Creates an employee with its vault record in one transaction; vault fields never reach a clear column. */
+export async function createEmployee(
+  db: Db,
+  vault: Vault,
+  employerId: string,
+  input: EmployeeInput,
+  vaultFields: VaultFields = {},
+): Promise<EmployeeRecord> {
+  const e = employeeSchema.parse(input);
+  return inTransaction(db, async (trx) => {
+    let row: { id: string };
+    try {
+      [row] = (await trx('employees')
+        .insert({
+          employer_id: employerId,
+          personnel_number: e.personnelNumber,
+          source_system: e.sourceSystem ?? null,
+          remote_id: e.remoteId ?? null,
+          initials: e.initials ?? null,
+          first_name: e.firstName ?? null,
+          name_prefix: e.namePrefix ?? null,
+          last_name: e.lastName,
+          gender: e.gender ?? null,
+          birth_date: e.birthDate ?? null,
+          in_service: e.inService,
+        })
+        .returning('id')) as [{ id: string }];
+    } catch (err) {
+      mapStoreError(err, 'employee');
+    }
+    await vault.store(employerId, row.id, vaultFields, trx);
+    return { id: row.id, employerId, ...e };
+  });
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, type TestStore } from '../helpers/store.js';
+import { migrateLatest, migrationStatus } from '../../src/store/migrate.js';
+import { upsertEmployer } from '../../src/store/employers.js';
+
+describe('store and migrations', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore();
+  });
+  afterAll(() => store.close());
+
+  it('When migrations run again on a migrated store, then nothing is applied and nothing is pending', async () => {
+    expect(await migrateLatest(store.db)).toEqual([]);
+    const status = await migrationStatus(store.db);
+    expect(status.pending).toEqual([]);
+    expect(status.applied.length).toBeGreaterThanOrEqual(2);
+    expect(status.applied.every((n) => /^\d{14}_[a-z0-9_]+$/.test(n))).toBe(true);
+  });
+
+  it('When departments would form a cycle, then the store refuses it at commit', async () => {
+    const employer = await upsertEmployer(store.db, { code: 'tree', name: 'Tree BV' });
+    const [a] = await store
+      .db('departments')
+      .insert({ employer_id: employer.id, code: 'A', name: 'A' })
+      .returning('id');
+    const [b] = await store
+      .db('departments')
+      .insert({ employer_id: employer.id, code: 'B', name: 'B', parent_id: a.id })
+      .returning('id');
+    await expect(
+      store.db.transaction(async (trx) => {
+        await trx('departments').where({ id: a.id }).update({ parent_id: b.id });
+      }),
+    ).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      store.db('departments').where({ id: a.id }).update({ parent_id: a.id }),
+    ).rejects.toBeTruthy();
+    // A legitimate swap inside one transaction passes: checks are deferred to commit.
+    await store.db.transaction(async (trx) => {
+      await trx('departments').where({ id: b.id }).update({ parent_id: null });
+      await trx('departments').where({ id: a.id }).update({ parent_id: b.id });
+    });
+    expect((await store.db('departments').where({ id: a.id }).first()).parent_id).toBe(b.id);
+  });
+
+  it('When employment versions overlap, then the store refuses them', async () => {
+    const employer = await upsertEmployer(store.db, { code: 'overlap', name: 'Overlap BV' });
+    const [emp] = await store
+      .db('employees')
+      .insert({ employer_id: employer.id, personnel_number: '1', last_name: 'X' })
+      .returning('id');
+    const [employment] = await store
+      .db('employments')
+      .insert({ employer_id: employer.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' })
+      .returning('id');
+    await store.db('employment_versions').insert({
+      employment_id: employment.id,
+      valid_from: '2024-01-01',
+      valid_to: '2024-06-30',
+      hours_per_week: 32,
+    });
+    await expect(
+      store
+        .db('employment_versions')
+        .insert({ employment_id: employment.id, valid_from: '2024-06-01', hours_per_week: 24 }),
+    ).rejects.toMatchObject({ code: '23P01' });
+    await store
+      .db('employment_versions')
+      .insert({ employment_id: employment.id, valid_from: '2024-07-01', hours_per_week: 24 });
+    const versions = await store
+      .db('employment_versions')
+      .where({ employment_id: employment.id })
+      .orderBy('valid_from');
+    expect(versions.map((v) => [v.valid_from, v.hours_per_week])).toEqual([
+      ['2024-01-01', 32],
+      ['2024-07-01', 24],
+    ]);
+  });
+
+  it('When values break the schema rules, then the store refuses them', async () => {
+    await expect(upsertEmployer(store.db, { code: 'bad', name: 'Bad', kvkNumber: '123' })).rejects.toThrow();
+    await expect(store.db('employers').insert({ code: 'Bad Code!', name: 'x' })).rejects.toMatchObject({
+      code: '23514',
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../src/config.js';
+
+const base = { KOPPELING_CONFIG: '' } as NodeJS.ProcessEnv;
+
+describe('configuration', () => {
+  it('When nothing is set, then the defaults apply', () => {
+    const c = loadConfig({ ...base });
+    expect(c.port).toBe(3000);
+    expect(c.dataDir.endsWith('data')).toBe(true);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.timezone).toBe('Europe/Amsterdam');
+  });
+
+  it('When a value is invalid, then start-up stops with the key, the value and what is allowed', () => {
+    expect(() => loadConfig({ ...base, PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, PORT: 'eighty' })).toThrow(/PORT = "eighty"/);
+    expect(() => loadConfig({ ...base, LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL = "loud".*error.*warn.*info.*debug/s,
+    );
+  });
+
+  it('When a secret is invalid, then the message names the key but hides the value', () => {
+    let message = '';
+    try {
+      loadConfig({ ...base, DATABASE_URL: 'mysql://root:pw@host/db' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL = (hidden)');
+    expect(message).not.toContain('pw@host');
+  });
+
+  it('When running in production without vault keys, then start-up is refused', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/KOPPELING_MASTER_KEY/);
+  });
+
+  it('When KOPPELING_CONFIG names a missing file, then start-up says so', () => {
+    expect(() => loadConfig({ KOPPELING_CONFIG: '/nonexistent/koppeling.yaml' })).toThrow(/does not exist/);
+  });
+});

@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, redactText } from '../../src/log.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { lines, logger: createLogger({ stream, format: 'json', level: 'debug' }) };
+}
+
+async function flush(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+}
+
+describe('logger redaction', () => {
+  it('When a BSN is passed to the logger in any form, then it never reaches the output', async () => {
+    const { lines, logger } = capture();
+    logger.info('imported employee 999996708 from file', {
+      bsn: '123456782',
+      nested: { note: 'bsn 1234.56.782 on the form', list: ['999996708'], number: 999996708 },
+      err: new Error('invalid record with 999996708'),
+    });
+    logger.warn('spaced 1234 56 782 too');
+    await flush();
+    const out = lines.join('');
+    expect(out).not.toMatch(/999996708|123456782|1234\.56\.782|1234 56 782/);
+    expect(out).toContain('[redacted]');
+    expect(out).toContain('imported employee');
+  });
+
+  it('When secrets or vault fields are logged, then their values are redacted by key', async () => {
+    const { lines, logger } = capture();
+    logger.info('login', {
+      password: 'hunter2-hunter2',
+      headers: { Authorization: 'Bearer abcdefghijklmnopqrstuvwxyz' },
+      apiToken: 'kop_secret',
+      postcode: '1234AB',
+      street: 'Dorpsstraat',
+      emailAddresses: ['a@example.nl'],
+      personnelNumber: 'P-001',
+    });
+    await flush();
+    const out = lines.join('');
+    for (const secret of [
+      'hunter2',
+      'abcdefghijklmnop',
+      'kop_secret',
+      '1234AB',
+      'Dorpsstraat',
+      'a@example.nl',
+    ]) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain('P-001');
+  });
+
+  it('When free text carries a bearer token or URL credentials, then they are removed', () => {
+    expect(redactText('sent Bearer eyJhbGciOiJIUzI1NiJ9.abc to host')).not.toContain('eyJhbGci');
+    expect(redactText('postgres://user:s3cret@db:5432/x')).not.toContain('s3cret');
+  });
+
+  it('When a number is longer than nine digits, then it is left alone', () => {
+    expect(redactText('order 12345678901')).toBe('order 12345678901');
+  });
+});
