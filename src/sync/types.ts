@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import type { VaultFields } from '../vault/fields.js';
+
+/**
+ * Contracts between the sync engine, connectors and mappings. Connectors yield source records;
+ * a mapping turns one into a candidate (or problems); the engine validates, stages, plans and applies.
+ */
+
+/** One record as a connector read it, with where it came from (for error messages). */
+export interface SourceRecord {
+  /** `file.csv:12` (line of the record's first line) or `file.xml:/Dienstverbanden/Wrkgvr/Wrknmr[3]` (with line). */
+  position: string;
+  /** Field values by source path: CSV header names, or XML element paths relative to the record. */
+  data: Record<string, unknown>;
+}
+
+/** A connector reads one source system's delivery as an async stream of source records. */
+export interface Connector<C = unknown> {
+  /** Connector name as used in employer link files (`csv`, `sivi`, ...). */
+  name: string;
+  /** Settings schema; secret fields carry `.describe('secret')` and are never logged or echoed. */
+  configSchema: z.ZodType<C>;
+  /** Cheap check that the source can be reached / read, with a message a person can act on. */
+  check(config: C): Promise<{ ok: boolean; message: string }>;
+  /** Streams the records of one delivery; never loads a whole file into memory. */
+  read(config: C, options?: { file?: string; signal?: AbortSignal }): AsyncIterable<SourceRecord>;
+}
+
+/** A problem with one field of one record, in words a person understands (never containing a BSN). */
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+export interface CandidateDepartment {
+  code: string;
+  name?: string | undefined;
+  parentCode?: string | undefined;
+}
+
+export interface CandidateEmployment {
+  /** The employment's own id in the source (SIVI `IdDnstvbnd`); falls back to personnel number + start. */
+  externalId: string;
+  startDate: string;
+  endDate?: string | undefined;
+  endReason?: string | undefined;
+  /** Date from which the terms below hold (SIVI `IngdatMut`); defaults to the start date. */
+  validFrom?: string | undefined;
+  departmentCode?: string | undefined;
+  functionCode?: string | undefined;
+  functionName?: string | undefined;
+  contractType?: 'B' | 'O' | undefined;
+  hoursPerWeek?: number | undefined;
+  normalHoursPerWeek?: number | undefined;
+  noRiskPolicy?: boolean | undefined;
+}
+
+export interface CandidateEmployee {
+  personnelNumber: string;
+  /** The source system's own id of the person (`remote_id`). */
+  remoteId?: string | undefined;
+  initials?: string | undefined;
+  firstName?: string | undefined;
+  namePrefix?: string | undefined;
+  lastName: string;
+  gender?: 'M' | 'V' | 'O' | undefined;
+  birthDate?: string | undefined;
+  /** Source's last change time of this person, ISO timestamp. */
+  changedAt?: string | undefined;
+  vault: VaultFields;
+}
+
+/** What one source record becomes after mapping and validation. */
+export interface Candidate {
+  position: string;
+  employee: CandidateEmployee;
+  employments: CandidateEmployment[];
+  departments: CandidateDepartment[];
+}
+
+/** The result of mapping + validating one source record. */
+export type MappingOutcome =
+  { ok: true; candidate: Candidate } | { ok: false; position: string; problems: FieldProblem[] };
