@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: 'store',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -17,6 +17,8 @@ export interface StoreOptions {
   /** PostgreSQL schema to work in (tests isolate each suite in its own schema). */
   schema?: string;
   poolMax?: number;
+  /** An embedded database image (from `dumpDataDir`) to start from instead of an empty database. */
+  pgliteImage?: Blob;
 }
 
 export interface Store {
@@ -25,6 +27,8 @@ export interface Store {
   /** Where the data lives, for the start-up line (never includes credentials). */
   location: string;
   close(): Promise<void>;
+  /** The embedded database itself (PGlite only), for bulk paths that use its own API. */
+  pglite?: PGlite;
 }
 
 // Dates stay calendar dates ('YYYY-MM-DD'), counts and decimals become numbers: the same in both engines.
@@ -75,13 +79,17 @@ export function openStore(options: StoreOptions): Store {
     dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const pglite = new PGlite({ ...(dir ? { dataDir: dir } : {}), parsers: pgliteParsers });
+  const pglite = new PGlite({
+    ...(dir ? { dataDir: dir } : {}),
+    ...(options.pgliteImage ? { loadDataDir: options.pgliteImage } : {}),
+    parsers: pgliteParsers,
+  });
   const db = knexFactory({
     ...common,
     client: ClientPgLite as unknown as typeof Knex.Client,
     connection: () => ({ pglite }) as object,
   });
-  return { db, kind: 'pglite', location: dir ?? 'memory', close: () => db.destroy() };
+  return { db, kind: 'pglite', location: dir ?? 'memory', close: () => db.destroy(), pglite };
 }
 
 /** Runs `fn` in a transaction, reusing `db` when it already is one, so use cases compose. */

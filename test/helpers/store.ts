@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { inject } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { Vault } from '../../src/vault/vault.js';
@@ -22,7 +24,10 @@ export interface TestStore extends Store {
  */
 export async function createTestStore(): Promise<TestStore> {
   if (testStoreKind === 'pglite') {
-    const store = openStore({});
+    const imageFile = inject('pgliteImage');
+    const image = imageFile && existsSync(imageFile) ? new Blob([readFileSync(imageFile)]) : undefined;
+    const store = openStore({ pgliteImage: image });
+    // Applies anything the image lacks (and proves the image is current).
     await migrateLatest(store.db);
     return store;
   }
