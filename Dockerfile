@@ -16,7 +16,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY bin ./bin
+COPY src/bin.js ./src/bin.js
 COPY mappings ./mappings
 COPY config ./config
 RUN mkdir -p /app/data && chown node:node /app/data
@@ -25,4 +25,4 @@ EXPOSE 3000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["node", "bin/koppeling.js", "serve"]
+CMD ["node", "src/bin.js", "serve"]

@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Request and job logs would drown the test report; failures are asserted, not read from logs.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' },
     projects: [
       {
         test: {

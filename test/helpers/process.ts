@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-export const binPath = join(import.meta.dirname, '..', '..', 'bin', 'koppeling.js');
+export const binPath = join(import.meta.dirname, '..', '..', 'src', 'bin.js');
 
 export interface RunningService {
   child: ChildProcess;
