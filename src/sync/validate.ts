@@ -20,6 +20,8 @@ export interface CandidateInput {
   vault: Record<string, unknown>;
   employments: Record<string, unknown>[];
   departments: Record<string, unknown>[];
+  /** The source carries no names: `lastName` may be absent (the candidate gets `partialEmployee`). */
+  partial?: boolean | undefined;
 }
 
 const text = (max: number) =>
@@ -93,6 +95,12 @@ const candidateShape = z.object({
   departments: z.array(departmentShape),
 });
 
+const partialCandidateShape = z.object({
+  employee: employeeShape.extend({ lastName: text(200).optional() }),
+  employments: z.array(employmentShape).min(1, 'has no employment'),
+  departments: z.array(departmentShape),
+});
+
 /** Why a vault value is wrong, without showing it. */
 const vaultReasons: Record<string, string> = {
   bsn: 'fails the 11-check',
@@ -115,7 +123,7 @@ export function validateCandidate(
   labels: Map<string, string> = new Map(),
 ): ValidationOutcome {
   const problems: FieldProblem[] = [];
-  const shape = candidateShape.safeParse({
+  const shape = (input.partial ? partialCandidateShape : candidateShape).safeParse({
     employee: input.employee,
     employments: input.employments,
     departments: input.departments,
@@ -197,7 +205,7 @@ export function validateCandidate(
   });
 
   if (problems.length > 0 || !shape.success || !vault.success) return { ok: false, problems };
-  const employee = shape.data.employee;
+  const employee = { ...shape.data.employee, lastName: shape.data.employee.lastName ?? '' };
   return {
     ok: true,
     candidate: {
@@ -205,6 +213,7 @@ export function validateCandidate(
       employee: { ...employee, vault: vault.data },
       employments: shape.data.employments,
       departments: shape.data.departments,
+      ...(input.partial ? { partialEmployee: true as const } : {}),
     },
   };
 }

@@ -29,6 +29,8 @@ export interface Mapping {
   name: string;
   description?: string | undefined;
   connector?: 'csv' | 'sivi' | undefined;
+  /** True when records carry no names (candidates get `partialEmployee`). */
+  partial: boolean;
   spec: MappingFile;
   employee: CompiledEntry[];
   employments: CompiledGroup;
@@ -93,7 +95,11 @@ export function compileMapping(file: string, spec: MappingFile): Mapping {
     where: compileWhere(g.where),
     fields: g.fields.map((e, i) => compileEntry(e, `departments[${gi}].fields[${i}]`, 'department', tables)),
   }));
-  checkRequiredTargets(employee, ['personnelNumber', 'lastName'], 'employee');
+  checkRequiredTargets(
+    employee,
+    spec.employeeData === 'partial' ? ['personnelNumber'] : ['personnelNumber', 'lastName'],
+    'employee',
+  );
   checkRequiredTargets(employments.fields, ['startDate'], 'employments.fields');
   departments.forEach((g, i) => checkRequiredTargets(g.fields, ['code'], `departments[${i}].fields`));
   return {
@@ -101,6 +107,7 @@ export function compileMapping(file: string, spec: MappingFile): Mapping {
     name: spec.name,
     description: spec.description,
     connector: spec.connector,
+    partial: spec.employeeData === 'partial',
     spec,
     employee,
     employments,
@@ -283,6 +290,8 @@ export interface Draft {
   departments: Record<string, unknown>[];
   /** Problem field (`employee.birthDate`, `employments[1].startDate`) -> how the source names it. */
   labels: Map<string, string>;
+  /** The source carries no names (see Mapping.partial). */
+  partial: boolean;
 }
 
 const isEmpty = (v: Value): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
@@ -298,6 +307,7 @@ export function mapDraft(mapping: Mapping, record: SourceRecord): { draft: Draft
     employments: [],
     departments: [],
     labels: new Map(),
+    partial: mapping.partial,
   };
   const rootCtx: PathContext = { root, item: root };
   for (const entry of mapping.employee) {
