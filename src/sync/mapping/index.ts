@@ -9,7 +9,7 @@ import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping
 import { mappingFileSchema } from './schema.js';
 
 export type { Draft, Mapping } from './map.js';
-export { mapDraft } from './map.js';
+export { mapDraft, sourceColumns } from './map.js';
 
 /**
  * Reads a mapping file (YAML or JSON), checks it and compiles it. Any problem is an AppError that

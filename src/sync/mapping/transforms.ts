@@ -112,38 +112,38 @@ export function parseBoolean(input: string): TransformResult {
   return { ok: false, reason: 'is not yes or no (expected ja/nee, j/n, 1/0 or true/false)' };
 }
 
-/** Built-in code tables; mapping files can add their own under `codeTables`. */
-export const builtInCodeTables: Record<string, Record<string, string>> = {
-  gender: {
-    M: 'M',
-    V: 'V',
-    O: 'O',
-    MAN: 'M',
-    VROUW: 'V',
-    MANNELIJK: 'M',
-    VROUWELIJK: 'V',
-    ONBEKEND: 'O',
-    ANDERS: 'O',
-    OVERIG: 'O',
-    X: 'O',
-    '1': 'M',
-    '2': 'V',
-    '0': 'O',
-    '9': 'O',
-    MALE: 'M',
-    FEMALE: 'V',
-    F: 'V',
-  },
-  contract: {
-    B: 'B',
-    O: 'O',
-    BEPAALD: 'B',
-    ONBEPAALD: 'O',
-    'BEPAALDE TIJD': 'B',
-    'ONBEPAALDE TIJD': 'O',
-    TIJDELIJK: 'B',
-    VAST: 'O',
-  },
+/** Built-in code tables (source code -> target code, in the order shown in messages); mapping files can add their own. */
+export const builtInCodeTables: Record<string, Array<[string, string]>> = {
+  gender: [
+    ['M', 'M'],
+    ['V', 'V'],
+    ['O', 'O'],
+    ['man', 'M'],
+    ['vrouw', 'V'],
+    ['onbekend', 'O'],
+    ['1', 'M'],
+    ['2', 'V'],
+    ['0', 'O'],
+    ['9', 'O'],
+    ['mannelijk', 'M'],
+    ['vrouwelijk', 'V'],
+    ['anders', 'O'],
+    ['overig', 'O'],
+    ['X', 'O'],
+    ['male', 'M'],
+    ['female', 'V'],
+    ['F', 'V'],
+  ],
+  contract: [
+    ['B', 'B'],
+    ['O', 'O'],
+    ['bepaald', 'B'],
+    ['onbepaald', 'O'],
+    ['bepaalde tijd', 'B'],
+    ['onbepaalde tijd', 'O'],
+    ['tijdelijk', 'B'],
+    ['vast', 'O'],
+  ],
 };
 
 export interface CodeTable {
@@ -161,12 +161,13 @@ export function codeKey(input: string, caseSensitive: boolean): string {
 
 export function makeCodeTable(
   name: string,
-  entries: Record<string, string>,
+  entries: Record<string, string> | Array<[string, string]>,
   caseSensitive = false,
 ): CodeTable {
+  const pairs = Array.isArray(entries) ? entries : Object.entries(entries);
   const map = new Map<string, string>();
-  for (const [from, to] of Object.entries(entries)) map.set(codeKey(from, caseSensitive), to);
-  return { name, map, caseSensitive, codes: Object.keys(entries) };
+  for (const [from, to] of pairs) map.set(codeKey(from, caseSensitive), to);
+  return { name, map, caseSensitive, codes: pairs.map(([from]) => from) };
 }
 
 /** Looks a code up; the reason for an unknown code lists what the table accepts. */
@@ -174,7 +175,7 @@ export function lookupCode(table: CodeTable, input: string): TransformResult {
   if (input.trim() === '') return { ok: true, value: undefined };
   const hit = table.map.get(codeKey(input, table.caseSensitive));
   if (hit !== undefined) return { ok: true, value: hit };
-  const shown = table.codes.slice(0, 12).join(', ') + (table.codes.length > 12 ? ', ...' : '');
+  const shown = table.codes.slice(0, 8).join(', ') + (table.codes.length > 8 ? ', ...' : '');
   return { ok: false, reason: `is not a known ${table.name} code (expected one of ${shown})` };
 }
 
