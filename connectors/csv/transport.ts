@@ -245,7 +245,7 @@ function looksLikeUtf8(bytes: Buffer, end: boolean): boolean {
 
 interface ParsedRecord {
   record: string[];
-  info: { lines: number; empty_lines: number };
+  info: { empty_lines: number };
 }
 
 /**
@@ -276,8 +276,9 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
   try {
     for await (const item of parser as AsyncIterable<ParsedRecord>) {
       const { record, info } = item;
+      // Own line count: csv-parse counts a CR LF inside a quoted value as two lines.
       const line = prevEnd + 1 + (info.empty_lines - prevEmpty);
-      prevEnd = info.lines;
+      prevEnd = line + lineBreaks(record);
       prevEmpty = info.empty_lines;
       if (!header) {
         header = checkHeader(name, record, delimiter);
@@ -315,6 +316,16 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
       `${name}:1: the file is empty; a header row with the column names is required.`,
     );
   }
+}
+
+function lineBreaks(record: string[]): number {
+  let n = 0;
+  for (const v of record) {
+    if (v.indexOf('\n') === -1 && v.indexOf('\r') === -1) continue;
+    const m = v.match(/\r\n|\r|\n/g);
+    n += m ? m.length : 0;
+  }
+  return n;
 }
 
 function checkHeader(name: string, record: string[], delimiter: Delimiter): string[] {

@@ -165,8 +165,8 @@ export class SiviTokenizer {
     this.pos = to;
   }
 
-  private fail(message: string, line = this.line): never {
-    throw new XmlError(`${this.name}:${line} ${this.path()}: ${message}`);
+  private fail(message: string, line = this.line, at = this.path()): never {
+    throw new XmlError(`${this.name}:${line} ${at}: ${message}`);
   }
 
   private scan(final: boolean): void {
@@ -340,17 +340,23 @@ export class SiviTokenizer {
     if (!message) {
       this.fail(
         `the root element is <${local}>, not a SIVI Verzuimstandaard delivery: expected <Dienstverbanden> or <WerknemerGegevens>`,
+        this.line,
+        `/${local}`,
       );
     }
     const expected = siviNamespaces[message];
     if (uri !== expected) {
       this.fail(
         `the root element <${local}> is in namespace "${uri ?? '(none)'}"; a SIVI ${message} 2022 delivery uses xmlns="${expected}". Ask the sender for a 2022 message.`,
+        this.line,
+        `/${local}`,
       );
     }
     if (this.wanted !== 'auto' && this.wanted !== message) {
       this.fail(
         `the delivery is a ${message} message, but the link expects ${this.wanted}: check \`message\` in the link settings.`,
+        this.line,
+        `/${local}`,
       );
     }
     this.message = message;
