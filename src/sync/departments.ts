@@ -79,7 +79,7 @@ export async function archiveMissingDepartments(trx: Trx, employerId: string, da
         and not exists (select 1 from stg_dep s where s.code = d.code)
         and not exists (
           select 1 from employment_versions v join employments m on m.id = v.employment_id
-           where v.department_id = d.id and (m.end_date is null or m.end_date >= ?::date)
+           where v.department_id = d.id and (m.end_date is null or m.end_date > ?::date)
              and (v.valid_to is null or v.valid_to >= ?::date))
         and not exists (
           select 1 from departments c join stg_dep s on s.code = c.code where c.parent_id = d.id)`,

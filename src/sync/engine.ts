@@ -218,7 +218,7 @@ async function applyRun(
   written += await exec(
     trx,
     `update employees e set in_service = c.cur, updated_at = now()
-       from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date >= ?::date), false) as cur
+       from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date > ?::date), false) as cur
                from (select employee_id from touched union select employee_id from plan_person where created) t
                left join employments m on m.employee_id = t.employee_id
               group by t.employee_id) c
