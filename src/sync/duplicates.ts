@@ -39,6 +39,10 @@ export async function rejectDuplicates(trx: Trx, keyLabel: string): Promise<Reje
     trx,
     `select r.position, x.field, x.reason from stg_reject x join stg_rec r using (rec) order by x.rec`,
   );
+  await exec(
+    trx,
+    `insert into stg_held (emp_key) select emp_key from stg_rec where rec in (select rec from stg_reject)`,
+  );
   await exec(trx, `delete from stg_emp where rec in (select rec from stg_reject)`);
   await exec(trx, `delete from stg_rec where rec in (select rec from stg_reject)`);
   await exec(

@@ -184,7 +184,12 @@ async function applyRun(
   const planned = await planEmployees(trx);
   counts.created = planned.created;
   if (link.delivery === 'complete') {
-    const missing = await planMissing(trx, employerId, date);
+    const missing = await planMissing(
+      trx,
+      employerId,
+      date,
+      link.key === 'personnelNumber' ? 'personnel_number' : 'remote_id',
+    );
     counts.currentEmployees = missing.current;
     counts.ended = missing.ended;
     const share = missing.current > 0 ? missing.ended / missing.current : 0;

@@ -6,12 +6,14 @@ export const missingReason = 'missing from complete delivery';
 /**
  * Plans what a complete delivery ends by absence: current employments of employees missing from it,
  * and current employments missing for employees that are delivered with their employments.
+ * Employees whose record was rejected are held: their data is unknown, not absent.
  * Returns the number of current employees and of employees who would lose an employment.
  */
 export async function planMissing(
   trx: Trx,
   employerId: string,
   date: string,
+  keyColumn: 'personnel_number' | 'remote_id',
 ): Promise<{ current: number; ended: number }> {
   await exec(
     trx,
@@ -22,7 +24,9 @@ export async function planMissing(
       where m.employer_id = ? and m.start_date <= ?::date and (m.end_date is null or m.end_date > ?::date)
         and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
         and (not exists (select 1 from stg_person p where p.employee_id = m.employee_id)
-             or exists (select 1 from stg_employment s where s.employee_id = m.employee_id))`,
+             or exists (select 1 from stg_employment s where s.employee_id = m.employee_id))
+        and not exists (select 1 from employees e join stg_held h on h.emp_key = e.${keyColumn}
+                         where e.id = m.employee_id)`,
     [employerId, date, date],
   );
   const current = await count(

@@ -96,6 +96,17 @@ async function createStagingTables(trx: Trx): Promise<void> {
     trx,
     `create temp table stg_reject (rec int not null, field text not null, reason text not null) on commit drop`,
   );
+  // Keys of rejected records: a complete delivery must not end those employees as missing.
+  await exec(trx, `create temp table stg_held (emp_key text not null) on commit drop`);
+}
+
+/** The key of a rejected record when the mapping could still read it. */
+function rejectedKey(outcome: MappingOutcome, key: Link['key']): string | undefined {
+  const keys =
+    'key' in outcome
+      ? (outcome.key as { personnelNumber?: string; remoteId?: string } | undefined)
+      : undefined;
+  return key === 'personnelNumber' ? keys?.personnelNumber : keys?.remoteId;
 }
 
 function keyOf(c: Candidate, key: Link['key']): string | undefined {
@@ -119,9 +130,12 @@ export async function stageDelivery(
   const departments = new Map<string, CandidateDepartment>();
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
+  const held: string[] = [];
   for await (const outcome of input) {
     rec += 1;
     if (!outcome.ok) {
+      const heldKey = rejectedKey(outcome, ctx.key);
+      if (heldKey) held.push(heldKey);
       for (const p of outcome.problems)
         rejects.push({ position: outcome.position, field: p.field, reason: p.reason });
       continue;
@@ -138,12 +152,19 @@ export async function stageDelivery(
     for (const d of c.departments) departments.set(d.code, d);
     batch.push({ rec, candidate: c });
     if (batch.length >= BATCH) {
-      await flush(ctx, batch, rejects);
+      await flush(ctx, batch, rejects, held);
       batch = [];
       ctx.onProgress?.(rec);
     }
   }
-  await flush(ctx, batch, rejects);
+  await flush(ctx, batch, rejects, held);
+  await bulkLoad(
+    ctx.trx,
+    ctx.kind,
+    'stg_held',
+    ['emp_key'],
+    held.map((k) => [k]),
+  );
   ctx.onProgress?.(rec);
   await stageDepartments(ctx, departments);
   return { records: rec, rejects, departments };
@@ -153,6 +174,7 @@ async function flush(
   ctx: StageContext,
   batch: Array<{ rec: number; candidate: Candidate }>,
   rejects: Reject[],
+  held: string[],
 ): Promise<void> {
   if (batch.length === 0) return;
   const keyColumn = ctx.key === 'personnelNumber' ? 'personnel_number' : 'remote_id';
@@ -176,6 +198,7 @@ async function flush(
         // Zod messages of the vault schema describe the rule, never the value.
         rejects.push({ position: c.position, field: `vault.${issue.path.join('.')}`, reason: issue.message });
       }
+      held.push(keyOf(c, ctx.key)!);
       continue;
     }
     const key = keyOf(c, ctx.key)!;

@@ -341,3 +341,25 @@ describe('sync rules', () => {
     },
   );
 });
+
+describe('rejected records in a complete delivery', () => {
+  it('When an employee record is rejected, then that employee is held and not ended as missing', async () => {
+    const { employer: e, run } = await employer({ guard: 1 });
+    await run([person('1'), person('2'), person('3'), person('4')]);
+    const r = await run([
+      person('1'),
+      person('2', { position: 'd.csv:3' }),
+      person('2', { lastName: 'Other', position: 'd.csv:4' }),
+      person('3', { bsn: '123456789' }),
+      {
+        ok: false,
+        position: 'd.csv:9',
+        problems: [{ field: 'startDate', reason: 'not a date' }],
+        key: { personnelNumber: '4' },
+      } as never,
+    ]);
+    expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
+    const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
+    expect(open).toHaveLength(4);
+  });
+});
