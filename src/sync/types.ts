@@ -12,6 +12,11 @@ export interface SourceRecord {
   position: string;
   /** Field values by source path: CSV header names, or XML element paths relative to the record. */
   data: Record<string, unknown>;
+  /**
+   * Problems the connector found in this record itself (e.g. a CSV line with the wrong number of
+   * columns). `mapRecord` turns a record with problems into a rejection; the rest of the file goes on.
+   */
+  problems?: FieldProblem[] | undefined;
 }
 
 /** A connector reads one source system's delivery as an async stream of source records. */
@@ -80,4 +85,14 @@ export interface Candidate {
 
 /** The result of mapping + validating one source record. */
 export type MappingOutcome =
-  { ok: true; candidate: Candidate } | { ok: false; position: string; problems: FieldProblem[] };
+  | { ok: true; candidate: Candidate }
+  | {
+      ok: false;
+      position: string;
+      problems: FieldProblem[];
+      /**
+       * The record's keys when they could still be read, so a complete delivery does not treat a
+       * rejected employee as missing (and end them). Absent when the key itself is unreadable.
+       */
+      key?: { personnelNumber?: string | undefined; remoteId?: string | undefined } | undefined;
+    };

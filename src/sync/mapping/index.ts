@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { AppError } from '../../errors.js';
+import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
+import { validateCandidate } from '../validate.js';
+import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping } from './map.js';
+import { mappingFileSchema } from './schema.js';
+
+export type { Draft, Mapping } from './map.js';
+export { mapDraft } from './map.js';
+
+/**
+ * Reads a mapping file (YAML or JSON), checks it and compiles it. Any problem is an AppError that
+ * names the file, the path inside it and what is wrong, e.g.
+ * `mappings/x.yaml: employee[2].trasforms: unknown key "trasforms"`.
+ */
+export async function loadMapping(file: string): Promise<Mapping> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new AppError(
+      code === 'ENOENT' ? 'not_found' : 'bad_request',
+      code === 'ENOENT'
+        ? `${file}: mapping file not found: check the \`mapping\` setting of the link (files live in mappings/).`
+        : `${file}: mapping file cannot be read (${code ?? 'error'}).`,
+      undefined,
+      { cause: err },
+    );
+  }
+  return parseMapping(text, file);
+}
+
+/** Like loadMapping, from text already read (`file` is only used in messages). */
+export function parseMapping(text: string, file: string): Mapping {
+  let raw: unknown;
+  if (path.extname(file).toLowerCase() === '.json') {
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new AppError('validation_failed', `${file}: not valid JSON: ${(err as Error).message}`);
+    }
+  } else {
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const line = e.linePos?.[0]?.line;
+      throw new AppError(
+        'validation_failed',
+        `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`,
+      );
+    }
+    raw = doc.toJS();
+  }
+  const parsed = mappingFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues
+      .slice(0, 10)
+      .map((i) => `${file}: ${issuePath(i.path)}: ${issueMessage(i)}`);
+    const more = parsed.error.issues.length > 10 ? `\n(and ${parsed.error.issues.length - 10} more)` : '';
+    throw new AppError('validation_failed', `Mapping file is not valid:\n${lines.join('\n')}${more}`, {
+      issues: parsed.error.issues.map((i) => ({ path: issuePath(i.path), message: issueMessage(i) })),
+    });
+  }
+  try {
+    return compileMapping(file, parsed.data);
+  } catch (err) {
+    if (err instanceof MappingCompileError) {
+      throw new AppError(
+        'validation_failed',
+        `Mapping file is not valid:\n${file}: ${err.path}: ${err.message}`,
+      );
+    }
+    throw err;
+  }
+}
+
+function issuePath(p: PropertyKey[]): string {
+  let out = '';
+  for (const k of p) out += typeof k === 'number' ? `[${k}]` : `${out ? '.' : ''}${String(k)}`;
+  return out || '(top level)';
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+  if (issue.code === 'invalid_union') return 'is not a valid transform (see mappings/README.md for the list)';
+  return issue.message;
+}
+
+/**
+ * Maps and validates one source record: a Candidate, or every problem with the record (each naming
+ * the field, the source and the bad value; never a BSN or other vault value).
+ */
+export function mapRecord(mapping: Mapping, record: SourceRecord): MappingOutcome {
+  const { draft, problems } = mapDraft(mapping, record);
+  return finish(draft, problems);
+}
+
+/** Validates a draft; problems already found while mapping a field are not repeated by validation. */
+export function finish(draft: Draft, mappingProblems: FieldProblem[]): MappingOutcome {
+  const validated = validateCandidate(draft, draft.labels);
+  if (validated.ok && mappingProblems.length === 0) return validated;
+  const seen = new Set(mappingProblems.map((p) => p.field));
+  const problems = [
+    ...mappingProblems,
+    ...(validated.ok ? [] : validated.problems.filter((p) => !seen.has(p.field))),
+  ];
+  const pn = draft.employee.personnelNumber;
+  const rid = draft.employee.remoteId;
+  const key =
+    typeof pn === 'string' || typeof rid === 'string'
+      ? {
+          personnelNumber: typeof pn === 'string' && pn.trim() !== '' ? pn.trim() : undefined,
+          remoteId: typeof rid === 'string' && rid.trim() !== '' ? rid.trim() : undefined,
+        }
+      : undefined;
+  return { ok: false, position: draft.position, problems, key };
+}

@@ -1,0 +1,540 @@
+import type { FieldProblem, SourceRecord } from '../types.js';
+import { compilePath, resolveItems, resolveValues, type PathContext, type SourcePath } from './paths.js';
+import {
+  departmentTargets,
+  employeeTargets,
+  employmentTargets,
+  vaultTargets,
+  type EntrySpec,
+  type MappingFile,
+  type TargetKind,
+  type TransformSpec,
+} from './schema.js';
+import {
+  builtInCodeTables,
+  lookupCode,
+  makeCodeTable,
+  normalizeInitials,
+  parseBoolean,
+  parseDate,
+  parseNumber,
+  type CodeTable,
+  type TransformResult,
+  type Value,
+} from './transforms.js';
+
+/** A mapping file, checked and compiled for fast use on every record. */
+export interface Mapping {
+  file: string;
+  name: string;
+  description?: string | undefined;
+  connector?: 'csv' | 'sivi' | undefined;
+  spec: MappingFile;
+  employee: CompiledEntry[];
+  employments: CompiledGroup;
+  departments: CompiledGroup[];
+}
+
+type Transform = (value: string | number | boolean) => TransformResult;
+
+interface CompiledEntry {
+  target: string;
+  /** Where the value lands: `employee`, `vault`, `employment` or `department`. */
+  section: 'employee' | 'vault' | 'employment' | 'department';
+  field: string;
+  kind: TargetKind;
+  label: string;
+  spec: EntrySpec;
+  source?: SourcePath | undefined;
+  firstOf?: SourcePath[] | undefined;
+  concat?: Array<SourcePath | { constant: string }> | undefined;
+  when?: SourcePath | undefined;
+  each?: SourcePath | undefined;
+  where?: Array<{ path: SourcePath; values: Set<string> }> | undefined;
+  transforms: Transform[];
+  /** The first path read, to tell "no such column" from "empty". */
+  primary?: SourcePath | undefined;
+}
+
+interface CompiledGroup {
+  each?: SourcePath | undefined;
+  where?: Array<{ path: SourcePath; values: Set<string> }> | undefined;
+  fields: CompiledEntry[];
+}
+
+/** Thrown by compile for problems that zod cannot see (unknown target, unknown code table). */
+export class MappingCompileError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Turns a checked mapping file into a Mapping (paths split, regexes compiled, code tables resolved). */
+export function compileMapping(file: string, spec: MappingFile): Mapping {
+  const tables = new Map<string, CodeTable>();
+  for (const [name, entries] of Object.entries(builtInCodeTables))
+    tables.set(name, makeCodeTable(name, entries));
+  for (const [name, t] of Object.entries(spec.codeTables))
+    tables.set(name, makeCodeTable(name, t.map, t.caseSensitive));
+
+  const employee = spec.employee.map((e, i) => compileEntry(e, `employee[${i}]`, 'employee', tables));
+  const employments: CompiledGroup = {
+    each: spec.employments.each ? compilePath(spec.employments.each) : undefined,
+    where: compileWhere(spec.employments.where),
+    fields: spec.employments.fields.map((e, i) =>
+      compileEntry(e, `employments.fields[${i}]`, 'employment', tables),
+    ),
+  };
+  const departments = spec.departments.map((g, gi) => ({
+    each: g.each ? compilePath(g.each) : undefined,
+    where: compileWhere(g.where),
+    fields: g.fields.map((e, i) => compileEntry(e, `departments[${gi}].fields[${i}]`, 'department', tables)),
+  }));
+  checkRequiredTargets(employee, ['personnelNumber', 'lastName'], 'employee');
+  checkRequiredTargets(employments.fields, ['startDate'], 'employments.fields');
+  departments.forEach((g, i) => checkRequiredTargets(g.fields, ['code'], `departments[${i}].fields`));
+  return {
+    file,
+    name: spec.name,
+    description: spec.description,
+    connector: spec.connector,
+    spec,
+    employee,
+    employments,
+    departments,
+  };
+}
+
+function checkRequiredTargets(entries: CompiledEntry[], needed: string[], where: string): void {
+  for (const t of needed) {
+    if (!entries.some((e) => e.field === t && e.section !== 'vault')) {
+      throw new MappingCompileError(where, `has no entry with target "${t}", which every record needs`);
+    }
+  }
+}
+
+function compileWhere(where: Record<string, string | string[]> | undefined) {
+  if (!where) return undefined;
+  return Object.entries(where).map(([p, v]) => ({
+    path: compilePath(p),
+    values: new Set(Array.isArray(v) ? v : [v]),
+  }));
+}
+
+function compileEntry(
+  e: EntrySpec,
+  at: string,
+  section: 'employee' | 'employment' | 'department',
+  tables: Map<string, CodeTable>,
+): CompiledEntry {
+  let targetSection: CompiledEntry['section'] = section;
+  let field = e.target;
+  let kind: TargetKind | undefined;
+  if (section === 'employee') {
+    if (e.target.startsWith('vault.')) {
+      targetSection = 'vault';
+      field = e.target.slice('vault.'.length);
+      kind = (vaultTargets as Record<string, TargetKind>)[field];
+    } else {
+      kind = (employeeTargets as Record<string, TargetKind>)[field];
+    }
+  } else if (section === 'employment') {
+    kind = (employmentTargets as Record<string, TargetKind>)[field];
+  } else {
+    kind = (departmentTargets as Record<string, TargetKind>)[field];
+  }
+  if (!kind) {
+    const known =
+      section === 'employee'
+        ? [...Object.keys(employeeTargets), ...Object.keys(vaultTargets).map((k) => `vault.${k}`)]
+        : section === 'employment'
+          ? Object.keys(employmentTargets)
+          : Object.keys(departmentTargets);
+    throw new MappingCompileError(
+      `${at}.target`,
+      `unknown target "${e.target}"; known targets here: ${known.join(', ')}`,
+    );
+  }
+  if (e.each && kind !== 'list') {
+    // Allowed: a scalar fed from a repeated group takes the first item that has a value.
+  }
+  const transforms = e.transforms.map((t, i) => compileTransform(t, `${at}.transforms[${i}]`, tables));
+  const source = e.source !== undefined ? compilePath(e.source) : undefined;
+  const firstOf = e.firstOf?.map(compilePath);
+  const concat = e.concat?.map((p) => (typeof p === 'string' ? compilePath(p) : p));
+  const label =
+    e.label ??
+    e.source ??
+    e.firstOf?.join(' / ') ??
+    e.concat?.map((p) => (typeof p === 'string' ? p : JSON.stringify(p.constant))).join(' + ') ??
+    e.target;
+  return {
+    target: e.target,
+    section: targetSection,
+    field,
+    kind,
+    label: e.each && !e.label ? `${e.each}/${label}` : label,
+    spec: e,
+    source,
+    firstOf,
+    concat,
+    when: e.when !== undefined ? compilePath(e.when) : undefined,
+    each: e.each !== undefined ? compilePath(e.each) : undefined,
+    where: compileWhere(e.where),
+    transforms,
+    primary: source ?? firstOf?.[0] ?? concat?.find((p): p is SourcePath => 'raw' in p),
+  };
+}
+
+function asText(v: string | number | boolean): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+function compileTransform(t: TransformSpec, at: string, tables: Map<string, CodeTable>): Transform {
+  if (typeof t === 'string') {
+    switch (t) {
+      case 'trim':
+        return (v) => ({ ok: true, value: typeof v === 'string' ? v.trim() : v });
+      case 'upper':
+        return (v) => ({ ok: true, value: asText(v).toUpperCase() });
+      case 'lower':
+        return (v) => ({ ok: true, value: asText(v).toLowerCase() });
+      case 'collapseSpaces':
+        return (v) => ({ ok: true, value: asText(v).replace(/\s+/g, ' ').trim() });
+      case 'digits':
+        return (v) => ({ ok: true, value: asText(v).replace(/\D+/g, '') });
+      case 'decimalComma':
+        return (v) => {
+          if (typeof v === 'number') return { ok: true, value: v };
+          const text = asText(v).trim().replace(/\s+/g, '').replace(/\./g, '').replace(',', '.');
+          if (text === '') return { ok: true, value: undefined };
+          if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
+            return { ok: false, reason: 'is not a number with a decimal comma (such as 32,5)' };
+          }
+          return { ok: true, value: Number(text) };
+        };
+      case 'number':
+        return (v) => (typeof v === 'number' ? { ok: true, value: v } : parseNumber(asText(v)));
+      case 'boolean':
+        return (v) => (typeof v === 'boolean' ? { ok: true, value: v } : parseBoolean(asText(v)));
+      case 'initials':
+        return (v) => ({ ok: true, value: normalizeInitials(asText(v)) });
+    }
+  }
+  if ('date' in t) {
+    const accepted = Array.isArray(t.date) ? t.date : [t.date];
+    return (v) => (asText(v).trim() === '' ? { ok: true, value: undefined } : parseDate(asText(v), accepted));
+  }
+  if ('codes' in t) {
+    let table: CodeTable | undefined;
+    if (typeof t.codes === 'string') {
+      table = tables.get(t.codes);
+      if (!table) {
+        throw new MappingCompileError(
+          `${at}.codes`,
+          `unknown code table "${t.codes}"; define it under codeTables or use one of ${[...tables.keys()].join(', ')}`,
+        );
+      }
+    } else {
+      table = makeCodeTable('code', t.codes);
+    }
+    const found = table;
+    const unknown = t.unknown;
+    return (v) => {
+      const r = lookupCode(found, asText(v));
+      if (r.ok || unknown === 'error') return r;
+      return unknown === 'keep' ? { ok: true, value: v } : { ok: true, value: undefined };
+    };
+  }
+  if ('match' in t) {
+    const re = new RegExp(t.match, 'u');
+    return (v) => ({ ok: true, value: re.test(asText(v)) ? v : undefined });
+  }
+  if ('exclude' in t) {
+    const re = new RegExp(t.exclude, 'u');
+    return (v) => ({ ok: true, value: re.test(asText(v)) ? undefined : v });
+  }
+  if ('replace' in t) {
+    const re = new RegExp(t.replace.pattern, 'gu');
+    const by = t.replace.with;
+    return (v) => ({ ok: true, value: asText(v).replace(re, by) });
+  }
+  if ('prefix' in t) {
+    const p = t.prefix;
+    return (v) => ({ ok: true, value: asText(v) === '' ? v : p + asText(v) });
+  }
+  if ('suffix' in t) {
+    const s = t.suffix;
+    return (v) => ({ ok: true, value: asText(v) === '' ? v : asText(v) + s });
+  }
+  // `split` is handled by the entry (one value becomes several), not here.
+  return (v) => ({ ok: true, value: v });
+}
+
+/** A record as mapped, before validation: values may still be of the wrong shape. */
+export interface Draft {
+  position: string;
+  employee: Record<string, unknown>;
+  vault: Record<string, unknown>;
+  employments: Record<string, unknown>[];
+  departments: Record<string, unknown>[];
+  /** Problem field (`employee.birthDate`, `employments[1].startDate`) -> how the source names it. */
+  labels: Map<string, string>;
+}
+
+const isEmpty = (v: Value): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
+
+/** Maps one source record without validating it: the draft plus the problems mapping itself found. */
+export function mapDraft(mapping: Mapping, record: SourceRecord): { draft: Draft; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [...(record.problems ?? [])];
+  const root = record.data;
+  const draft: Draft = {
+    position: record.position,
+    employee: {},
+    vault: {},
+    employments: [],
+    departments: [],
+    labels: new Map(),
+  };
+  const rootCtx: PathContext = { root, item: root };
+  for (const entry of mapping.employee) {
+    const into = entry.section === 'vault' ? draft.vault : draft.employee;
+    const prefix = entry.section === 'vault' ? 'vault.' : 'employee.';
+    applyEntry(entry, rootCtx, into, prefix + entry.field, draft.labels, problems, entry.label);
+  }
+
+  const items = groupItems(mapping.employments, root);
+  items.forEach((item, i) => {
+    const employment: Record<string, unknown> = {};
+    const ctx: PathContext = { root, item };
+    const at = `employments[${i + 1}]`;
+    for (const entry of mapping.employments.fields) {
+      const label = mapping.employments.each
+        ? `${mapping.employments.each.raw}[${i + 1}]/${entry.label}`
+        : entry.label;
+      applyEntry(entry, ctx, employment, `${at}.${entry.field}`, draft.labels, problems, label);
+    }
+    if (isEmpty(employment.externalId as Value) && typeof employment.startDate === 'string') {
+      const pn = draft.employee.personnelNumber;
+      if (typeof pn === 'string' && pn !== '') employment.externalId = `${pn}-${employment.startDate}`;
+    }
+    draft.employments.push(employment);
+  });
+
+  const seen = new Map<string, Record<string, unknown>>();
+  mapping.departments.forEach((group) => {
+    for (const item of groupItems(group, root)) {
+      const dept: Record<string, unknown> = {};
+      const ctx: PathContext = { root, item };
+      const at = `departments[${draft.departments.length + 1}]`;
+      const local: FieldProblem[] = [];
+      for (const entry of group.fields)
+        applyEntry(entry, ctx, dept, `${at}.${entry.field}`, draft.labels, local, entry.label);
+      if (isEmpty(dept.code as Value)) continue; // a record without (sub-)department gives none
+      problems.push(...local);
+      const code = String(dept.code);
+      const earlier = seen.get(code);
+      if (earlier) {
+        // The same department from several employments: fill gaps, keep the first values.
+        for (const [k, v] of Object.entries(dept)) if (isEmpty(earlier[k] as Value)) earlier[k] = v;
+        continue;
+      }
+      seen.set(code, dept);
+      draft.departments.push(dept);
+    }
+  });
+  return { draft, problems };
+}
+
+function groupItems(group: CompiledGroup, root: Record<string, unknown>): Record<string, unknown>[] {
+  if (!group.each) return [root];
+  return filterWhere(resolveItems({ root, item: root }, group.each), group.where, root);
+}
+
+function filterWhere(
+  items: Record<string, unknown>[],
+  where: CompiledEntry['where'],
+  root: Record<string, unknown>,
+): Record<string, unknown>[] {
+  if (!where) return items;
+  return items.filter((item) =>
+    where.every((w) => resolveValues({ root, item }, w.path).values.some((v) => w.values.has(v.trim()))),
+  );
+}
+
+/** Reads, transforms, coerces and checks one entry; writes the value into `into[entry.field]`. */
+function applyEntry(
+  entry: CompiledEntry,
+  ctx: PathContext,
+  into: Record<string, unknown>,
+  fieldPath: string,
+  labels: Map<string, string>,
+  problems: FieldProblem[],
+  label: string,
+): void {
+  labels.set(fieldPath, label);
+  if (entry.when && !resolveValues(ctx, entry.when).values.some((v) => v.trim() !== '')) return;
+  const secret = entry.section === 'vault';
+  const { raw, found } = readRaw(entry, ctx);
+  const values: Value[] = [];
+  for (const r of raw) {
+    const parts = splitValue(entry, r);
+    for (const part of parts) {
+      let v: Value = part;
+      let failed = false;
+      for (const t of entry.transforms) {
+        if (v === undefined) break;
+        const res = t(v);
+        if (!res.ok) {
+          problems.push({ field: fieldPath, reason: describe(label, v, res.reason, secret, entry.field) });
+          failed = true;
+          break;
+        }
+        v = res.value;
+      }
+      if (failed) return;
+      if (!isEmpty(v)) values.push(v);
+    }
+  }
+  if (values.length === 0 && entry.spec.default !== undefined) values.push(entry.spec.default);
+
+  if (entry.kind === 'list') {
+    const list: string[] = [];
+    for (const v of values) list.push(asText(v!).trim());
+    if (list.length === 0) {
+      if (entry.spec.required) problems.push({ field: fieldPath, reason: missing(label, found) });
+      return;
+    }
+    const existing = into[entry.field];
+    into[entry.field] = Array.isArray(existing) ? [...existing, ...list] : list;
+    return;
+  }
+
+  const value = values[0];
+  if (value === undefined) {
+    if (entry.spec.required) problems.push({ field: fieldPath, reason: missing(label, found) });
+    return;
+  }
+  const coerced = coerce(entry.kind, value);
+  if (!coerced.ok) {
+    problems.push({ field: fieldPath, reason: describe(label, value, coerced.reason, secret, entry.field) });
+    return;
+  }
+  if (isEmpty(coerced.value)) {
+    if (entry.spec.required) problems.push({ field: fieldPath, reason: missing(label, found) });
+    return;
+  }
+  into[entry.field] = coerced.value;
+}
+
+function splitValue(entry: CompiledEntry, raw: string): string[] {
+  const split = entry.spec.transforms.find(
+    (t): t is { split: string } => typeof t === 'object' && 'split' in t,
+  );
+  if (!split) return [raw];
+  return raw
+    .split(split.split)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** The raw text(s) an entry reads before transforms, and whether its source exists at all. */
+function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found: boolean } {
+  const list = entry.kind === 'list';
+  if (entry.spec.constant !== undefined) return { raw: [asText(entry.spec.constant)], found: true };
+  if (entry.each) {
+    let items = resolveItems(ctx, entry.each);
+    items = filterWhere(items, entry.where, ctx.root);
+    const raw: string[] = [];
+    let found = items.length > 0;
+    for (const item of items) {
+      const inner = readRaw({ ...entry, each: undefined }, { root: ctx.root, item });
+      found ||= inner.found;
+      raw.push(...inner.raw);
+      if (!list && raw.some((r) => r.trim() !== '')) break;
+    }
+    return { raw, found };
+  }
+  if (entry.source) {
+    const { values, found } = resolveValues(ctx, entry.source);
+    if (list) return { raw: values, found };
+    const first = values.find((v) => v.trim() !== '');
+    return { raw: first !== undefined ? [first] : [], found };
+  }
+  if (entry.firstOf) {
+    let found = false;
+    const raw: string[] = [];
+    for (const p of entry.firstOf) {
+      const r = resolveValues(ctx, p);
+      found ||= r.found;
+      const nonEmpty = r.values.filter((v) => v.trim() !== '');
+      if (list) raw.push(...nonEmpty);
+      else if (nonEmpty.length > 0) return { raw: [nonEmpty[0]!], found: true };
+    }
+    return { raw, found };
+  }
+  if (entry.concat) {
+    let found = false;
+    let sourced = false;
+    const parts: string[] = [];
+    for (const p of entry.concat) {
+      if ('constant' in p) {
+        if (p.constant !== '') parts.push(p.constant);
+        continue;
+      }
+      const r = resolveValues(ctx, p);
+      found ||= r.found;
+      const v = r.values.find((x) => x.trim() !== '');
+      if (v !== undefined) {
+        parts.push(v.trim());
+        sourced = true;
+      }
+    }
+    // Constants alone (every source empty) give no value, so `required` and `default` still work.
+    const hasSource = entry.concat.some((p) => !('constant' in p));
+    if (hasSource && !sourced) return { raw: [], found };
+    return { raw: [parts.join(entry.spec.separator)], found };
+  }
+  return { raw: [], found: false };
+}
+
+function coerce(kind: TargetKind, value: Value): TransformResult {
+  switch (kind) {
+    case 'string':
+      return { ok: true, value: typeof value === 'string' ? value.trim() : String(value) };
+    case 'date':
+      if (typeof value !== 'string') return { ok: false, reason: 'is not a date' };
+      return /^\d{4}-\d{2}-\d{2}$/.test(value.trim())
+        ? { ok: true, value: value.trim() }
+        : parseDate(value, ['yyyy-mm-dd']);
+    case 'number':
+      return typeof value === 'number' ? { ok: true, value } : parseNumber(asText(value!));
+    case 'boolean':
+      return typeof value === 'boolean' ? { ok: true, value } : parseBoolean(asText(value!));
+    case 'list':
+      return { ok: true, value };
+  }
+}
+
+/** A problem in words: the source's name, the bad value (never a vault value), and what is wrong. */
+export function describe(
+  label: string,
+  value: Value,
+  reason: string,
+  secret: boolean,
+  field: string,
+): string {
+  if (field === 'bsn')
+    return `BSN (${label}) ${reason === 'is not a valid BSN' ? 'fails the 11-check' : reason}`;
+  if (secret) return `${label} (a protected field; value not shown) ${reason}`;
+  return `${label} "${String(value)}" ${reason}`;
+}
+
+function missing(label: string, found: boolean): string {
+  return found
+    ? `${label} is empty, and a value is required`
+    : `${label} is missing: the delivery has no such column or element (check the header row and the delimiter)`;
+}

@@ -1,0 +1,194 @@
+import { isRealDate } from '../../domain/dates.js';
+
+/** Pure value transforms of the mapping layer: dates, numbers, booleans, code tables. */
+
+/** A mapped value on its way to a target. */
+export type Value = string | number | boolean | undefined;
+
+/** A transform either gives a new value or says, in words, why it cannot. */
+export type TransformResult = { ok: true; value: Value } | { ok: false; reason: string };
+
+interface DateFormat {
+  re: RegExp;
+  /** Indices of year, month, day in the match. */
+  ymd: [number, number, number];
+}
+
+const dmy = (sep: string, digits: 'fixed' | 'loose'): DateFormat => {
+  const d = digits === 'fixed' ? '(\\d{2})' : '(\\d{1,2})';
+  const s = sep === '.' ? '\\.' : sep;
+  return { re: new RegExp(`^${d}${s}${d}${s}(\\d{4})$`), ymd: [3, 2, 1] };
+};
+
+const formats = {
+  'dd-mm-yyyy': dmy('-', 'fixed'),
+  'd-m-yyyy': dmy('-', 'loose'),
+  'dd/mm/yyyy': dmy('/', 'fixed'),
+  'd/m/yyyy': dmy('/', 'loose'),
+  'dd.mm.yyyy': dmy('.', 'fixed'),
+  'd.m.yyyy': dmy('.', 'loose'),
+  'yyyy-mm-dd': { re: /^(\d{4})-(\d{2})-(\d{2})$/, ymd: [1, 2, 3] },
+  yyyymmdd: { re: /^(\d{4})(\d{2})(\d{2})$/, ymd: [1, 2, 3] },
+  // xsd:date as SIVI writes it: yyyy-mm-dd with an optional time zone, which a calendar date ignores.
+  'xsd:date': { re: /^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?$/, ymd: [1, 2, 3] },
+} satisfies Record<string, DateFormat>;
+
+export type DateFormatName = keyof typeof formats;
+export const dateFormatNames = Object.keys(formats) as [DateFormatName, ...DateFormatName[]];
+
+/**
+ * Parses a date in one of the given formats into `YYYY-MM-DD`. Fails with a reason when no format
+ * matches or the date does not exist (31-02-2024).
+ */
+export function parseDate(input: string, accepted: readonly DateFormatName[]): TransformResult {
+  const text = input.trim();
+  for (const name of accepted) {
+    const f: DateFormat = formats[name];
+    const m = f.re.exec(text);
+    if (!m) continue;
+    const iso = `${m[f.ymd[0]]}-${m[f.ymd[1]]!.padStart(2, '0')}-${m[f.ymd[2]]!.padStart(2, '0')}`;
+    if (!isRealDate(iso)) return { ok: false, reason: 'is not an existing calendar date' };
+    return { ok: true, value: iso };
+  }
+  return {
+    ok: false,
+    reason: `is not a date in the format ${accepted.length === 1 ? accepted[0] : `${accepted.slice(0, -1).join(', ')} or ${accepted.at(-1)}`}`,
+  };
+}
+
+/** Formats `YYYY-MM-DD` in one of the date formats (the inverse of parseDate; used in tests and docs). */
+export function formatDate(iso: string, format: DateFormatName): string {
+  const [y, m, d] = iso.split('-') as [string, string, string];
+  const loose = (v: string) => String(Number(v));
+  switch (format) {
+    case 'dd-mm-yyyy':
+      return `${d}-${m}-${y}`;
+    case 'd-m-yyyy':
+      return `${loose(d)}-${loose(m)}-${y}`;
+    case 'dd/mm/yyyy':
+      return `${d}/${m}/${y}`;
+    case 'd/m/yyyy':
+      return `${loose(d)}/${loose(m)}/${y}`;
+    case 'dd.mm.yyyy':
+      return `${d}.${m}.${y}`;
+    case 'd.m.yyyy':
+      return `${loose(d)}.${loose(m)}.${y}`;
+    case 'yyyy-mm-dd':
+    case 'xsd:date':
+      return iso;
+    case 'yyyymmdd':
+      return `${y}${m}${d}`;
+  }
+}
+
+/**
+ * Parses a number written with a decimal comma or point ("36,5", "36.50", "1.234,5"). A value with
+ * both a point and a comma takes the last one as decimal separator.
+ */
+export function parseNumber(input: string): TransformResult {
+  let text = input.trim().replace(/\s+/g, '');
+  if (text === '') return { ok: true, value: undefined };
+  const comma = text.lastIndexOf(',');
+  const point = text.lastIndexOf('.');
+  if (comma !== -1 && point !== -1) {
+    text = comma > point ? text.replace(/\./g, '').replace(',', '.') : text.replace(/,/g, '');
+  } else if (comma !== -1) {
+    if (text.indexOf(',') !== comma) return { ok: false, reason: 'is not a number' };
+    text = text.replace(',', '.');
+  }
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) return { ok: false, reason: 'is not a number' };
+  return { ok: true, value: Number(text) };
+}
+
+const truthy = new Set(['J', 'JA', 'Y', 'YES', 'TRUE', 'WAAR', '1', 'X']);
+const falsy = new Set(['N', 'NEE', 'NO', 'FALSE', 'ONWAAR', '0']);
+
+/** Yes/no in the ways Dutch exports write it: ja/nee, j/n, 1/0, true/false, waar/onwaar, x. */
+export function parseBoolean(input: string): TransformResult {
+  const key = input.trim().toUpperCase();
+  if (key === '') return { ok: true, value: undefined };
+  if (truthy.has(key)) return { ok: true, value: true };
+  if (falsy.has(key)) return { ok: true, value: false };
+  return { ok: false, reason: 'is not yes or no (expected ja/nee, j/n, 1/0 or true/false)' };
+}
+
+/** Built-in code tables; mapping files can add their own under `codeTables`. */
+export const builtInCodeTables: Record<string, Record<string, string>> = {
+  gender: {
+    M: 'M',
+    V: 'V',
+    O: 'O',
+    MAN: 'M',
+    VROUW: 'V',
+    MANNELIJK: 'M',
+    VROUWELIJK: 'V',
+    ONBEKEND: 'O',
+    ANDERS: 'O',
+    OVERIG: 'O',
+    X: 'O',
+    '1': 'M',
+    '2': 'V',
+    '0': 'O',
+    '9': 'O',
+    MALE: 'M',
+    FEMALE: 'V',
+    F: 'V',
+  },
+  contract: {
+    B: 'B',
+    O: 'O',
+    BEPAALD: 'B',
+    ONBEPAALD: 'O',
+    'BEPAALDE TIJD': 'B',
+    'ONBEPAALDE TIJD': 'O',
+    TIJDELIJK: 'B',
+    VAST: 'O',
+  },
+};
+
+export interface CodeTable {
+  name: string;
+  map: Map<string, string>;
+  caseSensitive: boolean;
+  /** Source codes as written in the table, for messages. */
+  codes: string[];
+}
+
+export function codeKey(input: string, caseSensitive: boolean): string {
+  const k = input.trim().replace(/\s+/g, ' ');
+  return caseSensitive ? k : k.toUpperCase();
+}
+
+export function makeCodeTable(
+  name: string,
+  entries: Record<string, string>,
+  caseSensitive = false,
+): CodeTable {
+  const map = new Map<string, string>();
+  for (const [from, to] of Object.entries(entries)) map.set(codeKey(from, caseSensitive), to);
+  return { name, map, caseSensitive, codes: Object.keys(entries) };
+}
+
+/** Looks a code up; the reason for an unknown code lists what the table accepts. */
+export function lookupCode(table: CodeTable, input: string): TransformResult {
+  if (input.trim() === '') return { ok: true, value: undefined };
+  const hit = table.map.get(codeKey(input, table.caseSensitive));
+  if (hit !== undefined) return { ok: true, value: hit };
+  const shown = table.codes.slice(0, 12).join(', ') + (table.codes.length > 12 ? ', ...' : '');
+  return { ok: false, reason: `is not a known ${table.name} code (expected one of ${shown})` };
+}
+
+/** Initials as "J.A." from "JA", "J A", "j.a" or "J.A.". */
+export function normalizeInitials(input: string): string {
+  const letters = input.replace(/[.\s]+/g, '');
+  if (letters === '') return '';
+  // "Th." style multi-letter initials stay as written when the source already uses points.
+  if (/\./.test(input)) {
+    return input
+      .split(/[.\s]+/)
+      .filter(Boolean)
+      .map((p) => p.charAt(0).toUpperCase() + p.slice(1) + '.')
+      .join('');
+  }
+  return [...letters].map((c) => c.toUpperCase() + '.').join('');
+}

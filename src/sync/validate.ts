@@ -1,0 +1,250 @@
+import { z } from 'zod';
+import { isValidBsn, normalizeBsn } from '../domain/bsn.js';
+import { isRealDate, todayIn } from '../domain/dates.js';
+import { contractTypes, genders } from '../domain/employee.js';
+import { vaultFieldNames } from '../domain/vault-fields.js';
+import { vaultFieldsSchema } from '../vault/fields.js';
+import type { Candidate, FieldProblem } from './types.js';
+
+/**
+ * Validation of a mapped record (step 4 of a sync run): zod for shapes and lengths, plus the domain
+ * rules: BSN 11-check, real calendar dates, hours 0-80, end not before start, postcode 1234AB,
+ * gender and contract codes. Problems name the field and the bad value in plain words; a vault
+ * value (BSN above all) never appears in a problem.
+ */
+
+/** A record as mapped but not yet checked. */
+export interface CandidateInput {
+  position: string;
+  employee: Record<string, unknown>;
+  vault: Record<string, unknown>;
+  employments: Record<string, unknown>[];
+  departments: Record<string, unknown>[];
+}
+
+const text = (max: number) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'is not text') })
+    .trim()
+    .min(1, 'is empty')
+    .max(max, `is longer than ${max} characters`);
+
+const date = z
+  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'is not a date') })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date as YYYY-MM-DD')
+  .refine(isRealDate, 'is not an existing calendar date');
+
+const hours = z
+  .number({ error: 'is not a number of hours' })
+  .refine(Number.isFinite, 'is not a number of hours')
+  .min(0, 'must be between 0 and 80 hours a week')
+  .max(80, 'must be between 0 and 80 hours a week');
+
+const employeeShape = z
+  .object({
+    personnelNumber: text(35),
+    remoteId: text(40).optional(),
+    initials: text(20).optional(),
+    firstName: text(35).optional(),
+    namePrefix: text(20).optional(),
+    lastName: text(200),
+    gender: z.enum(genders, { error: 'is not a gender code M, V or O' }).optional(),
+    birthDate: date
+      .refine((d) => d >= '1900-01-01', 'is before 1900')
+      .refine((d) => d <= todayIn(), 'lies in the future')
+      .optional(),
+    changedAt: z
+      .string()
+      .refine((v) => !Number.isNaN(Date.parse(v)), 'is not a date and time')
+      .optional(),
+  })
+  .strict();
+
+const employmentShape = z
+  .object({
+    externalId: text(40),
+    startDate: date,
+    endDate: date.optional(),
+    endReason: text(200).optional(),
+    validFrom: date.optional(),
+    departmentCode: text(70).optional(),
+    functionCode: text(15).optional(),
+    functionName: text(35).optional(),
+    contractType: z
+      .enum(contractTypes, { error: 'is not a contract code B (fixed term) or O (indefinite)' })
+      .optional(),
+    hoursPerWeek: hours.optional(),
+    normalHoursPerWeek: hours.optional(),
+    noRiskPolicy: z.boolean({ error: 'is not yes or no' }).optional(),
+  })
+  .strict();
+
+const departmentShape = z
+  .object({
+    code: text(70),
+    name: text(70).optional(),
+    parentCode: text(70).optional(),
+  })
+  .strict();
+
+const candidateShape = z.object({
+  employee: employeeShape,
+  employments: z.array(employmentShape).min(1, 'has no employment'),
+  departments: z.array(departmentShape),
+});
+
+/** Why a vault value is wrong, without showing it. */
+const vaultReasons: Record<string, string> = {
+  bsn: 'fails the 11-check',
+  postcode: 'is not a Dutch postcode such as 1234AB',
+  country: 'is not a two-letter country code such as NL',
+  emailAddresses: 'is not an e-mail address',
+  ibans: 'is not an IBAN',
+  phoneNumbers: 'is not a phone number (at most 40 characters)',
+};
+
+export type ValidationOutcome = { ok: true; candidate: Candidate } | { ok: false; problems: FieldProblem[] };
+
+/**
+ * Checks a mapped record; returns the candidate with normalised values (BSN as nine digits,
+ * postcode as 1234AB) or every problem found. `labels` name each field as the source does
+ * (`Geboortedatum`, `Dnstvbnd[2]/Ingdat`), keyed by `employee.birthDate`, `employments[1].startDate`.
+ */
+export function validateCandidate(
+  input: CandidateInput,
+  labels: Map<string, string> = new Map(),
+): ValidationOutcome {
+  const problems: FieldProblem[] = [];
+  const shape = candidateShape.safeParse({
+    employee: input.employee,
+    employments: input.employments,
+    departments: input.departments,
+  });
+  if (!shape.success) {
+    for (const issue of shape.error.issues) {
+      const field = fieldPath(issue.path);
+      const value = valueAt(input, issue.path);
+      problems.push({
+        field,
+        reason: sentence(labels.get(field) ?? lastName(field), value, issue.message, false),
+      });
+    }
+  }
+
+  const vault = vaultFieldsSchema.safeParse(input.vault);
+  if (!vault.success) {
+    const done = new Set<string>();
+    for (const issue of vault.error.issues) {
+      const name = String(issue.path[0] ?? '');
+      if (done.has(name)) continue;
+      done.add(name);
+      const field = `vault.${name}`;
+      const label = labels.get(field) ?? name;
+      if (!(vaultFieldNames as readonly string[]).includes(name)) {
+        problems.push({ field, reason: `${label} is not a vault field` });
+      } else if (name === 'bsn') {
+        problems.push({
+          field,
+          reason:
+            label.toUpperCase() === 'BSN' ? 'BSN fails the 11-check' : `BSN (${label}) fails the 11-check`,
+        });
+      } else {
+        const reason =
+          issue.code === 'too_big' ? `is longer than allowed` : (vaultReasons[name] ?? 'is not valid');
+        problems.push({ field, reason: `${label} (a protected field; value not shown) ${reason}` });
+      }
+    }
+  }
+
+  // Rules across fields, on values that are themselves fine.
+  const employments = input.employments;
+  const ids = new Map<string, number>();
+  employments.forEach((e, i) => {
+    const at = `employments[${i + 1}]`;
+    const start = goodDate(e.startDate);
+    const end = goodDate(e.endDate);
+    const from = goodDate(e.validFrom);
+    if (start && end && end < start) {
+      problems.push({
+        field: `${at}.endDate`,
+        reason: `${labels.get(`${at}.endDate`) ?? 'endDate'} ${end} is before ${labels.get(`${at}.startDate`) ?? 'startDate'} ${start}: an employment cannot end before it starts`,
+      });
+    }
+    if (start && from && from < start) {
+      problems.push({
+        field: `${at}.validFrom`,
+        reason: `${labels.get(`${at}.validFrom`) ?? 'validFrom'} ${from} is before ${labels.get(`${at}.startDate`) ?? 'startDate'} ${start}: a change cannot take effect before the employment starts`,
+      });
+    }
+    if (typeof e.externalId === 'string' && e.externalId !== '') {
+      const before = ids.get(e.externalId);
+      if (before !== undefined) {
+        problems.push({
+          field: `${at}.externalId`,
+          reason: `${labels.get(`${at}.externalId`) ?? 'externalId'} "${e.externalId}" is used by employments ${before + 1} and ${i + 1} of this record: each employment needs its own id`,
+        });
+      } else ids.set(e.externalId, i);
+    }
+  });
+  input.departments.forEach((d, i) => {
+    if (typeof d.code === 'string' && d.code !== '' && d.parentCode === d.code) {
+      const at = `departments[${i + 1}]`;
+      problems.push({
+        field: `${at}.parentCode`,
+        reason: `${labels.get(`${at}.parentCode`) ?? 'parentCode'} "${d.code}" is the department itself: a department cannot be its own parent`,
+      });
+    }
+  });
+
+  if (problems.length > 0 || !shape.success || !vault.success) return { ok: false, problems };
+  const employee = shape.data.employee;
+  return {
+    ok: true,
+    candidate: {
+      position: input.position,
+      employee: { ...employee, vault: vault.data },
+      employments: shape.data.employments,
+      departments: shape.data.departments,
+    },
+  };
+}
+
+/** True when a value looks like a BSN that passes the 11-check (for `mapping check` output). */
+export function bsnStatus(value: unknown): 'valid' | 'invalid' {
+  return typeof value === 'string' && isValidBsn(value) && normalizeBsn(value) !== undefined
+    ? 'valid'
+    : 'invalid';
+}
+
+function goodDate(v: unknown): string | undefined {
+  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v) ? v : undefined;
+}
+
+/** zod path -> problem field: `employee.birthDate`, `employments[1].hoursPerWeek` (1-based). */
+function fieldPath(path: PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p + 1}]`;
+    else out += (out ? '.' : '') + String(p);
+  }
+  return out || 'record';
+}
+
+function lastName(field: string): string {
+  return field.split('.').at(-1) ?? field;
+}
+
+function valueAt(input: CandidateInput, path: PropertyKey[]): unknown {
+  let node: unknown = input;
+  for (const p of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[p as string];
+  }
+  return node;
+}
+
+function sentence(label: string, value: unknown, message: string, secret: boolean): string {
+  if (secret || value === undefined || value === null || typeof value === 'object')
+    return `${label} ${message}`;
+  return `${label} "${String(value)}" ${message}`;
+}
