@@ -205,3 +205,10 @@ export async function listRejects(db: Db, runId: string, limit = 10_000, offset 
     .offset(offset)
     .select('position', 'field', 'reason')) as Reject[];
 }
+
+/** How many problems were quarantined for a run. */
+export async function countRejects(db: Db, runId: string): Promise<number> {
+  const row = (await db('sync_rejections').where({ run_id: runId }).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
