@@ -79,6 +79,14 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   const dryRun = Boolean(req.dryRun);
   const date = req.deliveryDate ?? todayIn();
   const { link, employerId } = req;
+  const report = req.onProgress;
+  req = {
+    ...req,
+    onProgress: (phase, records) => {
+      log.debug('sync progress', { runId, phase, records });
+      report?.(phase, records);
+    },
+  };
   const counts = emptyCounts();
   let rejects: Reject[] = [];
   // The data key is created (and committed) before the run, so a rolled-back run never caches a lost key.

@@ -52,7 +52,6 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('employer_id').notNullable().references('employers.id').onDelete('restrict');
     t.timestamp('slot', { useTz: true }).notNullable();
     t.text('instance').notNullable();
-    t.uuid('run_id');
     t.timestamp('claimed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.primary(['employer_id', 'slot']);
   });

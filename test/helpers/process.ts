@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+/** Vault keys shared by several processes of one test (as configured instances share them in production). */
+export function sharedKeys(): Record<string, string> {
+  return {
+    KOPPELING_MASTER_KEY: randomBytes(32).toString('base64'),
+    KOPPELING_INDEX_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
+/** Starts `node bin/koppeling.js <args>` in the repository root and collects its output. */
+export function spawnKoppeling(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+} {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'koppeling.js'), ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (out += String(d)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => out, exited };
+}
+
+/** Resolves when the output contains `text`, or rejects after `ms`. */
+export async function waitForOutput(output: () => string, text: string | RegExp, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const o = output();
+    if (typeof text === 'string' ? o.includes(text) : text.test(o)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${String(text)}; output so far:\n${output()}`);
+}
