@@ -10,12 +10,13 @@ import { buildOpenApi } from './openapi.js';
 import type { RouteDef } from './route.js';
 import { systemRoutes } from './system.js';
 import { employerRoutes } from './employers.js';
+import { syncRunRoutes } from './sync-runs.js';
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every route of the admin API, in one list: served by express and described by the OpenAPI document. */
 export function allRoutes(): RouteDef[] {
-  return [...systemRoutes, ...employerRoutes];
+  return [...systemRoutes, ...employerRoutes, ...syncRunRoutes];
 }
 
 function requestContext(req: Request, res: Response, next: NextFunction): void {
@@ -56,7 +57,8 @@ function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
   const bodyParser = route.rawBody
     ? express.raw({ type: () => true, limit: '512mb' })
     : express.json({ limit: ctx.config.bodyLimit, strict: true });
-  app[route.method](route.path, requireAccess(route.access), bodyParser, handler);
+  if (route.streamBody) app[route.method](route.path, requireAccess(route.access), handler);
+  else app[route.method](route.path, requireAccess(route.access), bodyParser, handler);
 }
 
 /** The admin API: helmet, request ids, bearer authentication, routes, one error handler. */

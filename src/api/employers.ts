@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from './route.js';
-import { listEmployers } from '../store/employers.js';
-import { linkModes } from '../domain/employer.js';
+import { findEmployerByCode, listEmployers } from '../store/employers.js';
+import { linkModes, type Employer } from '../domain/employer.js';
+import { AppError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { findLink, saveLink } from '../store/links.js';
+import { linkSchema } from '../sync/link.js';
+import { listRuns } from '../sync/runs.js';
 
 const employerView = z.object({
   id: z.string(),
@@ -14,15 +19,148 @@ const employerView = z.object({
   linkMode: z.enum(linkModes),
 });
 
-/** Employers as operators see them. */
+const linkSummary = z
+  .object({
+    connector: z.string(),
+    delivery: z.string(),
+    schedule: z.string().nullable(),
+    managedBy: z.enum(['file', 'api']),
+  })
+  .nullable();
+
+const lastRunView = z
+  .object({ id: z.string(), status: z.string(), startedAt: z.string(), finishedAt: z.string().nullable() })
+  .nullable();
+
+const codeParam = z
+  .object({ code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'an employer code') })
+  .strict();
+
+async function linkRows(db: Db): Promise<Map<string, { document: unknown; source: 'file' | 'api' }>> {
+  const rows = (await db('employer_links').select('employer_id', 'document', 'source')) as Array<{
+    employer_id: string;
+    document: unknown;
+    source: 'file' | 'api';
+  }>;
+  return new Map(rows.map((r) => [r.employer_id, { document: r.document, source: r.source }]));
+}
+
+async function lastRuns(db: Db): Promise<Map<string, z.infer<typeof lastRunView>>> {
+  const rows = (await db.raw(
+    `select distinct on (employer_id) employer_id, id, status, started_at, finished_at
+       from sync_runs order by employer_id, started_at desc`,
+  )) as {
+    rows: Array<{
+      employer_id: string;
+      id: string;
+      status: string;
+      started_at: Date;
+      finished_at: Date | null;
+    }>;
+  };
+  return new Map(
+    rows.rows.map((r) => [
+      r.employer_id,
+      {
+        id: r.id,
+        status: r.status,
+        startedAt: new Date(r.started_at).toISOString(),
+        finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+      },
+    ]),
+  );
+}
+
+function summary(
+  row: { document: unknown; source: 'file' | 'api' } | undefined,
+): z.infer<typeof linkSummary> {
+  if (!row) return null;
+  const link = linkSchema.parse(typeof row.document === 'string' ? JSON.parse(row.document) : row.document);
+  return {
+    connector: link.connector,
+    delivery: link.delivery,
+    schedule: link.schedule ?? null,
+    managedBy: row.source,
+  };
+}
+
+async function requireEmployer(db: Db, code: string): Promise<Employer> {
+  const employer = await findEmployerByCode(db, code);
+  if (!employer) throw new AppError('not_found', `No employer with code "${code}".`);
+  return employer;
+}
+
+/** Employers and their HR links, as operators see and manage them. */
 export const employerRoutes: RouteDef[] = [
   defineRoute({
     method: 'get',
     path: '/api/v1/employers',
-    summary: 'List employers.',
+    summary: 'List employers with their link and last sync run.',
     tag: 'employers',
     access: 'operator',
-    responses: { 200: { description: 'Employers', schema: z.object({ employers: z.array(employerView) }) } },
-    handler: async ({ ctx }) => ({ body: { employers: await listEmployers(ctx.store.db) } }),
+    responses: {
+      200: {
+        description: 'Employers',
+        schema: z.object({
+          employers: z.array(employerView.extend({ link: linkSummary, lastRun: lastRunView })),
+        }),
+      },
+    },
+    handler: async ({ ctx }) => {
+      const db = ctx.store.db;
+      const [employers, links, runs] = await Promise.all([listEmployers(db), linkRows(db), lastRuns(db)]);
+      return {
+        body: {
+          employers: employers.map((e) => ({
+            ...e,
+            link: summary(links.get(e.id)),
+            lastRun: runs.get(e.id) ?? null,
+          })),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/employers/:code',
+    summary: 'One employer with its link document and latest sync runs.',
+    tag: 'employers',
+    access: 'operator',
+    params: codeParam,
+    responses: {
+      200: {
+        description: 'The employer',
+        schema: z.object({ employer: employerView, link: linkSchema.nullable(), runs: z.array(z.unknown()) }),
+      },
+      404: { description: 'No such employer' },
+    },
+    handler: async ({ ctx, params }) => {
+      const employer = await requireEmployer(ctx.store.db, params.code);
+      const link = (await findLink(ctx.store.db, employer.id)) ?? null;
+      return { body: { employer, link, runs: await listRuns(ctx.store.db, employer.id, 10) } };
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/api/v1/employers/:code/link',
+    summary: 'Create or replace the link document of an employer (creates the employer when new).',
+    tag: 'employers',
+    access: 'operator',
+    params: codeParam,
+    body: linkSchema,
+    responses: {
+      200: { description: 'Stored', schema: z.object({ employer: employerView, link: linkSchema }) },
+      400: { description: 'The document is not valid' },
+    },
+    handler: async ({ ctx, params, body }) => {
+      if (body.employer.code !== params.code) {
+        throw new AppError(
+          'validation_failed',
+          `employer.code "${body.employer.code}" differs from the code in the path "${params.code}".`,
+        );
+      }
+      const employer = await saveLink(ctx.store.db, body, 'api');
+      return { body: { employer, link: body } };
+    },
   }),
 ];

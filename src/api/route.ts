@@ -39,6 +39,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Content type of a raw request body (for uploads); JSON when omitted. */
   rawBody?: string;
+  /** With `rawBody`: the handler reads the request stream itself (large uploads never sit in memory). */
+  streamBody?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler(input: RouteInput<P, Q, B>): Promise<RouteResult>;
 }

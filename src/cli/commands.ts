@@ -1,7 +1,18 @@
 import type { Command } from './command.js';
+import { exportCommand } from './export.js';
 import { mappingCheckCommand } from './mapping-check.js';
 import { migrateCommand } from './migrate.js';
+import { runsCommand, runsShowCommand } from './runs.js';
 import { serveCommand } from './serve.js';
+import { syncCommand } from './sync.js';
 
 /** Every `koppeling` command; commands added later register here. */
-export const commands: Command[] = [serveCommand, migrateCommand, mappingCheckCommand];
+export const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  syncCommand,
+  runsCommand,
+  runsShowCommand,
+  exportCommand,
+  mappingCheckCommand,
+];

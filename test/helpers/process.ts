@@ -1,7 +1,51 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-export const binPath = join(import.meta.dirname, '..', '..', 'src', 'bin.js');
+export const repoRoot = join(import.meta.dirname, '..', '..');
+export const binPath = join(repoRoot, 'src', 'bin.js');
+
+/** Vault keys shared by several processes of one test (as configured instances share them in production). */
+export function sharedKeys(): Record<string, string> {
+  return {
+    KOPPELING_MASTER_KEY: randomBytes(32).toString('base64'),
+    KOPPELING_INDEX_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
+/** Starts `koppeling <args>` as a real process in the repository root and collects its output. */
+export function spawnKoppeling(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+} {
+  const child = spawn(process.execPath, [binPath, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (out += String(d)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => out, exited };
+}
+
+/** Resolves when the output contains `text`, or rejects after `ms`. */
+export async function waitForOutput(output: () => string, text: string | RegExp, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const o = output();
+    if (typeof text === 'string' ? o.includes(text) : text.test(o)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${String(text)}; output so far:\n${output()}`);
+}
 
 export interface RunningService {
   child: ChildProcess;
@@ -10,41 +54,26 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `koppeling serve` as a real process and waits for its "listening" line. */
+/** Starts `koppeling serve` on a free port and waits for its "listening" line. */
 export async function startService(env: NodeJS.ProcessEnv, timeoutMs = 45_000): Promise<RunningService> {
-  const child = spawn(process.execPath, [binPath, 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`service did not start in ${timeoutMs} ms:\n${out}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!.replace('localhost', '127.0.0.1'));
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}:\n${out}`));
-    });
-  });
+  const proc = spawnKoppeling(['serve'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
+  let exitedEarly = false;
+  void proc.exited.then(() => (exitedEarly = true));
+  try {
+    await waitForOutput(proc.output, /listening on http:\/\/\S+/, timeoutMs);
+  } catch (err) {
+    if (exitedEarly) throw new Error(`service exited early:\n${proc.output()}`);
+    proc.child.kill('SIGKILL');
+    throw err;
+  }
+  const url = /listening on (http:\/\/\S+)/.exec(proc.output())![1]!.replace('localhost', '127.0.0.1');
   return {
-    child,
+    child: proc.child,
     url,
-    output: () => out,
+    output: proc.output,
     stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
+      if (proc.child.exitCode === null) proc.child.kill(signal);
+      return (await proc.exited).code;
     },
   };
 }

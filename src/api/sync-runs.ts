@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { log } from '../log.js';
+import { findEmployerByCode } from '../store/employers.js';
+import { findLink } from '../store/links.js';
+import { syncDelivery } from '../sync/delivery.js';
+import { runReport, runReportSchema } from '../sync/report.js';
+import { countRejects, findRun, listRejects } from '../sync/runs.js';
+import type { AppContext } from './context.js';
+import { defineRoute, type RouteDef } from './route.js';
+
+const codeParam = z
+  .object({ code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'an employer code') })
+  .strict();
+const idParam = z.object({ id: z.uuid('an id (UUID)') }).strict();
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const startQuery = z
+  .object({ dryRun: flag.optional(), force: flag.optional(), wait: flag.optional() })
+  .strict();
+const pageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+/** Streams an uploaded delivery to a temporary file (never held whole in memory); undefined without a body. */
+async function receiveUpload(req: Request, ctx: AppContext, runId: string): Promise<string | undefined> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (!chunked && !(length > 0)) return undefined;
+  const dir = join(ctx.config.dataDir, 'uploads');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ext = /xml/i.test(req.headers['content-type'] ?? '') ? '.xml' : '.csv';
+  const file = join(dir, `${runId}${ext}`);
+  await pipeline(req, createWriteStream(file, { mode: 0o600 }));
+  return file;
+}
+
+/** Sync runs started and inspected through the API. */
+export const syncRunRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/employers/:code/sync-runs',
+    summary:
+      'Start a sync run of the employer, optionally with the delivery file as the body. Answers 202 at once, or the report with ?wait=true (dry runs always wait).',
+    tag: 'sync',
+    access: 'operator',
+    params: codeParam,
+    query: startQuery,
+    rawBody: 'application/octet-stream',
+    streamBody: true,
+    responses: {
+      200: { description: 'The run report (wait or dry run)', schema: runReportSchema },
+      202: { description: 'Started', schema: z.object({ runId: z.string(), status: z.literal('running') }) },
+      404: { description: 'No such employer, or it has no link' },
+    },
+    handler: async ({ ctx, params, query, req }) => {
+      const employer = await findEmployerByCode(ctx.store.db, params.code);
+      if (!employer) throw new AppError('not_found', `No employer with code "${params.code}".`);
+      const link = await findLink(ctx.store.db, employer.id);
+      if (!link)
+        throw new AppError(
+          'not_found',
+          `Employer "${params.code}" has no link; PUT one to /api/v1/employers/${params.code}/link first.`,
+        );
+      const runId = randomUUID();
+      const upload = await receiveUpload(req, ctx, runId);
+      const who = `operator:${req.principal?.tokenId ?? 'unknown'}`;
+      const running = syncDelivery({
+        store: ctx.store,
+        vault: ctx.vault,
+        employerId: employer.id,
+        link,
+        file: upload,
+        trigger: 'api',
+        runId,
+        dryRun: query.dryRun,
+        forcedBy: query.force ? who : undefined,
+        startedBy: who,
+      }).finally(() => (upload ? rm(upload, { force: true }) : undefined));
+      if (query.wait || query.dryRun) {
+        const result = await running;
+        if (!result) throw new AppError('not_found', `No delivery is waiting for employer "${params.code}".`);
+        return { status: 200, body: runReport(result) };
+      }
+      running.catch((err: unknown) => log.error('sync run failed to start', { runId, err }));
+      return { status: 202, body: { runId, status: 'running' } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/sync-runs/:id',
+    summary: 'One sync run: status, counts, duration, who started or forced it.',
+    tag: 'sync',
+    access: 'operator',
+    params: idParam,
+    responses: { 200: { description: 'The run' }, 404: { description: 'No such run' } },
+    handler: async ({ ctx, params }) => {
+      const run = await findRun(ctx.store.db, params.id);
+      if (!run) throw new AppError('not_found', `No sync run ${params.id}.`);
+      return { body: { ...run, report: runReport({ ...run, runId: run.id, rejects: [] }) } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/sync-runs/:id/rejects',
+    summary: 'The quarantined records of a sync run: source position, field and reason.',
+    tag: 'sync',
+    access: 'operator',
+    params: idParam,
+    query: pageQuery,
+    responses: { 200: { description: 'Rejected records' }, 404: { description: 'No such run' } },
+    handler: async ({ ctx, params, query }) => {
+      const run = await findRun(ctx.store.db, params.id);
+      if (!run) throw new AppError('not_found', `No sync run ${params.id}.`);
+      const rejects = await listRejects(ctx.store.db, run.id, query.limit, query.offset);
+      return {
+        body: {
+          runId: run.id,
+          records: run.rejected,
+          total: await countRejects(ctx.store.db, run.id),
+          offset: query.offset,
+          rejects,
+        },
+      };
+    },
+  }),
+];

@@ -1,0 +1,77 @@
+import { loadConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import { openRuntime } from '../runtime.js';
+import { findEmployerByCode } from '../store/employers.js';
+import { runReport, formatReport } from '../sync/report.js';
+import { findRun, listRejects, listRuns } from '../sync/runs.js';
+import { UsageError, type Command } from './command.js';
+
+/** `koppeling runs --employer <code> [--json]`: the latest sync runs of an employer. */
+export const runsCommand: Command = {
+  name: ['runs'],
+  usage: 'koppeling runs --employer <code> [--json]',
+  summary: 'List the latest sync runs of an employer.',
+  options: { employer: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: { min: 0, max: 0 },
+  async run({ values, io }) {
+    const code = values.employer;
+    if (typeof code !== 'string') throw new UsageError('--employer <code> is required');
+    const runtime = await openRuntime(loadConfig(io.env));
+    try {
+      const employer = await findEmployerByCode(runtime.store.db, code);
+      if (!employer) throw new AppError('not_found', `No employer with code "${code}".`);
+      const runs = await listRuns(runtime.store.db, employer.id);
+      if (values.json) {
+        io.stdout.write(JSON.stringify({ employer: code, runs }) + '\n');
+        return 0;
+      }
+      if (runs.length === 0) io.stdout.write(`No sync runs for ${code} yet.\n`);
+      for (const r of runs) {
+        const c = r.counts;
+        io.stdout.write(
+          `${r.startedAt}  ${r.id}  ${r.status.padEnd(13)} ${r.trigger.padEnd(8)} ${r.delivery.padEnd(9)} ` +
+            `+${c.created} ~${c.updated} -${c.ended} !${r.rejected}` +
+            `${r.durationMs !== null ? `  ${(r.durationMs / 1000).toFixed(1)}s` : ''}${r.forcedBy ? `  forced by ${r.forcedBy}` : ''}\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+/** `koppeling runs show <runId> [--json]`: one run with its quarantined records. */
+export const runsShowCommand: Command = {
+  name: ['runs', 'show'],
+  usage: 'koppeling runs show <runId> [--json]',
+  summary: 'Show one sync run with its counts and rejected records.',
+  options: { json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, io }) {
+    const runId = positionals[0]!;
+    if (!/^[0-9a-f-]{36}$/i.test(runId)) throw new UsageError(`"${runId}" is not a run id (a UUID)`);
+    const runtime = await openRuntime(loadConfig(io.env));
+    try {
+      const run = await findRun(runtime.store.db, runId);
+      if (!run) throw new AppError('not_found', `No sync run ${runId}.`);
+      const report = runReport({
+        ...run,
+        runId: run.id,
+        rejects: await listRejects(runtime.store.db, run.id),
+      });
+      if (values.json) {
+        io.stdout.write(JSON.stringify({ ...report, run }) + '\n');
+      } else {
+        io.stdout.write(
+          `Employer ${run.employerCode}, ${run.trigger} run of ${run.connector}${run.sourceName ? ` (${run.sourceName})` : ''}, ` +
+            `started ${run.startedAt}${run.forcedBy ? `, forced by ${run.forcedBy}` : ''}\n`,
+        );
+        io.stdout.write(formatReport(report, 1000));
+      }
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  },
+};

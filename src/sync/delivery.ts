@@ -1,0 +1,91 @@
+import { listDropFolder, moveDelivery } from '../../connectors/file-source.js';
+import { getConnector } from '../../connectors/index.js';
+import { AppError } from '../errors.js';
+import { log } from '../log.js';
+import type { Store } from '../store/db.js';
+import type { Vault } from '../vault/vault.js';
+import { runSync, type SyncRequest, type SyncResult } from './engine.js';
+import type { Link } from './link.js';
+import { loadMapping, mapRecord, type Mapping } from './mapping/index.js';
+import type { MappingOutcome } from './types.js';
+
+export interface DeliveryRequest extends Pick<
+  SyncRequest,
+  'trigger' | 'dryRun' | 'forcedBy' | 'startedBy' | 'runId' | 'onProgress' | 'deliveryDate'
+> {
+  store: Store;
+  vault: Vault;
+  employerId: string;
+  link: Link;
+  /** A delivery file chosen by the caller (CLI `--file`, an upload); otherwise the link's source. */
+  file?: string | undefined;
+}
+
+/** The connector's settings from the link, checked against the connector's own schema. */
+function connectorConfig(link: Link): { config: unknown; connector: ReturnType<typeof getConnector> } {
+  const connector = getConnector(link.connector);
+  const parsed = connector.configSchema.safeParse(link.source);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `source.${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new AppError(
+      'validation_failed',
+      `Employer ${link.employer.code}: the link's source settings are not valid: ${issues}`,
+    );
+  }
+  return { connector, config: parsed.data };
+}
+
+async function* mapped(
+  link: Link,
+  mapping: Mapping,
+  file: string | undefined,
+  signal?: AbortSignal,
+): AsyncIterable<MappingOutcome> {
+  const { connector, config } = connectorConfig(link);
+  for await (const record of connector.read(config, {
+    ...(file ? { file } : {}),
+    ...(signal ? { signal } : {}),
+  })) {
+    yield mapRecord(mapping, record);
+  }
+}
+
+/** The file the next run reads: the chosen one, the link's fixed file, or the oldest waiting in its drop folder. */
+export async function nextDeliveryFile(
+  link: Link,
+  chosen?: string,
+): Promise<{ file?: string; fromFolder: boolean; waiting: number } | undefined> {
+  if (chosen) return { file: chosen, fromFolder: false, waiting: 0 };
+  const folder = typeof link.source.folder === 'string' ? link.source.folder : undefined;
+  if (!folder) return { fromFolder: false, waiting: 0 };
+  const files = await listDropFolder(folder);
+  if (files.length === 0) return undefined;
+  return { file: files[0]!.path, fromFolder: true, waiting: files.length - 1 };
+}
+
+/**
+ * Runs one delivery of a link through connector -> mapping -> engine. A file taken from a drop
+ * folder is moved to `processed/` after a completed run and to `failed/` after a failed or rejected
+ * one; after a tripped guard it stays, so the next (forced) run finds it. Undefined: nothing waiting.
+ */
+export async function syncDelivery(
+  req: DeliveryRequest,
+): Promise<(SyncResult & { file?: string; waiting: number }) | undefined> {
+  connectorConfig(req.link);
+  const next = await nextDeliveryFile(req.link, req.file);
+  if (!next) return undefined;
+  const mapping = await loadMapping(req.link.mapping);
+  const result = await runSync({
+    ...req,
+    input: mapped(req.link, mapping, next.file),
+    sourceName: next.file ?? (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
+  });
+  if (next.fromFolder && next.file && !req.dryRun) {
+    if (result.status === 'completed') await moveDelivery(next.file, 'processed');
+    else if (result.status === 'failed' || result.status === 'rejected') {
+      const moved = await moveDelivery(next.file, 'failed');
+      log.warn('delivery moved to failed', { runId: result.runId, file: moved, status: result.status });
+    }
+  }
+  return { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
+}

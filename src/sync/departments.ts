@@ -1,0 +1,88 @@
+import { findDepartmentCycle } from '../domain/department.js';
+import { count, exec, rows, type Trx } from './sql.js';
+
+export interface DepartmentCounts {
+  created: number;
+  updated: number;
+  archived: number;
+  reactivated: number;
+}
+
+/** The department tree after the delivery would be applied; a cycle in it (`A > B > A`) or undefined. */
+export async function findCycleAfterDelivery(trx: Trx, employerId: string): Promise<string[] | undefined> {
+  const nodes = await rows<{ code: string; parent_code: string | null }>(
+    trx,
+    `select coalesce(s.code, d.code) as code,
+            case when s.explicit then s.parent_code else p.code end as parent_code
+       from (select * from departments where employer_id = ?) d
+       left join departments p on p.id = d.parent_id
+       full join stg_dep s on s.code = d.code`,
+    [employerId],
+  );
+  return findDepartmentCycle(nodes.map((n) => ({ code: n.code, parentCode: n.parent_code })));
+}
+
+/** Creates, renames, re-parents and reactivates the delivered departments. */
+export async function applyDepartments(
+  trx: Trx,
+  employerId: string,
+): Promise<{ counts: Omit<DepartmentCounts, 'archived'>; written: number }> {
+  const reactivated = await count(
+    trx,
+    `select count(*) as n from departments d join stg_dep s on s.code = d.code
+      where d.employer_id = ? and d.archived_at is not null`,
+    [employerId],
+  );
+  const created = await exec(
+    trx,
+    `insert into departments (employer_id, code, name)
+     select ?, s.code, s.name from stg_dep s
+      where not exists (select 1 from departments d where d.employer_id = ? and d.code = s.code)`,
+    [employerId, employerId],
+  );
+  const renamed = await rows<{ id: string }>(
+    trx,
+    `update departments d set name = case when s.explicit then s.name else d.name end, archived_at = null,
+            updated_at = now()
+       from stg_dep s
+      where d.employer_id = ? and d.code = s.code
+        and ((s.explicit and d.name is distinct from s.name) or d.archived_at is not null)
+      returning d.id`,
+    [employerId],
+  );
+  const reparented = await rows<{ id: string }>(
+    trx,
+    `update departments d set parent_id = x.parent_id, updated_at = now()
+       from (select s.code, p.id as parent_id from stg_dep s
+               left join departments p on p.employer_id = ? and p.code = s.parent_code
+              where s.explicit) x
+      where d.employer_id = ? and d.code = x.code and d.parent_id is distinct from x.parent_id
+      returning d.id`,
+    [employerId, employerId],
+  );
+  const changed = new Set([...renamed, ...reparented].map((r) => r.id));
+  return {
+    counts: { created, updated: Math.max(0, changed.size - reactivated), reactivated },
+    written: created + renamed.length + reparented.length,
+  };
+}
+
+/**
+ * Archives departments a complete delivery no longer names, when no current employment is in them
+ * and no delivered department hangs below them.
+ */
+export async function archiveMissingDepartments(trx: Trx, employerId: string, date: string): Promise<number> {
+  return exec(
+    trx,
+    `update departments d set archived_at = now(), updated_at = now()
+      where d.employer_id = ? and d.archived_at is null
+        and not exists (select 1 from stg_dep s where s.code = d.code)
+        and not exists (
+          select 1 from employment_versions v join employments m on m.id = v.employment_id
+           where v.department_id = d.id and (m.end_date is null or m.end_date > ?::date)
+             and (v.valid_to is null or v.valid_to >= ?::date))
+        and not exists (
+          select 1 from departments c join stg_dep s on s.code = c.code where c.parent_id = d.id)`,
+    [employerId, date, date],
+  );
+}

@@ -1,0 +1,63 @@
+import { exec, rows, type Trx } from './sql.js';
+import type { Reject } from './stage.js';
+
+/**
+ * Rejects records whose keys clash inside one delivery: the same employment twice, or the same person
+ * twice with different person data (or twice without employments). All records involved are left out,
+ * since neither can be trusted; the rest of the delivery continues. Then builds the de-duplicated
+ * working tables `stg_person` (one row per employee) and `stg_employment`.
+ */
+export async function rejectDuplicates(trx: Trx, keyLabel: string): Promise<Reject[]> {
+  await exec(
+    trx,
+    `insert into stg_reject (rec, field, reason)
+     select e.rec, 'externalId',
+            'employment ' || e.external_id || ' appears more than once in this delivery (at ' || d.positions ||
+            '); all these records are left out'
+       from stg_emp e
+       join (select s.external_id, string_agg(distinct r.position, ', ') as positions
+               from stg_emp s join stg_rec r using (rec)
+              group by s.external_id having count(*) > 1) d using (external_id)`,
+  );
+  await exec(
+    trx,
+    `insert into stg_reject (rec, field, reason)
+     select r.rec, ?,
+            ? || ' ' || r.emp_key || ' appears more than once in this delivery (at ' || d.positions || ')' ||
+            case when d.people > 1 then ' with different person data' else '' end || '; all these records are left out'
+       from stg_rec r
+       join (select emp_key, string_agg(position, ', ' order by rec) as positions,
+                    count(distinct (personnel_number, remote_id, initials, first_name, name_prefix, last_name,
+                                    gender, birth_date, fingerprint)) as people,
+                    bool_or(n_employments = 0) as bare
+               from stg_rec group by emp_key having count(*) > 1) d using (emp_key)
+      where (d.people > 1 or d.bare)
+        and not exists (select 1 from stg_reject x where x.rec = r.rec)`,
+    [keyLabel, keyLabel],
+  );
+  const rejects = await rows<Reject>(
+    trx,
+    `select r.position, x.field, x.reason from stg_reject x join stg_rec r using (rec) order by x.rec`,
+  );
+  await exec(
+    trx,
+    `insert into stg_held (emp_key) select emp_key from stg_rec where rec in (select rec from stg_reject)`,
+  );
+  await exec(trx, `delete from stg_emp where rec in (select rec from stg_reject)`);
+  await exec(trx, `delete from stg_rec where rec in (select rec from stg_reject)`);
+  await exec(
+    trx,
+    `create temp table stg_person on commit drop as
+     select distinct on (emp_key) * from stg_rec order by emp_key, rec`,
+  );
+  await exec(trx, `create unique index on stg_person (employee_id)`);
+  await exec(
+    trx,
+    `create temp table stg_employment on commit drop as
+     select e.*, p.employee_id from stg_emp e join stg_rec r using (rec) join stg_person p using (emp_key)`,
+  );
+  await exec(trx, `create unique index on stg_employment (external_id)`);
+  await exec(trx, `analyze stg_person`);
+  await exec(trx, `analyze stg_employment`);
+  return rejects;
+}

@@ -1,0 +1,75 @@
+import { count, exec, type Trx } from './sql.js';
+
+const personColumns = [
+  ['personnel_number', 'personnelNumber'],
+  ['remote_id', 'remoteId'],
+  ['initials', 'initials'],
+  ['first_name', 'firstName'],
+  ['name_prefix', 'namePrefix'],
+  ['last_name', 'lastName'],
+  ['gender', 'gender'],
+  ['birth_date', 'birthDate'],
+] as const;
+
+/**
+ * Plans the employees of the delivery: created, or which fields changed (`vault` when the vault
+ * fingerprint differs, `reappeared` when the source had deleted the person). Set-based, one statement.
+ */
+export async function planEmployees(trx: Trx): Promise<{ created: number; changed: number }> {
+  const diffs = personColumns
+    .map(([col, name]) => `case when s.${col} is distinct from e.${col} then '${name}' end`)
+    .join(',\n ');
+  await exec(
+    trx,
+    `create temp table plan_person on commit drop as
+     select s.*, e.id is null as created,
+            case when e.id is null then '{}'::text[] else array_remove(array[
+              ${diffs},
+              case when s.fingerprint is distinct from v.fingerprint then 'vault' end,
+              case when e.remote_deleted_at is not null then 'reappeared' end], null) end as changed_fields
+       from stg_person s
+       left join employees e on e.id = s.employee_id
+       left join employee_vault v on v.employee_id = s.employee_id`,
+  );
+  const created = await count(trx, `select count(*) as n from plan_person where created`);
+  const changed = await count(
+    trx,
+    `select count(*) as n from plan_person where cardinality(changed_fields) > 0`,
+  );
+  return { created, changed };
+}
+
+/** Inserts new employees, updates changed ones and writes sealed vault records; returns rows written. */
+export async function applyEmployees(trx: Trx, employerId: string, sourceSystem: string): Promise<number> {
+  const cols = personColumns.map(([c]) => c);
+  let written = await exec(
+    trx,
+    `insert into employees (id, employer_id, source_system, changed_at, ${cols.join(', ')})
+     select employee_id, ?, ?, changed_at, ${cols.join(', ')} from plan_person where created`,
+    [employerId, sourceSystem],
+  );
+  written += await exec(
+    trx,
+    `update employees e set ${cols.map((c) => `${c} = p.${c}`).join(', ')}, changed_at = p.changed_at,
+            remote_deleted_at = null, updated_at = now()
+       from plan_person p
+      where e.id = p.employee_id and not p.created
+        and cardinality(array_remove(p.changed_fields, 'vault')) > 0`,
+  );
+  written += await exec(
+    trx,
+    `insert into employee_vault (employee_id, employer_id, ciphertext, bsn_index, fingerprint, updated_at)
+     select employee_id, ?, ciphertext, bsn_index, fingerprint, now() from plan_person
+      where ciphertext is not null and (created or 'vault' = any(changed_fields))
+     on conflict (employee_id) do update set ciphertext = excluded.ciphertext, bsn_index = excluded.bsn_index,
+       fingerprint = excluded.fingerprint, updated_at = now()`,
+    [employerId],
+  );
+  await exec(
+    trx,
+    `insert into touched (employee_id)
+     select employee_id from plan_person where cardinality(changed_fields) > 0 and not created
+     on conflict do nothing`,
+  );
+  return written;
+}

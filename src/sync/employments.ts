@@ -1,0 +1,106 @@
+import { exec, type Trx } from './sql.js';
+
+const terms = [
+  'department_id',
+  'function_code',
+  'function_name',
+  'contract_type',
+  'hours',
+  'normal_hours',
+  'no_risk_policy',
+] as const;
+const versionColumns: Record<(typeof terms)[number], string> = {
+  department_id: 'department_id',
+  function_code: 'function_code',
+  function_name: 'function_name',
+  contract_type: 'contract_type',
+  hours: 'hours_per_week',
+  normal_hours: 'normal_hours_per_week',
+  no_risk_policy: 'no_risk_policy',
+};
+
+/**
+ * Plans the delivered employments against the stored ones: new employments, changed employment
+ * dates, and for the terms valid from `validFrom` either a correction (a version from that date
+ * exists: rewrite it) or a change (no version from that date: add one and close the one before).
+ */
+async function planEmployments(trx: Trx, employerId: string): Promise<void> {
+  const delivered = `(${terms.map((t) => `s.${t}`).join(', ')})`;
+  const covering = `(${terms.map((t) => `c.${versionColumns[t]}`).join(', ')})`;
+  await exec(
+    trx,
+    `create temp table plan_employment on commit drop as
+     select s.*, coalesce(m.id, gen_random_uuid()) as employment_id, m.id is null as is_new,
+            m.id is not null and (s.start_date, s.end_date, s.end_reason) is distinct from
+              (m.start_date, m.end_date, m.end_reason) as dates_changed,
+            case when m.id is null then null
+                 when x.id is not null then case when ${delivered} is distinct from ${covering} then 'correction' end
+                 when c.id is null or ${delivered} is distinct from ${covering} then 'change' end as terms_action,
+            c.id as covering_id, s.vf_eff as vf,
+            (select min(n.valid_from) from employment_versions n
+              where n.employment_id = m.id and n.valid_from > s.vf_eff) as next_from
+       from (select e.*, d.id as department_id, coalesce(e.valid_from, e.start_date) as vf_eff
+               from stg_employment e
+               left join departments d on d.employer_id = ? and d.code = e.department_code) s
+       left join employments m on m.employer_id = ? and m.external_id = s.external_id
+       left join employment_versions x on x.employment_id = m.id and x.valid_from = s.vf_eff
+       left join lateral (
+         select * from employment_versions c where c.employment_id = m.id
+          order by (c.valid_from <= s.vf_eff) desc, case when c.valid_from <= s.vf_eff then c.valid_from end desc,
+                   c.valid_from
+          limit 1) c on true`,
+    [employerId, employerId],
+  );
+}
+
+/** Applies the planned employments and versions; returns rows written. */
+export async function applyEmployments(trx: Trx, employerId: string): Promise<number> {
+  await planEmployments(trx, employerId);
+  const versionCols = terms.map((t) => versionColumns[t]);
+  let written = await exec(
+    trx,
+    `insert into employments (id, employer_id, employee_id, external_id, start_date, end_date, end_reason)
+     select employment_id, ?, employee_id, external_id, start_date, end_date, end_reason
+       from plan_employment where is_new`,
+    [employerId],
+  );
+  // A new employment's first version holds from its start date.
+  written += await exec(
+    trx,
+    `insert into employment_versions (employment_id, valid_from, ${versionCols.join(', ')})
+     select employment_id, start_date, ${terms.join(', ')} from plan_employment where is_new`,
+  );
+  written += await exec(
+    trx,
+    `update employments m set start_date = p.start_date, end_date = p.end_date, end_reason = p.end_reason,
+            updated_at = now()
+       from plan_employment p where m.id = p.employment_id and p.dates_changed`,
+  );
+  written += await exec(
+    trx,
+    `update employment_versions v set ${terms.map((t) => `${versionColumns[t]} = p.${t}`).join(', ')},
+            updated_at = now()
+       from plan_employment p
+      where p.terms_action = 'correction' and v.employment_id = p.employment_id and v.valid_from = p.vf`,
+  );
+  written += await exec(
+    trx,
+    `update employment_versions v set valid_to = p.vf - 1, updated_at = now()
+       from plan_employment p
+      where p.terms_action = 'change' and v.id = p.covering_id and v.valid_from < p.vf
+        and (v.valid_to is null or v.valid_to >= p.vf)`,
+  );
+  written += await exec(
+    trx,
+    `insert into employment_versions (employment_id, valid_from, valid_to, ${versionCols.join(', ')})
+     select employment_id, vf, next_from - 1, ${terms.join(', ')} from plan_employment
+      where terms_action = 'change'`,
+  );
+  await exec(
+    trx,
+    `insert into touched (employee_id)
+     select employee_id from plan_employment where is_new or dates_changed or terms_action is not null
+     on conflict do nothing`,
+  );
+  return written;
+}

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { todayIn } from '../domain/dates.js';
+import { log } from '../log.js';
+import type { Store } from '../store/db.js';
+import type { Vault } from '../vault/vault.js';
+import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
+import { rejectDuplicates } from './duplicates.js';
+import { applyEmployees, planEmployees } from './employees.js';
+import { applyEmployments } from './employments.js';
+import type { Link } from './link.js';
+import { applyMissing, planMissing } from './missing.js';
+import {
+  abandonStaleRuns,
+  emptyCounts,
+  finishRun,
+  insertRun,
+  type RunCounts,
+  type RunStatus,
+  type RunTrigger,
+} from './runs.js';
+import { count, exec, type Trx } from './sql.js';
+import { stageDelivery, type Reject } from './stage.js';
+import type { MappingOutcome } from './types.js';
+
+export interface SyncRequest {
+  store: Store;
+  vault: Vault;
+  employerId: string;
+  link: Link;
+  input: AsyncIterable<MappingOutcome>;
+  trigger: RunTrigger;
+  /** Calendar date of the delivery (end date of employments missing from a complete one); default today. */
+  deliveryDate?: string | undefined;
+  dryRun?: boolean | undefined;
+  /** Who forces a run past the guard (recorded with the run); undefined means the guard applies. */
+  forcedBy?: string | undefined;
+  startedBy?: string | undefined;
+  sourceName?: string | undefined;
+  /** Pre-assigned run id (the API returns it before the run ends). */
+  runId?: string | undefined;
+  onProgress?: ((phase: string, records: number) => void) | undefined;
+}
+
+export interface SyncResult {
+  runId: string;
+  status: Exclude<RunStatus, 'running' | 'abandoned'>;
+  message?: string | undefined;
+  delivery: Link['delivery'];
+  dryRun: boolean;
+  counts: RunCounts;
+  rejects: Reject[];
+  durationMs: number;
+}
+
+/** Namespace of the advisory locks that keep one run per employer at a time across instances. */
+const LOCK_NAMESPACE = 0x4b50_5359; // "KPSY"
+
+class StopRun extends Error {
+  constructor(
+    readonly status: SyncResult['status'],
+    readonly reason?: string,
+  ) {
+    super(reason ?? status);
+  }
+}
+
+function keyLabel(key: Link['key']): string {
+  return key === 'personnelNumber' ? 'personnel number' : 'source id';
+}
+
+/**
+ * One sync run: stage -> plan -> guard -> apply, all inside one transaction holding the employer's
+ * advisory lock (released by PostgreSQL when the connection ends, so a crashed run never blocks).
+ * Dry runs and tripped guards roll the transaction back; the run record is written separately.
+ */
+export async function runSync(req: SyncRequest): Promise<SyncResult> {
+  const started = performance.now();
+  const runId = req.runId ?? randomUUID();
+  const dryRun = Boolean(req.dryRun);
+  const date = req.deliveryDate ?? todayIn();
+  const { link, employerId } = req;
+  const report = req.onProgress;
+  req = {
+    ...req,
+    onProgress: (phase, records) => {
+      log.debug('sync progress', { runId, phase, records });
+      report?.(phase, records);
+    },
+  };
+  const counts = emptyCounts();
+  let rejects: Reject[] = [];
+  // The data key is created (and committed) before the run, so a rolled-back run never caches a lost key.
+  await req.vault.dataKey(employerId);
+  if (!dryRun) {
+    await insertRun(req.store.db, {
+      id: runId,
+      employerId,
+      trigger: req.trigger,
+      connector: link.connector,
+      delivery: link.delivery,
+      sourceName: req.sourceName,
+      startedBy: req.startedBy,
+    });
+  }
+  let status: SyncResult['status'] = 'completed';
+  let message: string | undefined;
+  try {
+    await req.store.db.transaction(async (trx) => {
+      const locked = await count(
+        trx,
+        `select case when pg_try_advisory_xact_lock(?, hashtext(?)) then 1 else 0 end as n`,
+        [LOCK_NAMESPACE, employerId],
+      );
+      if (!locked) {
+        throw new StopRun(
+          'busy',
+          `A sync run for employer ${link.employer.code} is already going; this one did not start.`,
+        );
+      }
+      await applyRun(trx, req, runId, date, counts, (r) => (rejects = r));
+      if (dryRun) throw new StopRun('completed');
+      await abandonStaleRuns(trx, employerId, runId);
+      await trx('audit_events').insert({
+        actor_type: 'sync',
+        actor_id: runId,
+        employer_id: employerId,
+        action: 'sync.completed',
+        entity_type: 'sync_run',
+        entity_id: runId,
+        details: JSON.stringify({ delivery: link.delivery, forcedBy: req.forcedBy ?? null, counts }),
+      });
+      await finishRun(trx, runId, {
+        status: 'completed',
+        counts,
+        rejects,
+        forcedBy: counts.ended > 0 ? req.forcedBy : undefined,
+        durationMs: performance.now() - started,
+      });
+    });
+  } catch (err) {
+    if (err instanceof StopRun) {
+      status = err.status;
+      message = err.reason;
+    } else {
+      status = 'failed';
+      message = `The run failed and nothing was applied: ${(err as Error).message}`;
+      log.error('sync run failed', { runId, employer: link.employer.code, err });
+    }
+  }
+  const durationMs = performance.now() - started;
+  if (!dryRun && status !== 'completed') {
+    await finishRun(req.store.db, runId, { status, message, counts, rejects, durationMs });
+  }
+  log.info('sync run finished', {
+    runId,
+    employer: link.employer.code,
+    status,
+    dryRun,
+    ...counts,
+    durationMs: Math.round(durationMs),
+  });
+  return { runId, status, message, delivery: link.delivery, dryRun, counts, rejects, durationMs };
+}
+
+async function applyRun(
+  trx: Trx,
+  req: SyncRequest,
+  runId: string,
+  date: string,
+  counts: RunCounts,
+  setRejects: (r: Reject[]) => void,
+): Promise<void> {
+  const { link, employerId } = req;
+  await exec(trx, `create temp table touched (employee_id uuid primary key) on commit drop`);
+  const staged = await stageDelivery(
+    {
+      trx,
+      kind: req.store.kind,
+      vault: req.vault,
+      employerId,
+      key: link.key,
+      connector: link.connector,
+      onProgress: (n) => req.onProgress?.('staging', n),
+    },
+    req.input,
+  );
+  const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, keyLabel(link.key)))];
+  setRejects(rejects);
+  counts.records = staged.records;
+  counts.rejected = new Set(rejects.map((r) => r.position)).size;
+  req.onProgress?.('planning', staged.records);
+  const planned = await planEmployees(trx);
+  counts.created = planned.created;
+  if (link.delivery === 'complete') {
+    const missing = await planMissing(
+      trx,
+      employerId,
+      date,
+      link.key === 'personnelNumber' ? 'personnel_number' : 'remote_id',
+    );
+    counts.currentEmployees = missing.current;
+    counts.ended = missing.ended;
+    const share = missing.current > 0 ? missing.ended / missing.current : 0;
+    if (share > link.guard && !req.forcedBy) {
+      throw new StopRun(
+        'guard_tripped',
+        `The complete delivery would end the employment of ${missing.ended} of ${missing.current} current employees ` +
+          `(${(share * 100).toFixed(1)}%), more than the guard of ${(link.guard * 100).toFixed(1)}%. Nothing was applied. ` +
+          `Check that the delivery is complete; to apply it anyway, rerun with --force.`,
+      );
+    }
+  }
+  const cycle = await findCycleAfterDelivery(trx, employerId);
+  if (cycle) {
+    throw new StopRun(
+      'rejected',
+      `The delivery makes the department tree circular (${cycle.join(' > ')}). Nothing was applied; correct the parent departments at the source.`,
+    );
+  }
+  req.onProgress?.('applying', staged.records);
+  const departments = await applyDepartments(trx, employerId);
+  let written = departments.written;
+  written += await applyEmployees(trx, employerId, link.connector);
+  written += await applyEmployments(trx, employerId);
+  let archived = 0;
+  if (link.delivery === 'complete') {
+    written += (await applyMissing(trx, employerId, runId, date)).written;
+    archived = await archiveMissingDepartments(trx, employerId, date);
+    written += archived;
+  }
+  written += await exec(
+    trx,
+    `update employees e set in_service = c.cur, updated_at = now()
+       from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date > ?::date), false) as cur
+               from (select employee_id from touched union select employee_id from plan_person where created) t
+               left join employments m on m.employee_id = t.employee_id
+              group by t.employee_id) c
+      where e.id = c.employee_id and e.in_service is distinct from c.cur`,
+    [date],
+  );
+  const persons = await count(trx, `select count(*) as n from plan_person`);
+  counts.updated = await count(
+    trx,
+    `select count(*) as n from touched t join plan_person p using (employee_id) where not p.created`,
+  );
+  counts.unchanged = persons - counts.created - counts.updated;
+  counts.departments = { ...departments.counts, archived };
+  counts.rowsWritten = written;
+}

@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import cron from 'node-cron';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { employerSchema } from '../domain/employer.js';
+import { AppError } from '../errors.js';
+
+export const deliveryKinds = ['complete', 'mutations'] as const;
+export const linkKeys = ['personnelNumber', 'externalId'] as const;
+
+/**
+ * The link document of one employer: who the employer is, where its deliveries come from and how
+ * they are read. The same document is a YAML file in `config/employers/` or stored through the API.
+ */
+export const linkSchema = z
+  .object({
+    employer: employerSchema.omit({ linkMode: true }),
+    connector: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a connector name such as csv or sivi'),
+    /** Connector settings (e.g. `{file}` or `{folder}`); checked against the connector's own schema. */
+    source: z.record(z.string(), z.unknown()),
+    /** A mapping file, relative to the working directory (e.g. `mappings/csv-standard.yaml`). */
+    mapping: z.string().min(1).max(300),
+    delivery: z.enum(deliveryKinds),
+    /** How an employee is recognised between deliveries; never the BSN. */
+    key: z.enum(linkKeys).default('personnelNumber'),
+    /** Largest share of current employees a complete delivery may end before the run stops. */
+    guard: z.number().min(0).max(1).default(0.1),
+    /** Cron expression in Europe/Amsterdam; omitted means runs are started by hand or API only. */
+    schedule: z
+      .string()
+      .refine((v) => cron.validate(v), 'a cron expression such as "0 2 * * *"')
+      .optional(),
+  })
+  .strict();
+
+export type Link = z.infer<typeof linkSchema>;
+export type LinkInput = z.input<typeof linkSchema>;
+
+function describeIssues(err: z.ZodError, lineOf: (path: PropertyKey[]) => number | undefined): string {
+  return err.issues
+    .map((i) => {
+      const path = i.path.join('.') || '(root)';
+      const line = lineOf(i.path);
+      const msg = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message;
+      return `${line ? `line ${line}, ` : ''}${path}: ${msg}`;
+    })
+    .join('; ');
+}
+
+/** Parses a link document (already read as data); errors name each field and what is expected. */
+export function parseLink(data: unknown, where = 'link'): Link {
+  const result = linkSchema.safeParse(data);
+  if (!result.success) {
+    throw new AppError('validation_failed', `${where}: ${describeIssues(result.error, () => undefined)}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates a link file `config/employers/<code>.yaml`; errors carry file and line. */
+export async function loadLinkFile(file: string): Promise<Link> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new AppError('not_found', `${file}: the link file cannot be read; check the path.`);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new AppError('validation_failed', `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`);
+  }
+  const result = linkSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const lineOf = (path: PropertyKey[]) => {
+      const node = doc.getIn(path as unknown[], true) as { range?: [number, number, number] } | undefined;
+      const offset = node?.range?.[0];
+      return offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
+    };
+    throw new AppError('validation_failed', `${file}: ${describeIssues(result.error, lineOf)}`);
+  }
+  return result.data;
+}

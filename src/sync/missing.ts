@@ -1,0 +1,81 @@
+import { count, exec, rows, type Trx } from './sql.js';
+import { onEmploymentsEnded } from './hooks.js';
+
+export const missingReason = 'missing from complete delivery';
+
+/**
+ * Plans what a complete delivery ends by absence: current employments of employees missing from it,
+ * and current employments missing for employees that are delivered with their employments.
+ * Employees whose record was rejected are held: their data is unknown, not absent.
+ * Returns the number of current employees and of employees who would lose an employment.
+ */
+export async function planMissing(
+  trx: Trx,
+  employerId: string,
+  date: string,
+  keyColumn: 'personnel_number' | 'remote_id',
+): Promise<{ current: number; ended: number }> {
+  await exec(
+    trx,
+    `create temp table plan_missing on commit drop as
+     select m.id as employment_id, m.employee_id,
+            not exists (select 1 from stg_person p where p.employee_id = m.employee_id) as person_missing
+       from employments m
+      where m.employer_id = ? and m.start_date <= ?::date and (m.end_date is null or m.end_date > ?::date)
+        and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
+        and (not exists (select 1 from stg_person p where p.employee_id = m.employee_id)
+             or exists (select 1 from stg_employment s where s.employee_id = m.employee_id))
+        and not exists (select 1 from employees e join stg_held h on h.emp_key = e.${keyColumn}
+                         where e.id = m.employee_id)`,
+    [employerId, date, date],
+  );
+  const current = await count(
+    trx,
+    `select count(distinct employee_id) as n from employments
+      where employer_id = ? and start_date <= ?::date and (end_date is null or end_date >= ?::date)`,
+    [employerId, date, date],
+  );
+  const ended = await count(trx, `select count(distinct employee_id) as n from plan_missing`);
+  return { current, ended };
+}
+
+/**
+ * Ends the planned employments (end date = delivery date), marks employees that disappeared as
+ * deleted at the source, writes one audit event per ended employment and calls the hooks.
+ */
+export async function applyMissing(
+  trx: Trx,
+  employerId: string,
+  runId: string,
+  date: string,
+): Promise<{ written: number; employmentIds: string[] }> {
+  const ended = await rows<{ id: string }>(
+    trx,
+    `update employments m set end_date = ?::date, end_reason = ?, updated_at = now()
+       from plan_missing p where m.id = p.employment_id returning m.id`,
+    [date, missingReason],
+  );
+  const employmentIds = ended.map((e) => e.id);
+  let written = employmentIds.length;
+  written += await exec(
+    trx,
+    `update employees e set remote_deleted_at = now(), updated_at = now()
+      where e.id in (select employee_id from plan_missing where person_missing) and e.remote_deleted_at is null`,
+  );
+  await exec(
+    trx,
+    `insert into touched (employee_id) select distinct employee_id from plan_missing on conflict do nothing`,
+  );
+  written += await exec(
+    trx,
+    `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+     select 'sync', ?, ?, 'employment.ended', 'employment', p.employment_id::text,
+            jsonb_build_object('runId', ?::text, 'endDate', ?::text, 'reason', ?::text)
+       from plan_missing p`,
+    [runId, employerId, runId, date, missingReason],
+  );
+  if (employmentIds.length > 0) {
+    for (const hook of onEmploymentsEnded) await hook(trx, { employmentIds, runId, endDate: date });
+  }
+  return { written, employmentIds };
+}

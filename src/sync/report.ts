@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { RunCounts } from './runs.js';
+import type { Reject } from './stage.js';
+
+/** The report of one run, as `sync --json`, `runs show --json` and the API print it. */
+export const runReportSchema = z.object({
+  runId: z.string(),
+  status: z.string(),
+  message: z.string().optional(),
+  delivery: z.enum(['complete', 'mutations']),
+  dryRun: z.boolean().optional(),
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  ended: z.number(),
+  rejected: z.number(),
+  departments: z.object({
+    created: z.number(),
+    updated: z.number(),
+    archived: z.number(),
+    reactivated: z.number(),
+  }),
+  rejects: z.array(z.object({ position: z.string(), field: z.string(), reason: z.string() })),
+});
+export type RunReport = z.infer<typeof runReportSchema>;
+
+/** Builds the report from a run's counts and quarantined records. */
+export function runReport(run: {
+  runId: string;
+  status: string;
+  message?: string | null | undefined;
+  delivery: 'complete' | 'mutations';
+  dryRun?: boolean | undefined;
+  counts: RunCounts;
+  rejects: readonly Reject[];
+}): RunReport {
+  const c = run.counts;
+  return {
+    runId: run.runId,
+    status: run.status,
+    ...(run.message ? { message: run.message } : {}),
+    delivery: run.delivery,
+    ...(run.dryRun ? { dryRun: true } : {}),
+    created: c.created,
+    updated: c.updated,
+    unchanged: c.unchanged,
+    ended: c.ended,
+    rejected: c.rejected,
+    departments: { ...c.departments },
+    rejects: run.rejects.map((r) => ({ position: r.position, field: r.field, reason: r.reason })),
+  };
+}
+
+/** The same report for a person at a terminal. */
+export function formatReport(r: RunReport, maxRejects = 20): string {
+  const d = r.departments;
+  const lines = [
+    `Run ${r.runId}: ${r.status}${r.dryRun ? ' (dry run: nothing written)' : ''} (${r.delivery} delivery)`,
+    ...(r.message ? [`  ${r.message}`] : []),
+    `  employees: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.ended} ended`,
+    `  departments: ${d.created} created, ${d.updated} updated, ${d.archived} archived, ${d.reactivated} reactivated`,
+    `  rejected records: ${r.rejected}`,
+  ];
+  for (const x of r.rejects.slice(0, maxRejects)) lines.push(`    ${x.position} ${x.field}: ${x.reason}`);
+  if (r.rejects.length > maxRejects) lines.push(`    ... and ${r.rejects.length - maxRejects} more`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import type { Db } from '../store/db.js';
+import { inTransaction } from '../store/db.js';
+import type { Reject } from './stage.js';
+
+export const runStatuses = [
+  'running',
+  'completed',
+  'guard_tripped',
+  'failed',
+  'rejected',
+  'busy',
+  'abandoned',
+] as const;
+export type RunStatus = (typeof runStatuses)[number];
+export type RunTrigger = 'cli' | 'api' | 'schedule';
+
+export const runCountsSchema = z.object({
+  records: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  ended: z.number(),
+  rejected: z.number(),
+  rowsWritten: z.number(),
+  currentEmployees: z.number(),
+  departments: z.object({
+    created: z.number(),
+    updated: z.number(),
+    archived: z.number(),
+    reactivated: z.number(),
+  }),
+});
+export type RunCounts = z.infer<typeof runCountsSchema>;
+
+export function emptyCounts(): RunCounts {
+  return {
+    records: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    ended: 0,
+    rejected: 0,
+    rowsWritten: 0,
+    currentEmployees: 0,
+    departments: { created: 0, updated: 0, archived: 0, reactivated: 0 },
+  };
+}
+
+export interface RunRecord {
+  id: string;
+  employerId: string;
+  employerCode: string;
+  trigger: RunTrigger;
+  connector: string;
+  delivery: 'complete' | 'mutations';
+  sourceName: string | null;
+  status: RunStatus;
+  message: string | null;
+  counts: RunCounts;
+  rejected: number;
+  forcedBy: string | null;
+  startedBy: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+interface RunRow {
+  id: string;
+  employer_id: string;
+  employer_code: string;
+  trigger: RunTrigger;
+  connector: string;
+  delivery: 'complete' | 'mutations';
+  source_name: string | null;
+  status: RunStatus;
+  message: string | null;
+  counts: unknown;
+  rejected: number;
+  forced_by: string | null;
+  started_by: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: number | null;
+}
+
+function toRun(r: RunRow): RunRecord {
+  const counts = typeof r.counts === 'string' ? JSON.parse(r.counts) : r.counts;
+  return {
+    id: r.id,
+    employerId: r.employer_id,
+    employerCode: r.employer_code,
+    trigger: r.trigger,
+    connector: r.connector,
+    delivery: r.delivery,
+    sourceName: r.source_name,
+    status: r.status,
+    message: r.message,
+    counts: { ...emptyCounts(), ...(counts as Partial<RunCounts>) },
+    rejected: r.rejected,
+    forcedBy: r.forced_by,
+    startedBy: r.started_by,
+    startedAt: new Date(r.started_at).toISOString(),
+    finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+    durationMs: r.duration_ms,
+  };
+}
+
+/** Records the start of a run (committed at once, so it is visible while it runs). */
+export async function insertRun(
+  db: Db,
+  run: {
+    id: string;
+    employerId: string;
+    trigger: RunTrigger;
+    connector: string;
+    delivery: 'complete' | 'mutations';
+    sourceName?: string | undefined;
+    startedBy?: string | undefined;
+  },
+): Promise<void> {
+  await db('sync_runs').insert({
+    id: run.id,
+    employer_id: run.employerId,
+    trigger: run.trigger,
+    connector: run.connector,
+    delivery: run.delivery,
+    source_name: run.sourceName ?? null,
+    started_by: run.startedBy ?? null,
+    status: 'running',
+  });
+}
+
+/** Records how a run ended, with its quarantined records. */
+export async function finishRun(
+  db: Db,
+  runId: string,
+  result: {
+    status: RunStatus;
+    message?: string | undefined;
+    counts: RunCounts;
+    rejects: readonly Reject[];
+    forcedBy?: string | undefined;
+    durationMs: number;
+  },
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await trx('sync_runs')
+      .where({ id: runId })
+      .update({
+        status: result.status,
+        message: result.message ?? null,
+        counts: JSON.stringify(result.counts),
+        rejected: result.counts.rejected,
+        forced_by: result.forcedBy ?? null,
+        finished_at: trx.fn.now(),
+        duration_ms: Math.round(result.durationMs),
+      });
+    for (let i = 0; i < result.rejects.length; i += 1000) {
+      await trx('sync_rejections').insert(
+        result.rejects.slice(i, i + 1000).map((r) => ({ run_id: runId, ...r })),
+      );
+    }
+  });
+}
+
+/** Marks runs of an employer that were left `running` by a process that stopped as abandoned. */
+export async function abandonStaleRuns(db: Db, employerId: string, exceptRunId: string): Promise<void> {
+  await db('sync_runs')
+    .where({ employer_id: employerId, status: 'running' })
+    .whereNot({ id: exceptRunId })
+    .update({
+      status: 'abandoned',
+      message: 'the process running it stopped before it finished; nothing was applied',
+      finished_at: db.fn.now(),
+    });
+}
+
+const runSelect = (db: Db) =>
+  db('sync_runs as r')
+    .join('employers as e', 'e.id', 'r.employer_id')
+    .select('r.*', 'e.code as employer_code');
+
+export async function findRun(db: Db, runId: string): Promise<RunRecord | undefined> {
+  const row = (await runSelect(db).where('r.id', runId).first()) as RunRow | undefined;
+  return row && toRun(row);
+}
+
+/** The latest runs of an employer, newest first. */
+export async function listRuns(db: Db, employerId: string, limit = 50): Promise<RunRecord[]> {
+  const rs = (await runSelect(db)
+    .where('r.employer_id', employerId)
+    .orderBy('r.started_at', 'desc')
+    .limit(limit)) as RunRow[];
+  return rs.map(toRun);
+}
+
+/** The quarantined records of a run, in delivery order. */
+export async function listRejects(db: Db, runId: string, limit = 10_000, offset = 0): Promise<Reject[]> {
+  return (await db('sync_rejections')
+    .where({ run_id: runId })
+    .orderBy('id')
+    .limit(limit)
+    .offset(offset)
+    .select('position', 'field', 'reason')) as Reject[];
+}
+
+/** How many problems were quarantined for a run. */
+export async function countRejects(db: Db, runId: string): Promise<number> {
+  const row = (await db('sync_rejections').where({ run_id: runId }).count({ n: '*' }).first()) as
+    { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,74 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { StoreKind } from '../store/db.js';
+
+export type Trx = Knex.Transaction;
+export type Row = Record<string, unknown>;
+
+/** Runs one statement and returns how many rows it wrote (or returned). */
+export async function exec(trx: Trx, sql: string, bindings: readonly unknown[] = []): Promise<number> {
+  const res = (await trx.raw(sql, bindings as Knex.RawBinding[])) as { rowCount?: number | null };
+  return res.rowCount ?? 0;
+}
+
+/** Rows of one query. */
+export async function rows<T = Row>(trx: Trx, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
+  const res = (await trx.raw(sql, bindings as Knex.RawBinding[])) as { rows: T[] };
+  return res.rows;
+}
+
+/** One numeric value of a query (`select count(*) as n ...`). */
+export async function count(trx: Trx, sql: string, bindings: readonly unknown[] = []): Promise<number> {
+  const [row] = await rows<{ n: number | string | null }>(trx, sql, bindings);
+  return Number(row?.n ?? 0);
+}
+
+function copyText(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  const s = typeof value === 'string' ? value : String(value);
+  return s.replace(/[\\\n\r\t]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
+  );
+}
+
+/**
+ * Bulk-loads rows into a (temporary) table of the transaction: COPY on PostgreSQL, one multi-row
+ * insert from a JSON array on PGlite (a single parameter, so no bind-parameter limit).
+ */
+export async function bulkLoad(
+  trx: Trx,
+  kind: StoreKind,
+  table: string,
+  columns: readonly string[],
+  data: ReadonlyArray<readonly unknown[]>,
+): Promise<void> {
+  if (data.length === 0) return;
+  if (kind === 'postgres') {
+    // Inside a transaction knex hands out the transaction's own connection.
+    const conn = (await (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection()) as {
+      query<T>(q: T): T;
+    };
+    const stream = conn.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
+    async function* lines() {
+      let chunk = '';
+      for (const row of data) {
+        chunk += row.map(copyText).join('\t') + '\n';
+        if (chunk.length > 65_536) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
+    }
+    await pipeline(Readable.from(lines()), stream);
+    return;
+  }
+  const objects = data.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null])));
+  await trx.raw(
+    `insert into ${table} (${columns.join(', ')})
+     select ${columns.join(', ')} from json_populate_recordset(null::${table}, ?::json)`,
+    [JSON.stringify(objects)],
+  );
+}

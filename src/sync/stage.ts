@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import type { StoreKind } from '../store/db.js';
+import { vaultFieldsSchema } from '../vault/fields.js';
+import type { Vault } from '../vault/vault.js';
+import type { Candidate, CandidateDepartment, MappingOutcome } from './types.js';
+import { bulkLoad, exec, rows, type Trx } from './sql.js';
+import type { Link } from './link.js';
+
+/** One quarantined problem: where in the delivery, which field, and why (never a BSN). */
+export interface Reject {
+  position: string;
+  field: string;
+  reason: string;
+}
+
+export interface StageContext {
+  trx: Trx;
+  kind: StoreKind;
+  vault: Vault;
+  employerId: string;
+  key: Link['key'];
+  connector: string;
+  onProgress?: ((records: number) => void) | undefined;
+}
+
+export interface StageResult {
+  records: number;
+  rejects: Reject[];
+}
+
+const BATCH = 5_000;
+
+const recColumns = [
+  'rec',
+  'position',
+  'emp_key',
+  'employee_id',
+  'personnel_number',
+  'remote_id',
+  'initials',
+  'first_name',
+  'name_prefix',
+  'last_name',
+  'gender',
+  'birth_date',
+  'changed_at',
+  'fingerprint',
+  'ciphertext',
+  'bsn_index',
+  'n_employments',
+] as const;
+const empColumns = [
+  'rec',
+  'external_id',
+  'start_date',
+  'end_date',
+  'end_reason',
+  'valid_from',
+  'department_code',
+  'function_code',
+  'function_name',
+  'contract_type',
+  'hours',
+  'normal_hours',
+  'no_risk_policy',
+] as const;
+
+/**
+ * Staging tables private to the run's transaction: dropped at commit or rollback, so a run that is
+ * stopped at any moment leaves nothing behind and two runs never see each other's rows.
+ */
+async function createStagingTables(trx: Trx): Promise<void> {
+  await exec(
+    trx,
+    `create temp table stg_rec (
+       rec int not null, position text not null, emp_key text not null, employee_id uuid not null,
+       personnel_number text not null, remote_id text, initials text, first_name text, name_prefix text,
+       last_name text not null, gender text, birth_date date, changed_at timestamptz,
+       fingerprint text not null, ciphertext text, bsn_index text, n_employments int not null
+     ) on commit drop`,
+  );
+  await exec(
+    trx,
+    `create temp table stg_emp (
+       rec int not null, external_id text not null, start_date date not null, end_date date,
+       end_reason text, valid_from date, department_code text, function_code text, function_name text,
+       contract_type text, hours numeric, normal_hours numeric, no_risk_policy boolean not null
+     ) on commit drop`,
+  );
+  await exec(
+    trx,
+    `create temp table stg_dep (code text primary key, name text not null, parent_code text,
+       explicit boolean not null) on commit drop`,
+  );
+  await exec(
+    trx,
+    `create temp table stg_reject (rec int not null, field text not null, reason text not null) on commit drop`,
+  );
+  // Keys of rejected records: a complete delivery must not end those employees as missing.
+  await exec(trx, `create temp table stg_held (emp_key text not null) on commit drop`);
+}
+
+/** The key of a rejected record when the mapping could still read it. */
+function rejectedKey(outcome: MappingOutcome, key: Link['key']): string | undefined {
+  const keys =
+    'key' in outcome
+      ? (outcome.key as { personnelNumber?: string; remoteId?: string } | undefined)
+      : undefined;
+  return key === 'personnelNumber' ? keys?.personnelNumber : keys?.remoteId;
+}
+
+function keyOf(c: Candidate, key: Link['key']): string | undefined {
+  return key === 'personnelNumber' ? c.employee.personnelNumber : c.employee.remoteId;
+}
+
+/**
+ * Reads the mapped records and stages them in bulk. Vault fields are fingerprinted first (cheap) and
+ * only sealed (AES-GCM) when the stored fingerprint differs, so an unchanged delivery encrypts nothing.
+ */
+export async function stageDelivery(
+  ctx: StageContext,
+  input: AsyncIterable<MappingOutcome>,
+): Promise<{
+  records: number;
+  rejects: Reject[];
+  departments: Map<string, CandidateDepartment>;
+}> {
+  await createStagingTables(ctx.trx);
+  const rejects: Reject[] = [];
+  const departments = new Map<string, CandidateDepartment>();
+  let batch: Array<{ rec: number; candidate: Candidate }> = [];
+  let rec = 0;
+  const held: string[] = [];
+  for await (const outcome of input) {
+    rec += 1;
+    if (!outcome.ok) {
+      const heldKey = rejectedKey(outcome, ctx.key);
+      if (heldKey) held.push(heldKey);
+      for (const p of outcome.problems)
+        rejects.push({ position: outcome.position, field: p.field, reason: p.reason });
+      continue;
+    }
+    const c = outcome.candidate;
+    if (!keyOf(c, ctx.key)) {
+      rejects.push({
+        position: c.position,
+        field: ctx.key === 'personnelNumber' ? 'personnelNumber' : 'remoteId',
+        reason: `the record has no ${ctx.key === 'personnelNumber' ? 'personnel number' : 'source id of the person'}, which this link uses as the key`,
+      });
+      continue;
+    }
+    for (const d of c.departments) departments.set(d.code, d);
+    batch.push({ rec, candidate: c });
+    if (batch.length >= BATCH) {
+      await flush(ctx, batch, rejects, held);
+      batch = [];
+      ctx.onProgress?.(rec);
+    }
+  }
+  await flush(ctx, batch, rejects, held);
+  await bulkLoad(
+    ctx.trx,
+    ctx.kind,
+    'stg_held',
+    ['emp_key'],
+    held.map((k) => [k]),
+  );
+  ctx.onProgress?.(rec);
+  await stageDepartments(ctx, departments);
+  return { records: rec, rejects, departments };
+}
+
+async function flush(
+  ctx: StageContext,
+  batch: Array<{ rec: number; candidate: Candidate }>,
+  rejects: Reject[],
+  held: string[],
+): Promise<void> {
+  if (batch.length === 0) return;
+  const keyColumn = ctx.key === 'personnelNumber' ? 'personnel_number' : 'remote_id';
+  const keys = batch.map((b) => keyOf(b.candidate, ctx.key)!);
+  const existing = new Map<string, { id: string; fingerprint: string | null }>();
+  for (const r of await rows<{ id: string; k: string; fingerprint: string | null }>(
+    ctx.trx,
+    `select e.id, e.${keyColumn} as k, v.fingerprint from employees e
+       left join employee_vault v on v.employee_id = e.id
+      where e.employer_id = ? and e.${keyColumn} in (select jsonb_array_elements_text(?::jsonb))`,
+    [ctx.employerId, JSON.stringify(keys)],
+  )) {
+    existing.set(r.k, { id: r.id, fingerprint: r.fingerprint });
+  }
+  const recRows: unknown[][] = [];
+  const empRows: unknown[][] = [];
+  for (const { rec, candidate: c } of batch) {
+    const parsed = vaultFieldsSchema.safeParse(c.employee.vault);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        // Zod messages of the vault schema describe the rule, never the value.
+        rejects.push({ position: c.position, field: `vault.${issue.path.join('.')}`, reason: issue.message });
+      }
+      held.push(keyOf(c, ctx.key)!);
+      continue;
+    }
+    const key = keyOf(c, ctx.key)!;
+    const found = existing.get(key);
+    const employeeId = found?.id ?? randomUUID();
+    const fingerprint = ctx.vault.fingerprint(ctx.employerId, parsed.data);
+    const sealed =
+      found?.fingerprint === fingerprint
+        ? undefined
+        : await ctx.vault.seal(ctx.employerId, employeeId, parsed.data, ctx.trx);
+    const e = c.employee;
+    recRows.push([
+      rec,
+      c.position,
+      key,
+      employeeId,
+      e.personnelNumber,
+      e.remoteId,
+      e.initials,
+      e.firstName,
+      e.namePrefix,
+      e.lastName,
+      e.gender,
+      e.birthDate,
+      e.changedAt,
+      fingerprint,
+      sealed?.ciphertext,
+      sealed?.bsnIndex,
+      c.employments.length,
+    ]);
+    for (const m of c.employments) {
+      empRows.push([
+        rec,
+        m.externalId,
+        m.startDate,
+        m.endDate,
+        m.endReason,
+        m.validFrom,
+        m.departmentCode,
+        m.functionCode,
+        m.functionName,
+        m.contractType,
+        m.hoursPerWeek,
+        m.normalHoursPerWeek,
+        m.noRiskPolicy ?? false,
+      ]);
+    }
+  }
+  await bulkLoad(ctx.trx, ctx.kind, 'stg_rec', recColumns, recRows);
+  await bulkLoad(ctx.trx, ctx.kind, 'stg_emp', empColumns, empRows);
+}
+
+async function stageDepartments(
+  ctx: StageContext,
+  departments: Map<string, CandidateDepartment>,
+): Promise<void> {
+  await bulkLoad(
+    ctx.trx,
+    ctx.kind,
+    'stg_dep',
+    ['code', 'name', 'parent_code', 'explicit'],
+    [...departments.values()].map((d) => [d.code, d.name ?? d.code, d.parentCode, true]),
+  );
+  // Departments only named by an employment or as a parent exist too, with their code as name.
+  await exec(
+    ctx.trx,
+    `insert into stg_dep (code, name, parent_code, explicit)
+     select distinct c, c, null::text, false from (
+       select department_code as c from stg_emp where department_code is not null
+       union select parent_code from stg_dep where parent_code is not null) x
+     on conflict (code) do nothing`,
+  );
+}

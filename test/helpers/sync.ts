@@ -1,0 +1,83 @@
+import type { Store } from '../../src/store/db.js';
+import type { Vault } from '../../src/vault/vault.js';
+import { runSync, type SyncRequest, type SyncResult } from '../../src/sync/engine.js';
+import { linkSchema, type Link, type LinkInput } from '../../src/sync/link.js';
+import { saveLink } from '../../src/store/links.js';
+import type { Candidate, CandidateEmployment, MappingOutcome } from '../../src/sync/types.js';
+
+/** A link document for tests (CSV drop folder, complete deliveries). */
+export function testLink(code: string, overrides: Partial<LinkInput> = {}): Link {
+  return linkSchema.parse({
+    employer: { code, name: `${code} BV` },
+    connector: 'csv',
+    source: { folder: '/tmp/none' },
+    mapping: 'mappings/csv-standard.yaml',
+    delivery: 'complete',
+    ...overrides,
+  });
+}
+
+/** Valid BSNs (11-check) for fixtures. */
+export const bsns = ['111222333', '123456782', '999999990', '100000009', '100000010'];
+
+/** A candidate for one employee with one employment; override what the test is about. */
+export function person(
+  nr: string,
+  overrides: {
+    lastName?: string;
+    employments?: Array<Partial<CandidateEmployment>>;
+    departments?: Candidate['departments'];
+    bsn?: string;
+    town?: string;
+    position?: string;
+  } = {},
+): MappingOutcome {
+  const employments = (overrides.employments ?? [{}]).map((e, i) => ({
+    externalId: `${nr}-${i + 1}`,
+    startDate: '2020-01-01',
+    departmentCode: 'D1',
+    hoursPerWeek: 32,
+    contractType: 'O' as const,
+    ...e,
+  }));
+  return {
+    ok: true,
+    candidate: {
+      position: overrides.position ?? `delivery.csv:${nr}`,
+      employee: {
+        personnelNumber: nr,
+        lastName: overrides.lastName ?? `Jansen ${nr}`,
+        namePrefix: 'van',
+        gender: 'V',
+        birthDate: '1980-05-17',
+        vault: {
+          ...(overrides.bsn ? { bsn: overrides.bsn } : {}),
+          town: overrides.town ?? 'Utrecht',
+        },
+      },
+      employments,
+      departments: overrides.departments ?? [{ code: 'D1', name: 'Afdeling 1' }],
+    },
+  };
+}
+
+export async function* fromList(list: MappingOutcome[]): AsyncIterable<MappingOutcome> {
+  for (const item of list) yield item;
+}
+
+/** Stores the link and returns a runner that syncs lists of outcomes for that employer. */
+export async function syncRunner(store: Store, vault: Vault, link: Link) {
+  const employer = await saveLink(store.db, link, 'file');
+  const run = (list: MappingOutcome[], options: Partial<SyncRequest> = {}): Promise<SyncResult> =>
+    runSync({
+      store,
+      vault,
+      employerId: employer.id,
+      link,
+      input: fromList(list),
+      trigger: 'cli',
+      deliveryDate: '2026-11-28',
+      ...options,
+    });
+  return { employer, run };
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { startTestServer, type TestServer } from '../helpers/http.js';
+import { createApp } from '../../src/api/app.js';
+import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
+
+let store: TestStore;
+let server: TestServer;
+const config = testConfig({ dataDir: mkdtempSync(join(tmpdir(), 'koppeling-api-')) });
+const token = config.adminToken!;
+
+const link = {
+  employer: { code: 'api-bv', name: 'API BV', kvkNumber: '12345678' },
+  connector: 'csv',
+  source: { file: '/nonexistent/delivery.csv' },
+  mapping: 'mappings/csv-standard.yaml',
+  delivery: 'complete',
+  key: 'personnelNumber',
+  guard: 0.1,
+  schedule: '0 2 * * *',
+};
+
+function csvBody(rows: ReturnType<typeof csvRow>[]): string {
+  return (
+    [csvHeader.join(';'), ...rows.map((r) => csvHeader.map((h) => r[h] ?? '').join(';'))].join('\n') + '\n'
+  );
+}
+
+beforeAll(async () => {
+  store = await createTestStore();
+  server = await startTestServer(createApp({ config, store, vault: testVault(store) }));
+});
+afterAll(async () => {
+  await server.close();
+  await store.close();
+});
+
+describe('employer links and sync runs over the API', () => {
+  it('When a link is PUT, then GET /employers and GET /employers/{code} show it; bad documents are refused', async () => {
+    const put = await server.request('PUT', '/api/v1/employers/api-bv/link', { token, body: link });
+    expect(put.status).toBe(200);
+    const list = await server.request('GET', '/api/v1/employers', { token });
+    expect(list.body.employers.find((e: { code: string }) => e.code === 'api-bv')).toMatchObject({
+      linkMode: 'hr',
+      link: { connector: 'csv', delivery: 'complete', schedule: '0 2 * * *', managedBy: 'api' },
+      lastRun: null,
+    });
+    const one = await server.request('GET', '/api/v1/employers/api-bv', { token });
+    expect(one.body.link).toMatchObject({ mapping: 'mappings/csv-standard.yaml', guard: 0.1 });
+    const bad = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+      token,
+      body: { ...link, key: 'bsn', extra: 1 },
+    });
+    expect(bad.status).toBe(400);
+    const other = await server.request('PUT', '/api/v1/employers/other/link', { token, body: link });
+    expect(other.status).toBe(400);
+    expect((await server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(401);
+  });
+
+  it('When a delivery is posted as the body, then the run applies it and its rejects can be listed', async () => {
+    const body = csvBody([csvRow('1'), csvRow('2'), csvRow('3', { BSN: '123456789' })]);
+    const res = await server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
+      token,
+      body,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'completed', created: 2, rejected: 1 });
+    const run = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
+    expect(run.body).toMatchObject({ status: 'completed', trigger: 'api', employerCode: 'api-bv' });
+    const rejects = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}/rejects`, { token });
+    expect(rejects.body.rejects).toHaveLength(1);
+    expect(rejects.body.rejects[0].field).toMatch(/bsn/i);
+    expect(JSON.stringify(rejects.body)).not.toContain('123456789');
+  });
+
+  it('When a run is started without waiting, then 202 with a run id that can be polled until it ends', async () => {
+    const res = await server.request('POST', '/api/v1/employers/api-bv/sync-runs', {
+      token,
+      body: csvBody([csvRow('1'), csvRow('2')]),
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(res.status).toBe(202);
+    let status = 'running';
+    for (let i = 0; i < 100 && status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token })).body.status;
+    }
+    expect(status).toBe('completed');
+    expect(
+      (await server.request('GET', '/api/v1/sync-runs/00000000-0000-4000-8000-000000000000', { token }))
+        .status,
+    ).toBe(404);
+  });
+});

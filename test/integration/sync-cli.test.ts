@@ -1,0 +1,158 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { createTestStore, type TestStore } from '../helpers/store.js';
+import { cliEnv, runCli } from '../helpers/cli.js';
+import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+
+let store: TestStore;
+let env: NodeJS.ProcessEnv;
+let dir: string;
+
+function linkFile(
+  code: string,
+  source: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): string {
+  const file = join(dir, `${code}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      employer: { code, name: `${code} BV` },
+      connector: 'csv',
+      source,
+      mapping: 'mappings/csv-standard.yaml',
+      delivery: 'complete',
+      key: 'personnelNumber',
+      guard: 0.1,
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  store = await createTestStore();
+  env = cliEnv(store);
+  dir = mkdtempSync(join(tmpdir(), 'koppeling-sync-cli-'));
+});
+afterAll(() => store.close());
+
+describe('koppeling sync', () => {
+  it('When a CSV delivery is synced with --json, then one JSON object reports the run; a rerun changes nothing', async () => {
+    const delivery = join(dir, 'bakker.csv');
+    writeCsvDelivery(delivery, [
+      csvRow('1', { BSN: '111222333' }),
+      csvRow('2', { Afdelingscode: 'WINKEL', Afdelingsnaam: 'Winkel' }),
+      csvRow('3', { 'Datum in dienst': '31-02-2020' }),
+      csvRow('4', { 'Dienstverband-id': 'DV-4', 'Datum in dienst': '01-01-2021' }),
+      csvRow('4', { 'Dienstverband-id': 'DV-4B', 'Uren per week': '8' }),
+    ]);
+    const config = linkFile('bakker', { file: delivery });
+    const first = await runCli(['sync', '--config', config, '--json'], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.stdout);
+    expect(Object.keys(report).sort()).toEqual(
+      [
+        'runId',
+        'status',
+        'delivery',
+        'created',
+        'updated',
+        'unchanged',
+        'ended',
+        'rejected',
+        'departments',
+        'rejects',
+      ].sort(),
+    );
+    expect(report).toMatchObject({ status: 'completed', delivery: 'complete', created: 3, rejected: 1 });
+    expect(report.departments).toEqual({ created: 2, updated: 0, archived: 0, reactivated: 0 });
+    expect(report.rejects[0].position).toMatch(/bakker\.csv:4/);
+    const again = JSON.parse((await runCli(['sync', '--config', config, '--json'], env)).stdout);
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 3, ended: 0 });
+
+    const runs = await runCli(['runs', '--employer', 'bakker', '--json'], env);
+    expect(JSON.parse(runs.stdout).runs).toHaveLength(2);
+    const shown = await runCli(['runs', 'show', report.runId], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('3 created');
+    expect(shown.stdout).toContain('bakker.csv:4');
+
+    const exported = JSON.parse((await runCli(['export', '--employer', 'bakker', '--json'], env)).stdout);
+    expect(exported.employees).toHaveLength(3);
+    const four = exported.employees.find((e: { personnelNumber: string }) => e.personnelNumber === '4');
+    expect(four.employments.map((m: { externalId: string }) => m.externalId).sort()).toEqual([
+      'DV-4',
+      'DV-4B',
+    ]);
+    expect(four).toMatchObject({
+      prefix: 'van',
+      lastName: 'Dijk 4',
+      gender: 'V',
+      birthDate: '1980-05-17',
+      inService: true,
+    });
+    expect(
+      exported.employees.find((e: { personnelNumber: string }) => e.personnelNumber === '1').employments[0],
+    ).toMatchObject({
+      externalId: 'DV-1',
+      departmentCode: 'KEUKEN',
+      contractType: 'O',
+      hoursPerWeek: 32,
+      versions: [{ validFrom: '2020-01-01', validTo: null, departmentCode: 'KEUKEN', hoursPerWeek: 32 }],
+    });
+    expect(JSON.stringify(exported)).not.toContain('111222333');
+    expect(JSON.stringify(exported)).not.toContain('Utrecht');
+  });
+
+  it('When a complete delivery trips the guard, then exit 3 and nothing changes; --dry-run shows it; --force applies', async () => {
+    const delivery = join(dir, 'guard.csv');
+    writeCsvDelivery(
+      delivery,
+      Array.from({ length: 10 }, (_, i) => csvRow(String(i + 1))),
+    );
+    const config = linkFile('guard', { file: delivery });
+    expect((await runCli(['sync', '--config', config, '--json'], env)).code).toBe(0);
+    writeCsvDelivery(delivery, [csvRow('1'), csvRow('2')]);
+    const dry = await runCli(['sync', '--config', config, '--json', '--dry-run', '--force'], env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ ended: 8, dryRun: true });
+    const tripped = await runCli(['sync', '--config', config], env);
+    expect(tripped.code).toBe(3);
+    expect(tripped.stdout).toContain('8 of 10 current employees');
+    const forced = await runCli(['sync', '--config', config, '--json', '--force'], env);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout).ended).toBe(8);
+    const runs = JSON.parse((await runCli(['runs', '--employer', 'guard', '--json'], env)).stdout).runs;
+    expect(runs[0]).toMatchObject({ status: 'completed', forcedBy: 'cli:tester' });
+    expect(runs[1]).toMatchObject({ status: 'guard_tripped' });
+  });
+
+  it('When the link reads a drop folder, then the oldest file is synced and moved to processed/', async () => {
+    const folder = join(dir, 'drop');
+    mkdirSync(folder);
+    writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
+    const config = linkFile('drop', { folder }, { delivery: 'mutations' });
+    const res = await runCli(['sync', '--config', config, '--json'], env);
+    expect(res.code).toBe(0);
+    expect(existsSync(join(folder, 'processed', 'a.csv'))).toBe(true);
+    const none = await runCli(['sync', '--config', config, '--json'], env);
+    expect(JSON.parse(none.stdout)).toMatchObject({ status: 'no_delivery' });
+  });
+
+  it('When arguments are wrong or the link file is invalid, then exit 2 or 1 with a message naming the problem', async () => {
+    expect((await runCli(['sync'], env)).code).toBe(2);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'employer:\n  code: bad\n  name: Bad\nconnector: csv\nsource: {}\nmapping: x\ndelivery: sometimes\n',
+    );
+    const res = await runCli(['sync', '--config', bad], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/line 7, delivery/);
+  });
+});

@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { openStore, type Store } from '../../src/store/db.js';
+import { createTestStore, type TestStore } from '../helpers/store.js';
+import { cliEnv, runCli } from '../helpers/cli.js';
+import { sharedKeys, spawnKoppeling, waitForOutput } from '../helpers/process.js';
+import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+
+const size = 20_000;
+
+/** A digest of every table a sync writes, so "exactly as before" is checked row by row. */
+async function digest(store: Store): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [table, order] of [
+    ['employees', 'id'],
+    ['employee_vault', 'employee_id'],
+    ['employments', 'id'],
+    ['employment_versions', 'id'],
+    ['departments', 'id'],
+    ['audit_events', 'id'],
+  ] as const) {
+    const res = (await store.db.raw(
+      `select count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' order by t.${order})), '') as d from ${table} t`,
+    )) as { rows: Array<{ d: string }> };
+    out[table] = res.rows[0]!.d;
+  }
+  return out;
+}
+
+describe('a sync run killed at any moment', () => {
+  let store: TestStore;
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  let config: string;
+  let delivery: string;
+
+  beforeAll(async () => {
+    store = await createTestStore();
+    env = { ...cliEnv(store), ...sharedKeys() };
+    dir = mkdtempSync(join(tmpdir(), 'koppeling-kill-'));
+    delivery = join(dir, 'delivery.csv');
+    config = join(dir, 'link.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        employer: { code: 'kill', name: 'Kill BV' },
+        connector: 'csv',
+        source: { file: delivery },
+        mapping: 'mappings/csv-standard.yaml',
+        delivery: 'complete',
+        guard: 1,
+      }),
+    );
+    writeCsvDelivery(
+      delivery,
+      Array.from({ length: size }, (_, i) => csvRow(String(i + 1), { Woonplaats: 'Utrecht' })),
+    );
+    const first = await runCli(['sync', '--config', config, '--json'], env);
+    expect(first.code).toBe(0);
+  }, 120_000);
+  afterAll(() => store.close());
+
+  /** The store as the CLI processes see it (PGlite: its data folder, closed again before the next process). */
+  async function withStore<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    if (store.schema) return fn(store);
+    const s = openStore({ dataDir: env.KOPPELING_DATA_DIR! });
+    try {
+      return await fn(s);
+    } finally {
+      await s.close();
+    }
+  }
+
+  for (const phase of ['staging', 'applying'] as const) {
+    it(`When the process is killed while ${phase}, then the store is exactly as before and the next run succeeds`, async () => {
+      const before = await withStore(digest);
+      // Every employee changes: a run that got through would rewrite all of them.
+      writeCsvDelivery(
+        delivery,
+        Array.from({ length: size }, (_, i) =>
+          csvRow(String(i + 1), { Woonplaats: `Zwolle ${phase}` }),
+        ).slice(0, size - 100),
+      );
+      const proc = spawnKoppeling(['sync', '--config', config, '--json'], { ...env, LOG_LEVEL: 'debug' });
+      await waitForOutput(proc.output, new RegExp(`"phase":"${phase}","records":[1-9]`), 60_000);
+      proc.child.kill('SIGKILL');
+      expect((await proc.exited).signal).toBe('SIGKILL');
+      expect(await withStore(digest)).toEqual(before);
+      const next = await runCli(['sync', '--config', config, '--json'], env);
+      expect(next.code).toBe(0);
+      expect(JSON.parse(next.stdout)).toMatchObject({
+        status: 'completed',
+        updated: size - 100,
+        ended: phase === 'staging' ? 100 : 0,
+      });
+      const runs = await withStore((s) => s.db('sync_runs').orderBy('started_at'));
+      expect(runs.filter((r: { status: string }) => r.status === 'abandoned')).toHaveLength(
+        phase === 'staging' ? 1 : 2,
+      );
+    }, 120_000);
+  }
+});

@@ -1,0 +1,365 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
+import { bsns, person, syncRunner, testLink } from '../helpers/sync.js';
+import { onEmploymentsEnded } from '../../src/sync/hooks.js';
+import type { Vault } from '../../src/vault/vault.js';
+import type { Link } from '../../src/sync/link.js';
+
+let store: TestStore;
+let vault: Vault;
+let seq = 0;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  vault = testVault(store);
+});
+afterAll(() => store.close());
+
+/** A fresh employer per test, so tests do not depend on each other. */
+async function employer(overrides: Partial<Link> = {}) {
+  seq += 1;
+  return syncRunner(store, vault, testLink(`rules-${seq}`, overrides));
+}
+
+async function snapshot(employerId: string) {
+  const q = (sql: string) => store.db.raw(sql, [employerId]).then((r: { rows: unknown[] }) => r.rows);
+  return {
+    employees: await q(`select * from employees where employer_id = ? order by personnel_number`),
+    employments: await q(`select * from employments where employer_id = ? order by external_id`),
+    versions: await q(
+      `select v.* from employment_versions v join employments m on m.id = v.employment_id
+        where m.employer_id = ? order by m.external_id, v.valid_from`,
+    ),
+    departments: await q(`select * from departments where employer_id = ? order by code`),
+    vault: await q(`select * from employee_vault where employer_id = ? order by employee_id`),
+    audit: await q(`select action, entity_id from audit_events where employer_id = ? order by id`),
+  };
+}
+
+async function versionsOf(employerId: string, externalId: string) {
+  return (
+    await store.db.raw(
+      `select v.valid_from, v.valid_to, v.hours_per_week, d.code as department from employment_versions v
+         join employments m on m.id = v.employment_id left join departments d on d.id = v.department_id
+        where m.employer_id = ? and m.external_id = ? order by v.valid_from`,
+      [employerId, externalId],
+    )
+  ).rows as Array<{
+    valid_from: string;
+    valid_to: string | null;
+    hours_per_week: number;
+    department: string;
+  }>;
+}
+
+describe('sync rules', () => {
+  it('When the same delivery runs twice, then the second run writes 0 rows and reports all unchanged', async () => {
+    const { run } = await employer();
+    const delivery = [person('1', { bsn: bsns[0] }), person('2', { bsn: bsns[1] }), person('3')];
+    const first = await run(delivery);
+    expect(first.counts).toMatchObject({ created: 3, updated: 0, unchanged: 0 });
+    const second = await run(delivery);
+    expect(second.status).toBe('completed');
+    expect(second.counts).toMatchObject({ created: 0, updated: 0, unchanged: 3, rowsWritten: 0 });
+  });
+
+  it('When terms change from a new date, then a version is added and the previous one is closed', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1')]);
+    const r = await run([
+      person('1', {
+        employments: [{ validFrom: '2026-03-01', departmentCode: 'D2' }],
+        departments: [{ code: 'D2' }],
+      }),
+    ]);
+    expect(r.counts.updated).toBe(1);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: '2026-02-28', hours_per_week: 32, department: 'D1' },
+      { valid_from: '2026-03-01', valid_to: null, hours_per_week: 32, department: 'D2' },
+    ]);
+  });
+
+  it('When terms are corrected for an existing version date, then that version is rewritten, not added', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1')]);
+    await run([person('1', { employments: [{ hoursPerWeek: 24 }] })]);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: null, hours_per_week: 24, department: 'D1' },
+    ]);
+  });
+
+  it('When a person has a second employment in another record, then it is its own employment of the same employee', async () => {
+    const { employer: e, run } = await employer();
+    const second = person('1', {
+      employments: [{ externalId: '1-B', hoursPerWeek: 8 }],
+      position: 'delivery.csv:9',
+    });
+    const r = await run([person('1'), second]);
+    expect(r.counts).toMatchObject({ created: 1, rejected: 0 });
+    const s = await snapshot(e.id);
+    expect(s.employees).toHaveLength(1);
+    expect(s.employments).toHaveLength(2);
+  });
+
+  it('When an ended employee is re-hired under a new employment id, then a new employment is added', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1', { employments: [{ endDate: '2024-12-31' }] })]);
+    let s = await snapshot(e.id);
+    expect((s.employees[0] as { in_service: boolean }).in_service).toBe(false);
+    await run([
+      person('1', {
+        employments: [{ endDate: '2024-12-31' }, { externalId: '1-2', startDate: '2026-06-01' }],
+      }),
+    ]);
+    s = await snapshot(e.id);
+    expect(s.employments).toHaveLength(2);
+    expect((s.employees[0] as { in_service: boolean }).in_service).toBe(true);
+  });
+
+  it('When an employee is missing from a complete delivery, then the employment ends with reason, audit event and hook', async () => {
+    const { employer: e, run } = await employer({ guard: 0.5 });
+    await run([person('1'), person('2'), person('3')]);
+    const seen: Array<{ employmentIds: string[]; runId: string; endDate: string }> = [];
+    const hook = async (_trx: unknown, event: (typeof seen)[number]) => {
+      seen.push(event);
+    };
+    onEmploymentsEnded.push(hook);
+    try {
+      const r = await run([person('1'), person('2')]);
+      expect(r.counts).toMatchObject({ ended: 1, unchanged: 2 });
+      const ended = (await store
+        .db('employments')
+        .where({ employer_id: e.id, external_id: '3-1' })
+        .first()) as {
+        id: string;
+        end_date: string;
+        end_reason: string;
+      };
+      expect(ended).toMatchObject({ end_date: '2026-11-28', end_reason: 'missing from complete delivery' });
+      const emp = await store.db('employees').where({ employer_id: e.id, personnel_number: '3' }).first();
+      expect(emp.remote_deleted_at).not.toBeNull();
+      expect(emp.in_service).toBe(false);
+      const audit = await store
+        .db('audit_events')
+        .where({ action: 'employment.ended', entity_id: ended.id })
+        .first();
+      expect(audit.details).toMatchObject({
+        runId: r.runId,
+        endDate: '2026-11-28',
+        reason: 'missing from complete delivery',
+      });
+      expect(seen).toEqual([{ employmentIds: [ended.id], runId: r.runId, endDate: '2026-11-28' }]);
+      // The person comes back: no longer deleted at the source.
+      await run([
+        person('1'),
+        person('2'),
+        person('3', { employments: [{ externalId: '3-2', startDate: '2026-11-28' }] }),
+      ]);
+      const back = await store.db('employees').where({ employer_id: e.id, personnel_number: '3' }).first();
+      expect(back.remote_deleted_at).toBeNull();
+    } finally {
+      onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
+    }
+  });
+
+  it('When a mutation delivery leaves employees out, then nothing is ended', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1'), person('2')]);
+    const r = await run([person('1', { lastName: 'Bakker' })]);
+    expect(r.counts).toMatchObject({ ended: 0, updated: 1 });
+    const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
+    expect(open).toHaveLength(2);
+  });
+
+  it('When a complete delivery would end more than the guard, then nothing is applied until forced, and who forced is recorded', async () => {
+    const { employer: e, run } = await employer();
+    await run(Array.from({ length: 10 }, (_, i) => person(String(i + 1))));
+    const before = await snapshot(e.id);
+    const delivery = [person('1'), person('2', { lastName: 'Changed' })];
+    const tripped = await run(delivery);
+    expect(tripped.status).toBe('guard_tripped');
+    expect(tripped.message).toContain('8 of 10');
+    expect(await snapshot(e.id)).toEqual(before);
+    const forced = await run(delivery, { forcedBy: 'operator:alice' });
+    expect(forced.status).toBe('completed');
+    expect(forced.counts.ended).toBe(8);
+    const row = await store.db('sync_runs').where({ id: forced.runId }).first();
+    expect(row.forced_by).toBe('operator:alice');
+    expect((await store.db('sync_runs').where({ id: tripped.runId }).first()).status).toBe('guard_tripped');
+  });
+
+  it('When a department is missing and empty it is archived, and when it reappears it is reactivated', async () => {
+    const { employer: e, run } = await employer();
+    const deps = [{ code: 'D1' }, { code: 'OLD', name: 'Oud' }];
+    await run([person('1', { departments: deps })]);
+    const r = await run([person('1')]);
+    expect(r.counts.departments.archived).toBe(1);
+    const old = await store.db('departments').where({ employer_id: e.id, code: 'OLD' }).first();
+    expect(old.archived_at).not.toBeNull();
+    // D1 still has a current employee: never archived.
+    const d1 = await store.db('departments').where({ employer_id: e.id, code: 'D1' }).first();
+    expect(d1.archived_at).toBeNull();
+    const again = await run([person('1', { departments: deps })]);
+    expect(again.counts.departments.reactivated).toBe(1);
+    expect((await store.db('departments').where({ id: old.id }).first()).archived_at).toBeNull();
+  });
+
+  it('When the delivered department tree has a cycle, then the delivery is rejected and nothing is applied', async () => {
+    const { employer: e, run } = await employer();
+    await run([
+      person('1', { departments: [{ code: 'D1' }, { code: 'A' }, { code: 'B', parentCode: 'A' }] }),
+    ]);
+    const before = await snapshot(e.id);
+    const r = await run([
+      person('1', {
+        departments: [{ code: 'D1' }, { code: 'A', parentCode: 'B' }, { code: 'B', parentCode: 'A' }],
+      }),
+    ]);
+    expect(r.status).toBe('rejected');
+    expect(r.message).toMatch(/circular \((A > B > A|B > A > B)\)/);
+    expect(await snapshot(e.id)).toEqual(before);
+  });
+
+  it('When two records share a key, then both are rejected with the reason and the rest continues', async () => {
+    const { employer: e, run } = await employer();
+    const r = await run([
+      person('1', { position: 'd.csv:2' }),
+      person('1', { lastName: 'Other', employments: [{ externalId: '1-X' }], position: 'd.csv:3' }),
+      person('2', { position: 'd.csv:4' }),
+      person('3', { employments: [{ externalId: 'SAME' }], position: 'd.csv:5' }),
+      person('4', { employments: [{ externalId: 'SAME' }], position: 'd.csv:6' }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 1, rejected: 4 });
+    expect(r.rejects.map((x) => x.position).sort()).toEqual(['d.csv:2', 'd.csv:3', 'd.csv:5', 'd.csv:6']);
+    expect(r.rejects.find((x) => x.position === 'd.csv:2')!.reason).toContain('different person data');
+    expect(r.rejects.find((x) => x.position === 'd.csv:5')!.reason).toContain(
+      'employment SAME appears more than once',
+    );
+    const stored = await store.db('sync_rejections').where({ run_id: r.runId });
+    expect(stored).toHaveLength(4);
+    expect((await snapshot(e.id)).employees).toHaveLength(1);
+  });
+
+  it('When records are invalid, then they are quarantined with position, field and reason, without the BSN', async () => {
+    const { run } = await employer();
+    const r = await run([
+      {
+        ok: false,
+        position: 'd.csv:7',
+        problems: [{ field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' }],
+      },
+      person('8', { bsn: '123456789' }),
+      person('9', { bsn: bsns[2] }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.counts.created).toBe(1);
+    expect(r.rejects).toEqual([
+      { position: 'd.csv:7', field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' },
+      { position: 'delivery.csv:8', field: 'vault.bsn', reason: 'not a valid BSN (the 11-check fails)' },
+    ]);
+    const text = JSON.stringify(await store.db('sync_rejections').where({ run_id: r.runId }));
+    expect(text).not.toContain('123456789');
+  });
+
+  it('When only vault fields change, then the fingerprint shows it and only that employee is re-encrypted', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1', { bsn: bsns[0] }), person('2', { bsn: bsns[1] })]);
+    const before = await snapshot(e.id);
+    const r = await run([person('1', { bsn: bsns[0], town: 'Zwolle' }), person('2', { bsn: bsns[1] })]);
+    expect(r.counts).toMatchObject({ updated: 1, unchanged: 1, rowsWritten: 1 });
+    const after = await snapshot(e.id);
+    const changed = after.vault.filter((v, i) => JSON.stringify(v) !== JSON.stringify(before.vault[i]));
+    expect(changed).toHaveLength(1);
+    expect(JSON.stringify(after)).not.toContain(bsns[0]);
+    expect(JSON.stringify(after)).not.toContain('Zwolle');
+  });
+
+  it('When something fails during apply, then the store is exactly as before and the run is recorded as failed', async () => {
+    const { employer: e, run } = await employer({ guard: 1 });
+    await run([person('1'), person('2')]);
+    const before = await snapshot(e.id);
+    const hook = async () => {
+      throw new Error('absence module refused');
+    };
+    onEmploymentsEnded.push(hook);
+    try {
+      const r = await run([person('1', { lastName: 'Changed' })]);
+      expect(r.status).toBe('failed');
+      expect(await snapshot(e.id)).toEqual(before);
+      expect((await store.db('sync_runs').where({ id: r.runId }).first()).status).toBe('failed');
+    } finally {
+      onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
+    }
+  });
+
+  it('When a run is a dry run, then it reports the plan and writes nothing, not even a run record', async () => {
+    const { employer: e, run } = await employer();
+    const before = await snapshot(e.id);
+    const r = await run([person('1'), person('2')], { dryRun: true });
+    expect(r.counts).toMatchObject({ created: 2 });
+    expect(await snapshot(e.id)).toEqual(before);
+    expect(await store.db('sync_runs').where({ employer_id: e.id })).toHaveLength(0);
+  });
+
+  it('When a run was left running by a stopped process, then the next completed run marks it abandoned', async () => {
+    const { employer: e, run } = await employer();
+    const [stale] = await store
+      .db('sync_runs')
+      .insert({
+        employer_id: e.id,
+        trigger: 'cli',
+        connector: 'csv',
+        delivery: 'complete',
+        status: 'running',
+      })
+      .returning('id');
+    await run([person('1')]);
+    expect(
+      (
+        await store
+          .db('sync_runs')
+          .where({ id: (stale as { id: string }).id })
+          .first()
+      ).status,
+    ).toBe('abandoned');
+  });
+
+  it.skipIf(testStoreKind === 'pglite')(
+    'When another run holds the employer, then a second run does not start (PostgreSQL only: PGlite has one connection)',
+    async () => {
+      const { employer: e, run } = await employer();
+      const trx = await store.db.transaction();
+      try {
+        await trx.raw(`select pg_advisory_xact_lock(?, hashtext(?))`, [0x4b50_5359, e.id]);
+        const r = await run([person('1')]);
+        expect(r.status).toBe('busy');
+      } finally {
+        await trx.rollback();
+      }
+      expect((await run([person('1')])).status).toBe('completed');
+    },
+  );
+});
+
+describe('rejected records in a complete delivery', () => {
+  it('When an employee record is rejected, then that employee is held and not ended as missing', async () => {
+    const { employer: e, run } = await employer({ guard: 1 });
+    await run([person('1'), person('2'), person('3'), person('4')]);
+    const r = await run([
+      person('1'),
+      person('2', { position: 'd.csv:3' }),
+      person('2', { lastName: 'Other', position: 'd.csv:4' }),
+      person('3', { bsn: '123456789' }),
+      {
+        ok: false,
+        position: 'd.csv:9',
+        problems: [{ field: 'startDate', reason: 'not a date' }],
+        key: { personnelNumber: '4' },
+      } as never,
+    ]);
+    expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
+    const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
+    expect(open).toHaveLength(4);
+  });
+});
