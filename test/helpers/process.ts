@@ -62,7 +62,7 @@ export async function startService(env: NodeJS.ProcessEnv, timeoutMs = 45_000): 
   try {
     await waitForOutput(proc.output, /listening on http:\/\/\S+/, timeoutMs);
   } catch (err) {
-    if (exitedEarly) throw new Error(`service exited early:\n${proc.output()}`);
+    if (exitedEarly) throw new Error(`service exited early:\n${proc.output()}`, { cause: err });
     proc.child.kill('SIGKILL');
     throw err;
   }
