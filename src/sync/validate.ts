@@ -69,7 +69,9 @@ const employeeShape = z
       .refine((v) => !Number.isNaN(Date.parse(v)), 'is not a date and time')
       .optional(),
   })
-  .strict();
+  // Not .strict(): keys come from the mapping's fixed target list, and unknown ones are dropped
+  // anyway; the catch-all check cost ~10% of validation time on large deliveries.
+  .strip();
 
 const employmentShape = z
   .object({
@@ -88,7 +90,7 @@ const employmentShape = z
     normalHoursPerWeek: hours.optional(),
     noRiskPolicy: z.boolean({ error: 'is not yes or no' }).optional(),
   })
-  .strict();
+  .strip();
 
 const departmentShape = z
   .object({
@@ -96,7 +98,7 @@ const departmentShape = z
     name: text(70).optional(),
     parentCode: text(70).optional(),
   })
-  .strict();
+  .strip();
 
 const candidateShape = z.object({
   employee: employeeShape,
