@@ -243,11 +243,6 @@ function looksLikeUtf8(bytes: Buffer, end: boolean): boolean {
   }
 }
 
-interface ParsedRecord {
-  record: string[];
-  info: { empty_lines: number };
-}
-
 /**
  * Streams the records of a CSV file as source records keyed by header name, with `name.csv:LINE`
  * (the line where the record starts) as position. Never holds more than one record and one chunk.
@@ -262,8 +257,8 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
     delimiter,
     relax_quotes: true,
     relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
+    // Empty lines come through as [''] and are skipped below, which keeps the line count exact
+    // without csv-parse's per-record info objects.
     max_record_size: MAX_RECORD_CHARS,
   });
   source.on('error', (err) => decoder.destroy(err));
@@ -272,19 +267,16 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
 
   let header: string[] | undefined;
   let prevEnd = 0;
-  let prevEmpty = 0;
   try {
-    for await (const item of parser as AsyncIterable<ParsedRecord>) {
-      const { record, info } = item;
+    for await (const record of parser as AsyncIterable<string[]>) {
       // Own line count: csv-parse counts a CR LF inside a quoted value as two lines.
-      const line = prevEnd + 1 + (info.empty_lines - prevEmpty);
+      const line = prevEnd + 1;
       prevEnd = line + lineBreaks(record);
-      prevEmpty = info.empty_lines;
       if (!header) {
         header = checkHeader(name, record, delimiter);
         continue;
       }
-      if (record.every((v) => v.trim() === '')) continue; // Excel's trailing ";;;;" lines
+      if (allEmpty(record)) continue; // empty lines, and Excel's ";;;;" lines
       const data: Record<string, string> = {};
       const n = Math.min(record.length, header.length);
       for (let i = 0; i < n; i++) data[header[i]!] = record[i]!;
@@ -316,6 +308,11 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
       `${name}:1: the file is empty; a header row with the column names is required.`,
     );
   }
+}
+
+function allEmpty(record: string[]): boolean {
+  for (const v of record) if (v.trim() !== '') return false;
+  return true;
 }
 
 function lineBreaks(record: string[]): number {

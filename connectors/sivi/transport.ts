@@ -61,6 +61,8 @@ const elementParser = new XMLParser({
   htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // Callbacks get the matcher, not a path string built for every node.
+  jPath: false,
   isArray: (tagName: string) => repeatable.has(tagName) && tagName !== 'Wrknmr' && tagName !== 'Wrkgvr',
 });
 
@@ -80,6 +82,7 @@ class XmlError extends AppError {
   }
 }
 
+const asciiNameRe = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
 const nameRe = /^[\p{L}_][\p{L}\p{N}_.-]*(?::[\p{L}_][\p{L}\p{N}_.-]*)?$/u;
 const attrRe = /\s*([^\s=/>"']+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
 const badAmp = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
@@ -267,7 +270,8 @@ export class SiviTokenizer {
   private openElement(inner: string, start: number, after: number, selfClosing: boolean): void {
     const m = /^[^\s]+/.exec(inner);
     const qname = m?.[0] ?? '';
-    if (!nameRe.test(qname)) this.fail(`"<${inner.slice(0, 40)}" is not a valid start tag`);
+    if (!asciiNameRe.test(qname) && !nameRe.test(qname))
+      this.fail(`"<${inner.slice(0, 40)}" is not a valid start tag`);
     const parent = this.stack[this.stack.length - 1];
     if (!parent && this.rootDone)
       this.fail(`a second root element <${qname}>: a document has exactly one root`);
