@@ -33,13 +33,15 @@ export async function applyDepartments(
       where d.employer_id = ? and d.archived_at is not null`,
     [employerId],
   );
-  const created = await exec(
+  const inserted = await rows<{ id: string }>(
     trx,
     `insert into departments (employer_id, code, name)
      select ?, s.code, s.name from stg_dep s
-      where not exists (select 1 from departments d where d.employer_id = ? and d.code = s.code)`,
+      where not exists (select 1 from departments d where d.employer_id = ? and d.code = s.code)
+     returning id`,
     [employerId, employerId],
   );
+  const created = inserted.length;
   const renamed = await rows<{ id: string }>(
     trx,
     `update departments d set name = case when s.explicit then s.name else d.name end, archived_at = null,
@@ -60,7 +62,9 @@ export async function applyDepartments(
       returning d.id`,
     [employerId, employerId],
   );
-  const changed = new Set([...renamed, ...reparented].map((r) => r.id));
+  // A department created by this run gets its parent in the same run: that is not an update.
+  const fresh = new Set(inserted.map((r) => r.id));
+  const changed = new Set([...renamed, ...reparented].map((r) => r.id).filter((id) => !fresh.has(id)));
   return {
     counts: { created, updated: Math.max(0, changed.size - reactivated), reactivated },
     written: created + renamed.length + reparented.length,

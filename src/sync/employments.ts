@@ -45,10 +45,12 @@ async function planEmployments(trx: Trx, employerId: string): Promise<void> {
        left join employments m on m.employer_id = ? and m.external_id = s.external_id
        left join employment_versions x on x.employment_id = m.id and x.valid_from = s.vf_eff
        left join lateral (
-         select * from employment_versions c where c.employment_id = m.id
-          order by (c.valid_from <= s.vf_eff) desc, case when c.valid_from <= s.vf_eff then c.valid_from end desc,
-                   c.valid_from
-          limit 1) c on true`,
+         (select * from employment_versions c where c.employment_id = m.id and c.valid_from <= s.vf_eff
+           order by c.valid_from desc limit 1)
+         union all
+         (select * from employment_versions c where c.employment_id = m.id and c.valid_from > s.vf_eff
+           order by c.valid_from limit 1)
+         limit 1) c on true`,
     [employerId, employerId],
   );
 }

@@ -131,6 +131,7 @@ export async function stageDelivery(
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
   const held: string[] = [];
+  let pending: Promise<void> = Promise.resolve();
   for await (const outcome of input) {
     rec += 1;
     if (!outcome.ok) {
@@ -152,11 +153,15 @@ export async function stageDelivery(
     for (const d of c.departments) departments.set(d.code, d);
     batch.push({ rec, candidate: c });
     if (batch.length >= BATCH) {
-      await flush(ctx, batch, rejects, held);
+      // The database stages one batch while the next is read and mapped; one flush at a time.
+      await pending;
+      pending = flush(ctx, batch, rejects, held);
+      pending.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
       batch = [];
       ctx.onProgress?.(rec);
     }
   }
+  await pending;
   await flush(ctx, batch, rejects, held);
   await bulkLoad(
     ctx.trx,

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { openStore, type Store } from '../../src/store/db.js';
-import { createTestStore, type TestStore } from '../helpers/store.js';
+import { createTestStore, testStoreKind, type TestStore } from '../helpers/store.js';
 import { cliEnv, runCli } from '../helpers/cli.js';
 import { sharedKeys, spawnKoppeling, waitForOutput } from '../helpers/process.js';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 
-const size = 20_000;
+// Two staging batches at least (a batch is 5000 records), so a kill can land mid-staging.
+const size = testStoreKind === 'pglite' ? 6_000 : 20_000;
 
 /** A digest of every table a sync writes, so "exactly as before" is checked row by row. */
 async function digest(store: Store): Promise<Record<string, string>> {

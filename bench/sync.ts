@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:sync`: generates a realistic delivery and compares, on one store, (a) raw COPY of
+ * the CSV (the ceiling), (b) a naive knex batch upsert (the typical implementation), (c) a Koppeling
+ * complete delivery, (d) the same delivery again, (e) the delivery with 1% changed and 1% missing.
+ *
+ * Size: BENCH_EMPLOYEES=1000000 (or --employees 1000000); default 20000.
+ * Store: DATABASE_URL=postgres://... (a schema `bench_sync` is created and dropped) or PGlite in memory.
+ */
+import { createReadStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { parse } from 'csv-parse';
+import { from as copyFrom } from 'pg-copy-streams';
+import pg from 'pg';
+import { openStore, type Store } from '../src/store/db.js';
+import { migrateLatest } from '../src/store/migrate.js';
+import { configureLogger } from '../src/log.js';
+import { keyIdOf } from '../src/vault/crypto.js';
+import { Vault } from '../src/vault/vault.js';
+import { saveLink } from '../src/store/links.js';
+import { linkSchema } from '../src/sync/link.js';
+import { syncDelivery } from '../src/sync/delivery.js';
+import { csvHeader } from '../test/helpers/csv-delivery.js';
+import { writeDelivery } from './generate.js';
+
+const { values } = parseArgs({ options: { employees: { type: 'string' } } });
+const employees = Number(values.employees ?? process.env.BENCH_EMPLOYEES ?? 20_000);
+const databaseUrl = process.env.DATABASE_URL;
+const schema = 'bench_sync';
+const dir = join(process.cwd(), '.bench');
+mkdirSync(dir, { recursive: true });
+configureLogger({ level: 'warn', format: 'json', production: false });
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+
+interface Line {
+  name: string;
+  seconds: number;
+  rows: number;
+  written: number;
+  rssMb: number;
+}
+const lines: Line[] = [];
+
+async function measure(name: string, rows: number, fn: () => Promise<number>): Promise<void> {
+  peakRss = process.memoryUsage.rss();
+  const started = performance.now();
+  const written = await fn();
+  const seconds = (performance.now() - started) / 1000;
+  lines.push({ name, seconds, rows, written, rssMb: Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20 });
+  process.stderr.write(`${name}: ${seconds.toFixed(2)} s\n`);
+}
+
+function schemaUrl(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+async function openBenchStore(): Promise<Store> {
+  if (!databaseUrl) return openStore({});
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
+  await admin.end();
+  return openStore({ databaseUrl: schemaUrl(databaseUrl), schema, poolMax: 4 });
+}
+
+const plainColumns = csvHeader.map((_, i) => `c${i}`);
+
+/** (a) The ceiling: the file straight into a plain text table. */
+async function rawCopy(store: Store, file: string): Promise<number> {
+  await store.db.raw(`create table raw_copy (${plainColumns.map((c) => `${c} text`).join(', ')})`);
+  const sql = `copy raw_copy from stdin with (format csv, delimiter ';', header true)`;
+  if (store.kind === 'postgres') {
+    const client = new pg.Client({ connectionString: schemaUrl(databaseUrl!) });
+    await client.connect();
+    await pipeline(createReadStream(file), client.query(copyFrom(sql)));
+    await client.end();
+  } else {
+    // PGlite reads COPY input from a blob.
+    const client = store.db.client as {
+      acquireConnection(): Promise<unknown>;
+      releaseConnection(c: unknown): Promise<void>;
+    };
+    const pglite = (await client.acquireConnection()) as {
+      query(sql: string, params: unknown[], options: { blob: Blob }): Promise<unknown>;
+    };
+    try {
+      await pglite.query(sql.replace('stdin', `'/dev/blob'`), [], { blob: new Blob([readFileSync(file)]) });
+    } finally {
+      await client.releaseConnection(pglite);
+    }
+  }
+  const [{ n }] = (await store.db('raw_copy').count({ n: '*' })) as [{ n: number }];
+  return Number(n);
+}
+
+/** (b) What most imports do: parse rows and upsert them in batches of 1000 through knex. */
+async function naiveUpsert(store: Store, file: string): Promise<number> {
+  await store.db.raw(
+    `create table naive (${plainColumns.map((c, i) => `${c} text${i === 16 ? ' primary key' : ''}`).join(', ')})`,
+  );
+  let batch: Record<string, string>[] = [];
+  let written = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await store.db('naive').insert(batch).onConflict('c16').merge();
+    written += batch.length;
+    batch = [];
+  };
+  const parser = createReadStream(file).pipe(
+    parse({ delimiter: ';', from_line: 2, relax_column_count: true }),
+  );
+  for await (const record of parser as AsyncIterable<string[]>) {
+    batch.push(Object.fromEntries(plainColumns.map((c, i) => [c, record[i] ?? ''])));
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
+  return written;
+}
+
+async function main(): Promise<void> {
+  const full = join(dir, `delivery-${employees}.csv`);
+  const variant = join(dir, `delivery-${employees}-e.csv`);
+  const rows = await writeDelivery(full, employees);
+  const variantRows = await writeDelivery(variant, employees, { changed: 0.01, missing: 0.01 });
+  const store = await openBenchStore();
+  await migrateLatest(store.db);
+  const master = randomBytes(32);
+  const vault = new Vault(store.db, { master, masterId: keyIdOf(master), index: randomBytes(32) });
+  const link = linkSchema.parse({
+    employer: { code: 'bench', name: 'Benchmark BV' },
+    connector: 'csv',
+    source: { file: full, delimiter: ';', encoding: 'utf-8' },
+    mapping: 'mappings/csv-standard.yaml',
+    delivery: 'complete',
+  });
+  const employer = await saveLink(store.db, link, 'file');
+  const sync = async (file: string) => {
+    const r = await syncDelivery({
+      store,
+      vault,
+      employerId: employer.id,
+      link,
+      file,
+      trigger: 'cli',
+      deliveryDate: '2026-11-28',
+    });
+    if (!r || r.status !== 'completed') throw new Error(`sync ${r?.status}: ${r?.message}`);
+    if (r.counts.rejected > 0)
+      throw new Error(`${r.counts.rejected} rejected: ${JSON.stringify(r.rejects.slice(0, 3))}`);
+    return r.counts.rowsWritten;
+  };
+  await measure('(a) raw COPY into a plain table', rows, () => rawCopy(store, full));
+  await measure('(b) naive knex batch upsert', rows, () => naiveUpsert(store, full));
+  await measure('(c) Koppeling complete delivery', rows, () => sync(full));
+  await measure('(d) same delivery again', rows, () => sync(full));
+  await measure('(e) 1% changed, 1% missing', variantRows, () => sync(variant));
+  await store.db.raw('drop table raw_copy');
+  await store.db.raw('drop table naive');
+  if (store.kind === 'postgres') await store.db.raw(`drop schema ${schema} cascade`);
+  await store.close();
+  clearInterval(sampler);
+  rmSync(full);
+  rmSync(variant);
+
+  const a = lines[0]!;
+  const b = lines[1]!;
+  const rate = (l: Line) => l.rows / l.seconds;
+  const out = [
+    `Koppeling sync benchmark: ${employees.toLocaleString('en')} employees (${rows.toLocaleString('en')} CSV rows), store ${store.kind}, node ${process.version}`,
+    '',
+    `${'step'.padEnd(34)} ${'seconds'.padStart(8)} ${'rows/s'.padStart(10)} ${'x (a)'.padStart(7)} ${'x (b)'.padStart(7)} ${'rows written'.padStart(13)} ${'peak RSS MB'.padStart(12)}`,
+    ...lines.map(
+      (l) =>
+        `${l.name.padEnd(34)} ${l.seconds.toFixed(2).padStart(8)} ${Math.round(rate(l)).toLocaleString('en').padStart(10)} ` +
+        `${(rate(l) / rate(a)).toFixed(2).padStart(7)} ${(rate(l) / rate(b)).toFixed(2).padStart(7)} ` +
+        `${l.written.toLocaleString('en').padStart(13)} ${l.rssMb.toFixed(0).padStart(12)}`,
+    ),
+    '',
+    `(d) / (c) time: ${(lines[3]!.seconds / lines[2]!.seconds).toFixed(2)}`,
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

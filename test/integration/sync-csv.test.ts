@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
+import { testLink } from '../helpers/sync.js';
+import { saveLink } from '../../src/store/links.js';
+import { syncDelivery } from '../../src/sync/delivery.js';
+import type { Vault } from '../../src/vault/vault.js';
+
+let store: TestStore;
+let vault: Vault;
+let dir: string;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  vault = testVault(store);
+  dir = mkdtempSync(join(tmpdir(), 'koppeling-csv-e2e-'));
+});
+afterAll(() => store.close());
+
+function csvText(rows: ReturnType<typeof csvRow>[]): string {
+  return (
+    [csvHeader.join(';'), ...rows.map((r) => csvHeader.map((h) => r[h] ?? '').join(';'))].join('\r\n') +
+    '\r\n'
+  );
+}
+
+describe('CSV deliveries end to end (csv connector + csv-standard mapping + engine)', () => {
+  it('When a Windows-1252 export with diacritics is synced, then names arrive intact and a rerun writes nothing', async () => {
+    const file = join(dir, 'cp1252.csv');
+    writeFileSync(
+      file,
+      iconv.encode(
+        csvText([
+          csvRow('1', { Achternaam: 'Müller', Roepnaam: 'Zoë', Voorvoegsels: "in 't", BSN: '111222333' }),
+          csvRow('2', { Achternaam: 'Çelik', 'Uren per week': '24,5' }),
+        ]),
+        'windows-1252',
+      ),
+    );
+    const link = testLink('cp1252', { source: { file, encoding: 'auto', delimiter: 'auto' } });
+    const employer = await saveLink(store.db, link, 'file');
+    const run = () => syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' });
+    const first = await run();
+    expect(first).toMatchObject({ status: 'completed', counts: { created: 2, rejected: 0 } });
+    const people = await store
+      .db('employees')
+      .where({ employer_id: employer.id })
+      .orderBy('personnel_number');
+    expect(people.map((p: { last_name: string; first_name: string }) => [p.first_name, p.last_name])).toEqual(
+      [
+        ['Zoë', 'Müller'],
+        ['Joke', 'Çelik'],
+      ],
+    );
+    const hours = await store.db.raw(
+      `select v.hours_per_week from employment_versions v join employments m on m.id = v.employment_id
+        where m.employer_id = ? and m.external_id = 'DV-2'`,
+      [employer.id],
+    );
+    expect(hours.rows[0].hours_per_week).toBe(24.5);
+    expect((await run())!.counts).toMatchObject({ rowsWritten: 0, unchanged: 2 });
+  });
+
+  it('When rows are invalid (BSN, end before start, unknown code), then each is quarantined and the rest applied', async () => {
+    const file = join(dir, 'bad.csv');
+    writeFileSync(
+      file,
+      csvText([
+        csvRow('1'),
+        csvRow('2', { BSN: '123456789' }),
+        csvRow('3', { 'Datum uit dienst': '01-01-2019' }),
+        csvRow('4', { 'Soort contract': 'X' }),
+      ]),
+    );
+    const link = testLink('badrows', { source: { file } });
+    const employer = await saveLink(store.db, link, 'file');
+    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 1, rejected: 3 });
+    expect(r.rejects.map((x) => x.position.replace(/^.*:/, ''))).toEqual(['3', '4', '5']);
+    expect(JSON.stringify(r.rejects)).not.toContain('123456789');
+  });
+});
