@@ -57,3 +57,13 @@ describe('role matrix data', () => {
     expect(roleCapabilities.absence_reporter.has('dossier.view')).toBe(false);
   });
 });
+
+describe('role documentation', () => {
+  it('When docs/roles.md is read, then its matrix table is the one generated from the data', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { roleMatrixMarkdown } = await import('../../src/domain/role-table.js');
+    const doc = readFileSync(new URL('../../docs/roles.md', import.meta.url), 'utf8');
+    const table = /<!-- role-matrix:start -->\n([\s\S]*?)<!-- role-matrix:end -->/.exec(doc)?.[1];
+    expect(table).toBe(roleMatrixMarkdown());
+  });
+});
