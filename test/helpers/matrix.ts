@@ -17,32 +17,46 @@ export interface Fixture {
 }
 
 /**
- * Makes fresh objects under `baseDepartmentId`: an empty sub-department, an employee employed in
- * the base department, and a user (absence reporter) at the employer.
+ * Makes fresh objects under `baseDepartmentId` (only those of `kinds`, when given): an empty
+ * sub-department, an employee employed in the base department, a user (absence reporter) at the
+ * employer, a machine token.
  */
 export async function freshFixture(
   store: Store,
   employerId: string,
   baseDepartmentId: string,
+  kinds?: ReadonlySet<string>,
 ): Promise<Fixture> {
+  const needs = (kind: string) => !kinds || kinds.has(kind);
   const unique = randomBytes(4).toString('hex');
-  const departmentId = await addDepartment(store, employerId, baseDepartmentId);
-  const { employeeId, employmentId } = await addEmployee(store, employerId, baseDepartmentId);
-  const userId = await createUser(
-    store.db,
-    {
-      loginName: `target-${unique}`,
-      firstName: 'Doel',
-      lastName: 'Gebruiker',
-      email: `t-${unique}@example.nl`,
-    },
-    { employerId, role: 'absence_reporter', scope: { kind: 'employer' } },
-  );
-  const { id: tokenId } = await createMachineToken(store.db, {
-    name: `fixture ${unique}`,
-    capabilities: ['syncruns.view'],
-    createdBy: 'test',
-  });
+  const departmentId = needs('departmentId')
+    ? await addDepartment(store, employerId, baseDepartmentId)
+    : 'none';
+  const { employeeId, employmentId } =
+    needs('employeeId') || needs('employmentId')
+      ? await addEmployee(store, employerId, baseDepartmentId)
+      : { employeeId: 'none', employmentId: 'none' };
+  const userId = needs('userId')
+    ? await createUser(
+        store.db,
+        {
+          loginName: `target-${unique}`,
+          firstName: 'Doel',
+          lastName: 'Gebruiker',
+          email: `t-${unique}@example.nl`,
+        },
+        { employerId, role: 'absence_reporter', scope: { kind: 'employer' } },
+      )
+    : 'none';
+  const tokenId = needs('tokenId')
+    ? (
+        await createMachineToken(store.db, {
+          name: `fixture ${unique}`,
+          capabilities: ['syncruns.view'],
+          createdBy: 'test',
+        })
+      ).id
+    : 'none';
   return { employerId, departmentId, employeeId, employmentId, userId, tokenId, unique };
 }
 
