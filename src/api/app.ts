@@ -3,7 +3,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import { z } from 'zod';
 import { log } from '../log.js';
-import { authenticate, requireAccess } from './auth.js';
+import { authenticate } from './auth.js';
+import { authorizeInput, requireAccess } from './authorize.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -11,12 +12,26 @@ import type { RouteDef } from './route.js';
 import { systemRoutes } from './system.js';
 import { employerRoutes } from './employers.js';
 import { syncRunRoutes } from './sync-runs.js';
+import { loginRoutes } from './login-routes.js';
+import { accountRoutes } from './account-routes.js';
+import { userRoutes } from './user-routes.js';
+import { masterdataRoutes } from './masterdata-routes.js';
+import { tokenRoutes } from './token-routes.js';
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every route of the admin API, in one list: served by express and described by the OpenAPI document. */
 export function allRoutes(): RouteDef[] {
-  return [...systemRoutes, ...employerRoutes, ...syncRunRoutes];
+  return [
+    ...systemRoutes,
+    ...employerRoutes,
+    ...syncRunRoutes,
+    ...loginRoutes,
+    ...accountRoutes,
+    ...userRoutes,
+    ...masterdataRoutes,
+    ...tokenRoutes,
+  ];
 }
 
 function requestContext(req: Request, res: Response, next: NextFunction): void {
@@ -43,7 +58,8 @@ function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
     const params = route.params ? route.params.parse(req.params) : {};
     const query = route.query ? route.query.parse(req.query) : {};
     const body = route.body ? route.body.parse(req.body ?? {}) : req.body;
-    const result = await route.handler({ params, query, body, req, res, ctx });
+    const acting = await authorizeInput(ctx, req, route, { params, query, body });
+    const result = await route.handler({ params, query, body, req, res, ctx, acting });
     if (res.headersSent) return;
     res.status(result.status ?? 200);
     if (result.raw) {
@@ -57,8 +73,8 @@ function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
   const bodyParser = route.rawBody
     ? express.raw({ type: () => true, limit: '512mb' })
     : express.json({ limit: ctx.config.bodyLimit, strict: true });
-  if (route.streamBody) app[route.method](route.path, requireAccess(route.access), handler);
-  else app[route.method](route.path, requireAccess(route.access), bodyParser, handler);
+  if (route.streamBody) app[route.method](route.path, requireAccess(route), handler);
+  else app[route.method](route.path, requireAccess(route), bodyParser, handler);
 }
 
 /** The admin API: helmet, request ids, bearer authentication, routes, one error handler. */

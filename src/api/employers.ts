@@ -97,7 +97,7 @@ export const employerRoutes: RouteDef[] = [
     path: '/api/v1/employers',
     summary: 'List employers with their link and last sync run.',
     tag: 'employers',
-    access: 'operator',
+    access: { capability: 'employers.manage' },
     responses: {
       200: {
         description: 'Employers',
@@ -125,7 +125,7 @@ export const employerRoutes: RouteDef[] = [
     path: '/api/v1/employers/:code',
     summary: 'One employer with its link document and latest sync runs.',
     tag: 'employers',
-    access: 'operator',
+    access: { capability: 'employers.manage' },
     params: codeParam,
     responses: {
       200: {
@@ -145,7 +145,7 @@ export const employerRoutes: RouteDef[] = [
     path: '/api/v1/employers/:code/link',
     summary: 'Create or replace the link document of an employer (creates the employer when new).',
     tag: 'employers',
-    access: 'operator',
+    access: { capability: 'employers.manage' },
     params: codeParam,
     body: linkSchema,
     responses: {

@@ -12,7 +12,7 @@ import { findLink } from '../store/links.js';
 import { syncDelivery } from '../sync/delivery.js';
 import { runReport, runReportSchema } from '../sync/report.js';
 import { countRejects, findRun, listRejects } from '../sync/runs.js';
-import type { AppContext } from './context.js';
+import { actorOf, type AppContext } from './context.js';
 import { defineRoute, type RouteDef } from './route.js';
 
 const codeParam = z
@@ -51,7 +51,7 @@ export const syncRunRoutes: RouteDef[] = [
     summary:
       'Start a sync run of the employer, optionally with the delivery file as the body. Answers 202 at once, or the report with ?wait=true (dry runs always wait).',
     tag: 'sync',
-    access: 'operator',
+    access: { capability: 'employers.manage' },
     params: codeParam,
     query: startQuery,
     rawBody: 'application/octet-stream',
@@ -72,7 +72,8 @@ export const syncRunRoutes: RouteDef[] = [
         );
       const runId = randomUUID();
       const upload = await receiveUpload(req, ctx, runId);
-      const who = `operator:${req.principal?.tokenId ?? 'unknown'}`;
+      const actor = actorOf(req.principal);
+      const who = `${actor.actorType}:${actor.actorId}`;
       const running = syncDelivery({
         store: ctx.store,
         vault: ctx.vault,
@@ -99,7 +100,7 @@ export const syncRunRoutes: RouteDef[] = [
     path: '/api/v1/sync-runs/:id',
     summary: 'One sync run: status, counts, duration, who started or forced it.',
     tag: 'sync',
-    access: 'operator',
+    access: { capability: 'syncruns.view' },
     params: idParam,
     responses: { 200: { description: 'The run' }, 404: { description: 'No such run' } },
     handler: async ({ ctx, params }) => {
@@ -113,7 +114,7 @@ export const syncRunRoutes: RouteDef[] = [
     path: '/api/v1/sync-runs/:id/rejects',
     summary: 'The quarantined records of a sync run: source position, field and reason.',
     tag: 'sync',
-    access: 'operator',
+    access: { capability: 'syncruns.view' },
     params: idParam,
     query: pageQuery,
     responses: { 200: { description: 'Rejected records' }, 404: { description: 'No such run' } },

@@ -2,9 +2,11 @@ import type { Command } from './command.js';
 import { exportCommand } from './export.js';
 import { mappingCheckCommand } from './mapping-check.js';
 import { migrateCommand } from './migrate.js';
+import { rolesMatrixCommand } from './roles.js';
 import { runsCommand, runsShowCommand } from './runs.js';
 import { serveCommand } from './serve.js';
 import { syncCommand } from './sync.js';
+import { createSuperuserCommand, linkUserCommand } from './users.js';
 
 /** Every `koppeling` command; commands added later register here. */
 export const commands: Command[] = [
@@ -15,4 +17,7 @@ export const commands: Command[] = [
   runsShowCommand,
   exportCommand,
   mappingCheckCommand,
+  createSuperuserCommand,
+  linkUserCommand,
+  rolesMatrixCommand,
 ];

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { startTestServer, type TestServer } from '../helpers/http.js';
+import { asUser, createTestUser, type TestUser } from '../helpers/users.js';
+import { createApp } from '../../src/api/app.js';
+import { upsertEmployer } from '../../src/store/employers.js';
+import type { Vault } from '../../src/vault/vault.js';
+
+describe('hand edits of master data', () => {
+  let store: TestStore;
+  let server: TestServer;
+  let vault: Vault;
+  const config = testConfig();
+  let su: TestUser;
+  const as = () => asUser(su, 'acme');
+
+  beforeAll(async () => {
+    store = await createTestStore();
+    vault = testVault(store);
+    server = await startTestServer(createApp({ config, store, vault }));
+    const acme = await upsertEmployer(store.db, { code: 'acme', name: 'Acme' });
+    su = await createTestUser(store, config, { employerId: acme.id, role: 'superuser' });
+  });
+  afterAll(async () => {
+    await server.close();
+    await store.close();
+  });
+
+  it('When an employee is added with a BSN, then the BSN is only in the vault', async () => {
+    const res = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1001', lastName: 'Bos', vault: { bsn: '999996708', town: 'Utrecht' } },
+    });
+    expect(res.status).toBe(201);
+    const row = await store.db('employees').where({ id: res.body.id }).first();
+    expect(JSON.stringify(row)).not.toContain('999996708');
+    const fields = await vault.read(res.body.id, { actorType: 'system', purpose: 'test' });
+    expect(fields).toMatchObject({ bsn: '999996708', town: 'Utrecht' });
+  });
+
+  it('When an employment is corrected, then the version changes in place; when changed, then a new version starts on the date', async () => {
+    const emp = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1002', lastName: 'Kok' },
+    });
+    const created = await server.request('POST', `/api/v1/employees/${emp.body.id}/employments`, {
+      ...as(),
+      body: { externalId: 'E1002', startDate: '2024-01-01', terms: { hoursPerWeek: 40 } },
+    });
+    expect(created.status).toBe(201);
+    const path = `/api/v1/employments/${created.body.id}`;
+    expect(
+      (
+        await server.request('PATCH', path, {
+          ...as(),
+          body: { mode: 'correct', terms: { hoursPerWeek: 38 } },
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await server.request('PATCH', path, {
+          ...as(),
+          body: { mode: 'change', from: '2025-03-01', terms: { hoursPerWeek: 24 } },
+        })
+      ).status,
+    ).toBe(204);
+    const noDate = await server.request('PATCH', path, {
+      ...as(),
+      body: { mode: 'change', terms: { hoursPerWeek: 20 } },
+    });
+    expect(noDate.status).toBe(400);
+    const list = await server.request('GET', `/api/v1/employees/${emp.body.id}/employments`, as());
+    expect(
+      list.body.employments[0].versions.map(
+        (v: { validFrom: string; validTo: string | null; hoursPerWeek: number }) => [
+          v.validFrom,
+          v.validTo,
+          v.hoursPerWeek,
+        ],
+      ),
+    ).toEqual([
+      ['2024-01-01', '2025-02-28', 38],
+      ['2025-03-01', null, 24],
+    ]);
+  });
+
+  it('When a department would be moved below its own child, then it answers 400 naming the cycle', async () => {
+    const top = await server.request('POST', '/api/v1/departments', {
+      ...as(),
+      body: { code: 'TOP', name: 'Top' },
+    });
+    const child = await server.request('POST', '/api/v1/departments', {
+      ...as(),
+      body: { code: 'KIND', name: 'Kind', parentId: top.body.id },
+    });
+    const res = await server.request('PATCH', `/api/v1/departments/${top.body.id}`, {
+      ...as(),
+      body: { parentId: child.body.id },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('TOP');
+  });
+
+  it('When a department has current employees, then archiving it answers 409; empty, it archives and reactivates', async () => {
+    const dept = await server.request('POST', '/api/v1/departments', {
+      ...as(),
+      body: { code: 'VOL', name: 'Vol' },
+    });
+    const emp = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1003', lastName: 'Mol' },
+    });
+    await server.request('POST', `/api/v1/employees/${emp.body.id}/employments`, {
+      ...as(),
+      body: { externalId: 'E1003', startDate: '2020-01-01', terms: { departmentId: dept.body.id } },
+    });
+    expect((await server.request('POST', `/api/v1/departments/${dept.body.id}/archive`, as())).status).toBe(
+      409,
+    );
+    const empty = await server.request('POST', '/api/v1/departments', {
+      ...as(),
+      body: { code: 'LEEG', name: 'Leeg' },
+    });
+    const archived = await server.request('POST', `/api/v1/departments/${empty.body.id}/archive`, as());
+    expect(archived.body.archived).toBe(true);
+    const back = await server.request('POST', `/api/v1/departments/${empty.body.id}/reactivate`, as());
+    expect(back.body.archived).toBe(false);
+  });
+
+  it('When the sync source fields are sent by hand, then it answers 400', async () => {
+    const res = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1004', lastName: 'Vos', sourceSystem: 'afas', remoteId: 'x' },
+    });
+    expect(res.status).toBe(400);
+  });
+});
