@@ -4,23 +4,18 @@ import { inTransaction } from '../store/db.js';
 import {
   changePercentage,
   checkFirstSickDay,
-  correctTimeline,
   decideCount,
   endTimeline,
   lastSickDayOf,
   percentageFromHours,
   startTimeline,
-  type Classification,
   type OtherEndReason,
-  type PreviousCase,
 } from '../domain/absence.js';
 import {
-  correctionSchema,
   otherEndSchema,
   percentageChangeSchema,
   recoverySchema,
   sickReportSchema,
-  type CorrectionInput,
   type OtherEndInput,
   type PercentageChangeInput,
   type RecoveryInput,
@@ -33,57 +28,22 @@ import {
   employmentFor,
   insertNote,
   loadTimeline,
-  noMedicalDataWarning,
   requireEmployee,
   saveTimeline,
   type UseCaseContext,
 } from './records.js';
-import { closeTasks, recomputeTasks, reopenTasks, scheduleTasks } from './tasks.js';
+import { closeTasks, reopenTasks, scheduleTasks } from './tasks.js';
+import {
+  finishReport,
+  lockCase,
+  previousCase,
+  warningsFor,
+  type CaseRow,
+  type ReportResult,
+} from './case-store.js';
 
-export interface CaseRow {
-  id: string;
-  employer_id: string;
-  employee_id: string;
-  employment_id: string;
-  status: 'open' | 'ended';
-  first_sick_day: string;
-  count_start: string;
-  continues_case_id: string | null;
-  classification: Classification;
-  safety_net: boolean;
-  late_reason: string | null;
-  last_sick_day: string | null;
-  end_kind: 'recovered' | 'other' | null;
-  end_reason: OtherEndReason | null;
-}
-
-export interface ReportResult {
-  caseId: string;
-  outboxSequence: number;
-  /** Set when the report continues an earlier case's count (samentelling). */
-  samentelling?: { continuesCaseId: string; countStart: string; message: string };
-  warnings: string[];
-}
-
-const correctionReason = 'correction of an earlier report';
-const warningsFor = (note: string | undefined) => (note ? [noMedicalDataWarning] : []);
-
-/** The latest ended case of the employee at the same employer, for samentelling. */
-async function previousCase(trx: Knex, employeeId: string): Promise<PreviousCase | undefined> {
-  const row = (await trx('absence_cases')
-    .where({ employee_id: employeeId, status: 'ended' })
-    .orderBy('last_sick_day', 'desc')
-    .first('id', 'count_start', 'first_sick_day', 'last_sick_day')) as
-    { id: string; count_start: string; first_sick_day: string; last_sick_day: string } | undefined;
-  return (
-    row && {
-      id: row.id,
-      countStart: row.count_start,
-      firstSickDay: row.first_sick_day,
-      lastSickDay: row.last_sick_day,
-    }
-  );
-}
+export { correctCase } from './correction.js';
+export type { CaseRow, ReportResult } from './case-store.js';
 
 /** Reports an employee sick: a new case with its timeline, tasks, outbox message and audit event. */
 export async function reportSick(
@@ -191,105 +151,6 @@ export async function reportSick(
         : {}),
       warnings: warningsFor(input.note),
     };
-  });
-}
-
-/** Locks a case of the employee for a change; 404 when it is not theirs, 409 when it has ended. */
-async function lockCase(trx: Knex, employeeId: string, caseId: string, mustBeOpen = true): Promise<CaseRow> {
-  const row = (await trx('absence_cases')
-    .where({ id: caseId, employee_id: employeeId })
-    .forUpdate()
-    .first()) as CaseRow | undefined;
-  if (!row) throw new AppError('not_found', `No absence case ${caseId} for employee ${employeeId}.`);
-  if (mustBeOpen && row.status !== 'open') {
-    throw new AppError(
-      'conflict',
-      `Absence case ${caseId} ended on ${row.last_sick_day}; it cannot be changed any more.`,
-    );
-  }
-  return row;
-}
-
-async function finishReport(
-  trx: Knex,
-  ctx: UseCaseContext,
-  c: CaseRow,
-  kind: string,
-  details: Record<string, unknown>,
-  note: string | undefined,
-): Promise<ReportResult> {
-  const ref = { type: 'absence' as const, id: c.id };
-  await appendReport(trx, ctx.actor, ref, kind, details);
-  if (note)
-    await insertNote(
-      trx,
-      ctx.actor,
-      { employerId: c.employer_id, employeeId: c.employee_id, absenceCaseId: c.id },
-      note,
-    );
-  const outboxSequence = await appendOutbox(trx, c.employer_id, ref, kind);
-  await audit(trx, ctx.actor, c.employer_id, `absence.${kind}`, { type: 'absence_case', id: c.id }, details);
-  return { caseId: c.id, outboxSequence, warnings: warningsFor(note) };
-}
-
-/** Corrects classification, first sick day or percentage while no partial recovery exists. */
-export async function correctCase(
-  ctx: UseCaseContext,
-  employeeId: string,
-  caseId: string,
-  raw: CorrectionInput,
-): Promise<ReportResult> {
-  const input = correctionSchema.parse(raw);
-  return inTransaction(ctx.db, async (trx) => {
-    const c = await lockCase(trx, employeeId, caseId);
-    const before = await loadTimeline(trx, c.id);
-    const timeline = correctTimeline(before, {
-      firstSickDay: input.firstSickDay,
-      percentage: input.percentage,
-    });
-    let countStart = c.count_start;
-    let continuesCaseId = c.continues_case_id;
-    if (input.firstSickDay && input.firstSickDay !== c.first_sick_day) {
-      const employment = await employmentFor(trx, employeeId, c.employment_id, input.firstSickDay);
-      checkFirstSickDay({
-        firstSickDay: input.firstSickDay,
-        today: ctx.today,
-        // The 30-day rule is about reporting late; a correction of a timely report is not late.
-        lateReason: correctionReason,
-        employment,
-      });
-      const previous = await previousCase(trx, employeeId);
-      const count = decideCount(input.firstSickDay, previous);
-      if (count.continuesCaseId !== continuesCaseId) {
-        throw new AppError(
-          'conflict',
-          `Moving the first sick day to ${input.firstSickDay} would change whether this case continues the previous one ` +
-            '(samentelling); end this case with reason "other" and report the sickness anew.',
-        );
-      }
-      countStart = count.countStart;
-      continuesCaseId = count.continuesCaseId;
-    }
-    await saveTimeline(trx, c.id, before, timeline);
-    await trx('absence_cases')
-      .where({ id: c.id })
-      .update({
-        first_sick_day: timeline[0]!.from,
-        count_start: countStart,
-        classification: input.classification ?? c.classification,
-        safety_net: input.safetyNet ?? c.safety_net,
-        updated_at: trx.fn.now(),
-      });
-    if (countStart !== c.count_start) await recomputeTasks(trx, c.id, countStart);
-    const details = {
-      ...(input.firstSickDay ? { firstSickDay: { from: c.first_sick_day, to: input.firstSickDay } } : {}),
-      ...(input.percentage ? { percentage: { from: before[0]!.percentage, to: input.percentage } } : {}),
-      ...(input.classification
-        ? { classification: { from: c.classification, to: input.classification } }
-        : {}),
-      ...(input.safetyNet !== undefined ? { safetyNet: { from: c.safety_net, to: input.safetyNet } } : {}),
-    };
-    return finishReport(trx, ctx, c, 'correction', details, input.note);
   });
 }
 

@@ -4,7 +4,7 @@ import type { Timeline } from '../domain/absence.js';
 import { correctionAllowed } from '../domain/absence.js';
 import { loadTimeline } from './records.js';
 import { tasksOfCase, type TaskView } from './tasks.js';
-import type { CaseRow } from './cases.js';
+import type { CaseRow } from './case-store.js';
 
 export interface CaseEventView {
   kind: string;
