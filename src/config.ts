@@ -61,6 +61,51 @@ export const configKeys = {
     default: 'Europe/Amsterdam',
     doc: 'Time zone of schedules and "today".',
   },
+  publicUrl: {
+    env: 'KOPPELING_PUBLIC_URL',
+    default: 'http://localhost:3000',
+    doc: 'Address users reach Koppeling at; the links in account e-mails start with it.',
+  },
+  mailFrom: {
+    env: 'KOPPELING_MAIL_FROM',
+    default: 'Koppeling <noreply@localhost>',
+    doc: 'Sender of account e-mails (activation, password reset, e-mail confirmation).',
+  },
+  smtpUrl: {
+    env: 'SMTP_URL',
+    default: '(unset)',
+    doc: 'SMTP server (`smtps://user:pass@host:465`); unset writes each e-mail as a file into `<dataDir>/mail/`.',
+  },
+  sessionHours: {
+    env: 'KOPPELING_SESSION_HOURS',
+    default: '12',
+    doc: 'A login session ends this many hours after login.',
+  },
+  sessionIdleMinutes: {
+    env: 'KOPPELING_SESSION_IDLE_MINUTES',
+    default: '30',
+    doc: 'A login session ends after this many minutes without requests.',
+  },
+  linkHours: {
+    env: 'KOPPELING_LINK_HOURS',
+    default: '24',
+    doc: 'How long activation, password-reset and e-mail confirmation links stay valid.',
+  },
+  loginMaxFailures: {
+    env: 'KOPPELING_LOGIN_MAX_FAILURES',
+    default: '5',
+    doc: 'Failed logins for one login name before it is locked (ten times as many per client address).',
+  },
+  loginLockMinutes: {
+    env: 'KOPPELING_LOGIN_LOCK_MINUTES',
+    default: '15',
+    doc: 'How long a login name (or client address) stays locked after too many failures.',
+  },
+  scryptCost: {
+    env: 'KOPPELING_SCRYPT_COST',
+    default: '32768',
+    doc: 'scrypt cost parameter N for password hashes (a power of two; stored with each hash).',
+  },
 } as const;
 
 export const configSchema = z
@@ -83,6 +128,40 @@ export const configSchema = z
     bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 512kb or 1mb'),
     scheduler: z.enum(['on', 'off']),
     timezone: z.string().min(1),
+    publicUrl: z.url('an http(s) address such as https://koppeling.example.nl'),
+    mailFrom: z.string().min(3),
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\//, 'an smtp:// or smtps:// address')
+      .optional()
+      .describe('secret'),
+    sessionHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
+    sessionIdleMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    linkHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14),
+    loginMaxFailures: z.coerce.number().int().min(1).max(100),
+    loginLockMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    scryptCost: z.coerce
+      .number()
+      .int()
+      .min(2)
+      .max(2 ** 20)
+      .refine((n) => (n & (n - 1)) === 0, 'a power of two'),
   })
   .strict();
 
@@ -133,7 +212,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const key = String(issue.path[0]) as ConfigKey;
       const meta = configKeys[key];
       const secret =
-        key === 'adminToken' || key === 'masterKey' || key === 'indexKey' || key === 'databaseUrl';
+        key === 'adminToken' ||
+        key === 'masterKey' ||
+        key === 'indexKey' ||
+        key === 'databaseUrl' ||
+        key === 'smtpUrl';
       const shown = secret ? '(hidden)' : JSON.stringify(raw[key]);
       return `${meta ? meta.env : key} = ${shown}: ${issue.message}`;
     });

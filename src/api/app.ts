@@ -3,7 +3,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import { z } from 'zod';
 import { log } from '../log.js';
-import { authenticate, requireAccess } from './auth.js';
+import { authenticate } from './auth.js';
+import { authorizeInput, requireAccess } from './authorize.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -42,7 +43,8 @@ function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
     const params = route.params ? route.params.parse(req.params) : {};
     const query = route.query ? route.query.parse(req.query) : {};
     const body = route.body ? route.body.parse(req.body ?? {}) : req.body;
-    const result = await route.handler({ params, query, body, req, res, ctx });
+    const acting = await authorizeInput(ctx, req, route, { params, query, body });
+    const result = await route.handler({ params, query, body, req, res, ctx, acting });
     if (res.headersSent) return;
     res.status(result.status ?? 200);
     if (result.raw) {
@@ -56,7 +58,7 @@ function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
   const bodyParser = route.rawBody
     ? express.raw({ type: () => true, limit: '512mb' })
     : express.json({ limit: ctx.config.bodyLimit, strict: true });
-  app[route.method](route.path, requireAccess(route.access), bodyParser, handler);
+  app[route.method](route.path, requireAccess(route), bodyParser, handler);
 }
 
 /** The admin API: helmet, request ids, bearer authentication, routes, one error handler. */

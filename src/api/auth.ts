@@ -1,8 +1,17 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from '../errors.js';
 import { constantTimeEqual } from '../vault/crypto.js';
-import { findLiveToken, hashToken } from '../store/tokens.js';
-import type { AppContext } from './context.js';
+import { findLiveToken, hashToken, type TokenRow } from '../store/tokens.js';
+import { findLiveSession } from '../store/sessions.js';
+import { activeMemberships, findUserById } from '../store/users.js';
+import { findEmployerByCode, findEmployerById } from '../store/employers.js';
+import {
+  employerCapabilities,
+  operatorCapabilities,
+  type EmployerCapability,
+  type OperatorCapability,
+} from '../domain/capabilities.js';
+import { roleCapabilities } from '../domain/roles.js';
+import { nowOf, type AppContext, type EmployerGrant, type Principal } from './context.js';
 
 function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
@@ -11,32 +20,101 @@ function bearerToken(req: Request): string | undefined {
   return match?.[1];
 }
 
-/** Resolves the caller from the bearer token: the configured operator token or a stored, live one. */
-export function authenticate(ctx: AppContext) {
-  const configuredHash = ctx.config.adminToken ? hashToken(ctx.config.adminToken) : undefined;
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    const token = bearerToken(req);
-    if (!token) return next();
-    if (configuredHash && constantTimeEqual(hashToken(token), configuredHash)) {
-      req.principal = { kind: 'operator', tokenId: 'configured' };
-      return next();
-    }
-    const row = await findLiveToken(ctx.store.db, token);
-    if (row?.kind === 'operator') req.principal = { kind: 'operator', tokenId: row.id };
-    next();
+/** The employer code named by the request (header `X-Employer`). */
+export function requestedEmployer(req: Request): string | undefined {
+  const value = req.header('x-employer');
+  return value && /^[a-z0-9][a-z0-9_-]{0,39}$/.test(value) ? value : undefined;
+}
+
+async function userPrincipal(
+  ctx: AppContext,
+  req: Request,
+  session: { id: string; userId: string },
+  now: Date,
+): Promise<Principal | undefined> {
+  const user = await findUserById(ctx.store.db, session.userId);
+  if (!user) return undefined;
+  const memberships = await activeMemberships(ctx.store.db, user.id, now);
+  // An expired user (no employer where the account is valid now) cannot use a session.
+  if (memberships.length === 0) return undefined;
+  const code = requestedEmployer(req);
+  const chosen = code
+    ? memberships.find((m) => m.employer.code === code)
+    : memberships.length === 1
+      ? memberships[0]
+      : undefined;
+  const acting: EmployerGrant | undefined = chosen && {
+    employer: chosen.employer,
+    role: chosen.membership.role,
+    capabilities: roleCapabilities[chosen.membership.role],
+    scope: chosen.scope,
+  };
+  return {
+    kind: 'user',
+    userId: user.id,
+    sessionId: session.id,
+    language: user.language,
+    ...(acting ? { acting } : {}),
   };
 }
 
-/** Refuses a request without a principal that may use a route of this access level. */
-export function requireAccess(access: 'public' | 'operator') {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if (access === 'public') return next();
-    if (!req.principal) {
-      return next(new AppError('unauthorized', 'Authentication required: send a valid bearer token.'));
+async function machinePrincipal(ctx: AppContext, req: Request, row: TokenRow): Promise<Principal> {
+  const caps = new Set(row.capabilities);
+  const employerCaps = new Set(employerCapabilities.filter((c) => caps.has(c)) as EmployerCapability[]);
+  const operatorCaps = new Set(operatorCapabilities.filter((c) => caps.has(c)) as OperatorCapability[]);
+  let acting: EmployerGrant | undefined;
+  if (employerCaps.size > 0) {
+    const code = requestedEmployer(req);
+    const employer = row.employer_id
+      ? await findEmployerById(ctx.store.db, row.employer_id)
+      : code
+        ? await findEmployerByCode(ctx.store.db, code)
+        : undefined;
+    // A token bound to one employer acts only there, whatever the header says.
+    if (employer && (!code || code === employer.code)) {
+      acting = {
+        employer: { id: employer.id, code: employer.code, linkMode: employer.linkMode },
+        capabilities: employerCaps,
+        scope: { kind: 'employer' },
+      };
     }
-    if (access === 'operator' && req.principal.kind !== 'operator') {
-      return next(new AppError('forbidden', 'This route is for arbodienst operators.'));
+  }
+  return {
+    kind: 'api_token',
+    tokenId: row.id,
+    operatorCapabilities: operatorCaps,
+    ...(acting ? { acting } : {}),
+  };
+}
+
+/**
+ * Resolves the caller from the bearer token: the configured operator token, a stored operator or
+ * machine token, or a user session; and for users and machine tokens the employer the request acts within.
+ */
+export function authenticate(ctx: AppContext) {
+  const configuredHash = ctx.config.adminToken ? hashToken(ctx.config.adminToken) : undefined;
+  const policy = { hours: ctx.config.sessionHours, idleMinutes: ctx.config.sessionIdleMinutes };
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const token = bearerToken(req);
+      if (!token) return next();
+      if (configuredHash && constantTimeEqual(hashToken(token), configuredHash)) {
+        req.principal = { kind: 'operator', tokenId: 'configured' };
+        return next();
+      }
+      const now = nowOf(ctx);
+      if (token.startsWith('kps_')) {
+        const session = await findLiveSession(ctx.store.db, token, policy, now);
+        const principal = session && (await userPrincipal(ctx, req, session, now));
+        if (principal) req.principal = principal;
+        return next();
+      }
+      const row = await findLiveToken(ctx.store.db, token, now);
+      if (row?.kind === 'operator') req.principal = { kind: 'operator', tokenId: row.id };
+      else if (row?.kind === 'machine') req.principal = await machinePrincipal(ctx, req, row);
+      next();
+    } catch (err) {
+      next(err);
     }
-    next();
   };
 }

@@ -66,6 +66,8 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Reco
       ...(parameters.length ? { parameters } : {}),
       ...(requestBody ? { requestBody } : {}),
       ...(route.access === 'public' ? { security: [] } : {}),
+      'x-access': typeof route.access === 'string' ? route.access : route.access.capability,
+      ...(route.example?.body !== undefined ? { 'x-example': route.example.body } : {}),
       responses,
     };
   }

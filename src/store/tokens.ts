@@ -13,17 +13,77 @@ export function newToken(prefix: string): string {
 export interface TokenRow {
   id: string;
   name: string;
-  kind: string;
+  kind: 'operator' | 'machine';
+  capabilities: string[];
+  employer_id: string | null;
+  expires_at: Date | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
 }
 
-/** The live (not revoked) token with this value, touching its last-used time. */
-export async function findLiveToken(db: Db, token: string): Promise<TokenRow | undefined> {
+/** The live (not revoked, not expired) token with this value, touching its last-used time. */
+export async function findLiveToken(
+  db: Db,
+  token: string,
+  now: Date = new Date(),
+): Promise<TokenRow | undefined> {
   const row = (await db('api_tokens')
     .where({ token_hash: hashToken(token) })
     .whereNull('revoked_at')
-    .first('id', 'name', 'kind')) as TokenRow | undefined;
-  if (row) await db('api_tokens').where({ id: row.id }).update({ last_used_at: db.fn.now() });
+    .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
+    .first()) as TokenRow | undefined;
+  if (row) await db('api_tokens').where({ id: row.id }).update({ last_used_at: now });
   return row;
+}
+
+/** Stores a machine token with a fixed set of capabilities; returns the token once. */
+export async function createMachineToken(
+  db: Db,
+  input: {
+    name: string;
+    capabilities: string[];
+    employerId?: string | undefined;
+    expiresAt?: Date | undefined;
+    createdBy: string;
+  },
+): Promise<{ id: string; token: string }> {
+  const token = newToken('kpt');
+  const [{ id }] = (await db('api_tokens')
+    .insert({
+      name: input.name,
+      kind: 'machine',
+      token_hash: hashToken(token),
+      capabilities: JSON.stringify(input.capabilities),
+      employer_id: input.employerId ?? null,
+      expires_at: input.expiresAt ?? null,
+      created_by: input.createdBy,
+    })
+    .returning('id')) as [{ id: string }];
+  return { id, token };
+}
+
+/** Every stored token (never its value). */
+export async function listTokens(db: Db): Promise<TokenRow[]> {
+  return (await db('api_tokens')
+    .select(
+      'id',
+      'name',
+      'kind',
+      'capabilities',
+      'employer_id',
+      'expires_at',
+      'created_at',
+      'last_used_at',
+      'revoked_at',
+    )
+    .orderBy('created_at')) as TokenRow[];
+}
+
+/** Revokes a token; false when there is no such live token. */
+export async function revokeToken(db: Db, id: string, now: Date): Promise<boolean> {
+  const n = await db('api_tokens').where({ id }).whereNull('revoked_at').update({ revoked_at: now });
+  return n > 0;
 }
 
 /**

@@ -64,6 +64,15 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     bodyLimit: '1mb',
     scheduler: 'off',
     timezone: 'Europe/Amsterdam',
+    publicUrl: 'http://localhost:3000',
+    mailFrom: 'Koppeling <noreply@localhost>',
+    sessionHours: 12,
+    sessionIdleMinutes: 30,
+    linkHours: 24,
+    loginMaxFailures: 5,
+    loginLockMinutes: 15,
+    // Cheap in tests; production uses the configured (default 32768) cost through the same code.
+    scryptCost: 1024,
     ...overrides,
   };
 }

@@ -1,0 +1,115 @@
+import type { Knex } from 'knex';
+import type { Db } from './db.js';
+import type { Scope } from '../domain/scope.js';
+
+/** A PostgreSQL uuid[] literal; ids are validated UUIDs before they get here. */
+function uuidArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
+}
+
+// The departments of a unit scope with all their sub-departments as the tree stands now.
+const subtreeSql = `
+  with recursive tree(id) as (
+    select d.id from departments d where d.employer_id = ? and d.id = any(?::uuid[])
+    union
+    select d.id from departments d join tree on d.parent_id = tree.id
+  )`;
+
+/**
+ * Ids of the employees of one employer that a scope covers, as a subquery for `whereIn`. An
+ * employee is in a department scope through an employment version valid on `today`.
+ */
+export function employeeIdsInScope(
+  db: Db,
+  employerId: string,
+  scope: Scope,
+  today: string,
+): Knex.QueryBuilder {
+  if (scope.kind === 'employer') return db('employees').select('id').where({ employer_id: employerId });
+  const sql = `${subtreeSql}
+    select e.id from employees e where e.employer_id = ? and e.id = any(?::uuid[])
+    union
+    select em.employee_id from employments em
+      join employment_versions v on v.employment_id = em.id
+      where em.employer_id = ? and v.department_id in (select id from tree)
+        and v.valid_from <= ? and (v.valid_to is null or v.valid_to >= ?)`;
+  return db
+    .select('id')
+    .from(
+      db.raw(`(${sql}) as in_scope`, [
+        employerId,
+        uuidArray(scope.departmentIds),
+        employerId,
+        uuidArray(scope.employeeIds),
+        employerId,
+        today,
+        today,
+      ]),
+    );
+}
+
+/** True when the employee (of this employer) is within the scope on `today`. */
+export async function employeeInScope(
+  db: Db,
+  employerId: string,
+  scope: Scope,
+  employeeId: string,
+  today: string,
+): Promise<boolean> {
+  if (scope.kind === 'employer') return true;
+  if (scope.employeeIds.includes(employeeId)) return true;
+  if (scope.departmentIds.length === 0) return false;
+  const row = await db
+    .select(db.raw('1'))
+    .from(employeeIdsInScope(db, employerId, scope, today).as('s'))
+    .where('s.id', employeeId)
+    .first();
+  return row !== undefined;
+}
+
+/** True when the department (of this employer) is one of the scope's departments or below one. */
+export async function departmentInScope(
+  db: Db,
+  employerId: string,
+  scope: Scope,
+  departmentId: string,
+): Promise<boolean> {
+  if (scope.kind === 'employer') return true;
+  if (scope.departmentIds.length === 0) return false;
+  const result = await db.raw(`${subtreeSql} select exists(select 1 from tree where id = ?) as found`, [
+    employerId,
+    uuidArray(scope.departmentIds),
+    departmentId,
+  ]);
+  return (result.rows[0] as { found: boolean }).found;
+}
+
+/** Loads the stored scope of a membership. */
+export async function loadScope(db: Db, membershipId: string, inherit: boolean): Promise<Scope> {
+  if (inherit) return { kind: 'employer' };
+  const [departments, employees] = await Promise.all([
+    db('user_scope_departments').where({ membership_id: membershipId }).pluck('department_id'),
+    db('user_scope_employees').where({ membership_id: membershipId }).pluck('employee_id'),
+  ]);
+  return { kind: 'units', departmentIds: departments as string[], employeeIds: employees as string[] };
+}
+
+/** Replaces the scope of a membership (inside the caller's transaction). */
+export async function saveScope(trx: Db, membershipId: string, scope: Scope): Promise<void> {
+  await trx('user_memberships')
+    .where({ id: membershipId })
+    .update({ inherit_scope: scope.kind === 'employer', updated_at: trx.fn.now() });
+  await trx('user_scope_departments').where({ membership_id: membershipId }).delete();
+  await trx('user_scope_employees').where({ membership_id: membershipId }).delete();
+  if (scope.kind === 'employer') return;
+  if (scope.departmentIds.length) {
+    await trx('user_scope_departments').insert(
+      scope.departmentIds.map((id) => ({ membership_id: membershipId, department_id: id })),
+    );
+  }
+  if (scope.employeeIds.length) {
+    await trx('user_scope_employees').insert(
+      scope.employeeIds.map((id) => ({ membership_id: membershipId, employee_id: id })),
+    );
+  }
+}
