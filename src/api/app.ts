@@ -11,12 +11,15 @@ import { buildOpenApi } from './openapi.js';
 import type { RouteDef } from './route.js';
 import { systemRoutes } from './system.js';
 import { employerRoutes } from './employers.js';
+import { absenceRoutes } from './absence.js';
+import { pregnancyRoutes } from './pregnancy.js';
+import { taskRoutes } from './tasks.js';
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every route of the admin API, in one list: served by express and described by the OpenAPI document. */
 export function allRoutes(): RouteDef[] {
-  return [...systemRoutes, ...employerRoutes];
+  return [...systemRoutes, ...employerRoutes, ...absenceRoutes, ...pregnancyRoutes, ...taskRoutes];
 }
 
 function requestContext(req: Request, res: Response, next: NextFunction): void {
