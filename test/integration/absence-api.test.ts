@@ -9,6 +9,9 @@ import { upsertEmployer } from '../../src/store/employers.js';
 import { employerRoles, roleHas, type EmployerRole } from '../../src/domain/roles.js';
 import type { EmployerCapability } from '../../src/domain/capabilities.js';
 import { addDays, todayIn } from '../../src/domain/dates.js';
+import { reportSick } from '../../src/absence/cases.js';
+import { reportPregnancy } from '../../src/absence/pregnancy.js';
+import { tasksOfCase } from '../../src/absence/tasks.js';
 
 const today = todayIn('Europe/Amsterdam');
 
@@ -19,6 +22,11 @@ describe('Absence API per role', () => {
   const users = {} as Record<EmployerRole, TestUser>;
   /** A fresh employee per role, so each role's reports do not collide. */
   const employeeOf = {} as Record<EmployerRole, string>;
+  /** A second employee per role with an open case (and its first task) made through the use case. */
+  const sickOf = {} as Record<
+    EmployerRole,
+    { employeeId: string; caseId: string; taskId: string; pregnancyId: string }
+  >;
   let employerId: string;
 
   beforeAll(async () => {
@@ -29,6 +37,15 @@ describe('Absence API per role', () => {
     for (const role of employerRoles) {
       users[role] = await createTestUser(store, config, { employerId, role });
       employeeOf[role] = (await seedEmployee(store.db, { employerId, departmentId: dept })).employeeId;
+      const sick = (await seedEmployee(store.db, { employerId, departmentId: dept })).employeeId;
+      const ctx = { db: store.db, actor: { type: 'system' as const, id: 'test' }, today };
+      const { caseId } = await reportSick(ctx, sick, { firstSickDay: addDays(today, -3), percentage: 100 });
+      const { pregnancy } = await reportPregnancy(ctx, sick, {
+        expectedDate: addDays(today, 100),
+        lastWorkingDay: addDays(today, 70),
+      });
+      const taskId = (await tasksOfCase(store.db, caseId, today))[0]!.id;
+      sickOf[role] = { employeeId: sick, caseId, taskId, pregnancyId: pregnancy.id };
     }
   });
   afterAll(async () => {
@@ -97,6 +114,97 @@ describe('Absence API per role', () => {
         call(r, 'POST', `/api/v1/employees/${employeeOf[r]}/notes`, { text: 'Contact moment by phone' }),
     },
     { what: 'see the tasks', capability: 'tasks.use', ok: 200, run: (r) => call(r, 'GET', '/api/v1/tasks') },
+    {
+      what: 'flag a task',
+      capability: 'tasks.use',
+      ok: 200,
+      run: (r) => call(r, 'POST', `/api/v1/tasks/${sickOf[r].taskId}`, { action: 'flag', important: true }),
+    },
+    {
+      what: 'open a case dossier',
+      capability: 'dossier.view',
+      ok: 200,
+      run: (r) =>
+        call(r, 'GET', `/api/v1/employees/${sickOf[r].employeeId}/absence-cases/${sickOf[r].caseId}`),
+    },
+    {
+      what: 'read the pregnancies',
+      capability: 'dossier.view',
+      ok: 200,
+      run: (r) => call(r, 'GET', `/api/v1/employees/${sickOf[r].employeeId}/pregnancies`),
+    },
+    {
+      what: 'correct a sick report',
+      capability: 'absence.report',
+      ok: 200,
+      run: (r) =>
+        call(
+          r,
+          'POST',
+          `/api/v1/employees/${sickOf[r].employeeId}/absence-cases/${sickOf[r].caseId}/correction`,
+          {
+            safetyNet: true,
+          },
+        ),
+    },
+    {
+      what: 'report a partial recovery',
+      capability: 'absence.report',
+      ok: 200,
+      run: (r) =>
+        call(
+          r,
+          'POST',
+          `/api/v1/employees/${sickOf[r].employeeId}/absence-cases/${sickOf[r].caseId}/percentage`,
+          {
+            from: addDays(today, -1),
+            percentage: 50,
+          },
+        ),
+    },
+    {
+      what: 'report full recovery',
+      capability: 'absence.report',
+      ok: 200,
+      run: (r) =>
+        call(
+          r,
+          'POST',
+          `/api/v1/employees/${sickOf[r].employeeId}/absence-cases/${sickOf[r].caseId}/recovery`,
+          {
+            lastSickDay: today,
+          },
+        ),
+    },
+    {
+      what: 'correct a pregnancy',
+      capability: 'pregnancy.report',
+      ok: 200,
+      run: (r) =>
+        call(
+          r,
+          'POST',
+          `/api/v1/employees/${sickOf[r].employeeId}/pregnancies/${sickOf[r].pregnancyId}/correction`,
+          {
+            lastWorkingDay: addDays(today, 65),
+          },
+        ),
+    },
+    {
+      what: 'end a pregnancy',
+      capability: 'pregnancy.report',
+      ok: 200,
+      run: (r) =>
+        call(
+          r,
+          'POST',
+          `/api/v1/employees/${sickOf[r].employeeId}/pregnancies/${sickOf[r].pregnancyId}/end`,
+          {
+            endDate: today,
+            reason: 'other',
+          },
+        ),
+    },
   ];
 
   for (const role of employerRoles) {
