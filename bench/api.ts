@@ -42,7 +42,11 @@ interface Result {
 }
 
 /** Runs `clients` workers that each take the next job until none are left; records latencies in ms. */
-async function load(name: string, jobs: number, run: (i: number) => Promise<boolean>[] | Promise<boolean>): Promise<Result> {
+async function load(
+  name: string,
+  jobs: number,
+  run: (i: number) => Promise<boolean>[] | Promise<boolean>,
+): Promise<Result> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -65,7 +69,9 @@ async function load(name: string, jobs: number, run: (i: number) => Promise<bool
 
 async function seed(store: Store): Promise<{ employerId: string; ids: string[] }> {
   const db = store.db;
-  const [{ id: employerId }] = (await db('employers').insert({ code: 'bench', name: 'Bench BV' }).returning('id')) as [{ id: string }];
+  const [{ id: employerId }] = (await db('employers')
+    .insert({ code: 'bench', name: 'Bench BV' })
+    .returning('id')) as [{ id: string }];
   const [{ id: dept }] = (await db('departments')
     .insert({ employer_id: employerId, code: 'ALL', name: 'All' })
     .returning('id')) as [{ id: string }];
@@ -84,7 +90,10 @@ async function seed(store: Store): Promise<{ employerId: string; ids: string[] }
      select id, '2020-01-01', ?, 'O', 40 from employments where employer_id = ?`,
     [dept, employerId],
   );
-  const ids = (await db('employees').where({ employer_id: employerId }).orderBy('personnel_number').pluck('id')) as string[];
+  const ids = (await db('employees')
+    .where({ employer_id: employerId })
+    .orderBy('personnel_number')
+    .pluck('id')) as string[];
   return { employerId, ids };
 }
 
@@ -104,7 +113,12 @@ async function main(): Promise<void> {
     const userId = await createUser(
       store.db,
       { loginName: 'bench', firstName: 'Bench', lastName: 'User', email: 'bench@example.nl' },
-      { employerId, role: 'superuser', scope: { kind: 'employer' }, validFrom: new Date(Date.now() - 60_000) },
+      {
+        employerId,
+        role: 'superuser',
+        scope: { kind: 'employer' },
+        validFrom: new Date(Date.now() - 60_000),
+      },
     );
     const { token } = await createSession(store.db, userId, { hours: 12, idleMinutes: 60 }, new Date());
     const master = randomBytes(32);
@@ -112,17 +126,25 @@ async function main(): Promise<void> {
     const api = await listen(createApp({ config, store, vault }));
     servers.push(api.server);
 
-    await store.db.raw('create table bench_floor (id bigserial primary key, employee_id uuid not null, day date not null)');
+    await store.db.raw(
+      'create table bench_floor (id bigserial primary key, employee_id uuid not null, day date not null)',
+    );
     const floorApp = express();
     floorApp.use(express.json());
     floorApp.post('/floor', async (req, res) => {
-      await store.db('bench_floor').insert({ employee_id: (req.body as { employeeId: string }).employeeId, day: '2026-01-01' });
+      await store
+        .db('bench_floor')
+        .insert({ employee_id: (req.body as { employeeId: string }).employeeId, day: '2026-01-01' });
       res.status(201).json({ ok: true });
     });
     const floor = await listen(floorApp);
     servers.push(floor.server);
 
-    const headers = { authorization: `Bearer ${token}`, 'x-employer': 'bench', 'content-type': 'application/json' };
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'x-employer': 'bench',
+      'content-type': 'application/json',
+    };
     const today = todayIn(config.timezone);
     const post = async (base: string, path: string, body: unknown): Promise<Response> =>
       fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -135,13 +157,18 @@ async function main(): Promise<void> {
 
     const caseIds: string[] = [];
     const sick = await load('sick report', employees, async (i) => {
-      const res = await post(api.base, `/api/v1/employees/${ids[i]}/absence-cases`, { firstSickDay: today, percentage: 100 });
+      const res = await post(api.base, `/api/v1/employees/${ids[i]}/absence-cases`, {
+        firstSickDay: today,
+        percentage: 100,
+      });
       const body = (await res.json()) as { caseId?: string };
       if (body.caseId) caseIds[i] = body.caseId;
       return res.status === 201;
     });
     const recovery = await load('recovery', employees, async (i) => {
-      const res = await post(api.base, `/api/v1/employees/${ids[i]}/absence-cases/${caseIds[i]}/recovery`, { lastSickDay: today });
+      const res = await post(api.base, `/api/v1/employees/${ids[i]}/absence-cases/${caseIds[i]}/recovery`, {
+        lastSickDay: today,
+      });
       await res.arrayBuffer();
       return res.status === 200;
     });
