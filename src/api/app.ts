@@ -11,6 +11,11 @@ import { buildOpenApi } from './openapi.js';
 import type { RouteDef } from './route.js';
 import { systemRoutes } from './system.js';
 import { employerRoutes } from './employers.js';
+import { loginRoutes } from './login-routes.js';
+import { accountRoutes } from './account-routes.js';
+import { userRoutes } from './user-routes.js';
+import { masterdataRoutes } from './masterdata-routes.js';
+import { tokenRoutes } from './token-routes.js';
 import { absenceRoutes } from './absence.js';
 import { pregnancyRoutes } from './pregnancy.js';
 import { taskRoutes } from './tasks.js';
@@ -19,7 +24,18 @@ const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every route of the admin API, in one list: served by express and described by the OpenAPI document. */
 export function allRoutes(): RouteDef[] {
-  return [...systemRoutes, ...employerRoutes, ...absenceRoutes, ...pregnancyRoutes, ...taskRoutes];
+  return [
+    ...systemRoutes,
+    ...employerRoutes,
+    ...loginRoutes,
+    ...accountRoutes,
+    ...userRoutes,
+    ...masterdataRoutes,
+    ...tokenRoutes,
+    ...absenceRoutes,
+    ...pregnancyRoutes,
+    ...taskRoutes,
+  ];
 }
 
 function requestContext(req: Request, res: Response, next: NextFunction): void {

@@ -52,3 +52,40 @@ export async function createEmployee(
     return { id: row.id, employerId, ...e };
   });
 }
+
+/** Changes an employee's clear fields (those given) and, when given, replaces the vault record. */
+export async function updateEmployee(
+  db: Db,
+  vault: Vault,
+  employerId: string,
+  employeeId: string,
+  input: Partial<Omit<EmployeeRecord, 'id' | 'employerId'>>,
+  vaultFields?: VaultFields,
+): Promise<void> {
+  const columns: Record<string, unknown> = {};
+  const names: Record<string, string> = {
+    personnelNumber: 'personnel_number',
+    initials: 'initials',
+    firstName: 'first_name',
+    namePrefix: 'name_prefix',
+    lastName: 'last_name',
+    gender: 'gender',
+    birthDate: 'birth_date',
+    inService: 'in_service',
+  };
+  for (const [key, value] of Object.entries(input)) {
+    if (value !== undefined && names[key]) columns[names[key]] = value;
+  }
+  await inTransaction(db, async (trx) => {
+    try {
+      if (Object.keys(columns).length) {
+        await trx('employees')
+          .where({ id: employeeId, employer_id: employerId })
+          .update({ ...columns, updated_at: trx.fn.now() });
+      }
+    } catch (err) {
+      mapStoreError(err, 'employee');
+    }
+    if (vaultFields) await vault.store(employerId, employeeId, vaultFields, trx);
+  });
+}

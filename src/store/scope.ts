@@ -84,6 +84,20 @@ export async function departmentInScope(
   return (result.rows[0] as { found: boolean }).found;
 }
 
+/** Ids of the departments a scope covers (sub-departments included); undefined means all of them. */
+export async function departmentIdsInScope(
+  db: Db,
+  employerId: string,
+  scope: Scope,
+): Promise<string[] | undefined> {
+  if (scope.kind === 'employer') return undefined;
+  const result = await db.raw(`${subtreeSql} select id from tree`, [
+    employerId,
+    uuidArray(scope.departmentIds),
+  ]);
+  return (result.rows as Array<{ id: string }>).map((r) => r.id);
+}
+
 /** Loads the stored scope of a membership. */
 export async function loadScope(db: Db, membershipId: string, inherit: boolean): Promise<Scope> {
   if (inherit) return { kind: 'employer' };

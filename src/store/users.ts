@@ -148,3 +148,36 @@ export async function activeMemberships(db: Db, userId: string, now: Date): Prom
   }
   return result;
 }
+
+export interface EmployerUser {
+  user: UserRow;
+  membership: MembershipRow;
+  scope: Scope;
+}
+
+/** A user with their membership at this employer; undefined when they hold none there. */
+export async function findEmployerUser(
+  db: Db,
+  employerId: string,
+  userId: string,
+): Promise<EmployerUser | undefined> {
+  const membership = await findMembership(db, userId, employerId);
+  const user = membership && (await findUserById(db, userId));
+  if (!membership || !user) return undefined;
+  return { user, membership, scope: await loadScope(db, membership.id, membership.inherit_scope) };
+}
+
+/** Every user holding a membership at this employer (also expired ones: users are never deleted). */
+export async function listEmployerUsers(db: Db, employerId: string): Promise<EmployerUser[]> {
+  const rows = (await db('user_memberships as m')
+    .join('users as u', 'u.id', 'm.user_id')
+    .where('m.employer_id', employerId)
+    .orderBy(['u.last_name', 'u.login_name'])
+    .select('m.user_id')) as Array<{ user_id: string }>;
+  const result: EmployerUser[] = [];
+  for (const row of rows) {
+    const found = await findEmployerUser(db, employerId, row.user_id);
+    if (found) result.push(found);
+  }
+  return result;
+}

@@ -86,6 +86,16 @@ export class Vault {
     return key;
   }
 
+  /** Encrypts an account secret (a TOTP seed) with the master key, bound to its purpose and owner. */
+  sealSecret(context: string, secret: string): string {
+    return encrypt(this.keys.master, this.keys.masterId, Buffer.from(secret, 'utf8'), `secret:${context}`);
+  }
+
+  /** Decrypts a secret sealed by `sealSecret` for the same context. */
+  openSecret(context: string, sealed: string): string {
+    return decrypt(this.keys.master, sealed, `secret:${context}`).toString('utf8');
+  }
+
   /** Blind index of a BSN within one employer (HMAC with the index key; never the BSN itself). */
   bsnIndex(employerId: string, bsn: string): string | null {
     const normalized = normalizeBsn(bsn);

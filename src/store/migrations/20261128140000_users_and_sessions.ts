@@ -97,7 +97,7 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw(`
     alter table user_links
-      add constraint user_links_purpose check (purpose in ('activate', 'reset', 'email', 'login'))`);
+      add constraint user_links_purpose check (purpose in ('activate', 'reset', 'email', 'login', 'totp'))`);
 
   // Keyed by login name (existing or not) and by client address, so a lockout reveals nothing.
   await knex.schema.createTable('login_throttle', (t) => {

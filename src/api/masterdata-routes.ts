@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { isoDateSchema, todayIn } from '../domain/dates.js';
+import { contractTypes, employeeSchema } from '../domain/employee.js';
+import { vaultFieldsSchema } from '../vault/fields.js';
+import { createEmployee, updateEmployee } from '../store/employees.js';
+import { createEmployment, editEmployment, listEmployments } from '../store/employments.js';
+import {
+  createDepartment,
+  editDepartment,
+  listDepartments,
+  setDepartmentArchived,
+} from '../store/departments.js';
+import { departmentIdsInScope } from '../store/scope.js';
+import { nowOf } from './context.js';
+import { defineRoute, type AccessTarget, type RouteDef, type RouteInput } from './route.js';
+
+const employeeParams = z.object({ employeeId: z.uuid('an employee id (UUID)') }).strict();
+const employmentParams = z.object({ employmentId: z.uuid('an employment id (UUID)') }).strict();
+const departmentParams = z.object({ departmentId: z.uuid('a department id (UUID)') }).strict();
+
+// Hand edits never set the sync's own bookkeeping (source system, remote id).
+const employeeFields = employeeSchema.omit({ sourceSystem: true, remoteId: true });
+const employeeCreateBody = employeeFields.extend({ vault: vaultFieldsSchema.optional() }).strict();
+const employeeEditBody = employeeFields
+  .partial()
+  .extend({ inService: z.boolean().optional(), vault: vaultFieldsSchema.optional() })
+  .strict();
+
+const termsSchema = z
+  .object({
+    departmentId: z.uuid().nullable().optional(),
+    functionCode: z.string().trim().max(15).nullable().optional(),
+    functionName: z.string().trim().max(35).nullable().optional(),
+    contractType: z.enum(contractTypes).nullable().optional(),
+    hoursPerWeek: z.number().min(0).max(80).nullable().optional(),
+    normalHoursPerWeek: z.number().min(0).max(80).nullable().optional(),
+    noRiskPolicy: z.boolean().optional(),
+  })
+  .strict();
+
+const employmentCreateBody = z
+  .object({
+    externalId: z.string().trim().min(1).max(40),
+    startDate: isoDateSchema,
+    endDate: isoDateSchema.optional(),
+    terms: termsSchema.default({}),
+  })
+  .strict();
+
+const employmentEditBody = z
+  .object({
+    mode: z.enum(['correct', 'change']),
+    from: isoDateSchema.optional(),
+    endDate: isoDateSchema.nullable().optional(),
+    terms: termsSchema.default({}),
+  })
+  .strict()
+  .refine((b) => b.mode === 'correct' || b.from !== undefined, {
+    message: 'a change needs the date it takes effect (from)',
+    path: ['from'],
+  });
+
+const departmentCreateBody = z
+  .object({
+    code: z.string().trim().min(1).max(70),
+    name: z.string().trim().min(1).max(100),
+    parentId: z.uuid().optional(),
+  })
+  .strict();
+const departmentEditBody = z
+  .object({ name: z.string().trim().min(1).max(100).optional(), parentId: z.uuid().nullable().optional() })
+  .strict();
+
+function employerIdOf(input: RouteInput<unknown, unknown, unknown>): string {
+  if (!input.acting) throw new AppError('internal', 'Employer route without an employer grant.');
+  return input.acting.employer.id;
+}
+
+/** The department named in terms, checked by the authorization layer like the route's own target. */
+function termsDepartment(terms: { departmentId?: string | null | undefined }): AccessTarget[] {
+  return terms.departmentId ? [{ departmentId: terms.departmentId }] : [];
+}
+
+/** Hand edits of employees, employments and departments for employers without an HR link. */
+export const masterdataRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/employees',
+    summary: 'Adds an employee (clear fields; BSN and NAW data go into the vault).',
+    tag: 'masterdata',
+    access: { capability: 'masterdata.edit' },
+    body: employeeCreateBody,
+    example: { body: { personnelNumber: 'P-{unique}', lastName: 'Bakker', vault: { bsn: '999996708' } } },
+    responses: { 201: { description: 'Created' } },
+    handler: async (input) => {
+      const { vault, ...fields } = input.body;
+      const e = await createEmployee(
+        input.ctx.store.db,
+        input.ctx.vault,
+        employerIdOf(input),
+        fields,
+        vault ?? {},
+      );
+      return { status: 201, body: { id: e.id } };
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/employees/:employeeId',
+    summary: 'Changes an employee; `vault` replaces the vault record as a whole.',
+    tag: 'masterdata',
+    access: { capability: 'masterdata.edit', target: ({ params }) => ({ employeeId: params.employeeId }) },
+    params: employeeParams,
+    body: employeeEditBody,
+    example: { body: { firstName: 'Sanne' } },
+    responses: { 204: { description: 'Changed' } },
+    handler: async (input) => {
+      const { vault, ...fields } = input.body;
+      await updateEmployee(
+        input.ctx.store.db,
+        input.ctx.vault,
+        employerIdOf(input),
+        input.params.employeeId,
+        fields,
+        vault,
+      );
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/employees/:employeeId/employments',
+    summary: 'Employments of an employee with their history of versions.',
+    tag: 'masterdata',
+    access: { capability: 'dossier.view', target: ({ params }) => ({ employeeId: params.employeeId }) },
+    params: employeeParams,
+    responses: { 200: { description: 'Employments' } },
+    handler: async (input) => ({
+      body: { employments: await listEmployments(input.ctx.store.db, input.params.employeeId) },
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/employees/:employeeId/employments',
+    summary: 'Adds an employment (also a re-hire or a second employment).',
+    tag: 'masterdata',
+    access: {
+      capability: 'masterdata.edit',
+      target: ({ params, body }) => [{ employeeId: params.employeeId }, ...termsDepartment(body.terms)],
+    },
+    params: employeeParams,
+    body: employmentCreateBody,
+    example: {
+      body: {
+        externalId: 'E-{unique}',
+        startDate: '2024-01-01',
+        terms: { departmentId: '{departmentId}', hoursPerWeek: 32 },
+      },
+    },
+    responses: { 201: { description: 'Created' } },
+    handler: async (input) => {
+      const id = await createEmployment(
+        input.ctx.store.db,
+        employerIdOf(input),
+        input.params.employeeId,
+        input.body,
+      );
+      return { status: 201, body: { id } };
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/employments/:employmentId',
+    summary:
+      'Corrects an employment in place (`correct`) or changes it from a date as a new version (`change`).',
+    tag: 'masterdata',
+    access: {
+      capability: 'masterdata.edit',
+      target: ({ params, body }) => [{ employmentId: params.employmentId }, ...termsDepartment(body.terms)],
+    },
+    params: employmentParams,
+    body: employmentEditBody,
+    example: { body: { mode: 'change', from: '2025-06-01', terms: { hoursPerWeek: 24 } } },
+    responses: { 204: { description: 'Changed' } },
+    handler: async (input) => {
+      await editEmployment(input.ctx.store.db, input.params.employmentId, input.body);
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/departments',
+    summary: 'Departments in the caller’s scope (the whole tree for an employer-wide scope).',
+    tag: 'masterdata',
+    access: { capability: 'employees.find' },
+    responses: { 200: { description: 'Departments' } },
+    handler: async (input) => {
+      const db = input.ctx.store.db;
+      const employerId = employerIdOf(input);
+      const ids = await departmentIdsInScope(db, employerId, input.acting!.scope);
+      return { body: { departments: await listDepartments(db, employerId, ids) } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/departments',
+    summary: 'Adds a department, at the top or under a parent.',
+    tag: 'masterdata',
+    access: {
+      capability: 'masterdata.edit',
+      target: ({ body }) => (body.parentId ? { departmentId: body.parentId } : undefined),
+    },
+    body: departmentCreateBody,
+    example: { body: { code: 'D-{unique}', name: 'Inkoop', parentId: '{departmentId}' } },
+    responses: { 201: { description: 'Created' } },
+    handler: async (input) => ({
+      status: 201,
+      body: await createDepartment(input.ctx.store.db, employerIdOf(input), input.body),
+    }),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/departments/:departmentId',
+    summary: 'Renames or moves a department (never below itself).',
+    tag: 'masterdata',
+    access: {
+      capability: 'masterdata.edit',
+      target: ({ params, body }) => [
+        { departmentId: params.departmentId },
+        ...(body.parentId ? [{ departmentId: body.parentId }] : []),
+      ],
+    },
+    params: departmentParams,
+    body: departmentEditBody,
+    example: { body: { name: 'Verkoop Noord' } },
+    responses: { 200: { description: 'Changed' } },
+    handler: async (input) => ({
+      body: await editDepartment(
+        input.ctx.store.db,
+        employerIdOf(input),
+        input.params.departmentId,
+        input.body,
+      ),
+    }),
+  }),
+  ...(['archive', 'reactivate'] as const).map((action) =>
+    defineRoute({
+      method: 'post',
+      path: `/api/v1/departments/:departmentId/${action}`,
+      summary:
+        action === 'archive'
+          ? 'Archives a department without current employees.'
+          : 'Reactivates an archived department.',
+      tag: 'masterdata',
+      access: {
+        capability: 'masterdata.edit',
+        target: ({ params }) => ({ departmentId: params.departmentId }),
+      },
+      params: departmentParams,
+      responses: { 200: { description: 'Done' } },
+      handler: async (input) => ({
+        body: await setDepartmentArchived(
+          input.ctx.store.db,
+          employerIdOf(input),
+          input.params.departmentId,
+          action === 'archive',
+          todayIn(input.ctx.config.timezone, nowOf(input.ctx)),
+        ),
+      }),
+    }),
+  ),
+];
