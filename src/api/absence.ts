@@ -87,10 +87,10 @@ export const absenceRoutes: RouteDef[] = [
     body: sickReportSchema,
     example: {
       body: {
-        firstSickDay: '2026-11-02',
+        employmentId: '{employmentId}',
+        firstSickDay: '{yesterday}',
         percentage: 100,
         classification: 'illness',
-        lateReason: 'reported late',
       },
     },
     responses: { 201: { description: 'Case opened', schema: reportResult }, ...refused },
@@ -137,6 +137,7 @@ export const absenceRoutes: RouteDef[] = [
     access: { capability: 'absence.report', target: onEmployee },
     params: caseParams,
     body: correctionSchema,
+    example: { body: { classification: 'work_accident', safetyNet: true } },
     responses: { 200: { description: 'Corrected', schema: reportResult }, ...refused },
     handler: async (input) => ({
       body: await correctCase(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
@@ -150,6 +151,7 @@ export const absenceRoutes: RouteDef[] = [
     access: { capability: 'absence.report', target: onEmployee },
     params: caseParams,
     body: percentageChangeSchema,
+    example: { body: { from: '{yesterday}', percentage: 50 } },
     responses: { 200: { description: 'Recorded', schema: reportResult }, ...refused },
     handler: async (input) => ({
       body: await reportPercentageChange(
@@ -168,6 +170,7 @@ export const absenceRoutes: RouteDef[] = [
     access: { capability: 'absence.report', target: onEmployee },
     params: caseParams,
     body: recoverySchema,
+    example: { body: { lastSickDay: '{today}' } },
     responses: { 200: { description: 'Case ended', schema: reportResult }, ...refused },
     handler: async (input) => ({
       body: await reportRecovery(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
@@ -181,6 +184,7 @@ export const absenceRoutes: RouteDef[] = [
     access: { capability: 'absence.report', target: onEmployee },
     params: caseParams,
     body: otherEndSchema,
+    example: { body: { lastSickDay: '{today}', reason: 'other' } },
     responses: { 200: { description: 'Case ended', schema: reportResult }, ...refused },
     handler: async (input) => ({
       body: await reportOtherEnd(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),

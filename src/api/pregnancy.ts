@@ -17,7 +17,9 @@ import {
 import { caseHistory } from '../absence/views.js';
 
 const employeeParams = z.object({ employeeId: z.uuid('an employee id (UUID)') }).strict();
-const caseParams = z.object({ employeeId: z.uuid(), caseId: z.uuid('a case id (UUID)') }).strict();
+const pregnancyParams = z
+  .object({ employeeId: z.uuid(), pregnancyId: z.uuid('a pregnancy case id (UUID)') })
+  .strict();
 const onEmployee = ({ params }: { params: { employeeId: string } }) => ({ employeeId: params.employeeId });
 const refused = {
   400: { description: 'Not valid, or a last working day outside the leave window' },
@@ -35,7 +37,14 @@ export const pregnancyRoutes: RouteDef[] = [
     access: { capability: 'pregnancy.report', target: onEmployee },
     params: employeeParams,
     body: pregnancyReportSchema,
-    example: { body: { expectedDate: '2027-06-01', multiple: false, lastWorkingDay: '2027-04-20' } },
+    example: {
+      body: {
+        employmentId: '{employmentId}',
+        expectedDate: '2027-06-01',
+        multiple: false,
+        lastWorkingDay: '2027-04-20',
+      },
+    },
     responses: { 201: { description: 'Pregnancy case opened' }, ...refused },
     handler: async (input) => ({
       status: 201,
@@ -66,28 +75,42 @@ export const pregnancyRoutes: RouteDef[] = [
         'Correct expected date, multiple birth or last working day; the leave is computed again.',
         pregnancyCorrectionSchema,
         correctPregnancy,
+        { lastWorkingDay: '2027-04-25' },
       ],
       [
         'delivery',
         'Record the actual delivery date; the end of the leave is computed again.',
         deliverySchema,
         reportDelivery,
+        { actualDeliveryDate: '{today}' },
       ],
-      ['end', 'End the pregnancy case early, with a reason.', pregnancyEndSchema, endPregnancy],
+      [
+        'end',
+        'End the pregnancy case early, with a reason.',
+        pregnancyEndSchema,
+        endPregnancy,
+        { endDate: '{today}', reason: 'other' },
+      ],
     ] as const
-  ).map(([action, summary, body, run]) =>
+  ).map(([action, summary, body, run, example]) =>
     defineRoute({
       method: 'post',
-      path: `/api/v1/employees/:employeeId/pregnancies/:caseId/${action}`,
+      path: `/api/v1/employees/:employeeId/pregnancies/:pregnancyId/${action}`,
       summary: `${summary} ${noteRule}`,
       tag: 'pregnancy',
       access: { capability: 'pregnancy.report', target: onEmployee },
-      params: caseParams,
+      params: pregnancyParams,
       body: body as z.ZodType<Parameters<typeof run>[3]>,
+      example: { body: example },
       responses: { 200: { description: 'Recorded' }, ...refused },
       handler: async (input) => ({
         // The body was parsed by the schema paired with `run` above; TypeScript cannot tie the pair.
-        body: await run(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body as never),
+        body: await run(
+          useCaseOf(input),
+          input.params.employeeId,
+          input.params.pregnancyId,
+          input.body as never,
+        ),
       }),
     }),
   ),

@@ -6,7 +6,6 @@ import { actOnTask, groupedTasks, taskActionSchema, taskOwner } from '../absence
 import { addNote, notesOfEmployee } from '../absence/casefile.js';
 import { noteInputSchema } from '../absence/schemas.js';
 import { noMedicalDataWarning } from '../absence/records.js';
-import { employeeInScope } from '../store/scope.js';
 
 const employeeParams = z.object({ employeeId: z.uuid('an employee id (UUID)') }).strict();
 const onEmployee = ({ params }: { params: { employeeId: string } }) => ({ employeeId: params.employeeId });
@@ -33,23 +32,22 @@ export const taskRoutes: RouteDef[] = [
   }),
   defineRoute({
     method: 'post',
-    path: '/api/v1/tasks/:taskId',
+    path: '/api/v1/employees/:employeeId/tasks/:taskId',
     summary:
       'Act on a task: done, postpone to a date with a reason, drop with a reason, or flag as important.',
     tag: 'tasks',
-    access: { capability: 'tasks.use' },
-    params: z.object({ taskId: z.uuid('a task id (UUID)') }).strict(),
+    access: { capability: 'tasks.use', target: onEmployee },
+    params: z.object({ employeeId: z.uuid(), taskId: z.uuid('a task id (UUID)') }).strict(),
     body: taskActionSchema,
+    example: { body: { action: 'flag', important: true } },
     responses: { 200: { description: 'The task after the action' }, 409: { description: 'Not actionable' } },
     handler: async (input) => {
-      const db = input.ctx.store.db;
-      const grant = grantOf(input);
-      const owner = await taskOwner(db, input.params.taskId);
-      // Tasks of another employer are not revealed; tasks out of scope are refused.
-      if (owner.employerId !== grant.employer.id)
-        throw new AppError('not_found', `No task with id ${input.params.taskId}.`);
-      if (!(await employeeInScope(db, grant.employer.id, grant.scope, owner.employeeId, todayOf(input)))) {
-        throw new AppError('forbidden', 'This task belongs to an employee outside your scope.');
+      const owner = await taskOwner(input.ctx.store.db, input.params.taskId);
+      if (owner.employeeId !== input.params.employeeId) {
+        throw new AppError(
+          'not_found',
+          `No task ${input.params.taskId} for employee ${input.params.employeeId}.`,
+        );
       }
       return { body: { task: await actOnTask(useCaseOf(input), input.params.taskId, input.body) } };
     },

@@ -4,9 +4,10 @@ import type { RouteDef } from '../../src/api/route.js';
 import { addMembership, createUser } from '../../src/store/users.js';
 import { createMachineToken } from '../../src/store/tokens.js';
 import { addDepartment, addEmployee } from './org.js';
+import { absenceFixture, type AbsenceFixture } from './absence-fixture.js';
 
 /** Fresh objects for one request: where they live decides the situation (own scope, other department, ...). */
-export interface Fixture {
+export interface Fixture extends AbsenceFixture {
   employerId: string;
   departmentId: string;
   employeeId: string;
@@ -43,7 +44,8 @@ export async function freshFixture(
     capabilities: ['syncruns.view'],
     createdBy: 'test',
   });
-  return { employerId, departmentId, employeeId, employmentId, userId, tokenId, unique };
+  const absence = await absenceFixture(store, employerId, employeeId, unique);
+  return { employerId, departmentId, employeeId, employmentId, userId, tokenId, unique, ...absence };
 }
 
 /** Path parameters the matrix knows how to fill; a route with another parameter is not covered. */
@@ -53,6 +55,9 @@ export const knownParams: ReadonlySet<string> = new Set([
   'employmentId',
   'userId',
   'tokenId',
+  'caseId',
+  'taskId',
+  'pregnancyId',
 ]);
 
 /** Kinds of objects whose ids a route's path or example body carries. */

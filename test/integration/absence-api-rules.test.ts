@@ -210,16 +210,19 @@ describe('Absence API rules', () => {
     const scopedAll = [...scoped.body.overdue, ...scoped.body.dueNow, ...scoped.body.future];
     expect(scopedAll.every((t: { employeeId: string }) => t.employeeId === ids.anna)).toBe(true);
     const [first, second, third] = overdue;
-    expect((await mgr$('POST', `/api/v1/tasks/${first!.id}`, { action: 'done' })).status).toBe(403);
+    expect(
+      (await mgr$('POST', `/api/v1/employees/${first!.employeeId}/tasks/${first!.id}`, { action: 'done' }))
+        .status,
+    ).toBe(403);
     expect(
       (
-        await su$('POST', `/api/v1/tasks/${first!.id}`, {
+        await su$('POST', `/api/v1/employees/${first!.employeeId}/tasks/${first!.id}`, {
           action: 'postpone',
           postponeTo: addDays(today, 14),
         })
       ).status,
     ).toBe(400);
-    const postponed = await su$('POST', `/api/v1/tasks/${first!.id}`, {
+    const postponed = await su$('POST', `/api/v1/employees/${first!.employeeId}/tasks/${first!.id}`, {
       action: 'postpone',
       postponeTo: addDays(today, 14),
       reason: 'Employee on holiday',
@@ -229,19 +232,29 @@ describe('Absence API rules', () => {
       urgency: 'future',
       reason: 'Employee on holiday',
     });
-    const dropped = await su$('POST', `/api/v1/tasks/${second!.id}`, {
+    const dropped = await su$('POST', `/api/v1/employees/${second!.employeeId}/tasks/${second!.id}`, {
       action: 'drop',
       reason: 'Done by the arbodienst',
     });
     expect(dropped.body.task.status).toBe('dropped');
-    expect((await su$('POST', `/api/v1/tasks/${second!.id}`, { action: 'done' })).status).toBe(409);
-    const flagged = await su$('POST', `/api/v1/tasks/${third!.id}`, { action: 'flag', important: true });
+    expect(
+      (await su$('POST', `/api/v1/employees/${second!.employeeId}/tasks/${second!.id}`, { action: 'done' }))
+        .status,
+    ).toBe(409);
+    const flagged = await su$('POST', `/api/v1/employees/${third!.employeeId}/tasks/${third!.id}`, {
+      action: 'flag',
+      important: true,
+    });
     expect(flagged.body.task.important).toBe(true);
     const after = await su$('GET', '/api/v1/tasks');
     expect(after.body.overdue[0].id).toBe(third!.id);
     expect(after.body.overdue.some((t: { id: string }) => t.id === second!.id)).toBe(false);
     expect(after.body.future.some((t: { id: string }) => t.id === first!.id)).toBe(true);
     expect(await store.db('poortwachter_tasks').where({ id: second!.id })).toHaveLength(1);
+    const wrongEmployee = await su$('POST', `/api/v1/employees/${ids.anna}/tasks/${third!.id}`, {
+      action: 'done',
+    });
+    expect(wrongEmployee.status).toBe(404);
   });
 
   it('When a correction arrives after a partial recovery through the API, then 409 explains why', async () => {

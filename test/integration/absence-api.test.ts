@@ -118,7 +118,11 @@ describe('Absence API per role', () => {
       what: 'flag a task',
       capability: 'tasks.use',
       ok: 200,
-      run: (r) => call(r, 'POST', `/api/v1/tasks/${sickOf[r].taskId}`, { action: 'flag', important: true }),
+      run: (r) =>
+        call(r, 'POST', `/api/v1/employees/${sickOf[r].employeeId}/tasks/${sickOf[r].taskId}`, {
+          action: 'flag',
+          important: true,
+        }),
     },
     {
       what: 'open a case dossier',
