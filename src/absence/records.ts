@@ -129,17 +129,22 @@ export async function appendOutbox(
   ref: CaseRef,
   messageKind: string,
 ): Promise<number> {
-  const row = (await trx('case_outbox').where({ case_id: ref.id }).max('sequence as max').first()) as
-    { max: number | null } | undefined;
-  const sequence = (row?.max ?? 0) + 1;
-  await trx('case_outbox').insert({
-    employer_id: employerId,
-    case_type: ref.type,
-    case_id: ref.id,
-    sequence,
-    message_kind: messageKind,
-  });
-  return sequence;
+  // One statement: the next sequence is computed where the row is written.
+  const [row] = (await trx
+    .insert(
+      trx
+        .select(
+          trx.raw('?::uuid as employer_id', [employerId]),
+          trx.raw('? as case_type', [ref.type]),
+          trx.raw('?::uuid as case_id', [ref.id]),
+          trx.raw('coalesce(max(sequence), 0) + 1 as sequence'),
+          trx.raw('? as message_kind', [messageKind]),
+        )
+        .from(trx('case_outbox').where({ case_id: ref.id }).as('existing')),
+    )
+    .into(trx.raw('case_outbox (employer_id, case_type, case_id, sequence, message_kind)'))
+    .returning('sequence')) as [{ sequence: number }];
+  return row.sequence;
 }
 
 /** Writes an audit event; details hold dates and kinds only, never note text. */
