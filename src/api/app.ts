@@ -17,6 +17,9 @@ import { accountRoutes } from './account-routes.js';
 import { userRoutes } from './user-routes.js';
 import { masterdataRoutes } from './masterdata-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import { absenceRoutes } from './absence.js';
+import { pregnancyRoutes } from './pregnancy.js';
+import { taskRoutes } from './tasks.js';
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -31,6 +34,9 @@ export function allRoutes(): RouteDef[] {
     ...userRoutes,
     ...masterdataRoutes,
     ...tokenRoutes,
+    ...absenceRoutes,
+    ...pregnancyRoutes,
+    ...taskRoutes,
   ];
 }
 

@@ -4,9 +4,10 @@ import type { RouteDef } from '../../src/api/route.js';
 import { addMembership, createUser } from '../../src/store/users.js';
 import { createMachineToken } from '../../src/store/tokens.js';
 import { addDepartment, addEmployee } from './org.js';
+import { absenceFixture, reportDays, type AbsenceFixture } from './absence-fixture.js';
 
 /** Fresh objects for one request: where they live decides the situation (own scope, other department, ...). */
-export interface Fixture {
+export interface Fixture extends AbsenceFixture {
   employerId: string;
   departmentId: string;
   employeeId: string;
@@ -29,13 +30,14 @@ export async function freshFixture(
 ): Promise<Fixture> {
   const needs = (kind: string) => !kinds || kinds.has(kind);
   const unique = randomBytes(4).toString('hex');
+  // Absence objects live on an employee, so any of them brings the employee along.
+  const needsEmployee = ['employeeId', 'employmentId', 'caseId', 'taskId', 'pregnancyId'].some(needs);
   const departmentId = needs('departmentId')
     ? await addDepartment(store, employerId, baseDepartmentId)
     : 'none';
-  const { employeeId, employmentId } =
-    needs('employeeId') || needs('employmentId')
-      ? await addEmployee(store, employerId, baseDepartmentId)
-      : { employeeId: 'none', employmentId: 'none' };
+  const { employeeId, employmentId } = needsEmployee
+    ? await addEmployee(store, employerId, baseDepartmentId)
+    : { employeeId: 'none', employmentId: 'none' };
   const userId = needs('userId')
     ? await createUser(
         store.db,
@@ -57,7 +59,10 @@ export async function freshFixture(
         })
       ).id
     : 'none';
-  return { employerId, departmentId, employeeId, employmentId, userId, tokenId, unique };
+  const absence = needsEmployee
+    ? await absenceFixture(store, employerId, employeeId, unique)
+    : { caseId: 'none', taskId: 'none', pregnancyId: 'none', ...reportDays() };
+  return { employerId, departmentId, employeeId, employmentId, userId, tokenId, unique, ...absence };
 }
 
 /** Path parameters the matrix knows how to fill; a route with another parameter is not covered. */
@@ -67,6 +72,9 @@ export const knownParams: ReadonlySet<string> = new Set([
   'employmentId',
   'userId',
   'tokenId',
+  'caseId',
+  'taskId',
+  'pregnancyId',
 ]);
 
 /** Kinds of objects whose ids a route's path or example body carries. */

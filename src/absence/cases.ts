@@ -1,0 +1,247 @@
+import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
+import { inTransaction } from '../store/db.js';
+import {
+  changePercentage,
+  checkFirstSickDay,
+  decideCount,
+  endTimeline,
+  lastSickDayOf,
+  percentageFromHours,
+  startTimeline,
+  type OtherEndReason,
+} from '../domain/absence.js';
+import {
+  otherEndSchema,
+  percentageChangeSchema,
+  recoverySchema,
+  sickReportSchema,
+  type OtherEndInput,
+  type PercentageChangeInput,
+  type RecoveryInput,
+  type SickReportInput,
+} from './schemas.js';
+import {
+  appendOutbox,
+  appendReport,
+  audit,
+  employmentFor,
+  insertNote,
+  loadTimeline,
+  requireEmployee,
+  saveTimeline,
+  type UseCaseContext,
+} from './records.js';
+import { closeTasks, reopenTasks, scheduleTasks } from './tasks.js';
+import {
+  finishReport,
+  lockCase,
+  previousCase,
+  warningsFor,
+  type CaseRow,
+  type ReportResult,
+} from './case-store.js';
+
+export { correctCase } from './correction.js';
+export type { CaseRow, ReportResult } from './case-store.js';
+
+/** Reports an employee sick: a new case with its timeline, tasks, outbox message and audit event. */
+export async function reportSick(
+  ctx: UseCaseContext,
+  employeeId: string,
+  raw: SickReportInput,
+): Promise<ReportResult> {
+  const input = sickReportSchema.parse(raw);
+  return inTransaction(ctx.db, async (trx) => {
+    await requireEmployee(trx, employeeId);
+    const employment = await employmentFor(trx, employeeId, input.employmentId, input.firstSickDay);
+    checkFirstSickDay({
+      firstSickDay: input.firstSickDay,
+      today: ctx.today,
+      lateReason: input.lateReason,
+      employment,
+    });
+    const open = (await trx('absence_cases')
+      .where({ employment_id: employment.id, status: 'open' })
+      .first('id', 'first_sick_day')) as { id: string; first_sick_day: string } | undefined;
+    if (open) {
+      throw new AppError(
+        'conflict',
+        `This employment already has an open absence case since ${open.first_sick_day} (case ${open.id}); ` +
+          'report a partial recovery or relapse on that case instead.',
+      );
+    }
+    const percentage =
+      input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
+    const count = decideCount(input.firstSickDay, await previousCase(trx, employeeId));
+    let row: { id: string };
+    try {
+      [row] = (await trx('absence_cases')
+        .insert({
+          employer_id: employment.employerId,
+          employee_id: employeeId,
+          employment_id: employment.id,
+          first_sick_day: input.firstSickDay,
+          count_start: count.countStart,
+          continues_case_id: count.continuesCaseId,
+          classification: input.classification,
+          safety_net: input.safetyNet,
+          late_reason: input.lateReason ?? null,
+        })
+        .returning('id')) as [{ id: string }];
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') {
+        throw new AppError(
+          'conflict',
+          'This employment already has an open absence case; report on that case instead.',
+        );
+      }
+      throw err;
+    }
+    const ref = { type: 'absence' as const, id: row.id };
+    await saveTimeline(trx, row.id, [], startTimeline(input.firstSickDay, percentage));
+    if (count.continuesCaseId) await reopenTasks(trx, count.continuesCaseId, row.id);
+    else
+      await scheduleTasks(trx, {
+        id: row.id,
+        employerId: employment.employerId,
+        employeeId,
+        countStart: count.countStart,
+      });
+    const details = {
+      firstSickDay: input.firstSickDay,
+      percentage,
+      classification: input.classification,
+      safetyNet: input.safetyNet,
+      ...(input.hoursNotWorked !== undefined ? { hoursNotWorked: input.hoursNotWorked } : {}),
+      ...(count.continuesCaseId
+        ? { continuesCaseId: count.continuesCaseId, countStart: count.countStart }
+        : {}),
+    };
+    await appendReport(trx, ctx.actor, ref, 'sick_report', details);
+    if (input.note)
+      await insertNote(
+        trx,
+        ctx.actor,
+        { employerId: employment.employerId, employeeId, absenceCaseId: row.id },
+        input.note,
+      );
+    const outboxSequence = await appendOutbox(trx, employment.employerId, ref, 'sick_report');
+    await audit(
+      trx,
+      ctx.actor,
+      employment.employerId,
+      'absence.sick_report',
+      { type: 'absence_case', id: row.id },
+      details,
+    );
+    return {
+      caseId: row.id,
+      outboxSequence,
+      ...(count.continuesCaseId
+        ? {
+            samentelling: {
+              continuesCaseId: count.continuesCaseId,
+              countStart: count.countStart,
+              message:
+                `This sickness starts within 4 weeks after the previous case ended, so it continues that case's ` +
+                `count from ${count.countStart} (samentelling); its Poortwachter tasks are open again.`,
+            },
+          }
+        : {}),
+      warnings: warningsFor(input.note),
+    };
+  });
+}
+
+/** Partial recovery or relapse: a new percentage from a date. */
+export async function reportPercentageChange(
+  ctx: UseCaseContext,
+  employeeId: string,
+  caseId: string,
+  raw: PercentageChangeInput,
+): Promise<ReportResult> {
+  const input = percentageChangeSchema.parse(raw);
+  return inTransaction(ctx.db, async (trx) => {
+    const c = await lockCase(trx, employeeId, caseId);
+    const employment = await employmentFor(trx, employeeId, c.employment_id, input.from);
+    const percentage =
+      input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
+    const before = await loadTimeline(trx, c.id);
+    const timeline = changePercentage(before, input.from, percentage, ctx.today);
+    await saveTimeline(trx, c.id, before, timeline);
+    if (input.classification) {
+      await trx('absence_cases')
+        .where({ id: c.id })
+        .update({ classification: input.classification, updated_at: trx.fn.now() });
+    }
+    const previous = before.at(-1)!.percentage;
+    const kind = percentage < previous ? 'partial_recovery' : 'relapse';
+    const details = {
+      from: input.from,
+      percentage,
+      previousPercentage: previous,
+      ...(input.classification ? { classification: input.classification } : {}),
+    };
+    return finishReport(trx, ctx, c, kind, details, input.note);
+  });
+}
+
+async function endCase(
+  trx: Knex,
+  ctx: UseCaseContext,
+  c: CaseRow,
+  lastSickDay: string,
+  end: { kind: 'recovered' | 'other'; reason: OtherEndReason | null },
+): Promise<void> {
+  const before = await loadTimeline(trx, c.id);
+  const timeline = endTimeline(before, lastSickDay, ctx.today);
+  await saveTimeline(trx, c.id, before, timeline);
+  await trx('absence_cases').where({ id: c.id }).update({
+    status: 'ended',
+    last_sick_day: lastSickDay,
+    end_kind: end.kind,
+    end_reason: end.reason,
+    updated_at: trx.fn.now(),
+  });
+  await closeTasks(trx, c.id);
+}
+
+/** Full recovery: the last sick day, or the first day back (the day after). */
+export async function reportRecovery(
+  ctx: UseCaseContext,
+  employeeId: string,
+  caseId: string,
+  raw: RecoveryInput,
+): Promise<ReportResult> {
+  const input = recoverySchema.parse(raw);
+  const lastSickDay = lastSickDayOf(input);
+  return inTransaction(ctx.db, async (trx) => {
+    const c = await lockCase(trx, employeeId, caseId);
+    await endCase(trx, ctx, c, lastSickDay, { kind: 'recovered', reason: null });
+    const details = input.firstDayBack ? { firstDayBack: input.firstDayBack, lastSickDay } : { lastSickDay };
+    return finishReport(trx, ctx, c, 'recovery', details, input.note);
+  });
+}
+
+/** Ends a case for another reason than recovery (out of service while sick, deceased, other). */
+export async function reportOtherEnd(
+  ctx: UseCaseContext,
+  employeeId: string,
+  caseId: string,
+  raw: OtherEndInput,
+): Promise<ReportResult> {
+  const input = otherEndSchema.parse(raw);
+  return inTransaction(ctx.db, async (trx) => {
+    const c = await lockCase(trx, employeeId, caseId);
+    await endCase(trx, ctx, c, input.lastSickDay, { kind: 'other', reason: input.reason });
+    return finishReport(
+      trx,
+      ctx,
+      c,
+      'other_end',
+      { lastSickDay: input.lastSickDay, reason: input.reason },
+      input.note,
+    );
+  });
+}

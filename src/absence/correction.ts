@@ -1,0 +1,68 @@
+import { AppError } from '../errors.js';
+import { inTransaction } from '../store/db.js';
+import { checkFirstSickDay, correctTimeline, decideCount } from '../domain/absence.js';
+import { correctionSchema, type CorrectionInput } from './schemas.js';
+import { employmentFor, loadTimeline, saveTimeline, type UseCaseContext } from './records.js';
+import { recomputeTasks } from './tasks.js';
+import { finishReport, lockCase, previousCase, type ReportResult } from './case-store.js';
+
+const correctionReason = 'correction of an earlier report';
+
+/** Corrects classification, first sick day or percentage while no partial recovery exists. */
+export async function correctCase(
+  ctx: UseCaseContext,
+  employeeId: string,
+  caseId: string,
+  raw: CorrectionInput,
+): Promise<ReportResult> {
+  const input = correctionSchema.parse(raw);
+  return inTransaction(ctx.db, async (trx) => {
+    const c = await lockCase(trx, employeeId, caseId);
+    const before = await loadTimeline(trx, c.id);
+    const timeline = correctTimeline(before, {
+      firstSickDay: input.firstSickDay,
+      percentage: input.percentage,
+    });
+    let countStart = c.count_start;
+    if (input.firstSickDay && input.firstSickDay !== c.first_sick_day) {
+      const employment = await employmentFor(trx, employeeId, c.employment_id, input.firstSickDay);
+      checkFirstSickDay({
+        firstSickDay: input.firstSickDay,
+        today: ctx.today,
+        // The 30-day rule is about reporting late; a correction of a timely report is not late.
+        lateReason: correctionReason,
+        employment,
+      });
+      const previous = await previousCase(trx, employeeId);
+      const count = decideCount(input.firstSickDay, previous);
+      if (count.continuesCaseId !== c.continues_case_id) {
+        throw new AppError(
+          'conflict',
+          `Moving the first sick day to ${input.firstSickDay} would change whether this case continues the previous one ` +
+            '(samentelling); end this case with reason "other" and report the sickness anew.',
+        );
+      }
+      countStart = count.countStart;
+    }
+    await saveTimeline(trx, c.id, before, timeline);
+    await trx('absence_cases')
+      .where({ id: c.id })
+      .update({
+        first_sick_day: timeline[0]!.from,
+        count_start: countStart,
+        classification: input.classification ?? c.classification,
+        safety_net: input.safetyNet ?? c.safety_net,
+        updated_at: trx.fn.now(),
+      });
+    if (countStart !== c.count_start) await recomputeTasks(trx, c.id, countStart);
+    const details = {
+      ...(input.firstSickDay ? { firstSickDay: { from: c.first_sick_day, to: input.firstSickDay } } : {}),
+      ...(input.percentage ? { percentage: { from: before[0]!.percentage, to: input.percentage } } : {}),
+      ...(input.classification
+        ? { classification: { from: c.classification, to: input.classification } }
+        : {}),
+      ...(input.safetyNet !== undefined ? { safetyNet: { from: c.safety_net, to: input.safetyNet } } : {}),
+    };
+    return finishReport(trx, ctx, c, 'correction', details, input.note);
+  });
+}

@@ -1,0 +1,267 @@
+import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
+import { inTransaction } from '../store/db.js';
+import { computeLeave } from '../domain/pregnancy.js';
+import {
+  deliverySchema,
+  pregnancyCorrectionSchema,
+  pregnancyEndSchema,
+  pregnancyReportSchema,
+  type DeliveryInput,
+  type PregnancyCorrectionInput,
+  type PregnancyEndInput,
+  type PregnancyReportInput,
+} from './schemas.js';
+import {
+  appendOutbox,
+  appendReport,
+  audit,
+  employmentFor,
+  insertNote,
+  noMedicalDataWarning,
+  requireEmployee,
+  type UseCaseContext,
+} from './records.js';
+
+interface PregnancyRow {
+  id: string;
+  employer_id: string;
+  employee_id: string;
+  employment_id: string;
+  status: 'open' | 'ended';
+  expected_date: string;
+  multiple: boolean;
+  last_working_day: string;
+  leave_start: string;
+  leave_end: string;
+  actual_delivery_date: string | null;
+  end_reason: string | null;
+  ended_on: string | null;
+}
+
+export interface PregnancyView {
+  id: string;
+  employeeId: string;
+  employmentId: string;
+  status: 'open' | 'ended';
+  expectedDate: string;
+  multiple: boolean;
+  lastWorkingDay: string;
+  leaveStart: string;
+  leaveEnd: string;
+  actualDeliveryDate: string | null;
+  endReason: string | null;
+  endedOn: string | null;
+}
+
+function toView(r: PregnancyRow): PregnancyView {
+  return {
+    id: r.id,
+    employeeId: r.employee_id,
+    employmentId: r.employment_id,
+    status: r.status,
+    expectedDate: r.expected_date,
+    multiple: r.multiple,
+    lastWorkingDay: r.last_working_day,
+    leaveStart: r.leave_start,
+    leaveEnd: r.leave_end,
+    actualDeliveryDate: r.actual_delivery_date,
+    endReason: r.end_reason,
+    endedOn: r.ended_on,
+  };
+}
+
+export interface PregnancyResult {
+  pregnancy: PregnancyView;
+  outboxSequence: number;
+  warnings: string[];
+}
+
+async function finish(
+  trx: Knex,
+  ctx: UseCaseContext,
+  row: PregnancyRow,
+  kind: string,
+  details: Record<string, unknown>,
+  note: string | undefined,
+): Promise<PregnancyResult> {
+  const ref = { type: 'pregnancy' as const, id: row.id };
+  await appendReport(trx, ctx.actor, ref, kind, details);
+  if (note) {
+    await insertNote(
+      trx,
+      ctx.actor,
+      { employerId: row.employer_id, employeeId: row.employee_id, pregnancyCaseId: row.id },
+      note,
+    );
+  }
+  const outboxSequence = await appendOutbox(trx, row.employer_id, ref, kind);
+  await audit(
+    trx,
+    ctx.actor,
+    row.employer_id,
+    `pregnancy.${kind}`,
+    { type: 'pregnancy_case', id: row.id },
+    details,
+  );
+  return { pregnancy: toView(row), outboxSequence, warnings: note ? [noMedicalDataWarning] : [] };
+}
+
+/** Reports a pregnancy: the leave window is computed and a last working day outside it is refused. */
+export async function reportPregnancy(
+  ctx: UseCaseContext,
+  employeeId: string,
+  raw: PregnancyReportInput,
+): Promise<PregnancyResult> {
+  const input = pregnancyReportSchema.parse(raw);
+  return inTransaction(ctx.db, async (trx) => {
+    await requireEmployee(trx, employeeId);
+    const day = input.lastWorkingDay < ctx.today ? input.lastWorkingDay : ctx.today;
+    const employment = await employmentFor(trx, employeeId, input.employmentId, day);
+    const leave = computeLeave(input);
+    const open = (await trx('pregnancy_cases')
+      .where({ employment_id: employment.id, status: 'open' })
+      .first('id')) as { id: string } | undefined;
+    if (open) {
+      throw new AppError(
+        'conflict',
+        `This employment already has an open pregnancy case (${open.id}); correct that one instead.`,
+      );
+    }
+    const [row] = (await trx('pregnancy_cases')
+      .insert({
+        employer_id: employment.employerId,
+        employee_id: employeeId,
+        employment_id: employment.id,
+        expected_date: input.expectedDate,
+        multiple: input.multiple,
+        last_working_day: input.lastWorkingDay,
+        leave_start: leave.start,
+        leave_end: leave.end,
+      })
+      .returning('*')) as [PregnancyRow];
+    const details = {
+      expectedDate: input.expectedDate,
+      multiple: input.multiple,
+      lastWorkingDay: input.lastWorkingDay,
+      leaveStart: leave.start,
+      leaveEnd: leave.end,
+    };
+    return finish(trx, ctx, row, 'pregnancy_report', details, input.note);
+  });
+}
+
+async function lockPregnancy(trx: Knex, employeeId: string, caseId: string): Promise<PregnancyRow> {
+  const row = (await trx('pregnancy_cases')
+    .where({ id: caseId, employee_id: employeeId })
+    .forUpdate()
+    .first()) as PregnancyRow | undefined;
+  if (!row) throw new AppError('not_found', `No pregnancy case ${caseId} for employee ${employeeId}.`);
+  if (row.status !== 'open')
+    throw new AppError(
+      'conflict',
+      `Pregnancy case ${caseId} ended on ${row.ended_on}; it cannot be changed.`,
+    );
+  return row;
+}
+
+async function recompute(trx: Knex, row: PregnancyRow, change: Partial<PregnancyRow>): Promise<PregnancyRow> {
+  const next = { ...row, ...change };
+  const leave = computeLeave({
+    expectedDate: next.expected_date,
+    multiple: next.multiple,
+    lastWorkingDay: next.last_working_day,
+    actualDeliveryDate: next.actual_delivery_date,
+  });
+  const [updated] = (await trx('pregnancy_cases')
+    .where({ id: row.id })
+    .update({ ...change, leave_start: leave.start, leave_end: leave.end, updated_at: trx.fn.now() })
+    .returning('*')) as [PregnancyRow];
+  return updated;
+}
+
+/** Corrects expected date, multiple birth or last working day; the leave is computed again. */
+export async function correctPregnancy(
+  ctx: UseCaseContext,
+  employeeId: string,
+  caseId: string,
+  raw: PregnancyCorrectionInput,
+): Promise<PregnancyResult> {
+  const input = pregnancyCorrectionSchema.parse(raw);
+  return inTransaction(ctx.db, async (trx) => {
+    const row = await lockPregnancy(trx, employeeId, caseId);
+    const change: Partial<PregnancyRow> = {
+      ...(input.expectedDate !== undefined ? { expected_date: input.expectedDate } : {}),
+      ...(input.multiple !== undefined ? { multiple: input.multiple } : {}),
+      ...(input.lastWorkingDay !== undefined ? { last_working_day: input.lastWorkingDay } : {}),
+    };
+    const updated = await recompute(trx, row, change);
+    const details = { ...change, leaveStart: updated.leave_start, leaveEnd: updated.leave_end };
+    return finish(trx, ctx, updated, 'pregnancy_correction', details, input.note);
+  });
+}
+
+/** Records the actual delivery date; the end of the leave is computed again. */
+export async function reportDelivery(
+  ctx: UseCaseContext,
+  employeeId: string,
+  caseId: string,
+  raw: DeliveryInput,
+): Promise<PregnancyResult> {
+  const input = deliverySchema.parse(raw);
+  if (input.actualDeliveryDate > ctx.today) {
+    throw new AppError(
+      'validation_failed',
+      `actualDeliveryDate ${input.actualDeliveryDate} is after today (${ctx.today}); report a delivery once it has happened.`,
+      [{ path: 'actualDeliveryDate', message: 'after today' }],
+    );
+  }
+  return inTransaction(ctx.db, async (trx) => {
+    const row = await lockPregnancy(trx, employeeId, caseId);
+    const updated = await recompute(trx, row, { actual_delivery_date: input.actualDeliveryDate });
+    const details = {
+      actualDeliveryDate: input.actualDeliveryDate,
+      leaveStart: updated.leave_start,
+      leaveEnd: updated.leave_end,
+    };
+    return finish(trx, ctx, updated, 'delivery', details, input.note);
+  });
+}
+
+/** Ends a pregnancy case early, with a reason. */
+export async function endPregnancy(
+  ctx: UseCaseContext,
+  employeeId: string,
+  caseId: string,
+  raw: PregnancyEndInput,
+): Promise<PregnancyResult> {
+  const input = pregnancyEndSchema.parse(raw);
+  return inTransaction(ctx.db, async (trx) => {
+    const row = await lockPregnancy(trx, employeeId, caseId);
+    const [updated] = (await trx('pregnancy_cases')
+      .where({ id: row.id })
+      .update({
+        status: 'ended',
+        end_reason: input.reason,
+        ended_on: input.endDate,
+        updated_at: trx.fn.now(),
+      })
+      .returning('*')) as [PregnancyRow];
+    return finish(
+      trx,
+      ctx,
+      updated,
+      'pregnancy_end',
+      { endDate: input.endDate, reason: input.reason },
+      input.note,
+    );
+  });
+}
+
+/** The pregnancy cases of an employee, newest first. */
+export async function pregnanciesOfEmployee(db: Knex, employeeId: string): Promise<PregnancyView[]> {
+  const rows = (await db('pregnancy_cases')
+    .where({ employee_id: employeeId })
+    .orderBy('expected_date', 'desc')) as PregnancyRow[];
+  return rows.map(toView);
+}

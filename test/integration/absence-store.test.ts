@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, type TestStore } from '../helpers/store.js';
+import { seedEmployee, seedEmployer } from '../helpers/absence.js';
+import { correctCase, reportOtherEnd, reportSick } from '../../src/absence/cases.js';
+import { fixedTermEndingsOfSick, recordEmploymentsEnded } from '../../src/absence/sync-events.js';
+import { tasksOfCase } from '../../src/absence/tasks.js';
+import { caseOfEmployee } from '../../src/absence/views.js';
+import { inTransaction } from '../../src/store/db.js';
+import type { Actor } from '../../src/absence/records.js';
+
+const actor: Actor = { type: 'user', id: 'u-1' };
+const today = '2026-11-28';
+
+describe('Absence store rules', () => {
+  let store: TestStore;
+  let employerId: string;
+  let departmentId: string;
+  const ctx = () => ({ db: store.db, actor, today });
+
+  beforeAll(async () => {
+    store = await createTestStore();
+    ({ employerId, departmentId } = await seedEmployer(store.db));
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('When a second open case for the same employment is inserted directly, then the database refuses it', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 });
+    await expect(
+      store.db('absence_cases').insert({
+        employer_id: employerId,
+        employee_id: e.employeeId,
+        employment_id: e.employmentId,
+        first_sick_day: '2026-11-21',
+        count_start: '2026-11-21',
+        classification: 'illness',
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+  });
+
+  it('When a report fails after writing, then no case, period, task or outbox row remains', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    await expect(
+      inTransaction(store.db, async (trx) => {
+        await reportSick({ db: trx, actor, today }, e.employeeId, {
+          firstSickDay: '2026-11-20',
+          percentage: 100,
+        });
+        throw new Error('abort after the report');
+      }),
+    ).rejects.toThrow('abort after the report');
+    expect(await store.db('absence_cases').where({ employee_id: e.employeeId })).toHaveLength(0);
+    expect(await store.db('poortwachter_tasks').where({ employee_id: e.employeeId })).toHaveLength(0);
+    const outbox = await store.db('case_outbox').count('* as n').first();
+    const cases = await store.db('absence_cases').count('* as n').first();
+    expect(Number(outbox?.n)).toBe(Number(cases?.n));
+  });
+
+  it('When the first sick day is corrected, then the open tasks move with it and done tasks keep their date', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-16', percentage: 100 });
+    await store
+      .db('poortwachter_tasks')
+      .where({ case_id: caseId, kind: 'report_to_arbodienst' })
+      .update({ status: 'done' });
+    await correctCase(ctx(), e.employeeId, caseId, { firstSickDay: '2026-11-09', percentage: 50 });
+    const c = await caseOfEmployee(store.db, e.employeeId, caseId);
+    expect(c).toMatchObject({ firstSickDay: '2026-11-09', countStart: '2026-11-09', currentPercentage: 50 });
+    const tasks = await tasksOfCase(store.db, caseId, today);
+    expect(tasks.find((t) => t.kind === 'problem_analysis')?.dueDate).toBe('2026-12-20');
+    expect(tasks.find((t) => t.kind === 'report_to_arbodienst')?.dueDate).toBe('2026-11-22');
+    const outbox = await store
+      .db('case_outbox')
+      .where({ case_id: caseId })
+      .orderBy('sequence')
+      .pluck('message_kind');
+    expect(outbox).toEqual(['sick_report', 'correction']);
+  });
+
+  it('When the sync ends the employment of a sick employee, then an event is recorded once and the case stays open', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const healthy = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 });
+    const input = {
+      employmentIds: [e.employmentId, healthy.employmentId],
+      runId: 'run-1',
+      endDate: '2026-11-30',
+    };
+    expect(await inTransaction(store.db, (trx) => recordEmploymentsEnded(trx, input))).toBe(1);
+    expect(await inTransaction(store.db, (trx) => recordEmploymentsEnded(trx, input))).toBe(0);
+    const c = await caseOfEmployee(store.db, e.employeeId, caseId);
+    expect(c.status).toBe('open');
+    expect(c.events).toEqual([
+      expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-11-30' }),
+    ]);
+    await reportOtherEnd(ctx(), e.employeeId, caseId, {
+      lastSickDay: '2026-11-27',
+      reason: 'out_of_service_while_sick',
+    });
+    expect((await caseOfEmployee(store.db, e.employeeId, caseId)).endReason).toBe(
+      'out_of_service_while_sick',
+    );
+  });
+
+  it('When a fixed-term employment of a sick employee ends within 6 weeks, then it is found and recorded once', async () => {
+    const soon = await seedEmployee(store.db, {
+      employerId,
+      departmentId,
+      contractType: 'B',
+      endDate: '2027-01-08',
+    });
+    const later = await seedEmployee(store.db, {
+      employerId,
+      departmentId,
+      contractType: 'B',
+      endDate: '2027-01-10',
+    });
+    const permanent = await seedEmployee(store.db, {
+      employerId,
+      departmentId,
+      contractType: 'O',
+      endDate: '2026-12-31',
+    });
+    for (const e of [soon, later, permanent]) {
+      await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-25', percentage: 100 });
+    }
+    const found = await fixedTermEndingsOfSick(store.db, today, { employerId, record: true });
+    expect(found.map((f) => f.employeeId)).toEqual([soon.employeeId]);
+    await fixedTermEndingsOfSick(store.db, today, { employerId, record: true });
+    expect(
+      await store
+        .db('case_events')
+        .where({ employee_id: soon.employeeId, kind: 'fixed_term_ending_while_sick' }),
+    ).toHaveLength(1);
+  });
+
+  it('When an employee has two employments on the first sick day, then the report must name one', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const [second] = (await store
+      .db('employments')
+      .insert({
+        employer_id: employerId,
+        employee_id: e.employeeId,
+        external_id: `second-${e.employmentId}`,
+        start_date: '2024-01-01',
+      })
+      .returning('id')) as [{ id: string }];
+    await expect(
+      reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 }),
+    ).rejects.toThrow(/give employmentId/);
+    const r = await reportSick(ctx(), e.employeeId, {
+      firstSickDay: '2026-11-20',
+      percentage: 100,
+      employmentId: second.id,
+    });
+    expect((await caseOfEmployee(store.db, e.employeeId, r.caseId)).employmentId).toBe(second.id);
+    await expect(
+      reportSick(ctx(), e.employeeId, {
+        firstSickDay: '2026-11-20',
+        hoursNotWorked: 4,
+        employmentId: second.id,
+      }),
+    ).rejects.toThrow(/already has an open absence case/);
+  });
+});
