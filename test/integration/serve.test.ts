@@ -37,12 +37,10 @@ describe('koppeling serve', () => {
   });
 
   it('When started on a fresh store, then it migrates, prints one token and where it listens, and answers /health', async () => {
-    const started = Date.now();
     const service = await startService(env);
     try {
       const health = await fetch(`${service.url}/health`);
       expect(health.status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(30_000);
       expect(service.output()).toMatch(new RegExp(`store: ${testStoreKind}`));
       expect(service.output()).toMatch(/migrations applied/);
       token = /Operator token[^\n]*\n\s+(kop_\S+)/.exec(service.output())?.[1];
