@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { todayIn } from '../domain/dates.js';
 import { linkOwnsMasterData } from '../domain/employer.js';
 import { roleNames } from '../domain/roles.js';
+import type { OperatorCapability } from '../domain/capabilities.js';
 import { t } from '../auth/messages.js';
 import { departmentInScope, employeeInScope } from '../store/scope.js';
 import { nowOf, type AppContext, type EmployerGrant } from './context.js';
@@ -29,7 +30,7 @@ export function requireAccess(route: RouteDef) {
     if (!isEmployerAccess(access)) {
       const allowed =
         p.kind === 'operator' ||
-        (p.kind === 'api_token' && p.operatorCapabilities.has(access.capability as never));
+        (p.kind === 'api_token' && p.operatorCapabilities.has(access.capability as OperatorCapability));
       return next(allowed ? undefined : new AppError('forbidden', t(lang, 'operatorOnly')));
     }
     if (p.kind === 'operator') return next(new AppError('forbidden', t(lang, 'noEmployer')));

@@ -5,6 +5,7 @@ import { findEmployerByCode } from '../store/employers.js';
 import { createMachineToken, listTokens, revokeToken } from '../store/tokens.js';
 import { nowOf } from './context.js';
 import { defineRoute, type RouteDef } from './route.js';
+import { auditAccountEvent } from './audit.js';
 
 // A machine token never manages tokens itself: only operators hand out access.
 const grantable = [
@@ -85,6 +86,12 @@ export const tokenRoutes: RouteDef[] = [
         expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
         createdBy: p && p.kind !== 'user' ? `${p.kind}:${p.tokenId}` : 'unknown',
       });
+      await auditAccountEvent(ctx.store.db, req, {
+        action: 'token.created',
+        entityType: 'api_token',
+        entityId: created.id,
+        details: { capabilities: body.capabilities, employer: body.employer ?? null },
+      });
       return { status: 201, body: { id: created.id, token: created.token } };
     },
   }),
@@ -96,10 +103,15 @@ export const tokenRoutes: RouteDef[] = [
     access: { capability: 'tokens.manage' },
     params: z.object({ tokenId: z.uuid('a token id (UUID)') }).strict(),
     responses: { 204: { description: 'Revoked' }, 404: { description: 'No such live token' } },
-    handler: async ({ ctx, params }) => {
+    handler: async ({ ctx, req, params }) => {
       if (!(await revokeToken(ctx.store.db, params.tokenId, nowOf(ctx)))) {
         throw new AppError('not_found', 'No live token with this id.');
       }
+      await auditAccountEvent(ctx.store.db, req, {
+        action: 'token.revoked',
+        entityType: 'api_token',
+        entityId: params.tokenId,
+      });
       return { status: 204 };
     },
   }),

@@ -3,13 +3,12 @@ import { AppError } from '../errors.js';
 import { sendPasswordLink } from '../auth/login.js';
 import { t } from '../auth/messages.js';
 import { genders } from '../domain/employee.js';
-import { employerRoles, roleCapabilities, roleNames, type EmployerRole } from '../domain/roles.js';
-import { scopeInputSchema, toScope, type Scope } from '../domain/scope.js';
-import { todayIn } from '../domain/dates.js';
+import { employerRoles, roleNames } from '../domain/roles.js';
+import { scopeInputSchema, toScope } from '../domain/scope.js';
 import { inTransaction } from '../store/db.js';
 import { mapStoreError } from '../store/errors.js';
 import { findEmployerById } from '../store/employers.js';
-import { departmentInScope, employeeInScope, saveScope } from '../store/scope.js';
+import { saveScope } from '../store/scope.js';
 import {
   createUser,
   findEmployerUser,
@@ -18,8 +17,10 @@ import {
   membershipStatus,
   type EmployerUser,
 } from '../store/users.js';
-import { nowOf, type AppContext, type EmployerGrant, type Language } from './context.js';
+import { nowOf, type EmployerGrant, type Language } from './context.js';
 import { requestLanguage } from './language.js';
+import { auditAccountEvent } from './audit.js';
+import { assertRoleWithin, assertScopeWithin } from './grant-rules.js';
 import { defineRoute, type RouteDef, type RouteInput } from './route.js';
 
 const userIdParams = z.object({ userId: z.uuid('a user id (UUID)') }).strict();
@@ -74,55 +75,6 @@ function grantOf(input: RouteInput<unknown, unknown, unknown>): EmployerGrant {
   return input.acting;
 }
 
-/** Nobody hands out a role with a capability they do not hold themselves. */
-function assertRoleWithin(role: EmployerRole, grant: EmployerGrant, lang: Language): void {
-  if ([...roleCapabilities[role]].some((cap) => !grant.capabilities.has(cap))) {
-    const own = grant.role ? roleNames[grant.role][lang] : 'API token';
-    throw new AppError('forbidden', t(lang, 'roleTooHigh', { role: own }));
-  }
-}
-
-/** Scope ids must be of this employer (404 otherwise) and within the granter's own scope (403). */
-async function assertScopeWithin(
-  ctx: AppContext,
-  scope: Scope,
-  grant: EmployerGrant,
-  lang: Language,
-): Promise<void> {
-  const db = ctx.store.db;
-  const employerId = grant.employer.id;
-  if (scope.kind === 'employer') {
-    if (grant.scope.kind !== 'employer') throw new AppError('forbidden', t(lang, 'scopeTooWide'));
-    return;
-  }
-  const today = todayIn(ctx.config.timezone, nowOf(ctx));
-  const ownDepartments = await db('departments')
-    .where({ employer_id: employerId })
-    .whereIn('id', scope.departmentIds)
-    .pluck('id');
-  const ownEmployees = await db('employees')
-    .where({ employer_id: employerId })
-    .whereIn('id', scope.employeeIds)
-    .pluck('id');
-  if (
-    ownDepartments.length !== scope.departmentIds.length ||
-    ownEmployees.length !== scope.employeeIds.length
-  ) {
-    throw new AppError(
-      'not_found',
-      t(lang, 'notFound', { what: lang === 'nl' ? 'afdeling of werknemer' : 'department or employee' }),
-    );
-  }
-  for (const id of scope.departmentIds) {
-    if (!(await departmentInScope(db, employerId, grant.scope, id)))
-      throw new AppError('forbidden', t(lang, 'scopeTooWide'));
-  }
-  for (const id of scope.employeeIds) {
-    if (!(await employeeInScope(db, employerId, grant.scope, id, today)))
-      throw new AppError('forbidden', t(lang, 'scopeTooWide'));
-  }
-}
-
 /** The user at the acting employer (404 for users of other employers) who is not the caller. */
 async function otherUser(
   input: RouteInput<{ userId: string }, unknown, unknown>,
@@ -137,6 +89,21 @@ async function otherUser(
   if (!allowSelf && p?.kind === 'user' && p.userId === found.user.id)
     throw new AppError('forbidden', t(lang, 'ownRoleOrScope'));
   return found;
+}
+
+function audit(
+  input: RouteInput<unknown, unknown, unknown>,
+  action: string,
+  userId: string,
+  details?: object,
+) {
+  return auditAccountEvent(input.ctx.store.db, input.req, {
+    action,
+    entityType: 'user',
+    entityId: userId,
+    employerId: grantOf(input).employer.id,
+    ...(details ? { details } : {}),
+  });
 }
 
 const createBody = z
@@ -219,6 +186,7 @@ export const userRoutes: RouteDef[] = [
           validUntil: body.validUntil ? new Date(body.validUntil) : undefined,
         },
       );
+      await audit(input, 'user.created', userId, { role: body.role, scope: scope.kind });
       const employer = await findEmployerById(ctx.store.db, grant.employer.id);
       await sendPasswordLink(ctx, (await findUserById(ctx.store.db, userId))!, 'activate', employer?.name);
       const created = (await findEmployerUser(ctx.store.db, grant.employer.id, userId))!;
@@ -276,6 +244,7 @@ export const userRoutes: RouteDef[] = [
           mapStoreError(err, 'user (login name taken, or validity period ends before it starts)');
         }
       });
+      await audit(input, 'user.changed', target.user.id, { fields: Object.keys(body) });
       const changed = (await findEmployerUser(ctx.store.db, grant.employer.id, target.user.id))!;
       return { body: view(changed, lang, now) };
     },
@@ -300,6 +269,7 @@ export const userRoutes: RouteDef[] = [
       const scope = toScope(input.body);
       await assertScopeWithin(ctx, scope, grant, lang);
       await inTransaction(ctx.store.db, (trx) => saveScope(trx, target.membership.id, scope));
+      await audit(input, 'user.scope_changed', target.user.id, { scope: scope.kind });
       const changed = (await findEmployerUser(ctx.store.db, grant.employer.id, target.user.id))!;
       return { body: view(changed, lang, nowOf(ctx)) };
     },
@@ -327,6 +297,7 @@ export const userRoutes: RouteDef[] = [
         .db('user_memberships')
         .where({ id: target.membership.id })
         .update({ valid_until: until, updated_at: now });
+      await audit(input, 'user.deactivated', target.user.id, { at: until.toISOString() });
       const changed = (await findEmployerUser(ctx.store.db, grant.employer.id, target.user.id))!;
       return { body: view(changed, lang, now) };
     },
@@ -342,6 +313,7 @@ export const userRoutes: RouteDef[] = [
     handler: async (input) => {
       const target = await otherUser(input, true);
       await sendPasswordLink(input.ctx, target.user, 'reset');
+      await audit(input, 'user.password_reset_sent', target.user.id);
       return { status: 202 };
     },
   }),

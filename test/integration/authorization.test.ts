@@ -7,6 +7,7 @@ import { addDepartment, addEmployee } from '../helpers/org.js';
 import { createApp, allRoutes } from '../../src/api/app.js';
 import { defineRoute } from '../../src/api/route.js';
 import { upsertEmployer } from '../../src/store/employers.js';
+import { createMachineToken } from '../../src/store/tokens.js';
 
 describe('authorization layer', () => {
   let store: TestStore;
@@ -112,5 +113,23 @@ describe('authorization layer', () => {
   it('When a session user calls an operator route, then it answers 403', async () => {
     const res = await server.request('GET', '/api/v1/employers', asUser(superuser, 'acme'));
     expect(res.status).toBe(403);
+  });
+
+  it('When a machine token bound to one employer names another, then it is refused; without a header it acts at its own', async () => {
+    const acme = (await store.db('employers').where({ code: 'acme' }).first('id')) as { id: string };
+    const { token } = await createMachineToken(store.db, {
+      name: 'arbo pull',
+      capabilities: ['dossier.view'],
+      employerId: acme.id,
+      createdBy: 'test',
+    });
+    const own = await server.request('GET', `/api/v1/test-probe/${ids.otherDept}`, { token });
+    const elsewhere = await server.request('GET', `/api/v1/test-probe/${ids.otherEmployer}`, {
+      token,
+      headers: { 'x-employer': 'other' },
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.employer).toBe('acme');
+    expect(elsewhere.status).toBe(403);
   });
 });
