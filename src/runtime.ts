@@ -5,6 +5,18 @@ import { openStore, type Store } from './store/db.js';
 import { migrateLatest } from './store/migrate.js';
 import { loadVaultKeys } from './vault/keys.js';
 import { Vault } from './vault/vault.js';
+import { onEmploymentsEnded, type EmploymentsEndedHook } from './sync/hooks.js';
+import { recordEmploymentsEnded } from './absence/sync-events.js';
+
+/** Ended employments of sick employees become case events, in the sync's own transaction. */
+const recordCaseEvents: EmploymentsEndedHook = async (trx, event) => {
+  await recordEmploymentsEnded(trx, event);
+};
+
+/** Connects modules that react to each other's events without importing each other; idempotent. */
+export function connectModules(): void {
+  if (!onEmploymentsEnded.includes(recordCaseEvents)) onEmploymentsEnded.push(recordCaseEvents);
+}
 
 export interface Runtime {
   config: Config;
@@ -21,6 +33,7 @@ export async function openRuntime(config: Config, options: { migrate?: boolean }
     production: config.env === 'production',
   });
   mkdirSync(config.dataDir, { recursive: true });
+  connectModules();
   const store = openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,

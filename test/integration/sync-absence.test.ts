@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import { person, syncRunner, testLink } from '../helpers/sync.js';
+import { connectModules } from '../../src/runtime.js';
+import { reportSick } from '../../src/absence/cases.js';
+import { caseOfEmployee } from '../../src/absence/views.js';
+import type { Actor } from '../../src/absence/records.js';
+
+const actor: Actor = { type: 'user', id: 'u-1' };
+
+describe('sync and absence together', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore();
+    connectModules();
+  });
+  afterAll(() => store.close());
+
+  it('When a complete delivery ends the employment of a sick employee, then the open case records it and stays open', async () => {
+    const vault = testVault(store);
+    const { run } = await syncRunner(store, vault, testLink('sick-sync', { guard: 1 }));
+    await run([person('1'), person('2')]);
+    const employee = await store.db('employees').where({ personnel_number: '1' }).first('id');
+    const { caseId } = await reportSick({ db: store.db, actor, today: '2026-11-20' }, employee.id, {
+      firstSickDay: '2026-11-16',
+      percentage: 100,
+    });
+
+    const result = await run([person('2')]);
+    expect(result.counts.ended).toBe(1);
+
+    const c = await caseOfEmployee(store.db, employee.id, caseId);
+    expect(c.status).toBe('open');
+    expect(c.events).toEqual([
+      expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-11-28' }),
+    ]);
+    const events = await store.db('case_events').where({ absence_case_id: caseId });
+    expect(events).toHaveLength(1);
+    expect(events[0].sync_run_id).toBe(result.runId);
+  });
+});
