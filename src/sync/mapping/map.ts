@@ -553,6 +553,11 @@ function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found
     return { raw, found };
   }
   if (entry.source) {
+    // Fast path for the common case (a CSV column, or a leaf element of the item).
+    const start = entry.source.fromRoot ? ctx.root : ctx.item;
+    const direct = start[entry.source.key];
+    if (typeof direct === 'string')
+      return direct.trim() === '' ? { raw: [], found: true } : { raw: [direct], found: true };
     const { values, found } = resolveValues(ctx, entry.source);
     if (list) return { raw: values, found };
     const first = firstNonEmpty(values);
