@@ -170,7 +170,16 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
   return candidate;
 }
 
+/** The object itself when it has no undefined values (the mapper never writes any), else a copy without them. */
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  let clean = true;
+  for (const key in o) {
+    if (o[key] === undefined) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return o;
   const out: Record<string, unknown> = {};
   for (const key in o) if (o[key] !== undefined) out[key] = o[key];
   return out;

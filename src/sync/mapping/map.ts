@@ -54,6 +54,8 @@ interface CompiledEntry {
   each?: SourcePath | undefined;
   where?: Array<{ path: SourcePath; values: Set<string> }> | undefined;
   transforms: Transform[];
+  /** Reads one value by key: `source` only, no `each`, `when` or `split`, not a list. */
+  simple: boolean;
   /** Separator of a `split` transform: one source value gives several list values. */
   split?: string | undefined;
   /** The first path read, to tell "no such column" from "empty". */
@@ -221,6 +223,12 @@ function compileEntry(
     where: compileWhere(e.where),
     transforms,
     split: e.transforms.find((t): t is { split: string } => typeof t === 'object' && 'split' in t)?.split,
+    simple:
+      source !== undefined &&
+      e.each === undefined &&
+      e.when === undefined &&
+      kind !== 'list' &&
+      !e.transforms.some((t) => typeof t === 'object' && 'split' in t),
     primary: source ?? firstOf?.[0] ?? concat?.find((p): p is SourcePath => 'raw' in p),
   };
 }
@@ -473,6 +481,25 @@ function applyEntry(
   each: SourcePath | undefined,
   index: number,
 ): void {
+  if (entry.simple) {
+    // Most entries read one text value by key (every CSV column): no arrays, no path walking.
+    const start = entry.source!.fromRoot ? ctx.root : ctx.item;
+    const direct = start[entry.source!.key];
+    if (typeof direct === 'string') {
+      let v: Value = direct.trim() === '' ? undefined : direct;
+      for (let i = 0; v !== undefined && i < entry.transforms.length; i++) {
+        const res = entry.transforms[i]!(v);
+        if (!res.ok) {
+          pushProblem(problems, entry, scope, each, index, v, res.reason, true);
+          return;
+        }
+        v = res.value;
+      }
+      if (isEmpty(v)) v = entry.spec.default;
+      finishScalar(entry, v, true, into, problems, scope, each, index);
+      return;
+    }
+  }
   if (entry.when && firstNonEmpty(resolveValues(ctx, entry.when).values) === undefined) return;
   const { raw, found } = readRaw(entry, ctx);
   const values: Value[] = [];
@@ -506,7 +533,20 @@ function applyEntry(
     return;
   }
 
-  const value = values[0];
+  finishScalar(entry, values[0], found, into, problems, scope, each, index);
+}
+
+/** Coerces a single value to the target's kind, checks `required`, and stores it. */
+function finishScalar(
+  entry: CompiledEntry,
+  value: Value,
+  found: boolean,
+  into: Record<string, unknown>,
+  problems: FieldProblem[],
+  scope: Scope,
+  each: SourcePath | undefined,
+  index: number,
+): void {
   if (value === undefined) {
     if (entry.spec.required) pushProblem(problems, entry, scope, each, index, undefined, undefined, found);
     return;
