@@ -58,8 +58,6 @@ interface CompiledEntry {
   simple: boolean;
   /** Separator of a `split` transform: one source value gives several list values. */
   split?: string | undefined;
-  /** The first path read, to tell "no such column" from "empty". */
-  primary?: SourcePath | undefined;
 }
 
 interface CompiledGroup {
@@ -195,9 +193,7 @@ function compileEntry(
       `unknown target "${e.target}"; known targets here: ${known.join(', ')}`,
     );
   }
-  if (e.each && kind !== 'list') {
-    // Allowed: a scalar fed from a repeated group takes the first item that has a value.
-  }
+  // `each` on a scalar target is allowed: it takes the first item that has a value.
   const transforms = e.transforms.map((t, i) => compileTransform(t, `${at}.transforms[${i}]`, tables));
   const source = e.source !== undefined ? compilePath(e.source) : undefined;
   const firstOf = e.firstOf?.map(compilePath);
@@ -229,7 +225,6 @@ function compileEntry(
       e.when === undefined &&
       kind !== 'list' &&
       !e.transforms.some((t) => typeof t === 'object' && 'split' in t),
-    primary: source ?? firstOf?.[0] ?? concat?.find((p): p is SourcePath => 'raw' in p),
   };
 }
 
