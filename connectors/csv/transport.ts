@@ -161,7 +161,8 @@ export class CsvDecoder extends Transform {
         const bom = detectBom(bytes);
         if (bom === 'utf-8') {
           bytes = bytes.subarray(3);
-          if (this.mode === 'undecided') this.setMode('utf-8');
+          // A BOM is unambiguous: it wins over the configured encoding.
+          this.setMode('utf-8');
         } else if (bom === 'utf-16le' || bom === 'utf-16be') {
           this.setMode(bom);
           this.utf16 = new TextDecoder(bom);

@@ -220,7 +220,7 @@ export class SiviTokenizer {
         const end = buf.indexOf('>', lt + 2);
         if (end === -1) return this.needMore(final, 'an end tag that is never closed (>)');
         const qname = buf.slice(lt + 2, end).trim();
-        this.closeElement(qname, lt, end + 1);
+        this.closeElement(qname, end + 1);
         this.advance(end + 1);
         continue;
       }
@@ -336,7 +336,7 @@ export class SiviTokenizer {
       }
       this.record = { start, line: this.line, path: this.path() };
     }
-    if (selfClosing) this.closeElement(qname, start, after);
+    if (selfClosing) this.closeElement(qname, after);
   }
 
   private checkRoot(local: string, uri: string | undefined): void {
@@ -367,7 +367,7 @@ export class SiviTokenizer {
     this.rootNs = expected;
   }
 
-  private closeElement(qname: string, tagStart: number, after: number): void {
+  private closeElement(qname: string, after: number): void {
     const top = this.stack[this.stack.length - 1];
     if (!top) this.fail(`the end tag </${qname}> has no matching start tag`);
     if (top.qname !== qname) {
@@ -394,7 +394,6 @@ export class SiviTokenizer {
       }
       this.capture = undefined;
     }
-    void tagStart;
     this.stack.pop();
     if (this.stack.length === 0) this.rootDone = true;
   }

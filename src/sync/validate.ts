@@ -6,6 +6,7 @@ import { vaultFieldNames } from '../domain/vault-fields.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
 import { isCalendarDate } from './mapping/transforms.js';
 import type { Candidate, FieldProblem } from './types.js';
+import { quickValidate } from './validate-fast.js';
 
 /**
  * Validation of a mapped record (step 4 of a sync run): zod for shapes and lengths, plus the domain
@@ -132,7 +133,12 @@ export type ValidationOutcome = { ok: true; candidate: Candidate } | { ok: false
 export function validateCandidate(
   input: CandidateInput,
   labelsOf: Map<string, string> | ((field: string) => string | undefined) = new Map(),
+  options: { fastPath?: boolean } = {},
 ): ValidationOutcome {
+  if (options.fastPath !== false) {
+    const quick = quickValidate(input, today());
+    if (quick) return { ok: true, candidate: quick };
+  }
   const labels = typeof labelsOf === 'function' ? { get: labelsOf } : labelsOf;
   const problems: FieldProblem[] = [];
   const shape = (input.partial ? partialCandidateShape : candidateShape).safeParse({

@@ -76,6 +76,11 @@ describe('csv connector', () => {
     expect(records[1]!.data['Uren per week']).toBe('32,5');
   });
 
+  it('When a file with a UTF-8 BOM is configured as windows-1252, then the BOM wins', async () => {
+    const records = await readAll({ file: fixture('standard-utf8-bom-comma.csv'), encoding: 'windows-1252' });
+    expect(records[0]!.data.Achternaam).toBe('Müller');
+  });
+
   it('When the file is tab-separated, then auto detects tab and "tab" works as a setting', async () => {
     const auto = await readAll({ file: fixture('standard-tab.csv') });
     const set = await readAll({ file: fixture('standard-tab.csv'), delimiter: 'tab' });

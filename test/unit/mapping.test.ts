@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { loadMapping, mapRecord, parseMapping, sourceColumns } from '../../src/sync/mapping/index.js';
@@ -110,6 +111,16 @@ describe('loading mapping files', () => {
 
   it('When the file does not exist, then the error says where mapping files live', async () => {
     await expect(loadMapping('mappings/nope.yaml')).rejects.toThrow(/mapping file not found.*mappings\//);
+  });
+
+  it('When the documentation shows a whole mapping file, then it loads', () => {
+    const doc = readFileSync('docs/connectors.md', 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .filter((b) => b.startsWith('version: 1'));
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks)
+      expect(parseMapping(block, 'docs/connectors.md').employee.length).toBeGreaterThan(0);
   });
 
   it('When a mapping is JSON, then it loads the same way', () => {

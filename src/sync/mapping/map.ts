@@ -54,10 +54,10 @@ interface CompiledEntry {
   each?: SourcePath | undefined;
   where?: Array<{ path: SourcePath; values: Set<string> }> | undefined;
   transforms: Transform[];
+  /** Reads one value by key: `source` only, no `each`, `when` or `split`, not a list. */
+  simple: boolean;
   /** Separator of a `split` transform: one source value gives several list values. */
   split?: string | undefined;
-  /** The first path read, to tell "no such column" from "empty". */
-  primary?: SourcePath | undefined;
 }
 
 interface CompiledGroup {
@@ -193,9 +193,7 @@ function compileEntry(
       `unknown target "${e.target}"; known targets here: ${known.join(', ')}`,
     );
   }
-  if (e.each && kind !== 'list') {
-    // Allowed: a scalar fed from a repeated group takes the first item that has a value.
-  }
+  // `each` on a scalar target is allowed: it takes the first item that has a value.
   const transforms = e.transforms.map((t, i) => compileTransform(t, `${at}.transforms[${i}]`, tables));
   const source = e.source !== undefined ? compilePath(e.source) : undefined;
   const firstOf = e.firstOf?.map(compilePath);
@@ -221,7 +219,12 @@ function compileEntry(
     where: compileWhere(e.where),
     transforms,
     split: e.transforms.find((t): t is { split: string } => typeof t === 'object' && 'split' in t)?.split,
-    primary: source ?? firstOf?.[0] ?? concat?.find((p): p is SourcePath => 'raw' in p),
+    simple:
+      source !== undefined &&
+      e.each === undefined &&
+      e.when === undefined &&
+      kind !== 'list' &&
+      !e.transforms.some((t) => typeof t === 'object' && 'split' in t),
   };
 }
 
@@ -473,6 +476,25 @@ function applyEntry(
   each: SourcePath | undefined,
   index: number,
 ): void {
+  if (entry.simple) {
+    // Most entries read one text value by key (every CSV column): no arrays, no path walking.
+    const start = entry.source!.fromRoot ? ctx.root : ctx.item;
+    const direct = start[entry.source!.key];
+    if (typeof direct === 'string') {
+      let v: Value = direct.trim() === '' ? undefined : direct;
+      for (let i = 0; v !== undefined && i < entry.transforms.length; i++) {
+        const res = entry.transforms[i]!(v);
+        if (!res.ok) {
+          pushProblem(problems, entry, scope, each, index, v, res.reason, true);
+          return;
+        }
+        v = res.value;
+      }
+      if (isEmpty(v)) v = entry.spec.default;
+      finishScalar(entry, v, true, into, problems, scope, each, index);
+      return;
+    }
+  }
   if (entry.when && firstNonEmpty(resolveValues(ctx, entry.when).values) === undefined) return;
   const { raw, found } = readRaw(entry, ctx);
   const values: Value[] = [];
@@ -506,7 +528,20 @@ function applyEntry(
     return;
   }
 
-  const value = values[0];
+  finishScalar(entry, values[0], found, into, problems, scope, each, index);
+}
+
+/** Coerces a single value to the target's kind, checks `required`, and stores it. */
+function finishScalar(
+  entry: CompiledEntry,
+  value: Value,
+  found: boolean,
+  into: Record<string, unknown>,
+  problems: FieldProblem[],
+  scope: Scope,
+  each: SourcePath | undefined,
+  index: number,
+): void {
   if (value === undefined) {
     if (entry.spec.required) pushProblem(problems, entry, scope, each, index, undefined, undefined, found);
     return;
@@ -553,6 +588,11 @@ function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found
     return { raw, found };
   }
   if (entry.source) {
+    // Fast path for the common case (a CSV column, or a leaf element of the item).
+    const start = entry.source.fromRoot ? ctx.root : ctx.item;
+    const direct = start[entry.source.key];
+    if (typeof direct === 'string')
+      return direct.trim() === '' ? { raw: [], found: true } : { raw: [direct], found: true };
     const { values, found } = resolveValues(ctx, entry.source);
     if (list) return { raw: values, found };
     const first = firstNonEmpty(values);
