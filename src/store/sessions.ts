@@ -37,14 +37,15 @@ export async function findLiveSession(
   policy: SessionPolicy,
   now: Date,
 ): Promise<{ id: string; userId: string } | undefined> {
-  const row = (await db('user_sessions')
+  // One round trip: find the live session and mark it seen in the same statement.
+  const [row] = (await db('user_sessions')
     .where({ token_hash: hashToken(token) })
     .whereNull('revoked_at')
     .where('expires_at', '>', now)
     .where('last_seen_at', '>', new Date(now.getTime() - policy.idleMinutes * 60_000))
-    .first('id', 'user_id')) as { id: string; user_id: string } | undefined;
+    .update({ last_seen_at: now })
+    .returning(['id', 'user_id'])) as Array<{ id: string; user_id: string }>;
   if (!row) return undefined;
-  await db('user_sessions').where({ id: row.id }).update({ last_seen_at: now });
   return { id: row.id, userId: row.user_id };
 }
 
