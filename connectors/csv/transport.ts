@@ -161,7 +161,8 @@ export class CsvDecoder extends Transform {
         const bom = detectBom(bytes);
         if (bom === 'utf-8') {
           bytes = bytes.subarray(3);
-          if (this.mode === 'undecided') this.setMode('utf-8');
+          // A BOM is unambiguous: it wins over the configured encoding.
+          this.setMode('utf-8');
         } else if (bom === 'utf-16le' || bom === 'utf-16be') {
           this.setMode(bom);
           this.utf16 = new TextDecoder(bom);
@@ -243,11 +244,6 @@ function looksLikeUtf8(bytes: Buffer, end: boolean): boolean {
   }
 }
 
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number; empty_lines: number };
-}
-
 /**
  * Streams the records of a CSV file as source records keyed by header name, with `name.csv:LINE`
  * (the line where the record starts) as position. Never holds more than one record and one chunk.
@@ -262,8 +258,8 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
     delimiter,
     relax_quotes: true,
     relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
+    // Empty lines come through as [''] and are skipped below, which keeps the line count exact
+    // without csv-parse's per-record info objects.
     max_record_size: MAX_RECORD_CHARS,
   });
   source.on('error', (err) => decoder.destroy(err));
@@ -272,18 +268,16 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
 
   let header: string[] | undefined;
   let prevEnd = 0;
-  let prevEmpty = 0;
   try {
-    for await (const item of parser as AsyncIterable<ParsedRecord>) {
-      const { record, info } = item;
-      const line = prevEnd + 1 + (info.empty_lines - prevEmpty);
-      prevEnd = info.lines;
-      prevEmpty = info.empty_lines;
+    for await (const record of parser as AsyncIterable<string[]>) {
+      // Own line count: csv-parse counts a CR LF inside a quoted value as two lines.
+      const line = prevEnd + 1;
+      prevEnd = line + lineBreaks(record);
       if (!header) {
         header = checkHeader(name, record, delimiter);
         continue;
       }
-      if (record.every((v) => v.trim() === '')) continue; // Excel's trailing ";;;;" lines
+      if (allEmpty(record)) continue; // empty lines, and Excel's ";;;;" lines
       const data: Record<string, string> = {};
       const n = Math.min(record.length, header.length);
       for (let i = 0; i < n; i++) data[header[i]!] = record[i]!;
@@ -315,6 +309,21 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
       `${name}:1: the file is empty; a header row with the column names is required.`,
     );
   }
+}
+
+function allEmpty(record: string[]): boolean {
+  for (const v of record) if (v.trim() !== '') return false;
+  return true;
+}
+
+function lineBreaks(record: string[]): number {
+  let n = 0;
+  for (const v of record) {
+    if (v.indexOf('\n') === -1 && v.indexOf('\r') === -1) continue;
+    const m = v.match(/\r\n|\r|\n/g);
+    n += m ? m.length : 0;
+  }
+  return n;
 }
 
 function checkHeader(name: string, record: string[], delimiter: Delimiter): string[] {

@@ -61,6 +61,8 @@ const elementParser = new XMLParser({
   htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // Callbacks get the matcher, not a path string built for every node.
+  jPath: false,
   isArray: (tagName: string) => repeatable.has(tagName) && tagName !== 'Wrknmr' && tagName !== 'Wrkgvr',
 });
 
@@ -80,6 +82,7 @@ class XmlError extends AppError {
   }
 }
 
+const asciiNameRe = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
 const nameRe = /^[\p{L}_][\p{L}\p{N}_.-]*(?::[\p{L}_][\p{L}\p{N}_.-]*)?$/u;
 const attrRe = /\s*([^\s=/>"']+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
 const badAmp = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
@@ -165,8 +168,8 @@ export class SiviTokenizer {
     this.pos = to;
   }
 
-  private fail(message: string, line = this.line): never {
-    throw new XmlError(`${this.name}:${line} ${this.path()}: ${message}`);
+  private fail(message: string, line = this.line, at = this.path()): never {
+    throw new XmlError(`${this.name}:${line} ${at}: ${message}`);
   }
 
   private scan(final: boolean): void {
@@ -267,7 +270,8 @@ export class SiviTokenizer {
   private openElement(inner: string, start: number, after: number, selfClosing: boolean): void {
     const m = /^[^\s]+/.exec(inner);
     const qname = m?.[0] ?? '';
-    if (!nameRe.test(qname)) this.fail(`"<${inner.slice(0, 40)}" is not a valid start tag`);
+    if (!asciiNameRe.test(qname) && !nameRe.test(qname))
+      this.fail(`"<${inner.slice(0, 40)}" is not a valid start tag`);
     const parent = this.stack[this.stack.length - 1];
     if (!parent && this.rootDone)
       this.fail(`a second root element <${qname}>: a document has exactly one root`);
@@ -340,17 +344,23 @@ export class SiviTokenizer {
     if (!message) {
       this.fail(
         `the root element is <${local}>, not a SIVI Verzuimstandaard delivery: expected <Dienstverbanden> or <WerknemerGegevens>`,
+        this.line,
+        `/${local}`,
       );
     }
     const expected = siviNamespaces[message];
     if (uri !== expected) {
       this.fail(
         `the root element <${local}> is in namespace "${uri ?? '(none)'}"; a SIVI ${message} 2022 delivery uses xmlns="${expected}". Ask the sender for a 2022 message.`,
+        this.line,
+        `/${local}`,
       );
     }
     if (this.wanted !== 'auto' && this.wanted !== message) {
       this.fail(
         `the delivery is a ${message} message, but the link expects ${this.wanted}: check \`message\` in the link settings.`,
+        this.line,
+        `/${local}`,
       );
     }
     this.message = message;

@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { exportCommand } from './export.js';
+import { mappingCheckCommand } from './mapping-check.js';
 import { migrateCommand } from './migrate.js';
 import { runsCommand, runsShowCommand } from './runs.js';
 import { serveCommand } from './serve.js';
@@ -9,6 +10,7 @@ import { syncCommand } from './sync.js';
 export const commands: Command[] = [
   serveCommand,
   migrateCommand,
+  mappingCheckCommand,
   syncCommand,
   runsCommand,
   runsShowCommand,

@@ -81,6 +81,13 @@ export interface Candidate {
   employee: CandidateEmployee;
   employments: CandidateEmployment[];
   departments: CandidateDepartment[];
+  /**
+   * Set when the delivery does not carry the person's own data (a SIVI Dienstverbanden message has
+   * no names or vault data): only the employee fields present are delivered, `lastName` is '' and
+   * `vault` is empty. The engine keeps the stored values of what is absent, and rejects such a
+   * record when the employee is not known yet ("deliver WerknemersGegevens first").
+   */
+  partialEmployee?: true | undefined;
 }
 
 /** The result of mapping + validating one source record. */

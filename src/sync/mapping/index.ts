@@ -9,7 +9,7 @@ import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping
 import { mappingFileSchema } from './schema.js';
 
 export type { Draft, Mapping } from './map.js';
-export { mapDraft } from './map.js';
+export { mapDraft, sourceColumns } from './map.js';
 
 /**
  * Reads a mapping file (YAML or JSON), checks it and compiles it. Any problem is an AppError that
@@ -44,7 +44,7 @@ export function parseMapping(text: string, file: string): Mapping {
       throw new AppError('validation_failed', `${file}: not valid JSON: ${(err as Error).message}`);
     }
   } else {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    const doc = parseDocument(text, { uniqueKeys: true });
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const line = e.linePos?.[0]?.line;

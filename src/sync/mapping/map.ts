@@ -29,6 +29,8 @@ export interface Mapping {
   name: string;
   description?: string | undefined;
   connector?: 'csv' | 'sivi' | undefined;
+  /** True when records carry no names (candidates get `partialEmployee`). */
+  partial: boolean;
   spec: MappingFile;
   employee: CompiledEntry[];
   employments: CompiledGroup;
@@ -52,6 +54,10 @@ interface CompiledEntry {
   each?: SourcePath | undefined;
   where?: Array<{ path: SourcePath; values: Set<string> }> | undefined;
   transforms: Transform[];
+  /** Reads one value by key: `source` only, no `each`, `when` or `split`, not a list. */
+  simple: boolean;
+  /** Separator of a `split` transform: one source value gives several list values. */
+  split?: string | undefined;
   /** The first path read, to tell "no such column" from "empty". */
   primary?: SourcePath | undefined;
 }
@@ -93,7 +99,11 @@ export function compileMapping(file: string, spec: MappingFile): Mapping {
     where: compileWhere(g.where),
     fields: g.fields.map((e, i) => compileEntry(e, `departments[${gi}].fields[${i}]`, 'department', tables)),
   }));
-  checkRequiredTargets(employee, ['personnelNumber', 'lastName'], 'employee');
+  checkRequiredTargets(
+    employee,
+    spec.employeeData === 'partial' ? ['personnelNumber'] : ['personnelNumber', 'lastName'],
+    'employee',
+  );
   checkRequiredTargets(employments.fields, ['startDate'], 'employments.fields');
   departments.forEach((g, i) => checkRequiredTargets(g.fields, ['code'], `departments[${i}].fields`));
   return {
@@ -101,11 +111,38 @@ export function compileMapping(file: string, spec: MappingFile): Mapping {
     name: spec.name,
     description: spec.description,
     connector: spec.connector,
+    partial: spec.employeeData === 'partial',
     spec,
     employee,
     employments,
     departments,
   };
+}
+
+/**
+ * The top-level source keys a mapping reads (CSV column names, or first elements of paths), for
+ * telling a user which columns the mapping expects that a file does not have.
+ */
+export function sourceColumns(mapping: Mapping): string[] {
+  const keys = new Set<string>();
+  const add = (p: SourcePath | undefined, inGroup: boolean) => {
+    if (!p || (inGroup && !p.fromRoot)) return;
+    keys.add(p.key);
+  };
+  const addEntry = (e: CompiledEntry, inGroup: boolean) => {
+    add(e.each, inGroup);
+    const nested = inGroup || e.each !== undefined;
+    add(e.source, nested);
+    e.firstOf?.forEach((p) => add(p, nested));
+    e.concat?.forEach((p) => ('raw' in p ? add(p, nested) : undefined));
+    add(e.when, nested);
+  };
+  mapping.employee.forEach((e) => addEntry(e, false));
+  for (const group of [mapping.employments, ...mapping.departments]) {
+    add(group.each, false);
+    group.fields.forEach((e) => addEntry(e, group.each !== undefined));
+  }
+  return [...keys];
 }
 
 function checkRequiredTargets(entries: CompiledEntry[], needed: string[], where: string): void {
@@ -185,6 +222,13 @@ function compileEntry(
     each: e.each !== undefined ? compilePath(e.each) : undefined,
     where: compileWhere(e.where),
     transforms,
+    split: e.transforms.find((t): t is { split: string } => typeof t === 'object' && 'split' in t)?.split,
+    simple:
+      source !== undefined &&
+      e.each === undefined &&
+      e.when === undefined &&
+      kind !== 'list' &&
+      !e.transforms.some((t) => typeof t === 'object' && 'split' in t),
     primary: source ?? firstOf?.[0] ?? concat?.find((p): p is SourcePath => 'raw' in p),
   };
 }
@@ -281,61 +325,102 @@ export interface Draft {
   vault: Record<string, unknown>;
   employments: Record<string, unknown>[];
   departments: Record<string, unknown>[];
-  /** Problem field (`employee.birthDate`, `employments[1].startDate`) -> how the source names it. */
-  labels: Map<string, string>;
+  /** How the source names a problem field (`employee.birthDate` -> `Geboortedatum`). */
+  labels: (field: string) => string | undefined;
+  /** The source carries no names (see Mapping.partial). */
+  partial: boolean;
 }
 
 const isEmpty = (v: Value): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
 
+/** Where an entry's value lands, for naming it in a problem (built only when there is one). */
+type Scope = 'employee' | 'employments' | 'departments';
+
+function fieldName(entry: CompiledEntry, scope: Scope, index: number): string {
+  if (scope === 'employee') return `${entry.section === 'vault' ? 'vault' : 'employee'}.${entry.field}`;
+  return `${scope}[${index + 1}].${entry.field}`;
+}
+
+function labelName(entry: CompiledEntry, each: SourcePath | undefined, index: number): string {
+  return each ? `${each.raw}[${index + 1}]/${entry.label}` : entry.label;
+}
+
+/** The labels of a mapping's problem fields, from the field name alone. */
+function labelLookup(mapping: Mapping): (field: string) => string | undefined {
+  return (field) => {
+    const top = /^(employee|vault)\.(\w+)$/.exec(field);
+    if (top) {
+      const section = top[1] === 'vault' ? 'vault' : 'employee';
+      return mapping.employee.find((e) => e.section === section && e.field === top[2])?.label;
+    }
+    const m = /^(employments|departments)\[(\d+)\]\.(\w+)$/.exec(field);
+    if (!m) return undefined;
+    const index = Number(m[2]) - 1;
+    if (m[1] === 'employments') {
+      const entry = mapping.employments.fields.find((e) => e.field === m[3]);
+      return entry && labelName(entry, mapping.employments.each, index);
+    }
+    for (const g of mapping.departments) {
+      const entry = g.fields.find((e) => e.field === m[3]);
+      if (entry) return entry.label;
+    }
+    return undefined;
+  };
+}
+
+const lookups = new WeakMap<Mapping, (field: string) => string | undefined>();
+
 /** Maps one source record without validating it: the draft plus the problems mapping itself found. */
 export function mapDraft(mapping: Mapping, record: SourceRecord): { draft: Draft; problems: FieldProblem[] } {
-  const problems: FieldProblem[] = [...(record.problems ?? [])];
+  const problems: FieldProblem[] = record.problems ? [...record.problems] : [];
   const root = record.data;
+  let labels = lookups.get(mapping);
+  if (!labels) {
+    labels = labelLookup(mapping);
+    lookups.set(mapping, labels);
+  }
   const draft: Draft = {
     position: record.position,
     employee: {},
     vault: {},
     employments: [],
     departments: [],
-    labels: new Map(),
+    labels,
+    partial: mapping.partial,
   };
   const rootCtx: PathContext = { root, item: root };
   for (const entry of mapping.employee) {
     const into = entry.section === 'vault' ? draft.vault : draft.employee;
-    const prefix = entry.section === 'vault' ? 'vault.' : 'employee.';
-    applyEntry(entry, rootCtx, into, prefix + entry.field, draft.labels, problems, entry.label);
+    applyEntry(entry, rootCtx, into, problems, 'employee', undefined, 0);
   }
 
-  const items = groupItems(mapping.employments, root);
-  items.forEach((item, i) => {
+  const employments = mapping.employments;
+  const items = groupItems(employments, root);
+  for (let i = 0; i < items.length; i++) {
     const employment: Record<string, unknown> = {};
-    const ctx: PathContext = { root, item };
-    const at = `employments[${i + 1}]`;
-    for (const entry of mapping.employments.fields) {
-      const label = mapping.employments.each
-        ? `${mapping.employments.each.raw}[${i + 1}]/${entry.label}`
-        : entry.label;
-      applyEntry(entry, ctx, employment, `${at}.${entry.field}`, draft.labels, problems, label);
-    }
+    const ctx: PathContext = { root, item: items[i]! };
+    for (const entry of employments.fields)
+      applyEntry(entry, ctx, employment, problems, 'employments', employments.each, i);
     if (isEmpty(employment.externalId as Value) && typeof employment.startDate === 'string') {
       const pn = draft.employee.personnelNumber;
       if (typeof pn === 'string' && pn !== '') employment.externalId = `${pn}-${employment.startDate}`;
     }
     draft.employments.push(employment);
-  });
+  }
 
-  const seen = new Map<string, Record<string, unknown>>();
-  mapping.departments.forEach((group) => {
+  let seen: Map<string, Record<string, unknown>> | undefined;
+  for (const group of mapping.departments) {
     for (const item of groupItems(group, root)) {
       const dept: Record<string, unknown> = {};
       const ctx: PathContext = { root, item };
-      const at = `departments[${draft.departments.length + 1}]`;
       const local: FieldProblem[] = [];
-      for (const entry of group.fields)
-        applyEntry(entry, ctx, dept, `${at}.${entry.field}`, draft.labels, local, entry.label);
+      for (const entry of group.fields) {
+        applyEntry(entry, ctx, dept, local, 'departments', undefined, draft.departments.length);
+      }
       if (isEmpty(dept.code as Value)) continue; // a record without (sub-)department gives none
-      problems.push(...local);
+      if (local.length > 0) problems.push(...local);
       const code = String(dept.code);
+      seen ??= new Map();
       const earlier = seen.get(code);
       if (earlier) {
         // The same department from several employments: fill gaps, keep the first values.
@@ -345,7 +430,7 @@ export function mapDraft(mapping: Mapping, record: SourceRecord): { draft: Draft
       seen.set(code, dept);
       draft.departments.push(dept);
     }
-  });
+  }
   return { draft, problems };
 }
 
@@ -365,78 +450,127 @@ function filterWhere(
   );
 }
 
+// Hot path: no closures are created per call (tsx wraps each new function object, which costs).
+function pushProblem(
+  problems: FieldProblem[],
+  entry: CompiledEntry,
+  scope: Scope,
+  each: SourcePath | undefined,
+  index: number,
+  value: Value,
+  reason: string | undefined,
+  found: boolean,
+): void {
+  const label = labelName(entry, each, index);
+  problems.push({
+    field: fieldName(entry, scope, index),
+    reason:
+      reason === undefined
+        ? missing(label, found)
+        : describe(label, value, reason, entry.section === 'vault', entry.field),
+  });
+}
+
 /** Reads, transforms, coerces and checks one entry; writes the value into `into[entry.field]`. */
 function applyEntry(
   entry: CompiledEntry,
   ctx: PathContext,
   into: Record<string, unknown>,
-  fieldPath: string,
-  labels: Map<string, string>,
   problems: FieldProblem[],
-  label: string,
+  scope: Scope,
+  each: SourcePath | undefined,
+  index: number,
 ): void {
-  labels.set(fieldPath, label);
-  if (entry.when && !resolveValues(ctx, entry.when).values.some((v) => v.trim() !== '')) return;
-  const secret = entry.section === 'vault';
+  if (entry.simple) {
+    // Most entries read one text value by key (every CSV column): no arrays, no path walking.
+    const start = entry.source!.fromRoot ? ctx.root : ctx.item;
+    const direct = start[entry.source!.key];
+    if (typeof direct === 'string') {
+      let v: Value = direct.trim() === '' ? undefined : direct;
+      for (let i = 0; v !== undefined && i < entry.transforms.length; i++) {
+        const res = entry.transforms[i]!(v);
+        if (!res.ok) {
+          pushProblem(problems, entry, scope, each, index, v, res.reason, true);
+          return;
+        }
+        v = res.value;
+      }
+      if (isEmpty(v)) v = entry.spec.default;
+      finishScalar(entry, v, true, into, problems, scope, each, index);
+      return;
+    }
+  }
+  if (entry.when && firstNonEmpty(resolveValues(ctx, entry.when).values) === undefined) return;
   const { raw, found } = readRaw(entry, ctx);
   const values: Value[] = [];
   for (const r of raw) {
-    const parts = splitValue(entry, r);
+    const parts = entry.split === undefined ? [r] : splitValue(entry.split, r);
     for (const part of parts) {
       let v: Value = part;
-      let failed = false;
       for (const t of entry.transforms) {
         if (v === undefined) break;
         const res = t(v);
         if (!res.ok) {
-          problems.push({ field: fieldPath, reason: describe(label, v, res.reason, secret, entry.field) });
-          failed = true;
-          break;
+          pushProblem(problems, entry, scope, each, index, v, res.reason, found);
+          return;
         }
         v = res.value;
       }
-      if (failed) return;
       if (!isEmpty(v)) values.push(v);
     }
   }
   if (values.length === 0 && entry.spec.default !== undefined) values.push(entry.spec.default);
 
   if (entry.kind === 'list') {
-    const list: string[] = [];
-    for (const v of values) list.push(asText(v!).trim());
-    if (list.length === 0) {
-      if (entry.spec.required) problems.push({ field: fieldPath, reason: missing(label, found) });
+    if (values.length === 0) {
+      if (entry.spec.required) pushProblem(problems, entry, scope, each, index, undefined, undefined, found);
       return;
     }
+    const list: string[] = [];
+    for (const v of values) list.push(asText(v!).trim());
     const existing = into[entry.field];
     into[entry.field] = Array.isArray(existing) ? [...existing, ...list] : list;
     return;
   }
 
-  const value = values[0];
+  finishScalar(entry, values[0], found, into, problems, scope, each, index);
+}
+
+/** Coerces a single value to the target's kind, checks `required`, and stores it. */
+function finishScalar(
+  entry: CompiledEntry,
+  value: Value,
+  found: boolean,
+  into: Record<string, unknown>,
+  problems: FieldProblem[],
+  scope: Scope,
+  each: SourcePath | undefined,
+  index: number,
+): void {
   if (value === undefined) {
-    if (entry.spec.required) problems.push({ field: fieldPath, reason: missing(label, found) });
+    if (entry.spec.required) pushProblem(problems, entry, scope, each, index, undefined, undefined, found);
     return;
   }
   const coerced = coerce(entry.kind, value);
   if (!coerced.ok) {
-    problems.push({ field: fieldPath, reason: describe(label, value, coerced.reason, secret, entry.field) });
+    pushProblem(problems, entry, scope, each, index, value, coerced.reason, found);
     return;
   }
   if (isEmpty(coerced.value)) {
-    if (entry.spec.required) problems.push({ field: fieldPath, reason: missing(label, found) });
+    if (entry.spec.required) pushProblem(problems, entry, scope, each, index, undefined, undefined, found);
     return;
   }
   into[entry.field] = coerced.value;
 }
 
-function splitValue(entry: CompiledEntry, raw: string): string[] {
-  const split = entry.spec.transforms.find(
-    (t): t is { split: string } => typeof t === 'object' && 'split' in t,
-  );
-  if (!split) return [raw];
+function firstNonEmpty(values: string[]): string | undefined {
+  for (const v of values) if (v.trim() !== '') return v;
+  return undefined;
+}
+
+function splitValue(separator: string, raw: string): string[] {
   return raw
-    .split(split.split)
+    .split(separator)
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
@@ -459,9 +593,14 @@ function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found
     return { raw, found };
   }
   if (entry.source) {
+    // Fast path for the common case (a CSV column, or a leaf element of the item).
+    const start = entry.source.fromRoot ? ctx.root : ctx.item;
+    const direct = start[entry.source.key];
+    if (typeof direct === 'string')
+      return direct.trim() === '' ? { raw: [], found: true } : { raw: [direct], found: true };
     const { values, found } = resolveValues(ctx, entry.source);
     if (list) return { raw: values, found };
-    const first = values.find((v) => v.trim() !== '');
+    const first = firstNonEmpty(values);
     return { raw: first !== undefined ? [first] : [], found };
   }
   if (entry.firstOf) {
@@ -470,9 +609,12 @@ function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found
     for (const p of entry.firstOf) {
       const r = resolveValues(ctx, p);
       found ||= r.found;
-      const nonEmpty = r.values.filter((v) => v.trim() !== '');
-      if (list) raw.push(...nonEmpty);
-      else if (nonEmpty.length > 0) return { raw: [nonEmpty[0]!], found: true };
+      if (list) {
+        for (const v of r.values) if (v.trim() !== '') raw.push(v);
+      } else {
+        const first = firstNonEmpty(r.values);
+        if (first !== undefined) return { raw: [first], found: true };
+      }
     }
     return { raw, found };
   }
@@ -487,7 +629,7 @@ function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found
       }
       const r = resolveValues(ctx, p);
       found ||= r.found;
-      const v = r.values.find((x) => x.trim() !== '');
+      const v = firstNonEmpty(r.values);
       if (v !== undefined) {
         parts.push(v.trim());
         sourced = true;

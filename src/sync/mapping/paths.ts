@@ -26,8 +26,10 @@ export interface PathContext {
 /** The nodes a path reaches (groups as objects, leaves as they are); `found` says whether its first step exists. */
 export function resolveNodes(ctx: PathContext, path: SourcePath): { nodes: unknown[]; found: boolean } {
   const start = path.fromRoot ? ctx.root : ctx.item;
-  if (Object.prototype.hasOwnProperty.call(start, path.key))
-    return { nodes: flat([start[path.key]]), found: true };
+  if (Object.prototype.hasOwnProperty.call(start, path.key)) {
+    const v = start[path.key];
+    return { nodes: Array.isArray(v) ? v : [v], found: true };
+  }
   if (path.steps.length <= 1) return { nodes: [], found: false };
   let current: unknown[] = [start];
   let found = false;
@@ -49,10 +51,6 @@ export function resolveNodes(ctx: PathContext, path: SourcePath): { nodes: unkno
     if (current.length === 0) break;
   }
   return { nodes: current, found };
-}
-
-function flat(values: unknown[]): unknown[] {
-  return values.flatMap((v) => (Array.isArray(v) ? v : [v]));
 }
 
 /** A leaf node's text: strings as they are, numbers as text, an element with attributes by its `#text`. */
@@ -78,7 +76,9 @@ export function resolveValues(ctx: PathContext, path: SourcePath): { values: str
 
 /** The group items a path reaches (objects only). */
 export function resolveItems(ctx: PathContext, path: SourcePath): Record<string, unknown>[] {
-  return resolveNodes(ctx, path).nodes.filter(
-    (n): n is Record<string, unknown> => n !== null && typeof n === 'object' && !Array.isArray(n),
-  );
+  const out: Record<string, unknown>[] = [];
+  for (const n of resolveNodes(ctx, path).nodes) {
+    if (n !== null && typeof n === 'object' && !Array.isArray(n)) out.push(n as Record<string, unknown>);
+  }
+  return out;
 }

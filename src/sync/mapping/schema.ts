@@ -176,6 +176,11 @@ export const mappingFileSchema = z
     description: z.string().optional(),
     /** The connector this mapping reads from (lets `mapping check` pick it). */
     connector: z.enum(['csv', 'sivi']).optional(),
+    /**
+     * `partial` when the source carries no names (SIVI Dienstverbanden): `lastName` is then not
+     * needed, and candidates are flagged `partialEmployee` so the engine keeps stored names.
+     */
+    employeeData: z.enum(['complete', 'partial']).default('complete'),
     codeTables: z.record(z.string(), codeTableSchema).default({}),
     employee: z.array(entrySchema).min(1),
     employments: groupSchema,

@@ -1,9 +1,32 @@
-import { isRealDate } from '../../domain/dates.js';
-
 /** Pure value transforms of the mapping layer: dates, numbers, booleans, code tables. */
 
 /** A mapped value on its way to a target. */
 export type Value = string | number | boolean | undefined;
+
+/**
+ * True when `YYYY-MM-DD` exists in the calendar (same answer as domain `isRealDate` for years
+ * 100-9999, without building Date objects: this runs for every date of every record).
+ */
+export function isCalendarDate(iso: string): boolean {
+  if (iso.length !== 10 || iso.charCodeAt(4) !== 45 || iso.charCodeAt(7) !== 45) return false;
+  let y = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = iso.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return false;
+    y = y * 10 + c;
+  }
+  const m1 = iso.charCodeAt(5) - 48;
+  const m2 = iso.charCodeAt(6) - 48;
+  const d1 = iso.charCodeAt(8) - 48;
+  const d2 = iso.charCodeAt(9) - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
+  const m = m1 * 10 + m2;
+  const d = d1 * 10 + d2;
+  if (y < 100 || m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+  return d <= days;
+}
 
 /** A transform either gives a new value or says, in words, why it cannot. */
 export type TransformResult = { ok: true; value: Value } | { ok: false; reason: string };
@@ -47,7 +70,7 @@ export function parseDate(input: string, accepted: readonly DateFormatName[]): T
     const m = f.re.exec(text);
     if (!m) continue;
     const iso = `${m[f.ymd[0]]}-${m[f.ymd[1]]!.padStart(2, '0')}-${m[f.ymd[2]]!.padStart(2, '0')}`;
-    if (!isRealDate(iso)) return { ok: false, reason: 'is not an existing calendar date' };
+    if (!isCalendarDate(iso)) return { ok: false, reason: 'is not an existing calendar date' };
     return { ok: true, value: iso };
   }
   return {
@@ -112,38 +135,38 @@ export function parseBoolean(input: string): TransformResult {
   return { ok: false, reason: 'is not yes or no (expected ja/nee, j/n, 1/0 or true/false)' };
 }
 
-/** Built-in code tables; mapping files can add their own under `codeTables`. */
-export const builtInCodeTables: Record<string, Record<string, string>> = {
-  gender: {
-    M: 'M',
-    V: 'V',
-    O: 'O',
-    MAN: 'M',
-    VROUW: 'V',
-    MANNELIJK: 'M',
-    VROUWELIJK: 'V',
-    ONBEKEND: 'O',
-    ANDERS: 'O',
-    OVERIG: 'O',
-    X: 'O',
-    '1': 'M',
-    '2': 'V',
-    '0': 'O',
-    '9': 'O',
-    MALE: 'M',
-    FEMALE: 'V',
-    F: 'V',
-  },
-  contract: {
-    B: 'B',
-    O: 'O',
-    BEPAALD: 'B',
-    ONBEPAALD: 'O',
-    'BEPAALDE TIJD': 'B',
-    'ONBEPAALDE TIJD': 'O',
-    TIJDELIJK: 'B',
-    VAST: 'O',
-  },
+/** Built-in code tables (source code -> target code, in the order shown in messages); mapping files can add their own. */
+export const builtInCodeTables: Record<string, Array<[string, string]>> = {
+  gender: [
+    ['M', 'M'],
+    ['V', 'V'],
+    ['O', 'O'],
+    ['man', 'M'],
+    ['vrouw', 'V'],
+    ['onbekend', 'O'],
+    ['1', 'M'],
+    ['2', 'V'],
+    ['0', 'O'],
+    ['9', 'O'],
+    ['mannelijk', 'M'],
+    ['vrouwelijk', 'V'],
+    ['anders', 'O'],
+    ['overig', 'O'],
+    ['X', 'O'],
+    ['male', 'M'],
+    ['female', 'V'],
+    ['F', 'V'],
+  ],
+  contract: [
+    ['B', 'B'],
+    ['O', 'O'],
+    ['bepaald', 'B'],
+    ['onbepaald', 'O'],
+    ['bepaalde tijd', 'B'],
+    ['onbepaalde tijd', 'O'],
+    ['tijdelijk', 'B'],
+    ['vast', 'O'],
+  ],
 };
 
 export interface CodeTable {
@@ -161,12 +184,13 @@ export function codeKey(input: string, caseSensitive: boolean): string {
 
 export function makeCodeTable(
   name: string,
-  entries: Record<string, string>,
+  entries: Record<string, string> | Array<[string, string]>,
   caseSensitive = false,
 ): CodeTable {
+  const pairs = Array.isArray(entries) ? entries : Object.entries(entries);
   const map = new Map<string, string>();
-  for (const [from, to] of Object.entries(entries)) map.set(codeKey(from, caseSensitive), to);
-  return { name, map, caseSensitive, codes: Object.keys(entries) };
+  for (const [from, to] of pairs) map.set(codeKey(from, caseSensitive), to);
+  return { name, map, caseSensitive, codes: pairs.map(([from]) => from) };
 }
 
 /** Looks a code up; the reason for an unknown code lists what the table accepts. */
@@ -174,7 +198,7 @@ export function lookupCode(table: CodeTable, input: string): TransformResult {
   if (input.trim() === '') return { ok: true, value: undefined };
   const hit = table.map.get(codeKey(input, table.caseSensitive));
   if (hit !== undefined) return { ok: true, value: hit };
-  const shown = table.codes.slice(0, 12).join(', ') + (table.codes.length > 12 ? ', ...' : '');
+  const shown = table.codes.slice(0, 8).join(', ') + (table.codes.length > 8 ? ', ...' : '');
   return { ok: false, reason: `is not a known ${table.name} code (expected one of ${shown})` };
 }
 

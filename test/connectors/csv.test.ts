@@ -1,0 +1,216 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csv } from '../../connectors/csv/index.js';
+import { getConnector } from '../../connectors/index.js';
+import { AppError } from '../../src/errors.js';
+import { loadMapping, mapRecord, type Mapping } from '../../src/sync/mapping/index.js';
+import type { SourceRecord } from '../../src/sync/types.js';
+
+const fixtures = path.resolve('test/fixtures/csv');
+const fixture = (name: string) => path.join(fixtures, name);
+
+async function readAll(settings: Record<string, unknown>): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  for await (const r of csv.read(csv.configSchema.parse(settings))) out.push(r);
+  return out;
+}
+
+async function readError(settings: Record<string, unknown>): Promise<AppError> {
+  try {
+    await readAll(settings);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return err as AppError;
+  }
+  throw new Error('expected the read to fail');
+}
+
+let tmp: string;
+let mapping: Mapping;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), 'koppeling-csv-'));
+  mapping = await loadMapping('mappings/csv-standard.yaml');
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('csv connector', () => {
+  it('When a UTF-8 file has a quoted value with a newline, then the record keeps it and its position is the line it starts on', async () => {
+    const records = await readAll({ file: fixture('standard-utf8.csv') });
+    expect(records).toHaveLength(2);
+    expect(records[0]!.position).toBe('standard-utf8.csv:2');
+    expect(records[1]!.position).toBe('standard-utf8.csv:3');
+    expect(records[1]!.data.Straat).toBe('Lange\nNieuwstraat');
+    expect(records[1]!.data.Achternaam).toBe('Müller');
+  });
+
+  it('When the file is Windows-1252 with ";", then auto encoding decodes the diacritics', async () => {
+    const records = await readAll({ file: fixture('standard-windows1252.csv') });
+    expect(records.map((r) => r.data.Achternaam)).toEqual(['Müller', 'Çelik', "d'Ançay", 'Meer']);
+    expect(records[0]!.data.Afdelingsnaam).toBe('Financiën');
+    expect(records[2]!.data.Roepnaam).toBe('Chloé');
+    expect(records[3]!.data.Voorvoegsels).toBe('van der');
+  });
+
+  it('When the encoding is set to windows-1252 explicitly, then the same file reads the same', async () => {
+    const records = await readAll({
+      file: fixture('standard-windows1252.csv'),
+      encoding: 'windows-1252',
+      delimiter: ';',
+    });
+    expect(records[1]!.data.Achternaam).toBe('Çelik');
+  });
+
+  it('When a Windows-1252 file is read as utf-8, then the error gives the line and says to set the encoding', async () => {
+    const err = await readError({ file: fixture('standard-windows1252.csv'), encoding: 'utf-8' });
+    expect(err.message).toMatch(/^standard-windows1252\.csv:2: .*not valid UTF-8.*encoding: windows-1252/);
+  });
+
+  it('When the file has a BOM and "," as delimiter, then the BOM is dropped and the delimiter detected', async () => {
+    const records = await readAll({ file: fixture('standard-utf8-bom-comma.csv') });
+    expect(Object.keys(records[0]!.data)[0]).toBe('Personeelsnummer');
+    expect(records[1]!.data.Achternaam).toBe('Çelik');
+    expect(records[1]!.data['Uren per week']).toBe('32,5');
+  });
+
+  it('When a file with a UTF-8 BOM is configured as windows-1252, then the BOM wins', async () => {
+    const records = await readAll({ file: fixture('standard-utf8-bom-comma.csv'), encoding: 'windows-1252' });
+    expect(records[0]!.data.Achternaam).toBe('Müller');
+  });
+
+  it('When the file is tab-separated, then auto detects tab and "tab" works as a setting', async () => {
+    const auto = await readAll({ file: fixture('standard-tab.csv') });
+    const set = await readAll({ file: fixture('standard-tab.csv'), delimiter: 'tab' });
+    expect(auto).toEqual(set);
+    expect(auto[2]!.data.Achternaam).toBe("d'Ançay");
+  });
+
+  it('When every fixture is mapped with csv-standard, then diacritics, prefixes and codes come through', async () => {
+    for (const name of ['standard-windows1252.csv', 'standard-utf8-bom-comma.csv', 'standard-tab.csv']) {
+      const records = await readAll({ file: fixture(name) });
+      const outcomes = records.map((r) => mapRecord(mapping, r));
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      const [muller, celik, ancay, meer] = outcomes.map((o) => (o.ok ? o.candidate : undefined));
+      expect(muller!.employee).toMatchObject({ lastName: 'Müller', gender: 'M', birthDate: '1969-05-14' });
+      expect(muller!.employments[0]).toMatchObject({
+        contractType: 'O',
+        hoursPerWeek: 40,
+        noRiskPolicy: false,
+      });
+      expect(celik!.employments[0]).toMatchObject({
+        hoursPerWeek: 32.5,
+        contractType: 'B',
+        validFrom: '2024-01-01',
+      });
+      expect(celik!.employee.vault).toMatchObject({ postcode: '2312AV', houseNumberSuffix: 'b' });
+      expect(ancay!.employee).toMatchObject({ namePrefix: 'de', lastName: "d'Ançay", firstName: 'Chloé' });
+      expect(meer!.employee).toMatchObject({
+        namePrefix: 'van der',
+        initials: 'P.J.',
+        birthDate: '1975-01-01',
+      });
+      expect(meer!.employments[0]).toMatchObject({ externalId: '2004-2003-02-01', contractType: 'O' });
+    }
+  });
+
+  it('When a quote is never closed, then the error names the line where the record starts and what to do', async () => {
+    const err = await readError({ file: fixture('bad-unbalanced-quotes.csv') });
+    expect(err.message).toMatch(
+      /^bad-unbalanced-quotes\.csv:3: .*never closed \(unbalanced quotes\).*close the quote/,
+    );
+  });
+
+  it('When one line has too few columns, then that record carries a problem and the rest of the file is read', async () => {
+    const records = await readAll({ file: fixture('bad-column-count.csv') });
+    expect(records).toHaveLength(3);
+    expect(records[1]!.problems?.[0]?.reason).toMatch(/line 3 has 20 column\(s\) but the header has 30/);
+    const outcome = mapRecord(mapping, records[1]!);
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) {
+      expect(outcome.position).toBe('bad-column-count.csv:3');
+      expect(outcome.key?.personnelNumber).toBe('2002');
+    }
+    expect(mapRecord(mapping, records[2]!).ok).toBe(true);
+  });
+
+  it('When the delimiter is set to ";" but the file uses ",", then the error says which delimiter the file seems to use', async () => {
+    const err = await readError({ file: fixture('bad-wrong-delimiter.csv'), delimiter: ';' });
+    expect(err.message).toMatch(
+      /^bad-wrong-delimiter\.csv:1: the header row has a single column.*separated by ","/,
+    );
+  });
+
+  it('When a header name is duplicated or empty, then the error names the column', async () => {
+    expect((await readError({ file: fixture('bad-duplicate-header.csv') })).message).toMatch(
+      /:1: the header has column "Achternaam" twice \(columns 2 and 3\)/,
+    );
+    expect((await readError({ file: fixture('bad-empty-header.csv') })).message).toMatch(
+      /:1: header column 2 \(after "Personeelsnummer"\) has no name/,
+    );
+  });
+
+  it('When the file is empty, then a header row is asked for', async () => {
+    expect((await readError({ file: fixture('empty.csv') })).message).toMatch(/empty.*header row/);
+  });
+
+  it('When the file does not exist, then the error says to check the path', async () => {
+    expect((await readError({ file: path.join(tmp, 'nope.csv') })).message).toMatch(
+      /does not exist: check the path/,
+    );
+  });
+
+  it('When Excel adds empty ";;;" lines and blank lines, then they are skipped and line numbers stay right', async () => {
+    const file = path.join(tmp, 'gaps.csv');
+    await writeFile(
+      file,
+      'Personeelsnummer;Achternaam;Datum in dienst\r\n1;A;1-1-2020\r\n\r\n;;\r\n2;"B\r\nC";1-1-2020\r\n3;D;1-1-2020',
+    );
+    const records = await readAll({ file });
+    expect(records.map((r) => r.position)).toEqual(['gaps.csv:2', 'gaps.csv:5', 'gaps.csv:7']);
+    expect(records[1]!.data.Achternaam).toBe('B\r\nC');
+  });
+
+  it('When the first non-ASCII byte comes after the first chunk, then auto still picks the right encoding', async () => {
+    const file = path.join(tmp, 'late.csv');
+    const filler = Array.from({ length: 3000 }, (_, i) => `${i};Jansen;1-1-2020`).join('\n');
+    await writeFile(
+      file,
+      Buffer.concat([
+        Buffer.from(`Personeelsnummer;Achternaam;Datum in dienst\n${filler}\n9999;M`),
+        Buffer.from([0xfc]),
+        Buffer.from('ller;1-1-2020\n'),
+      ]),
+    );
+    const records = await readAll({ file });
+    expect(records.at(-1)!.data.Achternaam).toBe('Müller');
+  });
+
+  it('When a config has both file and folder, or neither, then the settings are rejected', () => {
+    expect(csv.configSchema.safeParse({ file: 'a.csv', folder: 'in' }).success).toBe(false);
+    expect(csv.configSchema.safeParse({}).success).toBe(false);
+    expect(csv.configSchema.safeParse({ file: 'a.csv', delimiter: '|' }).success).toBe(false);
+    expect(csv.configSchema.safeParse({ file: 'a.csv', extra: 1 }).success).toBe(false);
+  });
+
+  it('When the link reads a folder and no file is chosen, then read says to pick one', () => {
+    expect(() => csv.read(csv.configSchema.parse({ folder: tmp }))).toThrow(/drop folder/);
+  });
+
+  it('When check runs, then it reports the detected delimiter or what is wrong', async () => {
+    expect(await csv.check(csv.configSchema.parse({ file: fixture('standard-tab.csv') }))).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/Delimiter tab/),
+    });
+    expect(await csv.check(csv.configSchema.parse({ file: path.join(tmp, 'x.csv') }))).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('When a connector name is unknown, then getConnector names the known ones', () => {
+    expect(getConnector('csv')).toBe(csv);
+    expect(() => getConnector('afas')).toThrow(/Unknown connector "afas": use one of csv, sivi/);
+  });
+});

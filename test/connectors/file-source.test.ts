@@ -1,0 +1,86 @@
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  checkFileSource,
+  fileSourceSchema,
+  listDropFolder,
+  moveDelivery,
+} from '../../connectors/file-source.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'koppeling-drop-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const now = Date.now();
+
+async function drop(name: string, minutesAgo: number) {
+  const file = path.join(dir, name);
+  await writeFile(file, name);
+  const t = new Date(now - minutesAgo * 60_000);
+  await utimes(file, t, t);
+  return file;
+}
+
+describe('drop folders', () => {
+  it('When files wait in a drop folder, then they are listed oldest first, skipping sub-folders and partial files', async () => {
+    await drop('b.csv', 5);
+    await drop('a.csv', 10);
+    await drop('c.csv', 1);
+    await drop('.hidden.csv', 20);
+    await drop('upload.csv.part', 30);
+    await mkdir(path.join(dir, 'processed'));
+    await writeFile(path.join(dir, 'processed', 'old.csv'), 'x');
+    await mkdir(path.join(dir, 'failed'));
+    const files = await listDropFolder(dir);
+    expect(files.map((f) => f.name)).toEqual(['a.csv', 'b.csv', 'c.csv']);
+    expect(files[0]!.path).toBe(path.join(dir, 'a.csv'));
+  });
+
+  it('When two files have the same time, then the name decides', async () => {
+    await drop('z.csv', 3);
+    await drop('m.csv', 3);
+    expect((await listDropFolder(dir)).map((f) => f.name)).toEqual(['m.csv', 'z.csv']);
+  });
+
+  it('When a delivery is moved, then it lands in processed/ or failed/, never overwriting an earlier one', async () => {
+    const a = await drop('a.csv', 1);
+    const moved = await moveDelivery(a, 'processed');
+    expect(moved).toBe(path.join(dir, 'processed', 'a.csv'));
+    const again = await drop('a.csv', 0);
+    const second = await moveDelivery(again, 'processed');
+    expect(second).not.toBe(moved);
+    expect(await readdir(path.join(dir, 'processed'))).toHaveLength(2);
+    const b = await drop('b.csv', 1);
+    expect(await moveDelivery(b, 'failed')).toBe(path.join(dir, 'failed', 'b.csv'));
+    expect(await listDropFolder(dir)).toEqual([]);
+  });
+
+  it('When the drop folder does not exist, then the error says to check the path', async () => {
+    await expect(listDropFolder(path.join(dir, 'nope'))).rejects.toThrow(
+      /drop folder .* does not exist: check the path/,
+    );
+  });
+
+  it('When the settings name a file and a folder, then exactly one is required', () => {
+    expect(fileSourceSchema.safeParse({ file: 'a.csv' }).success).toBe(true);
+    expect(fileSourceSchema.safeParse({ folder: 'in' }).success).toBe(true);
+    expect(fileSourceSchema.safeParse({ file: 'a.csv', folder: 'in' }).success).toBe(false);
+    expect(fileSourceSchema.safeParse({}).success).toBe(false);
+  });
+
+  it('When check looks at a folder, then it counts the waiting files', async () => {
+    await drop('a.csv', 1);
+    expect(await checkFileSource({ folder: dir })).toEqual({
+      ok: true,
+      message: `Drop folder ${dir} is readable; 1 file(s) waiting.`,
+    });
+    expect((await checkFileSource({ file: dir })).ok).toBe(false);
+    expect((await checkFileSource({ folder: path.join(dir, 'a.csv') })).ok).toBe(false);
+  });
+});

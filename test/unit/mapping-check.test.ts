@@ -1,0 +1,161 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) =>
+    new Writable({
+      write(chunk, _e, cb) {
+        into.push(String(chunk));
+        cb();
+      },
+    });
+  return { out, err, io: { stdout: sink(out), stderr: sink(err), env: {} } };
+}
+
+async function run(...argv: string[]) {
+  const t = io();
+  const { code } = await main(['mapping', 'check', ...argv], t.io);
+  return { code, out: t.out.join(''), err: t.err.join('') };
+}
+
+describe('koppeling mapping check', () => {
+  it('When a good CSV sample is checked, then each record is shown as mapped and it exits 0', async () => {
+    const r = await run(
+      'mappings/csv-standard.yaml',
+      '--sample',
+      'test/fixtures/csv/standard-windows1252.csv',
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Record 1 at standard-windows1252\.csv:2: OK/);
+    expect(r.out).toMatch(/employee\.lastName\s+Müller/);
+    expect(r.out).toMatch(/employments\[1\]\.hoursPerWeek\s+32\.5/);
+    expect(r.out).toMatch(/Summary: 4 records checked: 4 without problems, 0 with problems/);
+  });
+
+  it('When a sample has bad records, then every problem is listed and it exits 1', async () => {
+    const r = await run('mappings/csv-standard.yaml', '--sample', 'test/fixtures/csv/bad-values.csv');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/! vault\.bsn: BSN fails the 11-check/);
+    expect(r.out).toMatch(
+      /! employments\[1\]\.endDate: Datum uit dienst 2019-12-31 is before Datum in dienst 2020-01-01/,
+    );
+    expect(r.out).toMatch(/! employee\.gender: Geslacht "Q" is not a known gender code/);
+    expect(r.out).toMatch(
+      /! employments\[1\]\.contractType: Soort contract "flex" is not a known contract code/,
+    );
+    expect(r.out).toMatch(/Summary: 6 records checked: 1 without problems, 5 with problems \(7 problems\)/);
+  });
+
+  it('When records are printed, then no BSN appears, not even partly, and vault fields show only their status', async () => {
+    for (const json of [false, true]) {
+      const r = await run(
+        'mappings/csv-standard.yaml',
+        '--sample',
+        'test/fixtures/csv/bad-values.csv',
+        ...(json ? ['--json'] : []),
+      );
+      expect(r.out).not.toMatch(/999996708|999998620|6708|8620/);
+      expect(r.out).not.toMatch(/Kerkstraat|1011AA|h\.muller@example\.nl/);
+      expect(r.out).toMatch(/\(present, valid\)/);
+      expect(r.out).toMatch(/\(present, invalid\)/);
+    }
+  });
+
+  it('When --json is given, then one JSON document comes out with records and a summary', async () => {
+    const r = await run(
+      'mappings/sivi-werknemersgegevens.yaml',
+      '--sample',
+      'test/fixtures/sivi/werknemersgegevens.xml',
+      '--json',
+      '--limit',
+      '2',
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.connector).toBe('sivi');
+    expect(doc.records).toHaveLength(2);
+    expect(doc.records[0].mapped.vault.bsn).toBe('(present, valid)');
+    expect(doc.records[0].mapped.vault.phoneNumbers).toBe('(1 value, valid)');
+    expect(doc.summary).toEqual({ records: 2, ok: 2, withProblems: 0, problems: 0 });
+  });
+
+  it('When the CSV lacks columns the mapping reads, then they are listed and required ones are problems', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-'));
+    const file = path.join(dir, 'kort.csv');
+    await writeFile(file, 'Personeelsnummer;Achternaam;Datum in dienst\n1;Jansen;1-1-2020\n');
+    const r = await run('mappings/csv-standard.yaml', '--sample', file, '--json');
+    await rm(dir, { recursive: true });
+    const doc = JSON.parse(r.out);
+    expect(r.code).toBe(0);
+    expect(doc.missingColumns).toEqual(
+      expect.arrayContaining(['BSN', 'Geboortedatum', 'Afdelingscode', 'No-riskpolis']),
+    );
+    expect(doc.missingColumns).not.toContain('Achternaam');
+  });
+
+  it('When the CSV header has a problem, then the error is in the JSON and it exits 1', async () => {
+    const r = await run(
+      'mappings/csv-standard.yaml',
+      '--sample',
+      'test/fixtures/csv/bad-duplicate-header.csv',
+      '--json',
+    );
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toMatch(/twice/);
+  });
+
+  it('When the sample cannot be read to the end, then the error is shown and it exits 1', async () => {
+    const r = await run('mappings/sivi-dienstverbanden.yaml', '--sample', 'test/fixtures/sivi/truncated.xml');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/Record 2 at truncated\.xml:53/);
+    expect(r.out).toMatch(/could not be read to the end: truncated\.xml:81 .*truncated/);
+  });
+
+  it('When the mapping file is invalid, then it exits 1 with the file and path', async () => {
+    const r = await run('test/fixtures/csv/empty.csv', '--sample', 'test/fixtures/csv/standard-tab.csv');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/test\/fixtures\/csv\/empty\.csv: \(top level\)/);
+  });
+
+  it.each([
+    [['mappings/csv-standard.yaml'], /--sample <source-file> is required/],
+    [
+      ['mappings/csv-standard.yaml', '--sample', 'test/fixtures/csv/standard-tab.csv', '--limit', '0'],
+      /--limit must be a whole number/,
+    ],
+    [
+      ['mappings/csv-standard.yaml', '--sample', 'test/fixtures/csv/standard-tab.csv', '--connector', 'afas'],
+      /--connector must be one of csv, sivi/,
+    ],
+    [['mappings/csv-standard.yaml', '--sample', 'nope.csv'], /sample file nope\.csv does not exist/],
+    [['--sample', 'x.csv'], /expected 1 argument/],
+  ])('When the call is wrong (%s), then it exits 2 with the usage', async (argv, message) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).toMatch(/Usage: koppeling mapping check/);
+  });
+
+  it('When --limit is given, then only that many records are read', async () => {
+    const r = await run(
+      'mappings/csv-standard.yaml',
+      '--sample',
+      'test/fixtures/csv/standard-tab.csv',
+      '--limit',
+      '1',
+    );
+    expect(r.out).toMatch(/Summary: 1 record checked/);
+  });
+
+  it('When help is asked for, then mapping check is listed', async () => {
+    const t = io();
+    await main(['--help'], t.io);
+    expect(t.out.join('')).toMatch(/koppeling mapping check <mapping-file> --sample <source-file>/);
+  });
+});

@@ -1,0 +1,369 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { loadMapping, mapRecord, parseMapping, sourceColumns } from '../../src/sync/mapping/index.js';
+import type { MappingOutcome } from '../../src/sync/types.js';
+
+const base = `
+version: 1
+name: t
+employee:
+  - { target: personnelNumber, source: Nr, required: true }
+  - { target: lastName, source: Naam, required: true }
+employments:
+  fields:
+    - { target: startDate, source: Start, transforms: [{ date: d-m-yyyy }], required: true }
+`;
+
+function loadError(text: string, file = 'mappings/t.yaml'): string {
+  try {
+    parseMapping(text, file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the mapping to be rejected');
+}
+
+function ok(outcome: MappingOutcome) {
+  if (!outcome.ok) throw new Error(outcome.problems.map((p) => `${p.field}: ${p.reason}`).join('\n'));
+  return outcome.candidate;
+}
+
+function problems(outcome: MappingOutcome) {
+  if (outcome.ok) throw new Error('expected problems');
+  return outcome.problems;
+}
+
+describe('loading mapping files', () => {
+  it.each([
+    'mappings/csv-standard.yaml',
+    'mappings/sivi-dienstverbanden.yaml',
+    'mappings/sivi-werknemersgegevens.yaml',
+  ])('When the shipped mapping %s is loaded, then it is valid', async (file) => {
+    const m = await loadMapping(file);
+    expect(m.file).toBe(file);
+    expect(m.employee.length).toBeGreaterThan(0);
+  });
+
+  it('When a key is misspelt, then the error names the file, the path and the key', () => {
+    const text = base.replace(
+      'required: true }\n  - { target: lastName',
+      'required: true, trasforms: [trim] }\n  - { target: lastName',
+    );
+    expect(loadError(text)).toMatch(/mappings\/t\.yaml: employee\[0\]: unknown key "trasforms"/);
+  });
+
+  it('When a top-level key is unknown, then it is rejected', () => {
+    expect(loadError(base + 'extra: 1\n')).toMatch(/mappings\/t\.yaml: \(top level\): unknown key "extra"/);
+  });
+
+  it('When a target does not exist, then the error lists the known targets', () => {
+    expect(loadError(base.replace('target: lastName', 'target: lastname'))).toMatch(
+      /employee\[1\]\.target: unknown target "lastname"; known targets here: personnelNumber, .*vault\.bsn/,
+    );
+  });
+
+  it('When an entry has both source and constant, or neither, then it is rejected', () => {
+    expect(loadError(base.replace('source: Naam,', 'source: Naam, constant: X,'))).toMatch(
+      /employee\[1\]: has source and constant; give only one/,
+    );
+    expect(loadError(base.replace('source: Naam, ', ''))).toMatch(
+      /employee\[1\]: needs one of source, firstOf, concat or constant/,
+    );
+  });
+
+  it('When a date format or transform is unknown, then the error says which ones exist', () => {
+    expect(loadError(base.replace('date: d-m-yyyy', 'date: mm/dd/yyyy'))).toMatch(
+      /employments\.fields\[0\]\.transforms\[0\]/,
+    );
+    expect(loadError(base.replace('{ date: d-m-yyyy }', 'reverse'))).toMatch(
+      /transforms\[0\]: is not a valid transform/,
+    );
+  });
+
+  it('When a code table is not defined, then the error names it', () => {
+    const text = base.replace(
+      'source: Naam, required: true',
+      'source: Naam, required: true, transforms: [{ codes: colours }]',
+    );
+    expect(loadError(text)).toMatch(/employee\[1\]\.transforms\[0\]\.codes: unknown code table "colours"/);
+  });
+
+  it('When a needed target is missing, then the mapping is rejected', () => {
+    expect(loadError(base.replace(/ {2}- \{ target: lastName.*\n/, ''))).toMatch(
+      /employee: has no entry with target "lastName"/,
+    );
+  });
+
+  it('When the YAML is broken or a key is repeated, then the error has the line', () => {
+    expect(loadError('version: 1\nname: [\n')).toMatch(/^mappings\/t\.yaml:\d+: not valid YAML/);
+    expect(loadError('version: 1\nversion: 1\n')).toMatch(/not valid YAML/);
+  });
+
+  it('When a regular expression is invalid, then it is rejected', () => {
+    const text = base.replace(
+      'source: Naam, required: true',
+      "source: Naam, required: true, transforms: [{ match: '(' }]",
+    );
+    expect(loadError(text)).toMatch(/not a valid regular expression|not a valid transform/);
+  });
+
+  it('When the file does not exist, then the error says where mapping files live', async () => {
+    await expect(loadMapping('mappings/nope.yaml')).rejects.toThrow(/mapping file not found.*mappings\//);
+  });
+
+  it('When the documentation shows a whole mapping file, then it loads', () => {
+    const doc = readFileSync('docs/connectors.md', 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .filter((b) => b.startsWith('version: 1'));
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks)
+      expect(parseMapping(block, 'docs/connectors.md').employee.length).toBeGreaterThan(0);
+  });
+
+  it('When a mapping is JSON, then it loads the same way', () => {
+    const m = parseMapping(
+      JSON.stringify({
+        version: 1,
+        name: 'j',
+        employee: [
+          { target: 'personnelNumber', source: 'Nr' },
+          { target: 'lastName', source: 'Naam' },
+        ],
+        employments: { fields: [{ target: 'startDate', source: 'Start' }] },
+      }),
+      'x.json',
+    );
+    expect(m.name).toBe('j');
+  });
+});
+
+describe('mapping records', () => {
+  const m = parseMapping(
+    `
+version: 1
+name: t
+codeTables:
+  afdeling: { map: { 'Fin.': FIN, Verkoop: SALES } }
+employee:
+  - { target: personnelNumber, source: Nr, transforms: [trim], required: true }
+  - { target: lastName, source: Naam, transforms: [collapseSpaces], required: true }
+  - { target: namePrefix, source: Tussenvoegsel, transforms: [lower] }
+  - { target: firstName, firstOf: [Roepnaam, Voornaam] }
+  - { target: gender, source: Geslacht, transforms: [{ codes: gender }], default: O }
+  - { target: vault.bsn, source: BSN, transforms: [digits] }
+  - { target: vault.legalLastName, concat: [Tussenvoegsel, Naam], transforms: [collapseSpaces] }
+  - { target: vault.emailAddresses, firstOf: [Mail1, Mail2] }
+  - { target: vault.country, constant: NL, when: Postcode }
+  - { target: vault.postcode, source: Postcode }
+employments:
+  fields:
+    - { target: externalId, concat: [Nr, { constant: '-' }, Volgnr], separator: '' }
+    - { target: startDate, source: Start, transforms: [{ date: [d-m-yyyy, yyyymmdd] }], required: true }
+    - { target: endDate, source: Einde, transforms: [{ date: d-m-yyyy }] }
+    - { target: hoursPerWeek, source: Uren, transforms: [decimalComma] }
+    - { target: departmentCode, source: Afdeling, transforms: [{ codes: afdeling, unknown: keep }] }
+    - { target: noRiskPolicy, source: NoRisk }
+departments:
+  - fields:
+      - { target: code, source: Afdeling, transforms: [{ codes: afdeling, unknown: keep }] }
+      - { target: name, source: Afdeling }
+`,
+    't.yaml',
+  );
+  const row = (over: Record<string, string> = {}) => ({
+    position: 'f.csv:2',
+    data: {
+      Nr: ' 42 ',
+      Naam: 'Berg  ',
+      Tussenvoegsel: 'Van der',
+      Roepnaam: '',
+      Voornaam: 'Johannes',
+      Geslacht: '',
+      BSN: '9999.96.708',
+      Mail1: '',
+      Mail2: 'j@example.nl',
+      Postcode: '1234 ab',
+      Volgnr: '1',
+      Start: '20200101',
+      Einde: '',
+      Uren: '1.000,5',
+      Afdeling: 'Fin.',
+      NoRisk: 'J',
+      ...over,
+    },
+  });
+
+  it('When a record is mapped, then transforms, firstOf, concat, constants, defaults and code tables apply', () => {
+    const c = ok(mapRecord(m, row({ Uren: '32,5' })));
+    expect(c.employee).toMatchObject({
+      personnelNumber: '42',
+      lastName: 'Berg',
+      namePrefix: 'van der',
+      firstName: 'Johannes',
+      gender: 'O',
+    });
+    expect(c.employee.vault).toEqual({
+      bsn: '999996708',
+      legalLastName: 'Van der Berg',
+      emailAddresses: ['j@example.nl'],
+      country: 'NL',
+      postcode: '1234AB',
+    });
+    expect(c.employments).toEqual([
+      {
+        externalId: '42-1',
+        startDate: '2020-01-01',
+        hoursPerWeek: 32.5,
+        departmentCode: 'FIN',
+        noRiskPolicy: true,
+      },
+    ]);
+    expect(c.departments).toEqual([{ code: 'FIN', name: 'Fin.' }]);
+  });
+
+  it('When a conditional source is empty, then the field is left out', () => {
+    const c = ok(mapRecord(m, row({ Postcode: '', Uren: '36' })));
+    expect(c.employee.vault.country).toBeUndefined();
+  });
+
+  it('When a code is not in a table with unknown: keep, then it is kept as written', () => {
+    const c = ok(mapRecord(m, row({ Afdeling: 'HR', Uren: '36' })));
+    expect(c.employments[0]!.departmentCode).toBe('HR');
+  });
+
+  it('When a required column is missing from the file, then the problem says to check the header and the delimiter', () => {
+    const r = row({ Uren: '36' });
+    delete (r.data as Record<string, string>).Naam;
+    const p = problems(mapRecord(m, r));
+    expect(p).toContainEqual({
+      field: 'employee.lastName',
+      reason:
+        'Naam is missing: the delivery has no such column or element (check the header row and the delimiter)',
+    });
+  });
+
+  it('When several fields are wrong, then every problem is reported with the source name and value', () => {
+    const p = problems(mapRecord(m, row({ Nr: '', Start: '31-02-2020', Uren: 'veel', NoRisk: 'misschien' })));
+    expect(p.map((x) => x.field).sort()).toEqual([
+      'employee.personnelNumber',
+      'employments[1].hoursPerWeek',
+      'employments[1].noRiskPolicy',
+      'employments[1].startDate',
+    ]);
+    expect(p.find((x) => x.field === 'employments[1].startDate')!.reason).toBe(
+      'Start "31-02-2020" is not an existing calendar date',
+    );
+    expect(p.find((x) => x.field === 'employments[1].hoursPerWeek')!.reason).toBe(
+      'Uren "veel" is not a number with a decimal comma (such as 32,5)',
+    );
+  });
+
+  it('When a record is rejected, then its key is still given so a complete delivery does not end the employee', () => {
+    const outcome = mapRecord(m, row({ Start: 'gisteren' }));
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.key).toEqual({ personnelNumber: '42', remoteId: undefined });
+  });
+
+  it('When the BSN fails the 11-check, then no problem contains it, in any form', () => {
+    const outcome = mapRecord(m, row({ BSN: '9999.98.620', Uren: '36' }));
+    const text = JSON.stringify(outcome);
+    expect(text).not.toMatch(/999998620|9999\.98\.620/);
+    expect(problems(outcome)).toEqual([{ field: 'vault.bsn', reason: 'BSN fails the 11-check' }]);
+  });
+
+  it('When an employment has no id, then one is made from the personnel number and start date', () => {
+    const c = ok(mapRecord(m, row({ Nr: '42', Volgnr: '', Uren: '36' })));
+    // concat keeps its constants while any source has a value: "42-"; without that, the fallback
+    const noId = parseMapping(
+      `version: 1
+name: n
+employee: [{ target: personnelNumber, source: Nr }, { target: lastName, source: Naam }]
+employments:
+  fields: [{ target: externalId, source: Volgnr }, { target: startDate, source: Start, transforms: [{ date: yyyymmdd }] }]
+`,
+      'n.yaml',
+    );
+    expect(c.employments[0]!.externalId).toBe('42-');
+    expect(ok(mapRecord(noId, row({ Volgnr: '' }))).employments[0]!.externalId).toBe('42-2020-01-01');
+  });
+
+  it('When sourceColumns is asked, then it lists the columns the mapping reads', () => {
+    expect(sourceColumns(m)).toEqual(
+      expect.arrayContaining(['Nr', 'Naam', 'Roepnaam', 'Voornaam', 'Postcode', 'Start', 'Volgnr']),
+    );
+  });
+});
+
+describe('repeated groups', () => {
+  const m = parseMapping(
+    `
+version: 1
+name: groups
+employee:
+  - { target: personnelNumber, firstOf: [Dnstvbnd/PersNr, IdWrknmr], required: true }
+  - { target: lastName, source: SignNm, required: true }
+  - { target: vault.phoneNumbers, each: Com, source: NrCom, transforms: [{ exclude: '@' }] }
+  - { target: vault.emailAddresses, each: Com, where: { SrtComCd: ['08', '09'] }, source: NrCom }
+employments:
+  each: Dnstvbnd
+  fields:
+    - { target: externalId, source: IdDnstvbnd, required: true }
+    - { target: startDate, source: Ingdat, transforms: [{ date: xsd:date }], required: true }
+    - { target: departmentCode, firstOf: [OndOrgeenhCd, OrgeenhCd] }
+    - { target: functionName, source: /Functie }
+departments:
+  - each: Dnstvbnd
+    fields:
+      - { target: code, source: OndOrgeenhCd }
+      - { target: parentCode, source: OrgeenhCd }
+`,
+    'g.yaml',
+  );
+  const record = {
+    position: 'x.xml:5 /Dienstverbanden/Wrkgvr[1]/Wrknmr[1]',
+    data: {
+      IdWrknmr: 'W1',
+      SignNm: 'Jansen',
+      Functie: 'Bakker',
+      Com: [
+        { SrtComCd: '06', NrCom: '0612345678' },
+        { SrtComCd: '08', NrCom: 'a@example.nl' },
+      ],
+      Dnstvbnd: [
+        { IdDnstvbnd: 'D1', Ingdat: '2020-01-01', OrgeenhCd: 'A', OndOrgeenhCd: 'A1' },
+        { IdDnstvbnd: 'D2', Ingdat: '2021-01-01', OrgeenhCd: 'B', PersNr: '77' },
+      ],
+    },
+  };
+
+  it('When a Wrknmr has two Dnstvbnd, then it gives two employments and the sub-departments', () => {
+    const c = ok(mapRecord(m, record));
+    expect(c.employee.personnelNumber).toBe('77');
+    expect(c.employee.vault).toEqual({ phoneNumbers: ['0612345678'], emailAddresses: ['a@example.nl'] });
+    expect(c.employments).toEqual([
+      { externalId: 'D1', startDate: '2020-01-01', departmentCode: 'A1', functionName: 'Bakker' },
+      { externalId: 'D2', startDate: '2021-01-01', departmentCode: 'B', functionName: 'Bakker' },
+    ]);
+    expect(c.departments).toEqual([{ code: 'A1', parentCode: 'A' }]);
+  });
+
+  it('When one employment of a group is wrong, then the problem names its item', () => {
+    const bad = structuredClone(record);
+    bad.data.Dnstvbnd[1]!.Ingdat = '2021-13-01';
+    expect(problems(mapRecord(m, bad))).toEqual([
+      {
+        field: 'employments[2].startDate',
+        reason: 'Dnstvbnd[2]/Ingdat "2021-13-01" is not an existing calendar date',
+      },
+    ]);
+  });
+
+  it('When two employments share an id, then the record is rejected', () => {
+    const bad = structuredClone(record);
+    bad.data.Dnstvbnd[1]!.IdDnstvbnd = 'D1';
+    expect(problems(mapRecord(m, bad))[0]!.reason).toMatch(/"D1" is used by employments 1 and 2/);
+  });
+});
