@@ -5,6 +5,7 @@ import { linkModes, type Employer } from '../domain/employer.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { findLink, saveLink } from '../store/links.js';
+import { connectorConfig } from '../sync/delivery.js';
 import { linkSchema } from '../sync/link.js';
 import { listRuns } from '../sync/runs.js';
 
@@ -159,6 +160,7 @@ export const employerRoutes: RouteDef[] = [
           `employer.code "${body.employer.code}" differs from the code in the path "${params.code}".`,
         );
       }
+      connectorConfig(body);
       const employer = await saveLink(ctx.store.db, body, 'api');
       return { body: { employer, link: body } };
     },

@@ -12,6 +12,7 @@ import { createSuperuserCommand, linkUserCommand } from './users.js';
 export const commands: Command[] = [
   serveCommand,
   migrateCommand,
+  mappingCheckCommand,
   syncCommand,
   runsCommand,
   runsShowCommand,

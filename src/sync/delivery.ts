@@ -22,7 +22,7 @@ export interface DeliveryRequest extends Pick<
 }
 
 /** The connector's settings from the link, checked against the connector's own schema. */
-function connectorConfig(link: Link): { config: unknown; connector: ReturnType<typeof getConnector> } {
+export function connectorConfig(link: Link): { config: unknown; connector: ReturnType<typeof getConnector> } {
   const connector = getConnector(link.connector);
   const parsed = connector.configSchema.safeParse(link.source);
   if (!parsed.success) {

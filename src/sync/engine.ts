@@ -133,7 +133,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
         status: 'completed',
         counts,
         rejects,
-        forcedBy: counts.ended > 0 ? req.forcedBy : undefined,
+        forcedBy: req.forcedBy,
         durationMs: performance.now() - started,
       });
     });

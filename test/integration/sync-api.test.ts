@@ -55,6 +55,12 @@ describe('employer links and sync runs over the API', () => {
       body: { ...link, key: 'bsn', extra: 1 },
     });
     expect(bad.status).toBe(400);
+    const badSource = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+      token,
+      body: { ...link, source: { file: 'a.csv', folder: 'drop' } },
+    });
+    expect(badSource.status).toBe(400);
+    expect(badSource.body.error.message).toContain('source');
     const other = await server.request('PUT', '/api/v1/employers/other/link', { token, body: link });
     expect(other.status).toBe(400);
     expect((await server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(401);

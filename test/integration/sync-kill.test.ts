@@ -10,7 +10,7 @@ import { sharedKeys, spawnKoppeling, waitForOutput } from '../helpers/process.js
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 
 // Two staging batches at least (a batch is 5000 records), so a kill can land mid-staging.
-const size = testStoreKind === 'pglite' ? 6_000 : 20_000;
+const size = testStoreKind === 'pglite' ? 6_000 : 12_000;
 
 /** A digest of every table a sync writes, so "exactly as before" is checked row by row. */
 async function digest(store: Store): Promise<Record<string, string>> {

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import { testLink } from '../helpers/sync.js';
+import { saveLink } from '../../src/store/links.js';
+import { syncDelivery } from '../../src/sync/delivery.js';
+import type { Vault } from '../../src/vault/vault.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'sivi');
+let store: TestStore;
+let vault: Vault;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  vault = testVault(store);
+});
+afterAll(() => store.close());
+
+async function sync(code: string, file: string, mapping: string) {
+  const link = testLink(code, {
+    connector: 'sivi',
+    source: { file: join(fixtures, file) },
+    mapping: `mappings/${mapping}.yaml`,
+    delivery: 'mutations',
+  });
+  const employer = await saveLink(store.db, link, 'file');
+  const run = () => syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' });
+  return { employer, run };
+}
+
+describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine)', () => {
+  it('When a Dienstverbanden file is synced twice, then employees and employments are stored once and the rerun writes nothing', async () => {
+    const { employer, run } = await sync('sivi-dv', 'dienstverbanden.xml', 'sivi-dienstverbanden');
+    const first = (await run())!;
+    expect(first.status).toBe('completed');
+    expect(first.counts.created).toBeGreaterThan(0);
+    const employments = await store.db('employments').where({ employer_id: employer.id });
+    expect(employments.length).toBeGreaterThanOrEqual(first.counts.created);
+    const again = (await run())!;
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, rowsWritten: 0 });
+  });
+
+  it('When a WerknemersGegevens file is synced, then the people are stored', async () => {
+    const { run } = await sync('sivi-wg', 'werknemersgegevens.xml', 'sivi-werknemersgegevens');
+    const r = (await run())!;
+    expect(r.status).toBe('completed');
+    expect(r.counts.created + r.counts.rejected).toBeGreaterThan(0);
+  });
+
+  it('When the XML is truncated or declares entities, then the run fails and nothing is applied', async () => {
+    for (const [code, file] of [
+      ['sivi-trunc', 'truncated.xml'],
+      ['sivi-laughs', 'doctype-billion-laughs.xml'],
+    ] as const) {
+      const { employer, run } = await sync(code, file, 'sivi-dienstverbanden');
+      const r = (await run())!;
+      expect(r.status).toBe('failed');
+      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+    }
+  });
+});
