@@ -114,13 +114,13 @@ describe('loading mapping files', () => {
   });
 
   it('When the documentation shows a whole mapping file, then it loads', () => {
-    const doc = readFileSync('docs/connectors.md', 'utf8');
+    const doc = readFileSync('connectors/README.md', 'utf8');
     const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
       .map((m) => m[1]!)
       .filter((b) => b.startsWith('version: 1'));
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks)
-      expect(parseMapping(block, 'docs/connectors.md').employee.length).toBeGreaterThan(0);
+      expect(parseMapping(block, 'connectors/README.md').employee.length).toBeGreaterThan(0);
   });
 
   it('When a mapping is JSON, then it loads the same way', () => {

@@ -59,10 +59,10 @@ describe('role matrix data', () => {
 });
 
 describe('role documentation', () => {
-  it('When docs/roles.md is read, then its matrix table is the one generated from the data', async () => {
+  it('When the README is read, then its matrix table is the one generated from the data', async () => {
     const { readFileSync } = await import('node:fs');
     const { roleMatrixMarkdown } = await import('../../src/domain/role-table.js');
-    const doc = readFileSync(new URL('../../docs/roles.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const table = /<!-- role-matrix:start -->\n([\s\S]*?)<!-- role-matrix:end -->/.exec(doc)?.[1];
     expect(table).toBe(roleMatrixMarkdown());
   });

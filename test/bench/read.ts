@@ -9,11 +9,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { csv } from '../connectors/csv/index.js';
-import { sivi } from '../connectors/sivi/index.js';
-import { loadMapping, mapRecord } from '../src/sync/mapping/index.js';
-import type { Connector } from '../src/sync/types.js';
-import { writeCsvDelivery, writeSiviDelivery } from '../test/helpers/deliveries.js';
+import { csv } from '../../connectors/csv/index.js';
+import { sivi } from '../../connectors/sivi/index.js';
+import { loadMapping, mapRecord } from '../../src/sync/mapping/index.js';
+import type { Connector } from '../../src/sync/types.js';
+import { writeCsvDelivery, writeSiviDelivery } from '../helpers/deliveries.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { csvHeader, type CsvRow } from '../test/helpers/csv-delivery.js';
+import { csvHeader, type CsvRow } from '../helpers/csv-delivery.js';
 
 const firstNames = [
   'Jan',
