@@ -27,6 +27,8 @@ export async function createSession(
   return { id, token, expiresAt };
 }
 
+const touchIntervalMs = 60_000;
+
 /**
  * The live session for this token (not revoked, not expired, not idle too long), touching its
  * last-seen time; undefined otherwise.
@@ -37,15 +39,18 @@ export async function findLiveSession(
   policy: SessionPolicy,
   now: Date,
 ): Promise<{ id: string; userId: string } | undefined> {
-  // One round trip: find the live session and mark it seen in the same statement.
-  const [row] = (await db('user_sessions')
+  const row = (await db('user_sessions')
     .where({ token_hash: hashToken(token) })
     .whereNull('revoked_at')
     .where('expires_at', '>', now)
     .where('last_seen_at', '>', new Date(now.getTime() - policy.idleMinutes * 60_000))
-    .update({ last_seen_at: now })
-    .returning(['id', 'user_id'])) as Array<{ id: string; user_id: string }>;
+    .first('id', 'user_id', 'last_seen_at')) as { id: string; user_id: string; last_seen_at: Date } | undefined;
   if (!row) return undefined;
+  // Touch at most once a minute: the idle timeout counts in minutes, and a write (a commit) per
+  // request would cost every API call a disk flush.
+  if (now.getTime() - row.last_seen_at.getTime() >= touchIntervalMs) {
+    await db('user_sessions').where({ id: row.id }).update({ last_seen_at: now });
+  }
   return { id: row.id, userId: row.user_id };
 }
 
