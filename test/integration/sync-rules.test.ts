@@ -82,9 +82,44 @@ describe('sync rules', () => {
   it('When terms are corrected for an existing version date, then that version is rewritten, not added', async () => {
     const { employer: e, run } = await employer();
     await run([person('1')]);
-    await run([person('1', { employments: [{ hoursPerWeek: 24 }] })]);
+    await run([person('1', { employments: [{ validFrom: '2020-01-01', hoursPerWeek: 24 }] })]);
     expect(await versionsOf(e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: null, hours_per_week: 24, department: 'D1' },
+    ]);
+  });
+
+  it('When terms change without a change date, then they change from the delivery date and a rerun writes 0 rows', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1'), person('2')], { deliveryDate: '2026-11-27' });
+    // A nightly CSV: today's terms only, no date from which they hold.
+    const delivery = [person('1', { employments: [{ hoursPerWeek: 24 }] }), person('2')];
+    const r = await run(delivery);
+    expect(r.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: '2026-11-27', hours_per_week: 32, department: 'D1' },
+      { valid_from: '2026-11-28', valid_to: null, hours_per_week: 24, department: 'D1' },
+    ]);
+    expect(await versionsOf(e.id, '2-1')).toHaveLength(1);
+    const again = await run(delivery);
+    expect(again.counts).toMatchObject({ updated: 0, unchanged: 2, rowsWritten: 0 });
+    const nextNight = await run(delivery, { deliveryDate: '2026-11-29' });
+    expect(nextNight.counts.rowsWritten).toBe(0);
+  });
+
+  it('When a new employment is delivered without a change date, then its first version holds from its start date', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1', { employments: [{ startDate: '2026-02-01', hoursPerWeek: 20 }] })]);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2026-02-01', valid_to: null, hours_per_week: 20, department: 'D1' },
+    ]);
+  });
+
+  it('When an employment that ended before the delivery date gets other terms without a change date, then its last version is corrected', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1', { employments: [{ endDate: '2024-12-31' }] })]);
+    await run([person('1', { employments: [{ endDate: '2024-12-31', hoursPerWeek: 16 }] })]);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: null, hours_per_week: 16, department: 'D1' },
     ]);
   });
 
