@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
-import { bsns, person, syncRunner, testLink } from '../helpers/sync.js';
+import { bsns, partialPerson, person, syncRunner, testLink } from '../helpers/sync.js';
 import { onEmploymentsEnded } from '../../src/sync/hooks.js';
 import type { Vault } from '../../src/vault/vault.js';
 import type { Link } from '../../src/sync/link.js';
@@ -396,5 +396,53 @@ describe('rejected records in a complete delivery', () => {
     expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
     const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
     expect(open).toHaveLength(4);
+  });
+});
+
+describe('records without the person data (partialEmployee)', () => {
+  it('When a partial record arrives for a known employee, then the stored person data stays and only employments change', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1', { bsn: bsns[0] }), person('2')]);
+    const before = await snapshot(e.id);
+    const r = await run([
+      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
+      partialPerson('2'),
+    ]);
+    expect(r.counts).toMatchObject({ created: 0, updated: 1, unchanged: 1, rejected: 0, ended: 0 });
+    const after = await snapshot(e.id);
+    const person1 = (s: typeof after) =>
+      (s.employees as Array<Record<string, unknown>>).map(({ updated_at: _, ...rest }) => rest);
+    expect(person1(after)).toEqual(person1(before));
+    expect(after.vault).toEqual(before.vault);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: '2026-05-31', hours_per_week: 32, department: 'D1' },
+      { valid_from: '2026-06-01', valid_to: null, hours_per_week: 20, department: 'D1' },
+    ]);
+    const again = await run([
+      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
+      partialPerson('2'),
+    ]);
+    expect(again.counts.rowsWritten).toBe(0);
+  });
+
+  it('When a partial record arrives for an unknown employee, then it is quarantined with the reason and the rest continues', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1')]);
+    const r = await run([
+      partialPerson('1', { employments: [{ hoursPerWeek: 30 }] }),
+      partialPerson('9', { position: 'd.xml:9' }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 0, updated: 1, rejected: 1, ended: 0 });
+    expect(r.rejects).toEqual([
+      {
+        position: 'd.xml:9',
+        field: 'personnelNumber',
+        reason: 'employee unknown: deliver WerknemersGegevens (or a full record) first',
+      },
+    ]);
+    const employees = await store.db('employees').where({ employer_id: e.id });
+    expect(employees.map((x: { personnel_number: string }) => x.personnel_number)).toEqual(['1']);
+    expect(employees[0].last_name).toBe('Jansen 1');
   });
 });
