@@ -68,6 +68,29 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
     expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
   });
 
+  it("When a delivery names another employer's loonheffingennummer or arbodienst id, then the run fails and nothing is applied", async () => {
+    for (const [code, ids, expected] of [
+      [
+        'sivi-other-lh',
+        { payrollTaxNumber: '987654321L01' },
+        'delivery is for loonheffingennummer 123456789L01, this link is for 987654321L01',
+      ],
+      [
+        'sivi-other-arbo',
+        { arboEmployerId: 'WG-0815' },
+        'delivery is for arbodienst employer id (IdWrkgvrArbdnst) WG-4711, this link is for WG-0815',
+      ],
+    ] as const) {
+      const { employer, run } = await sync(code, 'werknemersgegevens.xml', 'sivi-werknemersgegevens', ids);
+      const r = (await run())!;
+      expect(r.status).toBe('failed');
+      expect(r.message).toContain(expected);
+      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+      const row = await store.db('sync_runs').where({ id: r.runId }).first();
+      expect(row.status).toBe('failed');
+    }
+  });
+
   it('When a WerknemersGegevens file is synced, then the people are stored', async () => {
     const { run } = await sync('sivi-wg', 'werknemersgegevens.xml', 'sivi-werknemersgegevens');
     const r = (await run())!;
