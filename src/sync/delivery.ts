@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import type { Store } from '../store/db.js';
 import type { Vault } from '../vault/vault.js';
+import { assertLinkEmployer } from './employer-check.js';
 import { runSync, type SyncRequest, type SyncResult } from './engine.js';
 import type { Link } from './link.js';
 import { loadMapping, mapRecord, type Mapping } from './mapping/index.js';
@@ -35,6 +36,7 @@ export function connectorConfig(link: Link): { config: unknown; connector: Retur
   return { connector, config: parsed.data };
 }
 
+/** The delivery's source records, each checked against the link's employer, then mapped. */
 async function* mapped(
   link: Link,
   mapping: Mapping,
@@ -46,6 +48,7 @@ async function* mapped(
     ...(file ? { file } : {}),
     ...(signal ? { signal } : {}),
   })) {
+    assertLinkEmployer(link.employer, record);
     yield mapRecord(mapping, record);
   }
 }

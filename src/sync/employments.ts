@@ -23,8 +23,12 @@ const versionColumns: Record<(typeof terms)[number], string> = {
  * Plans the delivered employments against the stored ones: new employments, changed employment
  * dates, and for the terms valid from `validFrom` either a correction (a version from that date
  * exists: rewrite it) or a change (no version from that date: add one and close the one before).
+ * Without `validFrom`, a new employment's terms hold from its start date, and an existing one's from
+ * the delivery date (not before the start): sources without change dates (a nightly CSV) deliver
+ * today's terms, so a difference is a change from today, not a rewrite of history. An employment
+ * that ended before the delivery date has no today: its last version is corrected.
  */
-async function planEmployments(trx: Trx, employerId: string): Promise<void> {
+async function planEmployments(trx: Trx, employerId: string, date: string): Promise<void> {
   const delivered = `(${terms.map((t) => `s.${t}`).join(', ')})`;
   const covering = `(${terms.map((t) => `c.${versionColumns[t]}`).join(', ')})`;
   await exec(
@@ -36,28 +40,34 @@ async function planEmployments(trx: Trx, employerId: string): Promise<void> {
             case when m.id is null then null
                  when x.id is not null then case when ${delivered} is distinct from ${covering} then 'correction' end
                  when c.id is null or ${delivered} is distinct from ${covering} then 'change' end as terms_action,
-            c.id as covering_id, s.vf_eff as vf,
+            c.id as covering_id, v.vf,
             (select min(n.valid_from) from employment_versions n
-              where n.employment_id = m.id and n.valid_from > s.vf_eff) as next_from
-       from (select e.*, d.id as department_id, coalesce(e.valid_from, e.start_date) as vf_eff
+              where n.employment_id = m.id and n.valid_from > v.vf) as next_from
+       from (select e.*, d.id as department_id
                from stg_employment e
                left join departments d on d.employer_id = ? and d.code = e.department_code) s
        left join employments m on m.employer_id = ? and m.external_id = s.external_id
-       left join employment_versions x on x.employment_id = m.id and x.valid_from = s.vf_eff
+       cross join lateral (
+         select case when s.valid_from is not null then s.valid_from
+                     when m.id is null then s.start_date
+                     when s.end_date < ?::date then greatest(s.start_date, (select max(l.valid_from)
+                       from employment_versions l where l.employment_id = m.id and l.valid_from <= s.end_date))
+                     else greatest(s.start_date, ?::date) end as vf) v
+       left join employment_versions x on x.employment_id = m.id and x.valid_from = v.vf
        left join lateral (
-         (select * from employment_versions c where c.employment_id = m.id and c.valid_from <= s.vf_eff
+         (select * from employment_versions c where c.employment_id = m.id and c.valid_from <= v.vf
            order by c.valid_from desc limit 1)
          union all
-         (select * from employment_versions c where c.employment_id = m.id and c.valid_from > s.vf_eff
+         (select * from employment_versions c where c.employment_id = m.id and c.valid_from > v.vf
            order by c.valid_from limit 1)
          limit 1) c on true`,
-    [employerId, employerId],
+    [employerId, employerId, date, date],
   );
 }
 
-/** Applies the planned employments and versions; returns rows written. */
-export async function applyEmployments(trx: Trx, employerId: string): Promise<number> {
-  await planEmployments(trx, employerId);
+/** Applies the planned employments and versions (`date`: the delivery date); returns rows written. */
+export async function applyEmployments(trx: Trx, employerId: string, date: string): Promise<number> {
+  await planEmployments(trx, employerId, date);
   const versionCols = terms.map((t) => versionColumns[t]);
   let written = await exec(
     trx,

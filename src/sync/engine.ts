@@ -221,7 +221,7 @@ async function applyRun(
   const departments = await applyDepartments(trx, employerId);
   let written = departments.written;
   written += await applyEmployees(trx, employerId, link.connector);
-  written += await applyEmployments(trx, employerId);
+  written += await applyEmployments(trx, employerId, date);
   let archived = 0;
   if (link.delivery === 'complete') {
     written += (await applyMissing(trx, employerId, runId, date)).written;

@@ -30,6 +30,9 @@ export interface StageResult {
 
 const BATCH = 5_000;
 
+/** Why a record without the person's own data is quarantined when the employee is not stored yet. */
+export const unknownEmployeeReason = 'employee unknown: deliver WerknemersGegevens (or a full record) first';
+
 const recColumns = [
   'rec',
   'position',
@@ -48,6 +51,7 @@ const recColumns = [
   'ciphertext',
   'bsn_index',
   'n_employments',
+  'partial',
 ] as const;
 const empColumns = [
   'rec',
@@ -76,7 +80,8 @@ async function createStagingTables(trx: Trx): Promise<void> {
        rec int not null, position text not null, emp_key text not null, employee_id uuid not null,
        personnel_number text not null, remote_id text, initials text, first_name text, name_prefix text,
        last_name text not null, gender text, birth_date date, changed_at timestamptz,
-       fingerprint text not null, ciphertext text, bsn_index text, n_employments int not null
+       fingerprint text, ciphertext text, bsn_index text, n_employments int not null,
+       partial boolean not null
      ) on commit drop`,
   );
   await exec(
@@ -107,6 +112,11 @@ function rejectedKey(outcome: MappingOutcome, key: Link['key']): string | undefi
       ? (outcome.key as { personnelNumber?: string; remoteId?: string } | undefined)
       : undefined;
   return key === 'personnelNumber' ? keys?.personnelNumber : keys?.remoteId;
+}
+
+/** Name of the candidate field a link uses as the key (for rejections). */
+function keyField(key: Link['key']): string {
+  return key === 'personnelNumber' ? 'personnelNumber' : 'remoteId';
 }
 
 function keyOf(c: Candidate, key: Link['key']): string | undefined {
@@ -145,7 +155,7 @@ export async function stageDelivery(
     if (!keyOf(c, ctx.key)) {
       rejects.push({
         position: c.position,
-        field: ctx.key === 'personnelNumber' ? 'personnelNumber' : 'remoteId',
+        field: keyField(ctx.key),
         reason: `the record has no ${ctx.key === 'personnelNumber' ? 'personnel number' : 'source id of the person'}, which this link uses as the key`,
       });
       continue;
@@ -163,6 +173,7 @@ export async function stageDelivery(
   }
   await pending;
   await flush(ctx, batch, rejects, held);
+  await keepStoredPersons(ctx.trx);
   await bulkLoad(
     ctx.trx,
     ctx.kind,
@@ -197,6 +208,14 @@ async function flush(
   const recRows: unknown[][] = [];
   const empRows: unknown[][] = [];
   for (const { rec, candidate: c } of batch) {
+    const key = keyOf(c, ctx.key)!;
+    const found = existing.get(key);
+    if (c.partialEmployee && !found) {
+      // Without names the employee cannot be created; the record waits for the person's own data.
+      rejects.push({ position: c.position, field: keyField(ctx.key), reason: unknownEmployeeReason });
+      held.push(key);
+      continue;
+    }
     const parsed = vaultFieldsSchema.safeParse(c.employee.vault);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -206,12 +225,11 @@ async function flush(
       held.push(keyOf(c, ctx.key)!);
       continue;
     }
-    const key = keyOf(c, ctx.key)!;
-    const found = existing.get(key);
     const employeeId = found?.id ?? randomUUID();
-    const fingerprint = ctx.vault.fingerprint(ctx.employerId, parsed.data);
+    // A partial record carries no vault data: the stored vault stays (see keepStoredPersons).
+    const fingerprint = c.partialEmployee ? undefined : ctx.vault.fingerprint(ctx.employerId, parsed.data);
     const sealed =
-      found?.fingerprint === fingerprint
+      fingerprint === undefined || found?.fingerprint === fingerprint
         ? undefined
         : await ctx.vault.seal(ctx.employerId, employeeId, parsed.data, ctx.trx);
     const e = c.employee;
@@ -233,6 +251,7 @@ async function flush(
       sealed?.ciphertext,
       sealed?.bsnIndex,
       c.employments.length,
+      c.partialEmployee ?? false,
     ]);
     for (const m of c.employments) {
       empRows.push([
@@ -254,6 +273,22 @@ async function flush(
   }
   await bulkLoad(ctx.trx, ctx.kind, 'stg_rec', recColumns, recRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_emp', empColumns, empRows);
+}
+
+/**
+ * Records without the person's own data (`partialEmployee`) take the stored person data and vault
+ * fingerprint, so planning sees no change and only their employments are applied.
+ */
+async function keepStoredPersons(trx: Trx): Promise<void> {
+  await exec(
+    trx,
+    `update stg_rec s set personnel_number = e.personnel_number, remote_id = e.remote_id,
+            initials = e.initials, first_name = e.first_name, name_prefix = e.name_prefix,
+            last_name = e.last_name, gender = e.gender, birth_date = e.birth_date, changed_at = e.changed_at,
+            fingerprint = v.fingerprint
+       from employees e left join employee_vault v on v.employee_id = e.id
+      where s.partial and e.id = s.employee_id`,
+  );
 }
 
 async function stageDepartments(

@@ -49,7 +49,10 @@ export interface CandidateEmployment {
   startDate: string;
   endDate?: string | undefined;
   endReason?: string | undefined;
-  /** Date from which the terms below hold (SIVI `IngdatMut`); defaults to the start date. */
+  /**
+   * Date from which the terms below hold (SIVI `IngdatMut`). Without it: the start date for a new
+   * employment, the delivery date for changed terms of an existing one.
+   */
   validFrom?: string | undefined;
   departmentCode?: string | undefined;
   functionCode?: string | undefined;
@@ -84,8 +87,9 @@ export interface Candidate {
   /**
    * Set when the delivery does not carry the person's own data (a SIVI Dienstverbanden message has
    * no names or vault data): only the employee fields present are delivered, `lastName` is '' and
-   * `vault` is empty. The engine keeps the stored values of what is absent, and rejects such a
-   * record when the employee is not known yet ("deliver WerknemersGegevens first").
+   * `vault` is empty. The engine keeps the stored person data and vault and applies only the
+   * employments, and rejects such a record when the employee is not known yet ("deliver
+   * WerknemersGegevens first").
    */
   partialEmployee?: true | undefined;
 }

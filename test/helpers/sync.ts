@@ -61,6 +61,27 @@ export function person(
   };
 }
 
+/**
+ * A candidate as a source without the person's own data delivers it (SIVI Dienstverbanden):
+ * `partialEmployee`, no names and no vault data, with the employments of `person`.
+ */
+export function partialPerson(
+  nr: string,
+  overrides: Omit<Parameters<typeof person>[1], 'lastName' | 'bsn' | 'town'> = {},
+): MappingOutcome {
+  const full = person(nr, overrides);
+  if (!full.ok) return full;
+  const { personnelNumber } = full.candidate.employee;
+  return {
+    ok: true,
+    candidate: {
+      ...full.candidate,
+      employee: { personnelNumber, lastName: '', vault: {} },
+      partialEmployee: true,
+    },
+  };
+}
+
 export async function* fromList(list: MappingOutcome[]): AsyncIterable<MappingOutcome> {
   for (const item of list) yield item;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
-import { bsns, person, syncRunner, testLink } from '../helpers/sync.js';
+import { bsns, partialPerson, person, syncRunner, testLink } from '../helpers/sync.js';
 import { onEmploymentsEnded } from '../../src/sync/hooks.js';
 import type { Vault } from '../../src/vault/vault.js';
 import type { Link } from '../../src/sync/link.js';
@@ -82,9 +82,44 @@ describe('sync rules', () => {
   it('When terms are corrected for an existing version date, then that version is rewritten, not added', async () => {
     const { employer: e, run } = await employer();
     await run([person('1')]);
-    await run([person('1', { employments: [{ hoursPerWeek: 24 }] })]);
+    await run([person('1', { employments: [{ validFrom: '2020-01-01', hoursPerWeek: 24 }] })]);
     expect(await versionsOf(e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: null, hours_per_week: 24, department: 'D1' },
+    ]);
+  });
+
+  it('When terms change without a change date, then they change from the delivery date and a rerun writes 0 rows', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1'), person('2')], { deliveryDate: '2026-11-27' });
+    // A nightly CSV: today's terms only, no date from which they hold.
+    const delivery = [person('1', { employments: [{ hoursPerWeek: 24 }] }), person('2')];
+    const r = await run(delivery);
+    expect(r.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: '2026-11-27', hours_per_week: 32, department: 'D1' },
+      { valid_from: '2026-11-28', valid_to: null, hours_per_week: 24, department: 'D1' },
+    ]);
+    expect(await versionsOf(e.id, '2-1')).toHaveLength(1);
+    const again = await run(delivery);
+    expect(again.counts).toMatchObject({ updated: 0, unchanged: 2, rowsWritten: 0 });
+    const nextNight = await run(delivery, { deliveryDate: '2026-11-29' });
+    expect(nextNight.counts.rowsWritten).toBe(0);
+  });
+
+  it('When a new employment is delivered without a change date, then its first version holds from its start date', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1', { employments: [{ startDate: '2026-02-01', hoursPerWeek: 20 }] })]);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2026-02-01', valid_to: null, hours_per_week: 20, department: 'D1' },
+    ]);
+  });
+
+  it('When an employment that ended before the delivery date gets other terms without a change date, then its last version is corrected', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1', { employments: [{ endDate: '2024-12-31' }] })]);
+    await run([person('1', { employments: [{ endDate: '2024-12-31', hoursPerWeek: 16 }] })]);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: null, hours_per_week: 16, department: 'D1' },
     ]);
   });
 
@@ -361,5 +396,53 @@ describe('rejected records in a complete delivery', () => {
     expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
     const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
     expect(open).toHaveLength(4);
+  });
+});
+
+describe('records without the person data (partialEmployee)', () => {
+  it('When a partial record arrives for a known employee, then the stored person data stays and only employments change', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1', { bsn: bsns[0] }), person('2')]);
+    const before = await snapshot(e.id);
+    const r = await run([
+      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
+      partialPerson('2'),
+    ]);
+    expect(r.counts).toMatchObject({ created: 0, updated: 1, unchanged: 1, rejected: 0, ended: 0 });
+    const after = await snapshot(e.id);
+    const person1 = (s: typeof after) =>
+      (s.employees as Array<Record<string, unknown>>).map(({ updated_at: _, ...rest }) => rest);
+    expect(person1(after)).toEqual(person1(before));
+    expect(after.vault).toEqual(before.vault);
+    expect(await versionsOf(e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: '2026-05-31', hours_per_week: 32, department: 'D1' },
+      { valid_from: '2026-06-01', valid_to: null, hours_per_week: 20, department: 'D1' },
+    ]);
+    const again = await run([
+      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
+      partialPerson('2'),
+    ]);
+    expect(again.counts.rowsWritten).toBe(0);
+  });
+
+  it('When a partial record arrives for an unknown employee, then it is quarantined with the reason and the rest continues', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1')]);
+    const r = await run([
+      partialPerson('1', { employments: [{ hoursPerWeek: 30 }] }),
+      partialPerson('9', { position: 'd.xml:9' }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 0, updated: 1, rejected: 1, ended: 0 });
+    expect(r.rejects).toEqual([
+      {
+        position: 'd.xml:9',
+        field: 'personnelNumber',
+        reason: 'employee unknown: deliver WerknemersGegevens (or a full record) first',
+      },
+    ]);
+    const employees = await store.db('employees').where({ employer_id: e.id });
+    expect(employees.map((x: { personnel_number: string }) => x.personnel_number)).toEqual(['1']);
+    expect(employees[0].last_name).toBe('Jansen 1');
   });
 });

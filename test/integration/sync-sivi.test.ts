@@ -4,6 +4,7 @@ import { createTestStore, testVault, type TestStore } from '../helpers/store.js'
 import { testLink } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
+import type { Link } from '../../src/sync/link.js';
 import type { Vault } from '../../src/vault/vault.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'sivi');
@@ -16,8 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-async function sync(code: string, file: string, mapping: string) {
+async function sync(code: string, file: string, mapping: string, ids: Partial<Link['employer']> = {}) {
   const link = testLink(code, {
+    employer: { code, name: `${code} BV`, ...ids },
     connector: 'sivi',
     source: { file: join(fixtures, file) },
     mapping: `mappings/${mapping}.yaml`,
@@ -29,15 +31,64 @@ async function sync(code: string, file: string, mapping: string) {
 }
 
 describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine)', () => {
-  it('When a Dienstverbanden file is synced twice, then employees and employments are stored once and the rerun writes nothing', async () => {
-    const { employer, run } = await sync('sivi-dv', 'dienstverbanden.xml', 'sivi-dienstverbanden');
+  it('When a Dienstverbanden file follows WerknemersGegevens, then employments are stored, names are kept and the rerun writes nothing', async () => {
+    const ids = { payrollTaxNumber: '123456789L01', arboEmployerId: 'WG-4711' };
+    const people = await sync('sivi-dv', 'werknemersgegevens.xml', 'sivi-werknemersgegevens', ids);
+    expect((await people.run())!.status).toBe('completed');
+    const names = await store
+      .db('employees')
+      .where({ employer_id: people.employer.id })
+      .orderBy('personnel_number')
+      .select('personnel_number', 'last_name', 'first_name');
+    expect(names.length).toBeGreaterThan(0);
+    const { employer, run } = await sync('sivi-dv', 'dienstverbanden.xml', 'sivi-dienstverbanden', ids);
     const first = (await run())!;
     expect(first.status).toBe('completed');
-    expect(first.counts.created).toBeGreaterThan(0);
+    expect(first.counts).toMatchObject({ created: 0, rejected: 0 });
     const employments = await store.db('employments').where({ employer_id: employer.id });
-    expect(employments.length).toBeGreaterThanOrEqual(first.counts.created);
+    expect(employments.map((m: { external_id: string }) => m.external_id)).toContain('DV-1002-2');
+    const after = await store
+      .db('employees')
+      .where({ employer_id: employer.id })
+      .orderBy('personnel_number')
+      .select('personnel_number', 'last_name', 'first_name');
+    expect(after).toEqual(names);
     const again = (await run())!;
     expect(again.counts).toMatchObject({ created: 0, updated: 0, rowsWritten: 0 });
+  });
+
+  it('When a Dienstverbanden file comes before the people are known, then its records are quarantined and nothing is created', async () => {
+    const { employer, run } = await sync('sivi-dv-first', 'dienstverbanden.xml', 'sivi-dienstverbanden');
+    const r = (await run())!;
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 0, rejected: 3 });
+    expect(new Set(r.rejects.map((x) => x.reason))).toEqual(
+      new Set(['employee unknown: deliver WerknemersGegevens (or a full record) first']),
+    );
+    expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+  });
+
+  it("When a delivery names another employer's loonheffingennummer or arbodienst id, then the run fails and nothing is applied", async () => {
+    for (const [code, ids, expected] of [
+      [
+        'sivi-other-lh',
+        { payrollTaxNumber: '987654321L01' },
+        'delivery is for loonheffingennummer 123456789L01, this link is for 987654321L01',
+      ],
+      [
+        'sivi-other-arbo',
+        { arboEmployerId: 'WG-0815' },
+        'delivery is for arbodienst employer id (IdWrkgvrArbdnst) WG-4711, this link is for WG-0815',
+      ],
+    ] as const) {
+      const { employer, run } = await sync(code, 'werknemersgegevens.xml', 'sivi-werknemersgegevens', ids);
+      const r = (await run())!;
+      expect(r.status).toBe('failed');
+      expect(r.message).toContain(expected);
+      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+      const row = await store.db('sync_runs').where({ id: r.runId }).first();
+      expect(row.status).toBe('failed');
+    }
   });
 
   it('When a WerknemersGegevens file is synced, then the people are stored', async () => {
