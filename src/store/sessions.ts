@@ -44,7 +44,8 @@ export async function findLiveSession(
     .whereNull('revoked_at')
     .where('expires_at', '>', now)
     .where('last_seen_at', '>', new Date(now.getTime() - policy.idleMinutes * 60_000))
-    .first('id', 'user_id', 'last_seen_at')) as { id: string; user_id: string; last_seen_at: Date } | undefined;
+    .first('id', 'user_id', 'last_seen_at')) as
+    { id: string; user_id: string; last_seen_at: Date } | undefined;
   if (!row) return undefined;
   // Touch at most once a minute: the idle timeout counts in minutes, and a write (a commit) per
   // request would cost every API call a disk flush.
