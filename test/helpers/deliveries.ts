@@ -2,45 +2,13 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import iconv from 'iconv-lite';
 import { siviNamespaces } from '../../connectors/sivi/transport.js';
+import { csvHeader } from './csv-delivery.js';
 
 /**
  * Generators of large, realistic deliveries for memory tests and benchmarks: names with prefixes
  * and diacritics, valid BSNs, about 2% second employments, a department tree. Written as a stream,
  * so generating a million rows needs no more memory than reading them. Deterministic per seed.
  */
-
-export const csvStandardHeader = [
-  'Personeelsnummer',
-  'Voorletters',
-  'Roepnaam',
-  'Voorvoegsels',
-  'Achternaam',
-  'Geslacht',
-  'Geboortedatum',
-  'BSN',
-  'Straat',
-  'Huisnummer',
-  'Toevoeging',
-  'Postcode',
-  'Woonplaats',
-  'Telefoon',
-  'E-mail',
-  'IBAN',
-  'Dienstverband-id',
-  'Datum in dienst',
-  'Datum uit dienst',
-  'Reden uit dienst',
-  'Afdelingscode',
-  'Afdelingsnaam',
-  'Bovenliggende afdeling',
-  'Functiecode',
-  'Functienaam',
-  'Soort contract',
-  'Uren per week',
-  'Normale uren per week',
-  'Ingangsdatum wijziging',
-  'No-riskpolis',
-];
 
 const firstNames = [
   'Jan',
@@ -215,7 +183,7 @@ export async function writeCsvDelivery(
   const rnd = random(options.seed ?? 1);
   let rows = 0;
   function* lines() {
-    yield csvStandardHeader.join(';') + '\r\n';
+    yield csvHeader.join(';') + '\r\n';
     for (let i = 0; i < employees; i++) {
       const e = employee(i, rnd);
       for (const j of e.employments) {
