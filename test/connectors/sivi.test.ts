@@ -6,7 +6,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { sivi } from '../../connectors/sivi/index.js';
-import { SiviTokenizer } from '../../connectors/sivi/transport.js';
+import { SiviTokenizer } from '../../connectors/sivi/tokenizer.js';
 import { AppError } from '../../src/errors.js';
 import { loadMapping, mapRecord, type Mapping } from '../../src/sync/mapping/index.js';
 import type { Candidate, SourceRecord } from '../../src/sync/types.js';

@@ -1,0 +1,383 @@
+import { XMLParser } from 'fast-xml-parser';
+import { AppError } from '../../src/errors.js';
+import type { SourceRecord } from '../../src/sync/types.js';
+import { repeatable, rootElements, siviNamespaces, type SiviMessage } from './message.js';
+
+/**
+ * The SIVI document scanner: a small tokenizer that knows comments, CDATA, processing instructions,
+ * attributes and namespaces; it checks that the whole document is well formed (one root, matching
+ * tags, nothing after the root), cuts out each complete `Wrknmr` element and parses only that
+ * element with fast-xml-parser. DOCTYPE and ENTITY declarations are rejected outright: no entity is
+ * ever expanded. It does no I/O: `transport.ts` feeds it text.
+ */
+
+const MAX_RECORD_CHARS = 8 * 1024 * 1024;
+const MAX_PENDING_CHARS = 16 * 1024 * 1024;
+
+const elementParser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // Callbacks get the matcher, not a path string built for every node.
+  jPath: false,
+  isArray: (tagName: string) => repeatable.has(tagName) && tagName !== 'Wrknmr' && tagName !== 'Wrkgvr',
+});
+
+interface Frame {
+  qname: string;
+  local: string;
+  ns: Map<string, string>;
+  line: number;
+  /** 1-based position among same-named siblings, for repeatable elements. */
+  index: number | undefined;
+  counts: Map<string, number> | undefined;
+}
+
+export class XmlError extends AppError {
+  constructor(message: string) {
+    super('validation_failed', message);
+  }
+}
+
+const asciiNameRe = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
+const nameRe = /^[\p{L}_][\p{L}\p{N}_.-]*(?::[\p{L}_][\p{L}\p{N}_.-]*)?$/u;
+const attrRe = /\s*([^\s=/>"']+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+const badAmp = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
+
+/** Incremental tokenizer; `push` text chunks, get the complete `Wrknmr` records found so far. */
+export class SiviTokenizer {
+  private buf = '';
+  /** Characters already dropped from the front of `buf`. */
+  private base = 0;
+  private pos = 0;
+  private line = 1;
+  private readonly stack: Frame[] = [];
+  private rootDone = false;
+  private record: { start: number; line: number; path: string } | undefined;
+  private capture: { kind: 'BrAlg' | 'AdmKantoor' | 'Wrkgvr'; start: number; qname: string } | undefined;
+  private brAlg: Record<string, string> = {};
+  private admKantoor: Record<string, string> | undefined;
+  private employer: Record<string, string> = {};
+  private readonly out: SourceRecord[] = [];
+  /** The message type, known once the root element has been read. */
+  message: SiviMessage | undefined;
+  private rootNs = '';
+
+  constructor(
+    private readonly name: string,
+    private readonly wanted: SiviMessage | 'auto',
+  ) {}
+
+  push(text: string): SourceRecord[] {
+    if (this.pos > 0) {
+      const keep = Math.min(this.pos, this.record?.start ?? Infinity, this.capture?.start ?? Infinity);
+      if (keep > 0) {
+        this.buf = this.buf.slice(keep);
+        this.base += keep;
+        this.pos -= keep;
+        if (this.record) this.record.start -= keep;
+        if (this.capture) this.capture.start -= keep;
+      }
+    }
+    this.buf += text;
+    this.scan(false);
+    if (this.record && this.buf.length - this.record.start > MAX_RECORD_CHARS) {
+      throw new XmlError(
+        `${this.name}:${this.record.line} ${this.record.path}: this Wrknmr element is larger than ${MAX_RECORD_CHARS / 1024 / 1024} MB; the file is not a normal SIVI delivery.`,
+      );
+    }
+    if (this.buf.length - this.pos > MAX_PENDING_CHARS) {
+      throw new XmlError(
+        `${this.name}:${this.line} ${this.path()}: a single tag or text is larger than ${MAX_PENDING_CHARS / 1024 / 1024} MB.`,
+      );
+    }
+    return this.out.splice(0);
+  }
+
+  end(): SourceRecord[] {
+    this.scan(true);
+    if (this.stack.length > 0) {
+      const open = this.stack[this.stack.length - 1]!;
+      throw new XmlError(
+        `${this.name}:${this.line} ${this.path()}: the file ends inside <${open.qname}> (opened on line ${open.line}); the delivery is truncated or incomplete. Ask the sender for the complete file.`,
+      );
+    }
+    if (!this.rootDone) {
+      throw new XmlError(
+        `${this.name}:${this.line}: the file has no root element; it is empty or not XML. A SIVI Dienstverbanden or WerknemerGegevens document is expected.`,
+      );
+    }
+    return this.out.splice(0);
+  }
+
+  private path(extra?: string): string {
+    const parts = this.stack.map((f) => (f.index !== undefined ? `${f.local}[${f.index}]` : f.local));
+    if (extra) parts.push(extra);
+    return '/' + parts.join('/');
+  }
+
+  private advance(to: number): void {
+    let i = this.buf.indexOf('\n', this.pos);
+    while (i !== -1 && i < to) {
+      this.line++;
+      i = this.buf.indexOf('\n', i + 1);
+    }
+    this.pos = to;
+  }
+
+  private fail(message: string, line = this.line, at = this.path()): never {
+    throw new XmlError(`${this.name}:${line} ${at}: ${message}`);
+  }
+
+  private scan(final: boolean): void {
+    const buf = this.buf;
+    for (;;) {
+      const lt = buf.indexOf('<', this.pos);
+      if (lt === -1) {
+        if (!final) return; // text may go on in the next chunk (and an entity may be split)
+        this.text(buf.slice(this.pos));
+        this.advance(buf.length);
+        return;
+      }
+      if (lt > this.pos) {
+        this.text(buf.slice(this.pos, lt));
+        this.advance(lt);
+      }
+      if (!final && buf.length - lt < 10) return;
+      const c1 = buf.charCodeAt(lt + 1);
+      if (c1 === 33 /* ! */) {
+        if (buf.startsWith('<!--', lt)) {
+          const end = buf.indexOf('-->', lt + 4);
+          if (end === -1) return this.needMore(final, 'a comment that is never closed (-->)');
+          this.advance(end + 3);
+        } else if (buf.startsWith('<![CDATA[', lt)) {
+          if (this.stack.length === 0) this.fail('CDATA outside the root element');
+          const end = buf.indexOf(']]>', lt + 9);
+          if (end === -1) return this.needMore(final, 'a CDATA section that is never closed (]]>)');
+          this.advance(end + 3);
+        } else if (/^<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(buf.slice(lt, lt + 12))) {
+          this.fail(
+            'the document contains a DOCTYPE or ENTITY declaration. These are not accepted (entity expansion is off for safety; SIVI messages never need them): remove the declaration and send the file again.',
+          );
+        } else {
+          this.fail('unexpected "<!": not a comment or CDATA section');
+        }
+        continue;
+      }
+      if (c1 === 63 /* ? */) {
+        const end = buf.indexOf('?>', lt + 2);
+        if (end === -1) return this.needMore(final, 'a processing instruction that is never closed (?>)');
+        const target = /^<\?([^\s?]+)/.exec(buf.slice(lt, Math.min(end, lt + 40)))?.[1] ?? '';
+        if (target.toLowerCase() === 'xml' && this.base + lt !== 0)
+          this.fail('the XML declaration <?xml ...?> must be the very first thing in the file');
+        this.advance(end + 2);
+        continue;
+      }
+      if (c1 === 47 /* / */) {
+        const end = buf.indexOf('>', lt + 2);
+        if (end === -1) return this.needMore(final, 'an end tag that is never closed (>)');
+        const qname = buf.slice(lt + 2, end).trim();
+        this.closeElement(qname, end + 1);
+        this.advance(end + 1);
+        continue;
+      }
+      const end = this.tagEnd(lt + 1);
+      if (end === -1) return this.needMore(final, 'a start tag that is never closed (>)');
+      const selfClosing = buf.charCodeAt(end - 1) === 47;
+      const inner = buf.slice(lt + 1, selfClosing ? end - 1 : end);
+      this.openElement(inner, lt, end + 1, selfClosing);
+      this.advance(end + 1);
+    }
+  }
+
+  private needMore(final: boolean, what: string): void {
+    if (final) this.fail(`the file ends inside ${what}; the delivery is truncated.`);
+  }
+
+  /** Index of the `>` that ends a start tag, skipping quoted attribute values; -1 when not yet in the buffer. */
+  private tagEnd(from: number): number {
+    const buf = this.buf;
+    for (let i = from; i < buf.length; i++) {
+      const c = buf.charCodeAt(i);
+      if (c === 62 /* > */) return i;
+      if (c === 34 || c === 39) {
+        const close = buf.indexOf(c === 34 ? '"' : "'", i + 1);
+        if (close === -1) return -1;
+        i = close;
+      } else if (c === 60 /* < */) {
+        this.fail('a "<" inside a tag: a start tag is not closed');
+      }
+    }
+    return -1;
+  }
+
+  private text(t: string): void {
+    if (this.stack.length === 0) {
+      if (t.trim() !== '')
+        this.fail(this.rootDone ? 'text after the end of the root element' : 'text before the root element');
+      return;
+    }
+    if (t.indexOf('&') !== -1 && badAmp.test(t)) {
+      this.fail(
+        'an entity reference other than &lt; &gt; &amp; &quot; &apos; or a character reference, or a bare "&" (write it as &amp;)',
+      );
+    }
+  }
+
+  private openElement(inner: string, start: number, after: number, selfClosing: boolean): void {
+    const m = /^[^\s]+/.exec(inner);
+    const qname = m?.[0] ?? '';
+    if (!asciiNameRe.test(qname) && !nameRe.test(qname))
+      this.fail(`"<${inner.slice(0, 40)}" is not a valid start tag`);
+    const parent = this.stack[this.stack.length - 1];
+    if (!parent && this.rootDone)
+      this.fail(`a second root element <${qname}>: a document has exactly one root`);
+    let ns = parent?.ns ?? new Map<string, string>();
+    const rest = inner.slice(qname.length);
+    if (rest.trim() !== '') {
+      attrRe.lastIndex = 0;
+      let own: Map<string, string> | undefined;
+      let at = 0;
+      while (at < rest.length) {
+        if (rest.slice(at).trim() === '') break;
+        attrRe.lastIndex = at;
+        const a = attrRe.exec(rest);
+        if (!a) this.fail(`malformed attributes in <${qname}>`);
+        const value = a[2] ?? a[3] ?? '';
+        if (value.indexOf('&') !== -1 && badAmp.test(value))
+          this.fail(`an entity reference in an attribute of <${qname}>`);
+        const attr = a[1]!;
+        if (attr === 'xmlns' || attr.startsWith('xmlns:')) {
+          own ??= new Map(ns);
+          own.set(attr === 'xmlns' ? '' : attr.slice(6), value);
+        }
+        at = attrRe.lastIndex;
+      }
+      if (own) ns = own;
+    }
+    const colon = qname.indexOf(':');
+    const prefix = colon === -1 ? '' : qname.slice(0, colon);
+    const local = colon === -1 ? qname : qname.slice(colon + 1);
+    const uri = ns.get(prefix);
+    if (prefix !== '' && uri === undefined)
+      this.fail(`the namespace prefix "${prefix}" of <${qname}> is not declared`);
+
+    let index: number | undefined;
+    if (parent && repeatable.has(local)) {
+      parent.counts ??= new Map();
+      index = (parent.counts.get(local) ?? 0) + 1;
+      parent.counts.set(local, index);
+    }
+    const frame: Frame = { qname, local, ns, line: this.line, index, counts: undefined };
+    const depth = this.stack.length; // depth of this element: 0 = root
+    if (depth === 0) this.checkRoot(local, uri);
+    else if ((uri ?? '') !== this.rootNs) {
+      this.stack.push(frame);
+      this.fail(
+        `<${qname}> is in namespace "${uri ?? ''}", not in the namespace of this SIVI message ("${this.rootNs}"): every element must be in the message's namespace`,
+      );
+    }
+    this.stack.push(frame);
+
+    if (depth === 1) {
+      if (local === 'BrAlg' || local === 'AdmKantoor' || local === 'Wrkgvr') {
+        this.capture = { kind: local, start, qname };
+        if (local === 'Wrkgvr') this.employer = {};
+      }
+    } else if (depth === 2 && local === 'Wrknmr' && this.stack[1]!.local === 'Wrkgvr') {
+      if (this.capture?.kind === 'Wrkgvr') {
+        this.employer = scalars(
+          this.parseElement(this.buf.slice(this.capture.start, start) + `</${this.capture.qname}>`, 'Wrkgvr'),
+        );
+        this.capture = undefined;
+      }
+      this.record = { start, line: this.line, path: this.path() };
+    }
+    if (selfClosing) this.closeElement(qname, after);
+  }
+
+  private checkRoot(local: string, uri: string | undefined): void {
+    const message = rootElements[local];
+    if (!message) {
+      this.fail(
+        `the root element is <${local}>, not a SIVI Verzuimstandaard delivery: expected <Dienstverbanden> or <WerknemerGegevens>`,
+        this.line,
+        `/${local}`,
+      );
+    }
+    const expected = siviNamespaces[message];
+    if (uri !== expected) {
+      this.fail(
+        `the root element <${local}> is in namespace "${uri ?? '(none)'}"; a SIVI ${message} 2022 delivery uses xmlns="${expected}". Ask the sender for a 2022 message.`,
+        this.line,
+        `/${local}`,
+      );
+    }
+    if (this.wanted !== 'auto' && this.wanted !== message) {
+      this.fail(
+        `the delivery is a ${message} message, but the link expects ${this.wanted}: check \`message\` in the link settings.`,
+        this.line,
+        `/${local}`,
+      );
+    }
+    this.message = message;
+    this.rootNs = expected;
+  }
+
+  private closeElement(qname: string, after: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top) this.fail(`the end tag </${qname}> has no matching start tag`);
+    if (top.qname !== qname) {
+      this.fail(
+        `the end tag </${qname}> does not match the start tag <${top.qname}> on line ${top.line}: the document is not well-formed XML`,
+      );
+    }
+    const depth = this.stack.length - 1;
+    if (depth === 2 && this.record && top.local === 'Wrknmr') {
+      const xml = this.buf.slice(this.record.start, after);
+      const parsed = this.parseElement(xml, 'Wrknmr', this.record.line);
+      const data: Record<string, unknown> =
+        parsed !== null && typeof parsed === 'object' ? { ...(parsed as Record<string, unknown>) } : {};
+      data.Wrkgvr = this.employer;
+      data.BrAlg = this.brAlg;
+      if (this.admKantoor) data.AdmKantoor = this.admKantoor;
+      this.out.push({ position: `${this.name}:${this.record.line} ${this.record.path}`, data });
+      this.record = undefined;
+    } else if (depth === 1 && this.capture) {
+      if (this.capture.kind === 'BrAlg')
+        this.brAlg = scalars(this.parseElement(this.buf.slice(this.capture.start, after), 'BrAlg'));
+      if (this.capture.kind === 'AdmKantoor') {
+        this.admKantoor = scalars(this.parseElement(this.buf.slice(this.capture.start, after), 'AdmKantoor'));
+      }
+      this.capture = undefined;
+    }
+    this.stack.pop();
+    if (this.stack.length === 0) this.rootDone = true;
+  }
+
+  private parseElement(xml: string, local: string, line = this.line): unknown {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = elementParser.parse(xml) as Record<string, unknown>;
+    } catch (err) {
+      this.fail(`the ${local} element cannot be read: ${(err as Error).message.split('\n')[0]}`, line);
+    }
+    return parsed[local];
+  }
+}
+
+function scalars(node: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (node === null || typeof node !== 'object') return out;
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  }
+  return out;
+}
