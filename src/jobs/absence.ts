@@ -1,0 +1,22 @@
+import { log } from '../log.js';
+import type { Runtime } from '../runtime.js';
+import { todayIn } from '../domain/dates.js';
+import { fixedTermEndingsOfSick } from '../absence/sync-events.js';
+import type { ScheduledJob } from './scheduler.js';
+
+/**
+ * Every morning: fixed-term employments of sick employees that end within six weeks become case
+ * events (once per case and end date), for the case file and the end-of-employment signal. The insert
+ * is idempotent, so several instances running it at the same time record each event once.
+ */
+export function fixedTermEndingsJob(runtime: Pick<Runtime, 'store' | 'config'>): ScheduledJob {
+  return {
+    name: 'absence:fixed-term-endings',
+    cron: '0 6 * * *',
+    async run(slot) {
+      const today = todayIn(runtime.config.timezone, slot);
+      const endings = await fixedTermEndingsOfSick(runtime.store.db, today, { record: true });
+      log.info('fixed-term endings of sick employees recorded', { today, count: endings.length });
+    },
+  };
+}
