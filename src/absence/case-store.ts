@@ -1,14 +1,7 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { Classification, OtherEndReason, PreviousCase } from '../domain/absence.js';
-import {
-  appendOutbox,
-  appendReport,
-  audit,
-  insertNote,
-  noMedicalDataWarning,
-  type UseCaseContext,
-} from './records.js';
+import { noMedicalDataWarning, recordReport, type UseCaseContext } from './records.js';
 
 export interface CaseRow {
   id: string;
@@ -85,16 +78,13 @@ export async function finishReport(
   details: Record<string, unknown>,
   note: string | undefined,
 ): Promise<ReportResult> {
-  const ref = { type: 'absence' as const, id: c.id };
-  await appendReport(trx, ctx.actor, ref, kind, details);
-  if (note)
-    await insertNote(
-      trx,
-      ctx.actor,
-      { employerId: c.employer_id, employeeId: c.employee_id, absenceCaseId: c.id },
-      note,
-    );
-  const outboxSequence = await appendOutbox(trx, c.employer_id, ref, kind);
-  await audit(trx, ctx.actor, c.employer_id, `absence.${kind}`, { type: 'absence_case', id: c.id }, details);
-  return { caseId: c.id, outboxSequence, warnings: warningsFor(note) };
+  const { outboxSequence, warnings } = await recordReport(
+    trx,
+    ctx.actor,
+    { type: 'absence', id: c.id, employerId: c.employer_id, employeeId: c.employee_id },
+    kind,
+    details,
+    note,
+  );
+  return { caseId: c.id, outboxSequence, warnings };
 }

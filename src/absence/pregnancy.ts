@@ -12,16 +12,7 @@ import {
   type PregnancyEndInput,
   type PregnancyReportInput,
 } from './schemas.js';
-import {
-  appendOutbox,
-  appendReport,
-  audit,
-  employmentFor,
-  insertNote,
-  noMedicalDataWarning,
-  requireEmployee,
-  type UseCaseContext,
-} from './records.js';
+import { employmentFor, recordReport, requireEmployee, type UseCaseContext } from './records.js';
 
 interface PregnancyRow {
   id: string;
@@ -85,26 +76,15 @@ async function finish(
   details: Record<string, unknown>,
   note: string | undefined,
 ): Promise<PregnancyResult> {
-  const ref = { type: 'pregnancy' as const, id: row.id };
-  await appendReport(trx, ctx.actor, ref, kind, details);
-  if (note) {
-    await insertNote(
-      trx,
-      ctx.actor,
-      { employerId: row.employer_id, employeeId: row.employee_id, pregnancyCaseId: row.id },
-      note,
-    );
-  }
-  const outboxSequence = await appendOutbox(trx, row.employer_id, ref, kind);
-  await audit(
+  const { outboxSequence, warnings } = await recordReport(
     trx,
     ctx.actor,
-    row.employer_id,
-    `pregnancy.${kind}`,
-    { type: 'pregnancy_case', id: row.id },
+    { type: 'pregnancy', id: row.id, employerId: row.employer_id, employeeId: row.employee_id },
+    kind,
     details,
+    note,
   );
-  return { pregnancy: toView(row), outboxSequence, warnings: note ? [noMedicalDataWarning] : [] };
+  return { pregnancy: toView(row), outboxSequence, warnings };
 }
 
 /** Reports a pregnancy: the leave window is computed and a last working day outside it is refused. */

@@ -222,3 +222,39 @@ export async function saveTimeline(
     }
   }
 }
+
+/**
+ * What every report on a case writes in the report's own transaction: the history row, the note
+ * (when given), the outbox message and the audit event.
+ */
+export async function recordReport(
+  trx: Knex,
+  actor: Actor,
+  subject: CaseRef & { employerId: string; employeeId: string },
+  kind: string,
+  details: Record<string, unknown>,
+  note: string | undefined,
+): Promise<{ outboxSequence: number; warnings: string[] }> {
+  const ref: CaseRef = { type: subject.type, id: subject.id };
+  await appendReport(trx, actor, ref, kind, details);
+  if (note) {
+    const caseLink =
+      subject.type === 'absence' ? { absenceCaseId: subject.id } : { pregnancyCaseId: subject.id };
+    await insertNote(
+      trx,
+      actor,
+      { employerId: subject.employerId, employeeId: subject.employeeId, ...caseLink },
+      note,
+    );
+  }
+  const outboxSequence = await appendOutbox(trx, subject.employerId, ref, kind);
+  await audit(
+    trx,
+    actor,
+    subject.employerId,
+    `${subject.type}.${kind}`,
+    { type: `${subject.type}_case`, id: subject.id },
+    details,
+  );
+  return { outboxSequence, warnings: note ? [noMedicalDataWarning] : [] };
+}
