@@ -12,7 +12,6 @@ import { createSuperuserCommand, linkUserCommand } from './users.js';
 export const commands: Command[] = [
   serveCommand,
   migrateCommand,
-  mappingCheckCommand,
   syncCommand,
   runsCommand,
   runsShowCommand,

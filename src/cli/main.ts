@@ -6,13 +6,13 @@ import { commands } from './commands.js';
 import { exitCodes, UsageError, type Command, type CommandIO } from './command.js';
 
 function helpText(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
   return [
     'Usage: koppeling <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
-    '  koppeling --help'.padEnd(width + 2) + '  Show this help.',
+    ...commands.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+    '  koppeling --help',
+    '      Show this help.',
     '',
     'Exit codes: 0 done, 1 failed, 2 usage error, 3 sync guard tripped.',
     '',

@@ -24,6 +24,12 @@ describe('koppeling CLI', () => {
     expect(t.out.join('')).toMatch(/koppeling migrate/);
   });
 
+  it('When the commands are registered, then each name appears once', async () => {
+    const { commands } = await import('../../src/cli/commands.js');
+    const names = commands.map((c) => c.name.join(' '));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
   it('When the command is unknown, then it exits 2 with a usage line', async () => {
     const t = io();
     const { code } = await main(['frobnicate'], t.io);
