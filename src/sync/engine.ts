@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors.js';
 import { todayIn } from '../domain/dates.js';
 import { log } from '../log.js';
 import type { Store } from '../store/db.js';
@@ -141,9 +142,15 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     if (err instanceof StopRun) {
       status = err.status;
       message = err.reason;
-    } else {
+    } else if (err instanceof AppError && err.status < 500) {
+      // A problem with the delivery itself: the message says what and where, for the operator.
       status = 'failed';
-      message = `The run failed and nothing was applied: ${(err as Error).message}`;
+      message = `The run failed and nothing was applied: ${err.message}`;
+      log.warn('sync run failed', { runId, employer: link.employer.code, reason: err.message });
+    } else {
+      // Internal errors (database, code) stay in the log; the run record gets no internals.
+      status = 'failed';
+      message = `The run failed and nothing was applied: an internal error occurred (logged under run ${runId}).`;
       log.error('sync run failed', { runId, employer: link.employer.code, err });
     }
   }

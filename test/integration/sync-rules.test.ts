@@ -321,6 +321,9 @@ describe('sync rules', () => {
     try {
       const r = await run([person('1', { lastName: 'Changed' })]);
       expect(r.status).toBe('failed');
+      // Internal errors stay in the log: the run record names no internals.
+      expect(r.message).toMatch(/internal error occurred \(logged under run /);
+      expect(r.message).not.toContain('absence module refused');
       expect(await snapshot(e.id)).toEqual(before);
       expect((await store.db('sync_runs').where({ id: r.runId }).first()).status).toBe('failed');
     } finally {
