@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { Classification, OtherEndReason, PreviousCase } from '../domain/absence.js';
-import { noMedicalDataWarning, recordReport, type UseCaseContext } from './records.js';
+import { recordReport, type UseCaseContext } from './records.js';
 
 export interface CaseRow {
   id: string;
@@ -27,9 +27,6 @@ export interface ReportResult {
   samentelling?: { continuesCaseId: string; countStart: string; message: string };
   warnings: string[];
 }
-
-/** The no-medical-data warning whenever a report carries a note. */
-export const warningsFor = (note: string | undefined) => (note ? [noMedicalDataWarning] : []);
 
 /** The latest ended case of the employee at the same employer, for samentelling. */
 export async function previousCase(trx: Knex, employeeId: string): Promise<PreviousCase | undefined> {

@@ -22,25 +22,15 @@ import {
   type SickReportInput,
 } from './schemas.js';
 import {
-  appendOutbox,
-  appendReport,
-  audit,
   employmentFor,
-  insertNote,
   loadTimeline,
+  recordReport,
   requireEmployee,
   saveTimeline,
   type UseCaseContext,
 } from './records.js';
 import { closeTasks, reopenTasks, scheduleTasks } from './tasks.js';
-import {
-  finishReport,
-  lockCase,
-  previousCase,
-  warningsFor,
-  type CaseRow,
-  type ReportResult,
-} from './case-store.js';
+import { type CaseRow, finishReport, lockCase, previousCase, type ReportResult } from './case-store.js';
 
 export { correctCase } from './correction.js';
 export type { CaseRow, ReportResult } from './case-store.js';
@@ -118,22 +108,13 @@ export async function reportSick(
         ? { continuesCaseId: count.continuesCaseId, countStart: count.countStart }
         : {}),
     };
-    await appendReport(trx, ctx.actor, ref, 'sick_report', details);
-    if (input.note)
-      await insertNote(
-        trx,
-        ctx.actor,
-        { employerId: employment.employerId, employeeId, absenceCaseId: row.id },
-        input.note,
-      );
-    const outboxSequence = await appendOutbox(trx, employment.employerId, ref, 'sick_report');
-    await audit(
+    const { outboxSequence, warnings } = await recordReport(
       trx,
       ctx.actor,
-      employment.employerId,
-      'absence.sick_report',
-      { type: 'absence_case', id: row.id },
+      { ...ref, employerId: employment.employerId, employeeId },
+      'sick_report',
       details,
+      input.note,
     );
     return {
       caseId: row.id,
@@ -149,7 +130,7 @@ export async function reportSick(
             },
           }
         : {}),
-      warnings: warningsFor(input.note),
+      warnings,
     };
   });
 }
