@@ -26,24 +26,26 @@ export function schemaUrl(schema: string): string {
   return url.toString();
 }
 
+/** Streams that collect what a command writes, for calling `main` directly. */
+export function captureIo(env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        into.push(String(chunk));
+        cb();
+      },
+    });
+  return { out, err, io: { stdout: sink(out), stderr: sink(err), env } };
+}
+
 /** Runs `koppeling <argv>` in this process and captures its output. */
 export async function runCli(
   argv: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  const { code } = await main(argv, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env,
-  });
-  return { code, stdout, stderr };
+  const t = captureIo(env);
+  const { code } = await main(argv, t.io);
+  return { code, stdout: t.out.join(''), stderr: t.err.join('') };
 }

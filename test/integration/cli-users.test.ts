@@ -1,28 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureIo as io } from '../helpers/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { openRuntime } from '../../src/runtime.js';
 import { upsertEmployer } from '../../src/store/employers.js';
 import { findUserByLogin, activeMemberships } from '../../src/store/users.js';
 import { sentMails } from '../helpers/mail.js';
 import { testStoreKind } from '../helpers/store.js';
-
-function io(env: NodeJS.ProcessEnv) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        into.push(String(chunk));
-        cb();
-      },
-    });
-  return { out, err, io: { stdout: sink(out), stderr: sink(err), env } };
-}
 
 // The CLI opens the embedded store in a data folder; PostgreSQL runs cover the same code through the API tests.
 describe.skipIf(testStoreKind !== 'pglite')('koppeling users commands', () => {

@@ -1,19 +1,6 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        into.push(String(chunk));
-        cb();
-      },
-    });
-  return { out, err, io: { stdout: sink(out), stderr: sink(err), env: {} } };
-}
+import { captureIo as io } from '../helpers/cli.js';
 
 describe('koppeling CLI', () => {
   it('When asked for help, then it lists the commands and exits 0', async () => {

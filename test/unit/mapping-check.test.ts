@@ -1,22 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        into.push(String(chunk));
-        cb();
-      },
-    });
-  return { out, err, io: { stdout: sink(out), stderr: sink(err), env: {} } };
-}
+import { captureIo as io } from '../helpers/cli.js';
 
 async function run(...argv: string[]) {
   const t = io();
