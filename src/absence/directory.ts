@@ -111,20 +111,8 @@ export async function searchEmployees(
       }>
     ).map((d) => [d.id, d]),
   );
-  const openCases = (await db('absence_cases')
-    .whereIn('employee_id', ids)
-    .where({ status: 'open' })
-    .select('id', 'employee_id')) as Array<{
-    id: string;
-    employee_id: string;
-  }>;
-  const openPregnancies = (await db('pregnancy_cases')
-    .whereIn('employee_id', ids)
-    .where({ status: 'open' })
-    .select('id', 'employee_id')) as Array<{
-    id: string;
-    employee_id: string;
-  }>;
+  const openCases = await openByEmployee(db, 'absence_cases', ids);
+  const openPregnancies = await openByEmployee(db, 'pregnancy_cases', ids);
   return hits.map((r) => ({
     id: r.id,
     personnelNumber: r.personnel_number,
@@ -214,4 +202,19 @@ export async function organisationTree(
       .map((n) => ({ ...n, departments: prune(n.departments) }))
       .filter((n) => n.employees.length > 0 || n.departments.length > 0);
   return { employer, departments: prune(roots), unassigned };
+}
+
+/** Open cases of one kind for these employees (id and employee). */
+async function openByEmployee(
+  db: Knex,
+  table: 'absence_cases' | 'pregnancy_cases',
+  employeeIds: string[],
+): Promise<Array<{ id: string; employee_id: string }>> {
+  return (await db(table)
+    .whereIn('employee_id', employeeIds)
+    .where({ status: 'open' })
+    .select('id', 'employee_id')) as Array<{
+    id: string;
+    employee_id: string;
+  }>;
 }
