@@ -22,6 +22,14 @@ export interface TokenRow {
   revoked_at: Date | null;
 }
 
+/**
+ * Whether a last-used (or last-seen) time is old enough to write again: at most once a minute, since
+ * a write (a commit) on every request would cost each API call a disk flush.
+ */
+export function dueForTouch(last: Date | null, now: Date): boolean {
+  return last === null || now.getTime() - last.getTime() >= 60_000;
+}
+
 /** The live (not revoked, not expired) token with this value, touching its last-used time. */
 export async function findLiveToken(
   db: Db,
@@ -33,7 +41,9 @@ export async function findLiveToken(
     .whereNull('revoked_at')
     .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
     .first()) as TokenRow | undefined;
-  if (row) await db('api_tokens').where({ id: row.id }).update({ last_used_at: now });
+  if (row && dueForTouch(row.last_used_at, now)) {
+    await db('api_tokens').where({ id: row.id }).update({ last_used_at: now });
+  }
   return row;
 }
 
