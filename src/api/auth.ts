@@ -1,8 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { constantTimeEqual } from '../vault/crypto.js';
 import { findLiveToken, hashToken, type TokenRow } from '../store/tokens.js';
-import { findLiveSession } from '../store/sessions.js';
-import { activeMemberships, findUserById } from '../store/users.js';
+import { findLiveSession, type LiveSession } from '../store/sessions.js';
 import { findEmployerByCode, findEmployerById } from '../store/employers.js';
 import {
   employerCapabilities,
@@ -26,15 +25,8 @@ export function requestedEmployer(req: Request): string | undefined {
   return value && /^[a-z0-9][a-z0-9_-]{0,39}$/.test(value) ? value : undefined;
 }
 
-async function userPrincipal(
-  ctx: AppContext,
-  req: Request,
-  session: { id: string; userId: string },
-  now: Date,
-): Promise<Principal | undefined> {
-  const user = await findUserById(ctx.store.db, session.userId);
-  if (!user) return undefined;
-  const memberships = await activeMemberships(ctx.store.db, user.id, now);
+function userPrincipal(req: Request, session: LiveSession): Principal | undefined {
+  const memberships = session.memberships;
   // An expired user (no employer where the account is valid now) cannot use a session.
   if (memberships.length === 0) return undefined;
   const code = requestedEmployer(req);
@@ -51,9 +43,9 @@ async function userPrincipal(
   };
   return {
     kind: 'user',
-    userId: user.id,
+    userId: session.userId,
     sessionId: session.id,
-    language: user.language,
+    language: session.language,
     ...(acting ? { acting } : {}),
   };
 }
@@ -88,12 +80,33 @@ async function machinePrincipal(ctx: AppContext, req: Request, row: TokenRow): P
 }
 
 /**
+ * Requests that arrive while a lookup for the same token is running share its answer, as if they
+ * had come a moment earlier; nothing is kept once the lookup has answered, so a revoked session or
+ * a changed role counts from the next lookup on.
+ */
+function sharedWhileRunning<T>(lookup: (token: string) => Promise<T>): (token: string) => Promise<T> {
+  const running = new Map<string, Promise<T>>();
+  return (token) => {
+    let pending = running.get(token);
+    if (!pending) {
+      pending = lookup(token).finally(() => running.delete(token));
+      running.set(token, pending);
+    }
+    return pending;
+  };
+}
+
+/**
  * Resolves the caller from the bearer token: the configured operator token, a stored operator or
  * machine token, or a user session; and for users and machine tokens the employer the request acts within.
  */
 export function authenticate(ctx: AppContext) {
   const configuredHash = ctx.config.adminToken ? hashToken(ctx.config.adminToken) : undefined;
   const policy = { hours: ctx.config.sessionHours, idleMinutes: ctx.config.sessionIdleMinutes };
+  const liveSession = sharedWhileRunning((token: string) =>
+    findLiveSession(ctx.store.db, token, policy, nowOf(ctx)),
+  );
+  const liveToken = sharedWhileRunning((token: string) => findLiveToken(ctx.store.db, token, nowOf(ctx)));
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     try {
       const token = bearerToken(req);
@@ -102,14 +115,13 @@ export function authenticate(ctx: AppContext) {
         req.principal = { kind: 'operator', tokenId: 'configured' };
         return next();
       }
-      const now = nowOf(ctx);
       if (token.startsWith('kps_')) {
-        const session = await findLiveSession(ctx.store.db, token, policy, now);
-        const principal = session && (await userPrincipal(ctx, req, session, now));
+        const session = await liveSession(token);
+        const principal = session && userPrincipal(req, session);
         if (principal) req.principal = principal;
         return next();
       }
-      const row = await findLiveToken(ctx.store.db, token, now);
+      const row = await liveToken(token);
       if (row?.kind === 'operator') req.principal = { kind: 'operator', tokenId: row.id };
       else if (row?.kind === 'machine') req.principal = await machinePrincipal(ctx, req, row);
       next();

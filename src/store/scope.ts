@@ -98,14 +98,19 @@ export async function departmentIdsInScope(
   return (result.rows as Array<{ id: string }>).map((r) => r.id);
 }
 
+/** The scope a membership holds: the whole employer, or the stored departments and employees. */
+export function scopeOf(inherit: boolean, departmentIds: string[], employeeIds: string[]): Scope {
+  return inherit ? { kind: 'employer' } : { kind: 'units', departmentIds, employeeIds };
+}
+
 /** Loads the stored scope of a membership. */
 export async function loadScope(db: Db, membershipId: string, inherit: boolean): Promise<Scope> {
-  if (inherit) return { kind: 'employer' };
+  if (inherit) return scopeOf(true, [], []);
   const [departments, employees] = await Promise.all([
     db('user_scope_departments').where({ membership_id: membershipId }).pluck('department_id'),
     db('user_scope_employees').where({ membership_id: membershipId }).pluck('employee_id'),
   ]);
-  return { kind: 'units', departmentIds: departments as string[], employeeIds: employees as string[] };
+  return scopeOf(false, departments as string[], employees as string[]);
 }
 
 /** Replaces the scope of a membership (inside the caller's transaction). */

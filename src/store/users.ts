@@ -1,7 +1,7 @@
 import type { Db } from './db.js';
 import { inTransaction } from './db.js';
 import { mapStoreError } from './errors.js';
-import { loadScope, saveScope } from './scope.js';
+import { loadScope, saveScope, scopeOf } from './scope.js';
 import type { Scope } from '../domain/scope.js';
 import type { EmployerRole } from '../domain/roles.js';
 import type { LinkMode } from '../domain/employer.js';
@@ -129,24 +129,49 @@ export interface ActiveMembership {
   scope: Scope;
 }
 
-/** Memberships of a user that are within their validity period now, with their employer. */
+/**
+ * SQL selecting the memberships of the user `userRef` (an SQL expression) that are within their
+ * validity period at the time bound twice (`?`, `?`), with their employer and stored scope lists.
+ */
+export function activeMembershipsSql(userRef: string): string {
+  return `
+    select m.*, e.code as employer_code, e.link_mode as employer_link_mode,
+      array(select d.department_id::text from user_scope_departments d where d.membership_id = m.id)
+        as scope_department_ids,
+      array(select s.employee_id::text from user_scope_employees s where s.membership_id = m.id)
+        as scope_employee_ids
+    from user_memberships m join employers e on e.id = m.employer_id
+    where m.user_id = ${userRef} and m.valid_from <= ? and (m.valid_until is null or m.valid_until > ?)
+    order by e.code`;
+}
+
+/** A row of `activeMembershipsSql`, read directly or through JSON (timestamps then come as text). */
+export interface ActiveMembershipRow extends Omit<MembershipRow, 'valid_from' | 'valid_until'> {
+  valid_from: Date | string;
+  valid_until: Date | string | null;
+  employer_code: string;
+  employer_link_mode: LinkMode;
+  scope_department_ids: string[];
+  scope_employee_ids: string[];
+}
+
+export function toActiveMembership(row: ActiveMembershipRow): ActiveMembership {
+  const { employer_code, employer_link_mode, scope_department_ids, scope_employee_ids, ...m } = row;
+  return {
+    membership: {
+      ...m,
+      valid_from: new Date(m.valid_from),
+      valid_until: m.valid_until === null ? null : new Date(m.valid_until),
+    },
+    employer: { id: m.employer_id, code: employer_code, linkMode: employer_link_mode },
+    scope: scopeOf(m.inherit_scope, scope_department_ids, scope_employee_ids),
+  };
+}
+
+/** Memberships of a user that are within their validity period now, with their employer and scope. */
 export async function activeMemberships(db: Db, userId: string, now: Date): Promise<ActiveMembership[]> {
-  const rows = (await db('user_memberships as m')
-    .join('employers as e', 'e.id', 'm.employer_id')
-    .where('m.user_id', userId)
-    .where('m.valid_from', '<=', now)
-    .where((q) => q.whereNull('m.valid_until').orWhere('m.valid_until', '>', now))
-    .select('m.*', 'e.code as employer_code', 'e.link_mode as employer_link_mode')
-    .orderBy('e.code')) as Array<MembershipRow & { employer_code: string; employer_link_mode: LinkMode }>;
-  const result: ActiveMembership[] = [];
-  for (const row of rows) {
-    result.push({
-      membership: row,
-      employer: { id: row.employer_id, code: row.employer_code, linkMode: row.employer_link_mode },
-      scope: await loadScope(db, row.id, row.inherit_scope),
-    });
-  }
-  return result;
+  const result = await db.raw(activeMembershipsSql('?'), [userId, now, now]);
+  return (result.rows as ActiveMembershipRow[]).map(toActiveMembership);
 }
 
 export interface EmployerUser {
