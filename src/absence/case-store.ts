@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import type { Classification, OtherEndReason, PreviousCase } from '../domain/absence.js';
-import { recordReport, type UseCaseContext } from './records.js';
+import type { Classification, OtherEndReason } from '../domain/absence.js';
+import type { WriteBatch } from '../store/batch.js';
+import { prepared } from '../store/db.js';
+import { recordReport, toStoredTimeline, type StoredTimeline, type UseCaseContext } from './records.js';
 
 export interface CaseRow {
   id: string;
@@ -28,34 +30,31 @@ export interface ReportResult {
   warnings: string[];
 }
 
-/** The latest ended case of the employee at the same employer, for samentelling. */
-export async function previousCase(trx: Knex, employeeId: string): Promise<PreviousCase | undefined> {
-  const row = (await trx('absence_cases')
-    .where({ employee_id: employeeId, status: 'ended' })
-    .orderBy('last_sick_day', 'desc')
-    .first('id', 'count_start', 'first_sick_day', 'last_sick_day')) as
-    { id: string; count_start: string; first_sick_day: string; last_sick_day: string } | undefined;
-  return (
-    row && {
-      id: row.id,
-      countStart: row.count_start,
-      firstSickDay: row.first_sick_day,
-      lastSickDay: row.last_sick_day,
-    }
-  );
+/** A case locked for a change, with its stored timeline. */
+export interface LockedCase extends CaseRow {
+  stored: StoredTimeline;
 }
 
-/** Locks a case of the employee for a change; 404 when it is not theirs, 409 when it has ended. */
+/**
+ * Locks a case of the employee for a change and reads its timeline in the same query; 404 when it
+ * is not theirs, 409 when it has ended.
+ */
 export async function lockCase(
   trx: Knex,
   employeeId: string,
   caseId: string,
   mustBeOpen = true,
-): Promise<CaseRow> {
-  const row = (await trx('absence_cases')
-    .where({ id: caseId, employee_id: employeeId })
-    .forUpdate()
-    .first()) as CaseRow | undefined;
+): Promise<LockedCase> {
+  const result = await prepared(
+    trx,
+    `select c.*, coalesce((
+       select json_agg(json_build_object('id', p.id, 'from_date', p.from_date, 'until_date', p.until_date,
+         'percentage', p.percentage) order by p.from_date)
+       from absence_periods p where p.case_id = c.id), '[]'::json) as periods
+     from absence_cases c where c.id = ? and c.employee_id = ? for update of c`,
+    [caseId, employeeId],
+  );
+  const row = result.rows[0] as (CaseRow & { periods: Parameters<typeof toStoredTimeline>[0] }) | undefined;
   if (!row) throw new AppError('not_found', `No absence case ${caseId} for employee ${employeeId}.`);
   if (mustBeOpen && row.status !== 'open') {
     throw new AppError(
@@ -63,12 +62,14 @@ export async function lockCase(
       `Absence case ${caseId} ended on ${row.last_sick_day}; it cannot be changed any more.`,
     );
   }
-  return row;
+  const { periods, ...c } = row;
+  return { ...c, stored: toStoredTimeline(periods) };
 }
 
-/** Writes history, note, outbox row and audit event of a report on an existing case. */
+/** Sends the case's writes in the batch with the history, note, outbox row and audit event of a report. */
 export async function finishReport(
   trx: Knex,
+  batch: WriteBatch,
   ctx: UseCaseContext,
   c: CaseRow,
   kind: string,
@@ -77,6 +78,7 @@ export async function finishReport(
 ): Promise<ReportResult> {
   const { outboxSequence, warnings } = await recordReport(
     trx,
+    batch,
     ctx.actor,
     { type: 'absence', id: c.id, employerId: c.employer_id, employeeId: c.employee_id },
     kind,

@@ -31,7 +31,7 @@ export async function addNote(
         throw new AppError('not_found', `No case ${id} for employee ${employeeId}.`);
       }
     }
-    const noteId = await insertNote(
+    const [{ id: noteId }] = (await insertNote(
       trx,
       ctx.actor,
       {
@@ -41,7 +41,7 @@ export async function addNote(
         ...(input.pregnancyCaseId ? { pregnancyCaseId: input.pregnancyCaseId } : {}),
       },
       input.text,
-    );
+    )) as [{ id: string }];
     await audit(trx, ctx.actor, employee.employerId, 'casefile.note_added', { type: 'note', id: noteId });
     return { noteId, warnings: [noMedicalDataWarning] };
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import { inTransaction } from '../store/db.js';
@@ -21,118 +22,121 @@ import {
   type RecoveryInput,
   type SickReportInput,
 } from './schemas.js';
-import {
-  employmentFor,
-  loadTimeline,
-  recordReport,
-  requireEmployee,
-  saveTimeline,
-  type UseCaseContext,
-} from './records.js';
+import { WriteBatch } from '../store/batch.js';
+import { employmentFor, recordReport, saveTimeline, type UseCaseContext } from './records.js';
 import { closeTasks, reopenTasks, scheduleTasks } from './tasks.js';
-import { type CaseRow, finishReport, lockCase, previousCase, type ReportResult } from './case-store.js';
+import { finishReport, lockCase, type LockedCase, type ReportResult } from './case-store.js';
 
 export { correctCase } from './correction.js';
 export type { CaseRow, ReportResult } from './case-store.js';
 
-/** Reports an employee sick: a new case with its timeline, tasks, outbox message and audit event. */
+/**
+ * Reports an employee sick: a new case with its timeline, tasks, outbox message and audit event.
+ * Everything is written by one statement; the unique index on open cases decides between two
+ * reports that race for the same employment.
+ */
 export async function reportSick(
   ctx: UseCaseContext,
   employeeId: string,
   raw: SickReportInput,
 ): Promise<ReportResult> {
   const input = sickReportSchema.parse(raw);
-  return inTransaction(ctx.db, async (trx) => {
-    await requireEmployee(trx, employeeId);
-    const employment = await employmentFor(trx, employeeId, input.employmentId, input.firstSickDay);
-    checkFirstSickDay({
-      firstSickDay: input.firstSickDay,
-      today: ctx.today,
-      lateReason: input.lateReason,
-      employment,
-    });
-    const open = (await trx('absence_cases')
-      .where({ employment_id: employment.id, status: 'open' })
-      .first('id', 'first_sick_day')) as { id: string; first_sick_day: string } | undefined;
-    if (open) {
-      throw new AppError(
-        'conflict',
-        `This employment already has an open absence case since ${open.first_sick_day} (case ${open.id}); ` +
-          'report a partial recovery or relapse on that case instead.',
-      );
-    }
-    const percentage =
-      input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
-    const count = decideCount(input.firstSickDay, await previousCase(trx, employeeId));
-    let row: { id: string };
-    try {
-      [row] = (await trx('absence_cases')
-        .insert({
-          employer_id: employment.employerId,
-          employee_id: employeeId,
-          employment_id: employment.id,
-          first_sick_day: input.firstSickDay,
-          count_start: count.countStart,
-          continues_case_id: count.continuesCaseId,
-          classification: input.classification,
-          safety_net: input.safetyNet,
-          late_reason: input.lateReason ?? null,
-        })
-        .returning('id')) as [{ id: string }];
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') {
-        throw new AppError(
-          'conflict',
-          'This employment already has an open absence case; report on that case instead.',
-        );
-      }
-      throw err;
-    }
-    const ref = { type: 'absence' as const, id: row.id };
-    await saveTimeline(trx, row.id, [], startTimeline(input.firstSickDay, percentage));
-    if (count.continuesCaseId) await reopenTasks(trx, count.continuesCaseId, row.id);
-    else
-      await scheduleTasks(trx, {
-        id: row.id,
-        employerId: employment.employerId,
-        employeeId,
-        countStart: count.countStart,
-      });
-    const details = {
-      firstSickDay: input.firstSickDay,
-      percentage,
+  const db = ctx.db;
+  const employment = await employmentFor(db, employeeId, input.employmentId, input.firstSickDay);
+  checkFirstSickDay({
+    firstSickDay: input.firstSickDay,
+    today: ctx.today,
+    lateReason: input.lateReason,
+    employment,
+  });
+  const open = employment.openAbsenceCase;
+  if (open) {
+    throw new AppError(
+      'conflict',
+      `This employment already has an open absence case since ${open.firstSickDay} (case ${open.id}); ` +
+        'report a partial recovery or relapse on that case instead.',
+    );
+  }
+  const percentage = input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
+  const count = decideCount(input.firstSickDay, employment.previousCase);
+  const caseId = randomUUID();
+  const batch = new WriteBatch().add(
+    db('absence_cases').insert({
+      id: caseId,
+      employer_id: employment.employerId,
+      employee_id: employeeId,
+      employment_id: employment.id,
+      first_sick_day: input.firstSickDay,
+      count_start: count.countStart,
+      continues_case_id: count.continuesCaseId,
       classification: input.classification,
-      safetyNet: input.safetyNet,
-      ...(input.hoursNotWorked !== undefined ? { hoursNotWorked: input.hoursNotWorked } : {}),
-      ...(count.continuesCaseId
-        ? { continuesCaseId: count.continuesCaseId, countStart: count.countStart }
-        : {}),
-    };
-    const { outboxSequence, warnings } = await recordReport(
-      trx,
+      safety_net: input.safetyNet,
+      late_reason: input.lateReason ?? null,
+    }),
+  );
+  saveTimeline(
+    batch,
+    db,
+    caseId,
+    { timeline: [], periodIds: [] },
+    startTimeline(input.firstSickDay, percentage),
+  );
+  batch.add(
+    count.continuesCaseId
+      ? reopenTasks(db, count.continuesCaseId, caseId)
+      : scheduleTasks(db, {
+          id: caseId,
+          employerId: employment.employerId,
+          employeeId,
+          countStart: count.countStart,
+        }),
+  );
+  const details = {
+    firstSickDay: input.firstSickDay,
+    percentage,
+    classification: input.classification,
+    safetyNet: input.safetyNet,
+    ...(input.hoursNotWorked !== undefined ? { hoursNotWorked: input.hoursNotWorked } : {}),
+    ...(count.continuesCaseId
+      ? { continuesCaseId: count.continuesCaseId, countStart: count.countStart }
+      : {}),
+  };
+  let recorded: { outboxSequence: number; warnings: string[] };
+  try {
+    recorded = await recordReport(
+      db,
+      batch,
       ctx.actor,
-      { ...ref, employerId: employment.employerId, employeeId },
+      { type: 'absence', id: caseId, employerId: employment.employerId, employeeId },
       'sick_report',
       details,
       input.note,
     );
-    return {
-      caseId: row.id,
-      outboxSequence,
-      ...(count.continuesCaseId
-        ? {
-            samentelling: {
-              continuesCaseId: count.continuesCaseId,
-              countStart: count.countStart,
-              message:
-                `This sickness starts within 4 weeks after the previous case ended, so it continues that case's ` +
-                `count from ${count.countStart} (samentelling); its Poortwachter tasks are open again.`,
-            },
-          }
-        : {}),
-      warnings,
-    };
-  });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw new AppError(
+        'conflict',
+        'This employment already has an open absence case; report on that case instead.',
+      );
+    }
+    throw err;
+  }
+  return {
+    caseId,
+    outboxSequence: recorded.outboxSequence,
+    ...(count.continuesCaseId
+      ? {
+          samentelling: {
+            continuesCaseId: count.continuesCaseId,
+            countStart: count.countStart,
+            message:
+              `This sickness starts within 4 weeks after the previous case ended, so it continues that case's ` +
+              `count from ${count.countStart} (samentelling); its Poortwachter tasks are open again.`,
+          },
+        }
+      : {}),
+    warnings: recorded.warnings,
+  };
 }
 
 /** Partial recovery or relapse: a new percentage from a date. */
@@ -148,13 +152,16 @@ export async function reportPercentageChange(
     const employment = await employmentFor(trx, employeeId, c.employment_id, input.from);
     const percentage =
       input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
-    const before = await loadTimeline(trx, c.id);
+    const before = c.stored.timeline;
     const timeline = changePercentage(before, input.from, percentage, ctx.today);
-    await saveTimeline(trx, c.id, before, timeline);
+    const batch = new WriteBatch();
+    saveTimeline(batch, trx, c.id, c.stored, timeline);
     if (input.classification) {
-      await trx('absence_cases')
-        .where({ id: c.id })
-        .update({ classification: input.classification, updated_at: trx.fn.now() });
+      batch.add(
+        trx('absence_cases')
+          .where({ id: c.id })
+          .update({ classification: input.classification, updated_at: trx.fn.now() }),
+      );
     }
     const previous = before.at(-1)!.percentage;
     const kind = percentage < previous ? 'partial_recovery' : 'relapse';
@@ -164,28 +171,30 @@ export async function reportPercentageChange(
       previousPercentage: previous,
       ...(input.classification ? { classification: input.classification } : {}),
     };
-    return finishReport(trx, ctx, c, kind, details, input.note);
+    return finishReport(trx, batch, ctx, c, kind, details, input.note);
   });
 }
 
-async function endCase(
+/** The writes that end a case: its timeline closed, its status and end, its open tasks closed. */
+function endCase(
   trx: Knex,
   ctx: UseCaseContext,
-  c: CaseRow,
+  c: LockedCase,
   lastSickDay: string,
   end: { kind: 'recovered' | 'other'; reason: OtherEndReason | null },
-): Promise<void> {
-  const before = await loadTimeline(trx, c.id);
-  const timeline = endTimeline(before, lastSickDay, ctx.today);
-  await saveTimeline(trx, c.id, before, timeline);
-  await trx('absence_cases').where({ id: c.id }).update({
-    status: 'ended',
-    last_sick_day: lastSickDay,
-    end_kind: end.kind,
-    end_reason: end.reason,
-    updated_at: trx.fn.now(),
-  });
-  await closeTasks(trx, c.id);
+): WriteBatch {
+  const batch = new WriteBatch();
+  saveTimeline(batch, trx, c.id, c.stored, endTimeline(c.stored.timeline, lastSickDay, ctx.today));
+  batch.add(
+    trx('absence_cases').where({ id: c.id }).update({
+      status: 'ended',
+      last_sick_day: lastSickDay,
+      end_kind: end.kind,
+      end_reason: end.reason,
+      updated_at: trx.fn.now(),
+    }),
+  );
+  return batch.add(closeTasks(trx, c.id));
 }
 
 /** Full recovery: the last sick day, or the first day back (the day after). */
@@ -199,9 +208,9 @@ export async function reportRecovery(
   const lastSickDay = lastSickDayOf(input);
   return inTransaction(ctx.db, async (trx) => {
     const c = await lockCase(trx, employeeId, caseId);
-    await endCase(trx, ctx, c, lastSickDay, { kind: 'recovered', reason: null });
+    const batch = endCase(trx, ctx, c, lastSickDay, { kind: 'recovered', reason: null });
     const details = input.firstDayBack ? { firstDayBack: input.firstDayBack, lastSickDay } : { lastSickDay };
-    return finishReport(trx, ctx, c, 'recovery', details, input.note);
+    return finishReport(trx, batch, ctx, c, 'recovery', details, input.note);
   });
 }
 
@@ -215,9 +224,10 @@ export async function reportOtherEnd(
   const input = otherEndSchema.parse(raw);
   return inTransaction(ctx.db, async (trx) => {
     const c = await lockCase(trx, employeeId, caseId);
-    await endCase(trx, ctx, c, input.lastSickDay, { kind: 'other', reason: input.reason });
+    const batch = endCase(trx, ctx, c, input.lastSickDay, { kind: 'other', reason: input.reason });
     return finishReport(
       trx,
+      batch,
       ctx,
       c,
       'other_end',

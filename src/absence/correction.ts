@@ -2,9 +2,10 @@ import { AppError } from '../errors.js';
 import { inTransaction } from '../store/db.js';
 import { checkFirstSickDay, correctTimeline, decideCount } from '../domain/absence.js';
 import { correctionSchema, type CorrectionInput } from './schemas.js';
-import { employmentFor, loadTimeline, saveTimeline, type UseCaseContext } from './records.js';
+import { WriteBatch } from '../store/batch.js';
+import { employmentFor, saveTimeline, type UseCaseContext } from './records.js';
 import { recomputeTasks } from './tasks.js';
-import { finishReport, lockCase, previousCase, type ReportResult } from './case-store.js';
+import { finishReport, lockCase, type ReportResult } from './case-store.js';
 
 const correctionReason = 'correction of an earlier report';
 
@@ -18,7 +19,7 @@ export async function correctCase(
   const input = correctionSchema.parse(raw);
   return inTransaction(ctx.db, async (trx) => {
     const c = await lockCase(trx, employeeId, caseId);
-    const before = await loadTimeline(trx, c.id);
+    const before = c.stored.timeline;
     const timeline = correctTimeline(before, {
       firstSickDay: input.firstSickDay,
       percentage: input.percentage,
@@ -33,8 +34,7 @@ export async function correctCase(
         lateReason: correctionReason,
         employment,
       });
-      const previous = await previousCase(trx, employeeId);
-      const count = decideCount(input.firstSickDay, previous);
+      const count = decideCount(input.firstSickDay, employment.previousCase);
       if (count.continuesCaseId !== c.continues_case_id) {
         throw new AppError(
           'conflict',
@@ -44,17 +44,20 @@ export async function correctCase(
       }
       countStart = count.countStart;
     }
-    await saveTimeline(trx, c.id, before, timeline);
-    await trx('absence_cases')
-      .where({ id: c.id })
-      .update({
-        first_sick_day: timeline[0]!.from,
-        count_start: countStart,
-        classification: input.classification ?? c.classification,
-        safety_net: input.safetyNet ?? c.safety_net,
-        updated_at: trx.fn.now(),
-      });
-    if (countStart !== c.count_start) await recomputeTasks(trx, c.id, countStart);
+    const batch = new WriteBatch();
+    saveTimeline(batch, trx, c.id, c.stored, timeline);
+    batch.add(
+      trx('absence_cases')
+        .where({ id: c.id })
+        .update({
+          first_sick_day: timeline[0]!.from,
+          count_start: countStart,
+          classification: input.classification ?? c.classification,
+          safety_net: input.safetyNet ?? c.safety_net,
+          updated_at: trx.fn.now(),
+        }),
+    );
+    if (countStart !== c.count_start) recomputeTasks(batch, trx, c.id, countStart);
     const details = {
       ...(input.firstSickDay ? { firstSickDay: { from: c.first_sick_day, to: input.firstSickDay } } : {}),
       ...(input.percentage ? { percentage: { from: before[0]!.percentage, to: input.percentage } } : {}),
@@ -63,6 +66,6 @@ export async function correctCase(
         : {}),
       ...(input.safetyNet !== undefined ? { safetyNet: { from: c.safety_net, to: input.safetyNet } } : {}),
     };
-    return finishReport(trx, ctx, c, 'correction', details, input.note);
+    return finishReport(trx, batch, ctx, c, 'correction', details, input.note);
   });
 }

@@ -12,7 +12,8 @@ import {
   type PregnancyEndInput,
   type PregnancyReportInput,
 } from './schemas.js';
-import { employmentFor, recordReport, requireEmployee, type UseCaseContext } from './records.js';
+import { WriteBatch } from '../store/batch.js';
+import { employmentFor, recordReport, type UseCaseContext } from './records.js';
 
 interface PregnancyRow {
   id: string;
@@ -78,6 +79,7 @@ async function finish(
 ): Promise<PregnancyResult> {
   const { outboxSequence, warnings } = await recordReport(
     trx,
+    new WriteBatch(),
     ctx.actor,
     { type: 'pregnancy', id: row.id, employerId: row.employer_id, employeeId: row.employee_id },
     kind,
@@ -95,7 +97,6 @@ export async function reportPregnancy(
 ): Promise<PregnancyResult> {
   const input = pregnancyReportSchema.parse(raw);
   return inTransaction(ctx.db, async (trx) => {
-    await requireEmployee(trx, employeeId);
     const day = input.lastWorkingDay < ctx.today ? input.lastWorkingDay : ctx.today;
     const employment = await employmentFor(trx, employeeId, input.employmentId, day);
     const leave = computeLeave(input);

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import type { Timeline } from '../domain/absence.js';
+import type { PreviousCase, Timeline } from '../domain/absence.js';
+import type { WriteBatch } from '../store/batch.js';
+import { prepared } from '../store/db.js';
 
 export const actorTypes = ['operator', 'user', 'api_token', 'sync', 'system'] as const;
 /** Who made a report: stored as type + id text in the history and the audit trail. */
@@ -28,6 +30,10 @@ export interface EmploymentOnDay {
   endDate: string | null;
   hoursPerWeek: number | null;
   contractType: 'B' | 'O' | null;
+  /** The open absence case of this employment, if any. */
+  openAbsenceCase: { id: string; firstSickDay: string } | null;
+  /** The employee's latest ended absence case, for samentelling. */
+  previousCase: PreviousCase | undefined;
 }
 
 /** Finds the employee or answers 404. */
@@ -37,13 +43,45 @@ export async function requireEmployee(
 ): Promise<{ id: string; employerId: string }> {
   const row = (await trx('employees').where({ id: employeeId }).first('id', 'employer_id')) as
     { id: string; employer_id: string } | undefined;
-  if (!row) throw new AppError('not_found', `No employee with id ${employeeId}.`);
+  if (!row) throw notAnEmployee(employeeId);
   return { id: row.id, employerId: row.employer_id };
 }
 
+const notAnEmployee = (employeeId: string) => new AppError('not_found', `No employee with id ${employeeId}.`);
+
+interface EmploymentRow {
+  id: string | null;
+  employer_id: string;
+  start_date: string;
+  end_date: string | null;
+  hours_per_week: number | null;
+  contract_type: 'B' | 'O' | null;
+  open_case: { id: string; first_sick_day: string } | null;
+  previous_case: { id: string; count_start: string; first_sick_day: string; last_sick_day: string } | null;
+}
+
+// One query: the employee (404 when absent), its employments newest first with the contract terms
+// valid on the day, each employment's open case, and the employee's latest ended case.
+const employmentsSql = (oneEmployment: boolean) => `
+  select em.id, em.employer_id, em.start_date, em.end_date, v.hours_per_week, v.contract_type,
+    (select json_build_object('id', c.id, 'first_sick_day', c.first_sick_day) from absence_cases c
+      where c.employment_id = em.id and c.status = 'open') as open_case,
+    (select row_to_json(p) from (
+      select c.id, c.count_start, c.first_sick_day, c.last_sick_day from absence_cases c
+      where c.employee_id = e.id and c.status = 'ended' order by c.last_sick_day desc limit 1) p)
+      as previous_case
+  from employees e
+  left join employments em on em.employee_id = e.id${oneEmployment ? ' and em.id = ?' : ''}
+  left join lateral (
+    select hours_per_week, contract_type from employment_versions ev
+    where ev.employment_id = em.id and ev.valid_from <= ? and (ev.valid_to is null or ev.valid_to >= ?)
+    limit 1) v on true
+  where e.id = ?
+  order by em.start_date desc`;
+
 /**
  * The employment a report is about: the one given, or the only employment covering `day`. An
- * employee with two employments on that day must say which.
+ * employee with two employments on that day must say which. Answers 404 for an unknown employee.
  */
 export async function employmentFor(
   trx: Knex,
@@ -51,19 +89,11 @@ export async function employmentFor(
   employmentId: string | undefined,
   day: string,
 ): Promise<EmploymentOnDay> {
-  const rows = (await trx('employments as e')
-    .where('e.employee_id', employeeId)
-    .modify((q) => {
-      if (employmentId) q.where('e.id', employmentId);
-    })
-    .select('e.id', 'e.employer_id', 'e.employee_id', 'e.start_date', 'e.end_date')
-    .orderBy('e.start_date', 'desc')) as Array<{
-    id: string;
-    employer_id: string;
-    employee_id: string;
-    start_date: string;
-    end_date: string | null;
-  }>;
+  const bindings = employmentId ? [employmentId, day, day, employeeId] : [day, day, employeeId];
+  const result = await prepared(trx, employmentsSql(employmentId !== undefined), bindings);
+  const all = result.rows as EmploymentRow[];
+  if (all.length === 0) throw notAnEmployee(employeeId);
+  const rows = all.filter((r) => r.id !== null);
   if (employmentId && rows.length === 0) {
     throw new AppError('not_found', `No employment ${employmentId} of employee ${employeeId}.`);
   }
@@ -82,34 +112,32 @@ export async function employmentFor(
     );
   }
   const row = employmentId ? rows[0]! : (covering[0] ?? rows[0]!);
-  const version = (await trx('employment_versions')
-    .where('employment_id', row.id)
-    .where('valid_from', '<=', day)
-    .where((q) => q.whereNull('valid_to').orWhere('valid_to', '>=', day))
-    .first('hours_per_week', 'contract_type')) as
-    { hours_per_week: number | null; contract_type: 'B' | 'O' | null } | undefined;
+  const previous = row.previous_case;
   return {
-    id: row.id,
+    id: row.id!,
     employerId: row.employer_id,
-    employeeId: row.employee_id,
+    employeeId,
     startDate: row.start_date,
     endDate: row.end_date,
-    hoursPerWeek: version?.hours_per_week ?? null,
-    contractType: version?.contract_type ?? null,
+    hoursPerWeek: row.hours_per_week,
+    contractType: row.contract_type,
+    openAbsenceCase: row.open_case && { id: row.open_case.id, firstSickDay: row.open_case.first_sick_day },
+    previousCase: previous
+      ? {
+          id: previous.id,
+          countStart: previous.count_start,
+          firstSickDay: previous.first_sick_day,
+          lastSickDay: previous.last_sick_day,
+        }
+      : undefined,
   };
 }
 
 export type CaseRef = { type: 'absence'; id: string } | { type: 'pregnancy'; id: string };
 
-/** Appends one report to the case history. */
-export async function appendReport(
-  trx: Knex,
-  actor: Actor,
-  ref: CaseRef,
-  kind: string,
-  details: Record<string, unknown>,
-): Promise<void> {
-  await trx('case_reports').insert({
+/** The history row of one report. */
+function reportRow(db: Knex, actor: Actor, ref: CaseRef, kind: string, details: Record<string, unknown>) {
+  return db('case_reports').insert({
     absence_case_id: ref.type === 'absence' ? ref.id : null,
     pregnancy_case_id: ref.type === 'pregnancy' ? ref.id : null,
     kind,
@@ -120,43 +148,37 @@ export async function appendReport(
 }
 
 /**
- * Appends a message for the arbodienst with the next sequence number of the case. Callers hold a
- * row lock on the case, so the sequence has no gaps; the unique key catches anything else.
+ * The message for the arbodienst with the next sequence number of the case, computed where the row
+ * is written. Callers hold a row lock on the case (or create it), so the sequence has no gaps; the
+ * unique key catches anything else.
  */
-export async function appendOutbox(
-  trx: Knex,
-  employerId: string,
-  ref: CaseRef,
-  messageKind: string,
-): Promise<number> {
-  // One statement: the next sequence is computed where the row is written.
-  const [row] = (await trx
+function outboxRow(db: Knex, employerId: string, ref: CaseRef, messageKind: string) {
+  return db
     .insert(
-      trx
+      db
         .select(
-          trx.raw('?::uuid as employer_id', [employerId]),
-          trx.raw('? as case_type', [ref.type]),
-          trx.raw('?::uuid as case_id', [ref.id]),
-          trx.raw('coalesce(max(sequence), 0) + 1 as sequence'),
-          trx.raw('? as message_kind', [messageKind]),
+          db.raw('?::uuid as employer_id', [employerId]),
+          db.raw('? as case_type', [ref.type]),
+          db.raw('?::uuid as case_id', [ref.id]),
+          db.raw('coalesce(max(sequence), 0) + 1 as sequence'),
+          db.raw('? as message_kind', [messageKind]),
         )
-        .from(trx('case_outbox').where({ case_id: ref.id }).as('existing')),
+        .from(db('case_outbox').where({ case_id: ref.id }).as('existing')),
     )
-    .into(trx.raw('case_outbox (employer_id, case_type, case_id, sequence, message_kind)'))
-    .returning('sequence')) as [{ sequence: number }];
-  return row.sequence;
+    .into(db.raw('case_outbox (employer_id, case_type, case_id, sequence, message_kind)'))
+    .returning('sequence');
 }
 
-/** Writes an audit event; details hold dates and kinds only, never note text. */
-export async function audit(
-  trx: Knex,
+/** An audit event, to await or to add to a batch; details hold dates and kinds only, never note text. */
+export function audit(
+  db: Knex,
   actor: Actor,
   employerId: string,
   action: string,
   entity: { type: string; id: string },
   details: Record<string, unknown> = {},
-): Promise<void> {
-  await trx('audit_events').insert({
+) {
+  return db('audit_events').insert({
     actor_type: actor.type,
     actor_id: actor.id,
     employer_id: employerId,
@@ -167,14 +189,14 @@ export async function audit(
   });
 }
 
-/** Stores a case-file note. The text is never logged or put in the audit trail. */
-export async function insertNote(
-  trx: Knex,
+/** A case-file note (answering its id), to await or to add to a batch. The text is never logged. */
+export function insertNote(
+  db: Knex,
   actor: Actor,
   target: { employerId: string; employeeId: string; absenceCaseId?: string; pregnancyCaseId?: string },
   text: string,
-): Promise<string> {
-  const [row] = (await trx('casefile_notes')
+) {
+  return db('casefile_notes')
     .insert({
       employer_id: target.employerId,
       employee_id: target.employeeId,
@@ -184,51 +206,63 @@ export async function insertNote(
       author_type: actor.type,
       author_id: actor.id,
     })
-    .returning('id')) as [{ id: string }];
-  return row.id;
+    .returning('id');
 }
 
 interface PeriodRow {
+  id: number;
   from_date: string;
   until_date: string | null;
   percentage: number;
 }
 
-/** Reads a case's timeline in date order. */
-export async function loadTimeline(trx: Knex, caseId: string): Promise<Timeline> {
-  const rows = (await trx('absence_periods').where({ case_id: caseId }).orderBy('from_date')) as PeriodRow[];
-  return rows.map((r) => ({ from: r.from_date, until: r.until_date, percentage: r.percentage }));
+/** A stored timeline: the periods in date order and their row ids, position by position. */
+export interface StoredTimeline {
+  timeline: Timeline;
+  periodIds: number[];
 }
 
-/** Replaces the stored timeline by `timeline`: periods are matched by position, extra ones appended. */
-export async function saveTimeline(
-  trx: Knex,
+export function toStoredTimeline(rows: PeriodRow[]): StoredTimeline {
+  return {
+    timeline: rows.map((r) => ({ from: r.from_date, until: r.until_date, percentage: r.percentage })),
+    periodIds: rows.map((r) => r.id),
+  };
+}
+
+/** Reads a case's timeline in date order. */
+export async function loadTimeline(db: Knex, caseId: string): Promise<Timeline> {
+  const rows = (await db('absence_periods').where({ case_id: caseId }).orderBy('from_date')) as PeriodRow[];
+  return toStoredTimeline(rows).timeline;
+}
+
+/**
+ * Adds the writes that turn the stored timeline into `timeline` to the batch: periods are matched
+ * by position, changed ones updated, extra ones appended.
+ */
+export function saveTimeline(
+  batch: WriteBatch,
+  db: Knex,
   caseId: string,
-  before: Timeline,
+  before: StoredTimeline,
   timeline: Timeline,
-): Promise<void> {
-  const rows = (await trx('absence_periods')
-    .where({ case_id: caseId })
-    .orderBy('from_date')
-    .select('id')) as Array<{
-    id: number;
-  }>;
+): void {
   for (const [i, p] of timeline.entries()) {
-    const prev = before[i];
+    const prev = before.timeline[i];
     const values = { from_date: p.from, until_date: p.until, percentage: p.percentage };
-    if (!prev) await trx('absence_periods').insert({ case_id: caseId, ...values });
+    if (!prev) batch.add(db('absence_periods').insert({ case_id: caseId, ...values }));
     else if (prev.from !== p.from || prev.until !== p.until || prev.percentage !== p.percentage) {
-      await trx('absence_periods').where({ id: rows[i]!.id }).update(values);
+      batch.add(db('absence_periods').where({ id: before.periodIds[i] }).update(values));
     }
   }
 }
 
 /**
- * What every report on a case writes in the report's own transaction: the history row, the note
- * (when given), the outbox message and the audit event.
+ * Sends a report: the case's own writes already in the batch, then what every report writes, the
+ * history row, the note (when given), the outbox message and the audit event; all in one statement.
  */
 export async function recordReport(
-  trx: Knex,
+  db: Knex,
+  batch: WriteBatch,
   actor: Actor,
   subject: CaseRef & { employerId: string; employeeId: string },
   kind: string,
@@ -236,25 +270,30 @@ export async function recordReport(
   note: string | undefined,
 ): Promise<{ outboxSequence: number; warnings: string[] }> {
   const ref: CaseRef = { type: subject.type, id: subject.id };
-  await appendReport(trx, actor, ref, kind, details);
+  batch.add(reportRow(db, actor, ref, kind, details));
   if (note) {
     const caseLink =
       subject.type === 'absence' ? { absenceCaseId: subject.id } : { pregnancyCaseId: subject.id };
-    await insertNote(
-      trx,
-      actor,
-      { employerId: subject.employerId, employeeId: subject.employeeId, ...caseLink },
-      note,
+    batch.add(
+      insertNote(
+        db,
+        actor,
+        { employerId: subject.employerId, employeeId: subject.employeeId, ...caseLink },
+        note,
+      ),
     );
   }
-  const outboxSequence = await appendOutbox(trx, subject.employerId, ref, kind);
-  await audit(
-    trx,
-    actor,
-    subject.employerId,
-    `${subject.type}.${kind}`,
-    { type: `${subject.type}_case`, id: subject.id },
-    details,
+  batch.add(outboxRow(db, subject.employerId, ref, kind), { result: true });
+  batch.add(
+    audit(
+      db,
+      actor,
+      subject.employerId,
+      `${subject.type}.${kind}`,
+      { type: `${subject.type}_case`, id: subject.id },
+      details,
+    ),
   );
-  return { outboxSequence, warnings: note ? [noMedicalDataWarning] : [] };
+  const [row] = await batch.run<{ sequence: number }>(db);
+  return { outboxSequence: row!.sequence, warnings: note ? [noMedicalDataWarning] : [] };
 }

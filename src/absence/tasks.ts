@@ -11,6 +11,7 @@ import {
   type TaskUrgency,
 } from '../domain/poortwachter.js';
 import { inTransaction } from '../store/db.js';
+import type { WriteBatch } from '../store/batch.js';
 import { audit, type UseCaseContext } from './records.js';
 
 const verbs = { done: 'marked done', postpone: 'postponed', drop: 'dropped' } as const;
@@ -22,46 +23,52 @@ interface CaseForTasks {
   countStart: string;
 }
 
-/** Creates the Poortwachter tasks of a new case that does not continue an earlier one. */
-export async function scheduleTasks(trx: Knex, c: CaseForTasks): Promise<void> {
-  const rows = poortwachterSchedule(c.countStart).map((t) => ({
-    employer_id: c.employerId,
-    employee_id: c.employeeId,
-    case_id: c.id,
+/** The Poortwachter tasks of a new case that does not continue an earlier one, as one insert. */
+export function scheduleTasks(db: Knex, c: CaseForTasks) {
+  const tasks = poortwachterSchedule(c.countStart).map((t) => ({
     kind: t.kind,
     occurrence: t.occurrence,
     week: t.week,
     due_date: t.dueDate,
   }));
-  await trx.batchInsert('poortwachter_tasks', rows, 100).transacting(trx as Knex.Transaction);
+  return db.raw(
+    `insert into poortwachter_tasks (employer_id, employee_id, case_id, kind, occurrence, week, due_date)
+     select ?::uuid, ?::uuid, ?::uuid, t.kind, t.occurrence, t.week, t.due_date
+     from json_to_recordset(?::json) as t(kind text, occurrence integer, week integer, due_date date)`,
+    [c.employerId, c.employeeId, c.id, JSON.stringify(tasks)],
+  );
 }
 
 /** After a correction of the first sick day: moves the due dates of tasks not yet done or dropped. */
-export async function recomputeTasks(trx: Knex, caseId: string, countStart: string): Promise<void> {
+export function recomputeTasks(batch: WriteBatch, db: Knex, caseId: string, countStart: string): void {
   for (const t of poortwachterSchedule(countStart)) {
-    await trx('poortwachter_tasks')
-      .where({ case_id: caseId, kind: t.kind, occurrence: t.occurrence })
-      .whereIn('status', ['open', 'postponed', 'closed'])
-      .update({ due_date: t.dueDate, updated_at: trx.fn.now() });
+    batch.add(
+      db('poortwachter_tasks')
+        .where({ case_id: caseId, kind: t.kind, occurrence: t.occurrence })
+        .whereIn('status', ['open', 'postponed', 'closed'])
+        .update({ due_date: t.dueDate, updated_at: db.fn.now() }),
+    );
   }
 }
 
 /** Closes the actionable tasks of an ending case, remembering their status for a samentelling. */
-export async function closeTasks(trx: Knex, caseId: string): Promise<void> {
-  await trx('poortwachter_tasks')
+export function closeTasks(db: Knex, caseId: string) {
+  return db('poortwachter_tasks')
     .where({ case_id: caseId })
     .whereIn('status', ['open', 'postponed'])
-    .update({ status_before_close: trx.raw('status'), status: 'closed', updated_at: trx.fn.now() });
+    .update({ status_before_close: db.raw('status'), status: 'closed', updated_at: db.fn.now() });
 }
 
-/** Samentelling: the tasks of the continued case move to the new case and reopen as they were. */
-export async function reopenTasks(trx: Knex, fromCaseId: string, toCaseId: string): Promise<void> {
-  await trx('poortwachter_tasks')
-    .where({ case_id: fromCaseId, status: 'closed' })
-    .update({ status: trx.raw('status_before_close'), status_before_close: null, updated_at: trx.fn.now() });
-  await trx('poortwachter_tasks')
+/** Samentelling: the tasks of the continued case move to the new case, closed ones reopen as they were. */
+export function reopenTasks(db: Knex, fromCaseId: string, toCaseId: string) {
+  return db('poortwachter_tasks')
     .where({ case_id: fromCaseId })
-    .update({ case_id: toCaseId, updated_at: trx.fn.now() });
+    .update({
+      status: db.raw(`case when status = 'closed' then status_before_close else status end`),
+      status_before_close: db.raw(`case when status = 'closed' then null else status_before_close end`),
+      case_id: toCaseId,
+      updated_at: db.fn.now(),
+    });
 }
 
 export interface TaskView {
