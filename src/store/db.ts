@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
@@ -96,4 +97,20 @@ export function openStore(options: StoreOptions): Store {
 export async function inTransaction<T>(db: Db, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Knex.Transaction);
   return db.transaction(fn);
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A raw query sent as a named prepared statement: PostgreSQL parses and plans it once per
+ * connection and reuses the plan. For the statements of the request paths that run most often;
+ * the name is derived from the SQL text, so the same text always has the same name.
+ */
+export function prepared(db: Db, sql: string, bindings: readonly unknown[]): Knex.Raw {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `k_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    if (statementNames.size < 10_000) statementNames.set(sql, name);
+  }
+  return db.raw(sql, bindings as Knex.RawBinding[]).options({ name });
 }
