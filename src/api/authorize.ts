@@ -6,6 +6,7 @@ import { roleNames } from '../domain/roles.js';
 import type { OperatorCapability } from '../domain/capabilities.js';
 import { t } from '../auth/messages.js';
 import { departmentInScope, employeeInScope } from '../store/scope.js';
+import { employerOfEmployee } from '../store/employees.js';
 import { nowOf, type AppContext, type EmployerGrant } from './context.js';
 import { requestLanguage } from './language.js';
 import { isEmployerAccess, type AccessTarget, type RouteDef } from './route.js';
@@ -85,9 +86,8 @@ async function checkTarget(
       { employee_id: string } | undefined;
     if (!row) throw notFound();
     employeeId = row.employee_id;
-  } else {
-    const row = await db('employees').where({ id, employer_id: employerId }).first('id');
-    if (!row) throw notFound();
+  } else if ((await employerOfEmployee(db, id)) !== employerId) {
+    throw notFound();
   }
   if (!(await employeeInScope(db, employerId, grant.scope, employeeId, today))) {
     throw new AppError('forbidden', t(lang, 'outOfScope'));

@@ -89,3 +89,22 @@ export async function updateEmployee(
     if (vaultFields) await vault.store(employerId, employeeId, vaultFields, trx);
   });
 }
+
+// An employee never moves to another employer and is never deleted, so the answer, once found, is
+// cached per store (bounded; the oldest entries go first).
+const employerCache = new WeakMap<Db, Map<string, string>>();
+const employerCacheSize = 100_000;
+
+/** The employer of a stored employee; undefined when there is no such employee. */
+export async function employerOfEmployee(db: Db, employeeId: string): Promise<string | undefined> {
+  let cache = employerCache.get(db);
+  if (!cache) employerCache.set(db, (cache = new Map()));
+  const cached = cache.get(employeeId);
+  if (cached) return cached;
+  const row = (await db('employees').where({ id: employeeId }).first('employer_id')) as
+    { employer_id: string } | undefined;
+  if (!row) return undefined;
+  if (cache.size >= employerCacheSize) cache.delete(cache.keys().next().value!);
+  cache.set(employeeId, row.employer_id);
+  return row.employer_id;
+}
