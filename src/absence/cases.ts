@@ -24,7 +24,6 @@ import {
 } from './schemas.js';
 import { WriteBatch } from '../store/batch.js';
 import { employmentFor, recordReport, saveTimeline, type UseCaseContext } from './records.js';
-import { closeTasks, reopenTasks, scheduleTasks } from './tasks.js';
 import { finishReport, lockCase, type LockedCase, type ReportResult } from './case-store.js';
 
 export { correctCase } from './correction.js';
@@ -69,6 +68,8 @@ export async function reportSick(
       first_sick_day: input.firstSickDay,
       count_start: count.countStart,
       continues_case_id: count.continuesCaseId,
+      // The Poortwachter tasks follow from the count; a continued count keeps its tasks as they were.
+      count_case_id: count.continuesCaseId ? employment.previousCase!.countCaseId : null,
       classification: input.classification,
       safety_net: input.safetyNet,
       late_reason: input.lateReason ?? null,
@@ -80,16 +81,6 @@ export async function reportSick(
     caseId,
     { timeline: [], periodIds: [] },
     startTimeline(input.firstSickDay, percentage),
-  );
-  batch.add(
-    count.continuesCaseId
-      ? reopenTasks(db, count.continuesCaseId, caseId)
-      : scheduleTasks(db, {
-          id: caseId,
-          employerId: employment.employerId,
-          employeeId,
-          countStart: count.countStart,
-        }),
   );
   const details = {
     firstSickDay: input.firstSickDay,
@@ -175,7 +166,7 @@ export async function reportPercentageChange(
   });
 }
 
-/** The writes that end a case: its timeline closed, its status and end, its open tasks closed. */
+/** The writes that end a case: its timeline closed, its status and end (its open tasks close with it). */
 function endCase(
   trx: Knex,
   ctx: UseCaseContext,
@@ -194,7 +185,7 @@ function endCase(
       updated_at: trx.fn.now(),
     }),
   );
-  return batch.add(closeTasks(trx, c.id));
+  return batch;
 }
 
 /** Full recovery: the last sick day, or the first day back (the day after). */

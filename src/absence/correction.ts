@@ -4,7 +4,6 @@ import { checkFirstSickDay, correctTimeline, decideCount } from '../domain/absen
 import { correctionSchema, type CorrectionInput } from './schemas.js';
 import { WriteBatch } from '../store/batch.js';
 import { employmentFor, saveTimeline, type UseCaseContext } from './records.js';
-import { recomputeTasks } from './tasks.js';
 import { finishReport, lockCase, type ReportResult } from './case-store.js';
 
 const correctionReason = 'correction of an earlier report';
@@ -57,7 +56,6 @@ export async function correctCase(
           updated_at: trx.fn.now(),
         }),
     );
-    if (countStart !== c.count_start) recomputeTasks(batch, trx, c.id, countStart);
     const details = {
       ...(input.firstSickDay ? { firstSickDay: { from: c.first_sick_day, to: input.firstSickDay } } : {}),
       ...(input.percentage ? { percentage: { from: before[0]!.percentage, to: input.percentage } } : {}),

@@ -32,8 +32,8 @@ export interface EmploymentOnDay {
   contractType: 'B' | 'O' | null;
   /** The open absence case of this employment, if any. */
   openAbsenceCase: { id: string; firstSickDay: string } | null;
-  /** The employee's latest ended absence case, for samentelling. */
-  previousCase: PreviousCase | undefined;
+  /** The employee's latest ended absence case with the first case of its count, for samentelling. */
+  previousCase: (PreviousCase & { countCaseId: string }) | undefined;
 }
 
 /** Finds the employee or answers 404. */
@@ -57,7 +57,13 @@ interface EmploymentRow {
   hours_per_week: number | null;
   contract_type: 'B' | 'O' | null;
   open_case: { id: string; first_sick_day: string } | null;
-  previous_case: { id: string; count_start: string; first_sick_day: string; last_sick_day: string } | null;
+  previous_case: {
+    id: string;
+    count_case_id: string;
+    count_start: string;
+    first_sick_day: string;
+    last_sick_day: string;
+  } | null;
 }
 
 // One query: the employee (404 when absent), its employments newest first with the contract terms
@@ -67,7 +73,9 @@ const employmentsSql = (oneEmployment: boolean) => `
     (select json_build_object('id', c.id, 'first_sick_day', c.first_sick_day) from absence_cases c
       where c.employment_id = em.id and c.status = 'open') as open_case,
     (select row_to_json(p) from (
-      select c.id, c.count_start, c.first_sick_day, c.last_sick_day from absence_cases c
+      select c.id, coalesce(c.count_case_id, c.id) as count_case_id, c.count_start, c.first_sick_day,
+        c.last_sick_day
+      from absence_cases c
       where c.employee_id = e.id and c.status = 'ended' order by c.last_sick_day desc limit 1) p)
       as previous_case
   from employees e
@@ -125,6 +133,7 @@ export async function employmentFor(
     previousCase: previous
       ? {
           id: previous.id,
+          countCaseId: previous.count_case_id,
           countStart: previous.count_start,
           firstSickDay: previous.first_sick_day,
           lastSickDay: previous.last_sick_day,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -11,68 +12,13 @@ import {
   type TaskUrgency,
 } from '../domain/poortwachter.js';
 import { inTransaction } from '../store/db.js';
-import type { WriteBatch } from '../store/batch.js';
 import { audit, type UseCaseContext } from './records.js';
 
 const verbs = { done: 'marked done', postpone: 'postponed', drop: 'dropped' } as const;
 
-interface CaseForTasks {
-  id: string;
-  employerId: string;
-  employeeId: string;
-  countStart: string;
-}
-
-/** The Poortwachter tasks of a new case that does not continue an earlier one, as one insert. */
-export function scheduleTasks(db: Knex, c: CaseForTasks) {
-  const tasks = poortwachterSchedule(c.countStart).map((t) => ({
-    kind: t.kind,
-    occurrence: t.occurrence,
-    week: t.week,
-    due_date: t.dueDate,
-  }));
-  return db.raw(
-    `insert into poortwachter_tasks (employer_id, employee_id, case_id, kind, occurrence, week, due_date)
-     select ?::uuid, ?::uuid, ?::uuid, t.kind, t.occurrence, t.week, t.due_date
-     from json_to_recordset(?::json) as t(kind text, occurrence integer, week integer, due_date date)`,
-    [c.employerId, c.employeeId, c.id, JSON.stringify(tasks)],
-  );
-}
-
-/** After a correction of the first sick day: moves the due dates of tasks not yet done or dropped. */
-export function recomputeTasks(batch: WriteBatch, db: Knex, caseId: string, countStart: string): void {
-  for (const t of poortwachterSchedule(countStart)) {
-    batch.add(
-      db('poortwachter_tasks')
-        .where({ case_id: caseId, kind: t.kind, occurrence: t.occurrence })
-        .whereIn('status', ['open', 'postponed', 'closed'])
-        .update({ due_date: t.dueDate, updated_at: db.fn.now() }),
-    );
-  }
-}
-
-/** Closes the actionable tasks of an ending case, remembering their status for a samentelling. */
-export function closeTasks(db: Knex, caseId: string) {
-  return db('poortwachter_tasks')
-    .where({ case_id: caseId })
-    .whereIn('status', ['open', 'postponed'])
-    .update({ status_before_close: db.raw('status'), status: 'closed', updated_at: db.fn.now() });
-}
-
-/** Samentelling: the tasks of the continued case move to the new case, closed ones reopen as they were. */
-export function reopenTasks(db: Knex, fromCaseId: string, toCaseId: string) {
-  return db('poortwachter_tasks')
-    .where({ case_id: fromCaseId })
-    .update({
-      status: db.raw(`case when status = 'closed' then status_before_close else status end`),
-      status_before_close: db.raw(`case when status = 'closed' then null else status_before_close end`),
-      case_id: toCaseId,
-      updated_at: db.fn.now(),
-    });
-}
-
 export interface TaskView {
   id: string;
+  /** The case the task is shown with: the latest case of its count. */
   caseId: string;
   employeeId: string;
   kind: TaskKind;
@@ -87,48 +33,129 @@ export interface TaskView {
   urgency: TaskUrgency | null;
 }
 
+/** A task someone acted on; tasks nobody touched have no row. */
 interface TaskRow {
   id: string;
   case_id: string;
-  employee_id: string;
   kind: TaskKind;
   occurrence: number;
-  week: number;
   due_date: string;
-  status: TaskStatus;
+  status: Exclude<TaskStatus, 'closed'>;
   important: boolean;
   postponed_to: string | null;
   reason: string | null;
 }
 
-function toView(r: TaskRow, today: string): TaskView {
-  const actionable = r.status === 'open' || r.status === 'postponed';
-  return {
-    id: r.id,
-    caseId: r.case_id,
+/** A count of sickness as tasks see it: its first case, start, latest case and whether that is open. */
+export interface TaskCount {
+  countCaseId: string;
+  countStart: string;
+  latestCaseId: string;
+  employerId: string;
+  employeeId: string;
+  open: boolean;
+}
+
+/**
+ * The id of a task of a count: derived from the count's first case, the kind and the occurrence,
+ * so it is the same on every read and becomes the row's id once someone acts on the task.
+ */
+export function taskId(countCaseId: string, kind: TaskKind, occurrence: number): string {
+  const h = createHash('sha256').update(`poortwachter:${countCaseId}:${kind}:${occurrence}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80; // version 8: a name-based id of our own
+  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The tasks of a count: the schedule from its start, with what was done to each task. Open and
+ * postponed tasks follow the schedule (a corrected first sick day moves them) and are closed while
+ * the count's latest case has ended; done and dropped tasks keep the date they had.
+ */
+function tasksOfCount(count: TaskCount, rows: TaskRow[], today: string): TaskView[] {
+  const acted = new Map(rows.map((r) => [`${r.kind}:${r.occurrence}`, r]));
+  return poortwachterSchedule(count.countStart).map((t) => {
+    const row = acted.get(`${t.kind}:${t.occurrence}`);
+    const stored = row?.status ?? 'open';
+    const finished = stored === 'done' || stored === 'dropped';
+    const status: TaskStatus = finished || count.open ? stored : 'closed';
+    const dueDate = finished ? row!.due_date : t.dueDate;
+    const actionable = status === 'open' || status === 'postponed';
+    const postponedTo = row?.postponed_to ?? null;
+    return {
+      id: row?.id ?? taskId(count.countCaseId, t.kind, t.occurrence),
+      caseId: count.latestCaseId,
+      employeeId: count.employeeId,
+      kind: t.kind,
+      title: taskTitles[t.kind],
+      occurrence: t.occurrence,
+      week: t.week,
+      dueDate,
+      status,
+      important: row?.important ?? false,
+      postponedTo,
+      reason: row?.reason ?? null,
+      urgency: actionable ? taskUrgency(postponedTo ?? dueDate, today) : null,
+    };
+  });
+}
+
+// The counts of sickness with their latest case (the one no later case continues).
+const countsSql = `
+  select coalesce(c.count_case_id, c.id) as count_case_id, c.count_start, c.id as latest_case_id,
+    c.employer_id, c.employee_id, c.status = 'open' as open
+  from absence_cases c
+  where not exists (select 1 from absence_cases n where n.continues_case_id = c.id)`;
+
+interface CountRow {
+  count_case_id: string;
+  count_start: string;
+  latest_case_id: string;
+  employer_id: string;
+  employee_id: string;
+  open: boolean;
+}
+
+async function countsWhere(db: Knex, filter: (q: Knex.QueryBuilder) => void): Promise<TaskCount[]> {
+  const rows = (await db
+    .select('*')
+    .from(db.raw(`(${countsSql}) as c`))
+    .modify(filter)) as CountRow[];
+  return rows.map((r) => ({
+    countCaseId: r.count_case_id,
+    countStart: r.count_start,
+    latestCaseId: r.latest_case_id,
+    employerId: r.employer_id,
     employeeId: r.employee_id,
-    kind: r.kind,
-    title: taskTitles[r.kind],
-    occurrence: r.occurrence,
-    week: r.week,
-    dueDate: r.due_date,
-    status: r.status,
-    important: r.important,
-    postponedTo: r.postponed_to,
-    reason: r.reason,
-    urgency: actionable ? taskUrgency(r.postponed_to ?? r.due_date, today) : null,
-  };
+    open: r.open,
+  }));
 }
 
-/** All tasks of a case, done and dropped ones included, in due-date order. */
+async function withTasks(db: Knex, counts: TaskCount[], today: string): Promise<TaskView[]> {
+  if (counts.length === 0) return [];
+  const rows = (await db('poortwachter_tasks').whereIn(
+    'case_id',
+    counts.map((c) => c.countCaseId),
+  )) as TaskRow[];
+  const byCount = new Map<string, TaskRow[]>();
+  for (const r of rows) byCount.set(r.case_id, [...(byCount.get(r.case_id) ?? []), r]);
+  return counts.flatMap((c) => tasksOfCount(c, byCount.get(c.countCaseId) ?? [], today));
+}
+
+/**
+ * All tasks shown with a case, done and dropped ones included, in due-date order: the tasks of its
+ * count while it is the latest case of that count, none once a later case continues it.
+ */
 export async function tasksOfCase(db: Knex, caseId: string, today: string): Promise<TaskView[]> {
-  const rows = (await db('poortwachter_tasks')
-    .where({ case_id: caseId })
-    .orderBy(['due_date', 'kind'])) as TaskRow[];
-  return rows.map((r) => toView(r, today));
+  const counts = await countsWhere(db, (q) => q.where('c.latest_case_id', caseId));
+  const tasks = await withTasks(db, counts, today);
+  return tasks.sort((a, b) =>
+    a.dueDate === b.dueDate ? a.kind.localeCompare(b.kind) : a.dueDate < b.dueDate ? -1 : 1,
+  );
 }
 
-/** Restricts a task query to what a caller may see; built by the API from the caller's scope. */
+/** Restricts the counts of a task query to what a caller may see (alias `c`: employer_id, employee_id). */
 export type TaskScope = (q: Knex.QueryBuilder) => void;
 
 export interface TaskGroups {
@@ -139,14 +166,15 @@ export interface TaskGroups {
 
 /** The actionable tasks in scope, grouped overdue / due now / future; important ones first in each group. */
 export async function groupedTasks(db: Knex, scope: TaskScope, today: string): Promise<TaskGroups> {
-  const rows = (await db('poortwachter_tasks as t')
-    .whereIn('t.status', ['open', 'postponed'])
-    .modify(scope)
-    .select('t.*')
-    .orderBy([{ column: 't.important', order: 'desc' }, 't.due_date', 't.kind'])) as TaskRow[];
+  const counts = await countsWhere(db, (q) => q.where('c.open', true).modify(scope));
+  const tasks = (await withTasks(db, counts, today)).filter((t) => t.urgency !== null);
+  tasks.sort(
+    (a, b) =>
+      Number(b.important) - Number(a.important) ||
+      (a.dueDate === b.dueDate ? a.kind.localeCompare(b.kind) : a.dueDate < b.dueDate ? -1 : 1),
+  );
   const groups: TaskGroups = { overdue: [], dueNow: [], future: [] };
-  for (const r of rows) {
-    const v = toView(r, today);
+  for (const v of tasks) {
     if (v.urgency === 'overdue') groups.overdue.push(v);
     else if (v.urgency === 'due_now') groups.dueNow.push(v);
     else groups.future.push(v);
@@ -164,28 +192,41 @@ export const taskActionSchema = z.discriminatedUnion('action', [
 ]);
 export type TaskAction = z.infer<typeof taskActionSchema>;
 
-/** Finds a task's employee (for the scope check) or answers 404. */
-export async function taskOwner(
+/** Finds a task of the employee, with its count, or answers 404. */
+async function findTask(
   db: Knex,
-  taskId: string,
-): Promise<{ employeeId: string; employerId: string }> {
-  const row = (await db('poortwachter_tasks').where({ id: taskId }).first('employee_id', 'employer_id')) as
-    { employee_id: string; employer_id: string } | undefined;
-  if (!row) throw new AppError('not_found', `No task with id ${taskId}.`);
-  return { employeeId: row.employee_id, employerId: row.employer_id };
+  employeeId: string,
+  id: string,
+  today: string,
+): Promise<{ task: TaskView; count: TaskCount }> {
+  const counts = await countsWhere(db, (q) => q.where('c.employee_id', employeeId));
+  for (const count of counts) {
+    const task = (await withTasks(db, [count], today)).find((t) => t.id === id);
+    if (task) return { task, count };
+  }
+  throw new AppError('not_found', `No task ${id} for employee ${employeeId}.`);
 }
 
-/** Executes, postpones, drops or flags a task; closed, done and dropped tasks only take a flag. */
-export async function actOnTask(ctx: UseCaseContext, taskId: string, action: TaskAction): Promise<TaskView> {
+/**
+ * Executes, postpones, drops or flags a task of the employee; closed, done and dropped tasks only
+ * take a flag. The task gets its row on the first action; the count's latest case is locked so that
+ * two actions on one task are made one after the other.
+ */
+export async function actOnTask(
+  ctx: UseCaseContext,
+  employeeId: string,
+  id: string,
+  action: TaskAction,
+): Promise<TaskView> {
   return inTransaction(ctx.db, async (trx) => {
-    const row = (await trx('poortwachter_tasks').where({ id: taskId }).forUpdate().first()) as
-      (TaskRow & { employer_id: string }) | undefined;
-    if (!row) throw new AppError('not_found', `No task with id ${taskId}.`);
-    const actionable = row.status === 'open' || row.status === 'postponed';
+    const { count } = await findTask(trx, employeeId, id, ctx.today);
+    await trx('absence_cases').where({ id: count.latestCaseId }).forUpdate().first('id');
+    const { task } = await findTask(trx, employeeId, id, ctx.today);
+    const actionable = task.status === 'open' || task.status === 'postponed';
     if (action.action !== 'flag' && !actionable) {
       throw new AppError(
         'conflict',
-        `The task is ${row.status}; only open or postponed tasks can be ${verbs[action.action]}. Flagging is still possible.`,
+        `The task is ${task.status}; only open or postponed tasks can be ${verbs[action.action]}. Flagging is still possible.`,
       );
     }
     let change: Record<string, unknown>;
@@ -210,21 +251,38 @@ export async function actOnTask(ctx: UseCaseContext, taskId: string, action: Tas
         change = { important: action.important };
         break;
     }
-    const [updated] = (await trx('poortwachter_tasks')
-      .where({ id: taskId })
-      .update({ ...change, updated_at: trx.fn.now() })
-      .returning('*')) as [TaskRow];
+    await trx('poortwachter_tasks')
+      .insert({
+        id: task.id,
+        employer_id: count.employerId,
+        employee_id: employeeId,
+        case_id: count.countCaseId,
+        kind: task.kind,
+        occurrence: task.occurrence,
+        week: task.week,
+        due_date: task.dueDate,
+        status: task.status === 'closed' ? 'open' : task.status,
+        important: task.important,
+        postponed_to: task.postponedTo,
+        reason: task.reason,
+      })
+      .onConflict('id')
+      .ignore();
+    // A task finished now keeps the date it has now, also when the first sick day is corrected later.
+    await trx('poortwachter_tasks')
+      .where({ id: task.id })
+      .update({ ...change, due_date: task.dueDate, updated_at: trx.fn.now() });
     await audit(
       trx,
       ctx.actor,
-      row.employer_id,
+      count.employerId,
       `task.${action.action}`,
-      { type: 'task', id: taskId },
+      { type: 'task', id: task.id },
       {
-        kind: row.kind,
+        kind: task.kind,
         ...(action.action === 'postpone' ? { postponeTo: action.postponeTo } : {}),
       },
     );
-    return toView(updated, ctx.today);
+    return (await findTask(trx, employeeId, id, ctx.today)).task;
   });
 }

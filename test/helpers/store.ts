@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
-import { migrateLatest } from '../../src/store/migrate.js';
+import { migrateLatest, migrationStatus } from '../../src/store/migrate.js';
 import { Vault } from '../../src/vault/vault.js';
 import { keyIdOf } from '../../src/vault/crypto.js';
 import type { VaultKeys } from '../../src/vault/keys.js';
@@ -18,17 +18,28 @@ export interface TestStore extends Store {
   schema?: string;
 }
 
+/** Applies migrations one by one until `name` is applied (a store as an earlier release left it). */
+async function migrateUpTo(store: Store, name: string): Promise<void> {
+  while (!(await migrationStatus(store.db)).applied.includes(name)) await store.db.migrate.up();
+}
+
 /**
  * A migrated store of its own for one test file: an in-memory PGlite database, or a fresh schema
  * in the test PostgreSQL database that is dropped again on close, so parallel runs never collide.
+ * With `migratedUpTo` the store holds only the migrations up to that one (for migration tests).
  */
-export async function createTestStore(): Promise<TestStore> {
+export async function createTestStore(options: { migratedUpTo?: string } = {}): Promise<TestStore> {
+  const migrate = (store: Store) =>
+    options.migratedUpTo ? migrateUpTo(store, options.migratedUpTo) : migrateLatest(store.db);
   if (testStoreKind === 'pglite') {
     const imageFile = inject('pgliteImage');
-    const image = imageFile && existsSync(imageFile) ? new Blob([readFileSync(imageFile)]) : undefined;
+    const image =
+      !options.migratedUpTo && imageFile && existsSync(imageFile)
+        ? new Blob([readFileSync(imageFile)])
+        : undefined;
     const store = openStore({ pgliteImage: image });
     // Applies anything the image lacks (and proves the image is current).
-    await migrateLatest(store.db);
+    await migrate(store);
     return store;
   }
   const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -36,7 +47,7 @@ export async function createTestStore(): Promise<TestStore> {
   await admin.db.raw(`create schema "${schema}"`);
   await admin.close();
   const store = openStore({ databaseUrl: testDatabaseUrl, schema, poolMax: 5 });
-  await migrateLatest(store.db);
+  await migrate(store);
   return {
     ...store,
     schema,

@@ -49,7 +49,7 @@ describe('One employee from sick report to pregnancy', () => {
       { sequence: 1, message_kind: 'sick_report', case_type: 'absence' },
     ]);
     const report = tasks.find((t) => t.kind === 'report_to_arbodienst')!;
-    await actOnTask(at('2026-01-06'), report.id, { action: 'done' });
+    await actOnTask(at('2026-01-06'), employeeId, report.id, { action: 'done' });
   });
 
   it('When a partial recovery and a relapse follow, then the timeline has three periods and outbox rows 2 and 3', async () => {

@@ -3,7 +3,7 @@ import { createTestStore, type TestStore } from '../helpers/store.js';
 import { seedEmployee, seedEmployer } from '../helpers/absence.js';
 import { correctCase, reportOtherEnd, reportSick } from '../../src/absence/cases.js';
 import { fixedTermEndingsOfSick, recordEmploymentsEnded } from '../../src/absence/sync-events.js';
-import { tasksOfCase } from '../../src/absence/tasks.js';
+import { actOnTask, tasksOfCase } from '../../src/absence/tasks.js';
 import { caseOfEmployee } from '../../src/absence/views.js';
 import { inTransaction } from '../../src/store/db.js';
 import type { Actor } from '../../src/absence/records.js';
@@ -61,10 +61,10 @@ describe('Absence store rules', () => {
   it('When the first sick day is corrected, then the open tasks move with it and done tasks keep their date', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
     const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-16', percentage: 100 });
-    await store
-      .db('poortwachter_tasks')
-      .where({ case_id: caseId, kind: 'report_to_arbodienst' })
-      .update({ status: 'done' });
+    const report = (await tasksOfCase(store.db, caseId, today)).find(
+      (t) => t.kind === 'report_to_arbodienst',
+    )!;
+    await actOnTask(ctx(), e.employeeId, report.id, { action: 'done' });
     await correctCase(ctx(), e.employeeId, caseId, { firstSickDay: '2026-11-09', percentage: 50 });
     const c = await caseOfEmployee(store.db, e.employeeId, caseId);
     expect(c).toMatchObject({ firstSickDay: '2026-11-09', countStart: '2026-11-09', currentPercentage: 50 });

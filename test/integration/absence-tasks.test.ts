@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, type TestStore } from '../helpers/store.js';
+import { seedEmployee, seedEmployer } from '../helpers/absence.js';
+import { reportRecovery, reportSick } from '../../src/absence/cases.js';
+import { actOnTask, groupedTasks, tasksOfCase } from '../../src/absence/tasks.js';
+import { migrateLatest } from '../../src/store/migrate.js';
+import { poortwachterSchedule } from '../../src/domain/poortwachter.js';
+
+const actor = { type: 'user' as const, id: 'tester' };
+
+describe('Poortwachter tasks follow from the count', () => {
+  let store: TestStore;
+  let employerId: string;
+  let departmentId: string;
+  const today = '2026-11-28';
+  const ctx = (day = today) => ({ db: store.db, actor, today: day });
+
+  beforeAll(async () => {
+    store = await createTestStore();
+    ({ employerId, departmentId } = await seedEmployer(store.db));
+  });
+  afterAll(async () => store?.close());
+
+  it('When an employee is reported sick, then all tasks are listed with stable ids and none is stored until acted on', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-23', percentage: 100 });
+    const tasks = await tasksOfCase(store.db, caseId, today);
+    expect(tasks).toHaveLength(poortwachterSchedule('2026-11-23').length);
+    expect((await tasksOfCase(store.db, caseId, today)).map((t) => t.id)).toEqual(tasks.map((t) => t.id));
+    expect(new Set(tasks.map((t) => t.id)).size).toBe(tasks.length);
+    expect(await store.db('poortwachter_tasks').where({ employee_id: e.employeeId })).toHaveLength(0);
+
+    const plan = tasks.find((t) => t.kind === 'plan_of_action')!;
+    await actOnTask(ctx(), e.employeeId, plan.id, { action: 'flag', important: true });
+    const postponed = await actOnTask(ctx(), e.employeeId, plan.id, {
+      action: 'postpone',
+      postponeTo: '2027-02-01',
+      reason: 'Company doctor on leave',
+    });
+    expect(postponed).toMatchObject({ id: plan.id, status: 'postponed', important: true });
+    const rows = await store.db('poortwachter_tasks').where({ employee_id: e.employeeId });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: plan.id, case_id: caseId, status: 'postponed' });
+
+    const groups = await groupedTasks(store.db, (q) => q.where('c.employee_id', e.employeeId), today);
+    const listed = [...groups.overdue, ...groups.dueNow, ...groups.future];
+    expect(listed).toHaveLength(tasks.length);
+    expect(groups.future[0]).toMatchObject({ id: plan.id, important: true });
+  });
+
+  it('When the case ends, then its open tasks show as closed, take a flag only, and no task row is written', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-02', percentage: 100 });
+    await reportRecovery(ctx(), e.employeeId, caseId, { lastSickDay: '2026-11-20' });
+    const tasks = await tasksOfCase(store.db, caseId, today);
+    expect(new Set(tasks.map((t) => t.status))).toEqual(new Set(['closed']));
+    expect(await store.db('poortwachter_tasks').where({ employee_id: e.employeeId })).toHaveLength(0);
+    await expect(actOnTask(ctx(), e.employeeId, tasks[0]!.id, { action: 'done' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    const flagged = await actOnTask(ctx(), e.employeeId, tasks[0]!.id, { action: 'flag', important: true });
+    expect(flagged).toMatchObject({ status: 'closed', important: true });
+  });
+
+  it('When a task id belongs to another employee, then acting on it answers 404', async () => {
+    const a = await seedEmployee(store.db, { employerId, departmentId });
+    const b = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), a.employeeId, { firstSickDay: '2026-11-23', percentage: 100 });
+    const [first] = await tasksOfCase(store.db, caseId, today);
+    await expect(actOnTask(ctx(), b.employeeId, first!.id, { action: 'done' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+});
+
+describe('Stored tasks of an earlier release', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore({ migratedUpTo: '20261128150000_absence' });
+  });
+  afterAll(async () => store?.close());
+
+  it('When the store is migrated, then every stored task keeps its id, status and flag under the first case of its count', async () => {
+    const db = store.db;
+    const { employerId, departmentId } = await seedEmployer(db);
+    const e = await seedEmployee(db, { employerId, departmentId });
+    const owner = { employer_id: employerId, employee_id: e.employeeId, employment_id: e.employmentId };
+    const [{ id: first }] = (await db('absence_cases')
+      .insert({
+        ...owner,
+        status: 'ended',
+        first_sick_day: '2026-09-01',
+        count_start: '2026-09-01',
+        classification: 'illness',
+        last_sick_day: '2026-10-01',
+        end_kind: 'recovered',
+      })
+      .returning('id')) as [{ id: string }];
+    const [{ id: second }] = (await db('absence_cases')
+      .insert({
+        ...owner,
+        status: 'ended',
+        first_sick_day: '2026-10-10',
+        count_start: '2026-09-01',
+        continues_case_id: first,
+        classification: 'illness',
+        last_sick_day: '2026-11-01',
+        end_kind: 'recovered',
+      })
+      .returning('id')) as [{ id: string }];
+    // As the earlier release left them: every task moved to the latest case, closed when it ended.
+    const schedule = poortwachterSchedule('2026-09-01');
+    await db('poortwachter_tasks').insert(
+      schedule.map((t, i) => ({
+        employer_id: employerId,
+        employee_id: e.employeeId,
+        case_id: second,
+        kind: t.kind,
+        occurrence: t.occurrence,
+        week: t.week,
+        due_date: t.dueDate,
+        status: i === 0 ? 'done' : 'closed',
+        status_before_close: i === 0 ? null : i === 1 ? 'postponed' : 'open',
+        postponed_to: i === 1 ? '2026-12-01' : null,
+        reason: i === 1 ? 'Waiting for the company doctor' : null,
+        important: i === 2,
+      })),
+    );
+    const before = (await db('poortwachter_tasks').select('id', 'kind', 'occurrence')) as Array<{
+      id: string;
+      kind: string;
+      occurrence: number;
+    }>;
+
+    await migrateLatest(db);
+
+    expect(await db('absence_cases').where({ id: second }).first('count_case_id')).toEqual({
+      count_case_id: first,
+    });
+    expect(await db('absence_cases').where({ id: first }).first('count_case_id')).toEqual({
+      count_case_id: null,
+    });
+    const rows = await db('poortwachter_tasks').orderBy('due_date');
+    expect(rows).toHaveLength(schedule.length);
+    expect(new Set(rows.map((r: { case_id: string }) => r.case_id))).toEqual(new Set([first]));
+    expect(rows.map((r: { status: string }) => r.status).slice(0, 3)).toEqual(['done', 'postponed', 'open']);
+
+    const tasks = await tasksOfCase(db, second, '2026-11-28');
+    expect(tasks.map((t) => t.id).sort()).toEqual(before.map((b) => b.id).sort());
+    expect(tasks.find((t) => t.id === rows[1].id)).toMatchObject({
+      status: 'closed',
+      postponedTo: '2026-12-01',
+    });
+    expect(tasks.find((t) => t.id === rows[2].id)).toMatchObject({ status: 'closed', important: true });
+    expect(await tasksOfCase(db, first, '2026-11-28')).toHaveLength(0);
+
+    // A sickness within 4 weeks continues the count: the tasks are open again as they were.
+    const ctx = { db, actor, today: '2026-11-28' };
+    const third = await reportSick(ctx, e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 });
+    expect(third.samentelling?.continuesCaseId).toBe(second);
+    const reopened = await tasksOfCase(db, third.caseId, '2026-11-28');
+    expect(reopened.find((t) => t.id === rows[0].id)?.status).toBe('done');
+    expect(reopened.find((t) => t.id === rows[1].id)?.status).toBe('postponed');
+    expect(reopened.find((t) => t.id === rows[2].id)).toMatchObject({ status: 'open', important: true });
+    expect(await db('absence_cases').where({ id: third.caseId }).first('count_case_id')).toEqual({
+      count_case_id: first,
+    });
+  });
+});
