@@ -30,31 +30,33 @@ export interface ReportResult {
   warnings: string[];
 }
 
-/** A case locked for a change, with its stored timeline. */
-export interface LockedCase extends CaseRow {
+/** A case read for a report, with its stored timeline and the version the report builds on. */
+export interface CaseForReport extends CaseRow {
+  version: number;
   stored: StoredTimeline;
 }
 
 /**
- * Locks a case of the employee for a change and reads its timeline in the same query; 404 when it
- * is not theirs, 409 when it has ended.
+ * Reads a case of the employee and its timeline in one query for a report; 404 when it is not
+ * theirs, 409 when it has ended. The report is written only if the case still has this version.
  */
-export async function lockCase(
-  trx: Knex,
+export async function caseForReport(
+  db: Knex,
   employeeId: string,
   caseId: string,
   mustBeOpen = true,
-): Promise<LockedCase> {
+): Promise<CaseForReport> {
   const result = await prepared(
-    trx,
+    db,
     `select c.*, coalesce((
        select json_agg(json_build_object('id', p.id, 'from_date', p.from_date, 'until_date', p.until_date,
          'percentage', p.percentage) order by p.from_date)
        from absence_periods p where p.case_id = c.id), '[]'::json) as periods
-     from absence_cases c where c.id = ? and c.employee_id = ? for update of c`,
+     from absence_cases c where c.id = ? and c.employee_id = ?`,
     [caseId, employeeId],
   );
-  const row = result.rows[0] as (CaseRow & { periods: Parameters<typeof toStoredTimeline>[0] }) | undefined;
+  const row = result.rows[0] as
+    (CaseRow & { version: number; periods: Parameters<typeof toStoredTimeline>[0] }) | undefined;
   if (!row) throw new AppError('not_found', `No absence case ${caseId} for employee ${employeeId}.`);
   if (mustBeOpen && row.status !== 'open') {
     throw new AppError(
@@ -66,18 +68,33 @@ export async function lockCase(
   return { ...c, stored: toStoredTimeline(periods) };
 }
 
-/** Sends the case's writes in the batch with the history, note, outbox row and audit event of a report. */
+/**
+ * Sends a report on a case as one statement: the case's new version with `changes`, the writes in
+ * the batch, and the history, note, outbox row and audit event. Refused with 409, writing nothing,
+ * when another report changed the case since it was read.
+ */
 export async function finishReport(
-  trx: Knex,
+  db: Knex,
   batch: WriteBatch,
   ctx: UseCaseContext,
-  c: CaseRow,
+  c: CaseForReport,
   kind: string,
   details: Record<string, unknown>,
   note: string | undefined,
+  changes: Record<string, unknown> = {},
 ): Promise<ReportResult> {
+  batch.guard(
+    db('absence_cases')
+      .where({ id: c.id, version: c.version })
+      .update({ ...changes, version: c.version + 1, updated_at: db.fn.now() })
+      .returning('id'),
+    new AppError(
+      'conflict',
+      `Absence case ${c.id} was changed by another report at the same moment; read it again and report anew.`,
+    ),
+  );
   const { outboxSequence, warnings } = await recordReport(
-    trx,
+    db,
     batch,
     ctx.actor,
     { type: 'absence', id: c.id, employerId: c.employer_id, employeeId: c.employee_id },

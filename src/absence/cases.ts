@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import { inTransaction } from '../store/db.js';
 import {
   changePercentage,
   checkFirstSickDay,
@@ -24,7 +22,7 @@ import {
 } from './schemas.js';
 import { WriteBatch } from '../store/batch.js';
 import { employmentFor, recordReport, saveTimeline, type UseCaseContext } from './records.js';
-import { finishReport, lockCase, type LockedCase, type ReportResult } from './case-store.js';
+import { caseForReport, finishReport, type CaseForReport, type ReportResult } from './case-store.js';
 
 export { correctCase } from './correction.js';
 export type { CaseRow, ReportResult } from './case-store.js';
@@ -138,54 +136,43 @@ export async function reportPercentageChange(
   raw: PercentageChangeInput,
 ): Promise<ReportResult> {
   const input = percentageChangeSchema.parse(raw);
-  return inTransaction(ctx.db, async (trx) => {
-    const c = await lockCase(trx, employeeId, caseId);
-    const employment = await employmentFor(trx, employeeId, c.employment_id, input.from);
-    const percentage =
-      input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
-    const before = c.stored.timeline;
-    const timeline = changePercentage(before, input.from, percentage, ctx.today);
-    const batch = new WriteBatch();
-    saveTimeline(batch, trx, c.id, c.stored, timeline);
-    if (input.classification) {
-      batch.add(
-        trx('absence_cases')
-          .where({ id: c.id })
-          .update({ classification: input.classification, updated_at: trx.fn.now() }),
-      );
-    }
-    const previous = before.at(-1)!.percentage;
-    const kind = percentage < previous ? 'partial_recovery' : 'relapse';
-    const details = {
-      from: input.from,
-      percentage,
-      previousPercentage: previous,
-      ...(input.classification ? { classification: input.classification } : {}),
-    };
-    return finishReport(trx, batch, ctx, c, kind, details, input.note);
-  });
+  const db = ctx.db;
+  const c = await caseForReport(db, employeeId, caseId);
+  const employment = await employmentFor(db, employeeId, c.employment_id, input.from);
+  const percentage = input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
+  const before = c.stored.timeline;
+  const timeline = changePercentage(before, input.from, percentage, ctx.today);
+  const batch = new WriteBatch();
+  saveTimeline(batch, db, c.id, c.stored, timeline);
+  const previous = before.at(-1)!.percentage;
+  const kind = percentage < previous ? 'partial_recovery' : 'relapse';
+  const details = {
+    from: input.from,
+    percentage,
+    previousPercentage: previous,
+    ...(input.classification ? { classification: input.classification } : {}),
+  };
+  const changes = input.classification ? { classification: input.classification } : {};
+  return finishReport(db, batch, ctx, c, kind, details, input.note, changes);
 }
 
-/** The writes that end a case: its timeline closed, its status and end (its open tasks close with it). */
+/** Ends a case: its timeline closed, its status and end (its open tasks close with it). */
 function endCase(
-  trx: Knex,
   ctx: UseCaseContext,
-  c: LockedCase,
+  c: CaseForReport,
   lastSickDay: string,
-  end: { kind: 'recovered' | 'other'; reason: OtherEndReason | null },
-): WriteBatch {
+  end: { kind: 'recovery' | 'other_end'; reason: OtherEndReason | null },
+  details: Record<string, unknown>,
+  note: string | undefined,
+): Promise<ReportResult> {
   const batch = new WriteBatch();
-  saveTimeline(batch, trx, c.id, c.stored, endTimeline(c.stored.timeline, lastSickDay, ctx.today));
-  batch.add(
-    trx('absence_cases').where({ id: c.id }).update({
-      status: 'ended',
-      last_sick_day: lastSickDay,
-      end_kind: end.kind,
-      end_reason: end.reason,
-      updated_at: trx.fn.now(),
-    }),
-  );
-  return batch;
+  saveTimeline(batch, ctx.db, c.id, c.stored, endTimeline(c.stored.timeline, lastSickDay, ctx.today));
+  return finishReport(ctx.db, batch, ctx, c, end.kind, details, note, {
+    status: 'ended',
+    last_sick_day: lastSickDay,
+    end_kind: end.kind === 'recovery' ? 'recovered' : 'other',
+    end_reason: end.reason,
+  });
 }
 
 /** Full recovery: the last sick day, or the first day back (the day after). */
@@ -197,12 +184,9 @@ export async function reportRecovery(
 ): Promise<ReportResult> {
   const input = recoverySchema.parse(raw);
   const lastSickDay = lastSickDayOf(input);
-  return inTransaction(ctx.db, async (trx) => {
-    const c = await lockCase(trx, employeeId, caseId);
-    const batch = endCase(trx, ctx, c, lastSickDay, { kind: 'recovered', reason: null });
-    const details = input.firstDayBack ? { firstDayBack: input.firstDayBack, lastSickDay } : { lastSickDay };
-    return finishReport(trx, batch, ctx, c, 'recovery', details, input.note);
-  });
+  const c = await caseForReport(ctx.db, employeeId, caseId);
+  const details = input.firstDayBack ? { firstDayBack: input.firstDayBack, lastSickDay } : { lastSickDay };
+  return endCase(ctx, c, lastSickDay, { kind: 'recovery', reason: null }, details, input.note);
 }
 
 /** Ends a case for another reason than recovery (out of service while sick, deceased, other). */
@@ -213,17 +197,7 @@ export async function reportOtherEnd(
   raw: OtherEndInput,
 ): Promise<ReportResult> {
   const input = otherEndSchema.parse(raw);
-  return inTransaction(ctx.db, async (trx) => {
-    const c = await lockCase(trx, employeeId, caseId);
-    const batch = endCase(trx, ctx, c, input.lastSickDay, { kind: 'other', reason: input.reason });
-    return finishReport(
-      trx,
-      batch,
-      ctx,
-      c,
-      'other_end',
-      { lastSickDay: input.lastSickDay, reason: input.reason },
-      input.note,
-    );
-  });
+  const c = await caseForReport(ctx.db, employeeId, caseId);
+  const details = { lastSickDay: input.lastSickDay, reason: input.reason };
+  return endCase(ctx, c, input.lastSickDay, { kind: 'other_end', reason: input.reason }, details, input.note);
 }

@@ -1,10 +1,9 @@
 import { AppError } from '../errors.js';
-import { inTransaction } from '../store/db.js';
 import { checkFirstSickDay, correctTimeline, decideCount } from '../domain/absence.js';
 import { correctionSchema, type CorrectionInput } from './schemas.js';
 import { WriteBatch } from '../store/batch.js';
 import { employmentFor, saveTimeline, type UseCaseContext } from './records.js';
-import { finishReport, lockCase, type ReportResult } from './case-store.js';
+import { caseForReport, finishReport, type ReportResult } from './case-store.js';
 
 const correctionReason = 'correction of an earlier report';
 
@@ -16,54 +15,45 @@ export async function correctCase(
   raw: CorrectionInput,
 ): Promise<ReportResult> {
   const input = correctionSchema.parse(raw);
-  return inTransaction(ctx.db, async (trx) => {
-    const c = await lockCase(trx, employeeId, caseId);
-    const before = c.stored.timeline;
-    const timeline = correctTimeline(before, {
+  const db = ctx.db;
+  const c = await caseForReport(db, employeeId, caseId);
+  const before = c.stored.timeline;
+  const timeline = correctTimeline(before, {
+    firstSickDay: input.firstSickDay,
+    percentage: input.percentage,
+  });
+  let countStart = c.count_start;
+  if (input.firstSickDay && input.firstSickDay !== c.first_sick_day) {
+    const employment = await employmentFor(db, employeeId, c.employment_id, input.firstSickDay);
+    checkFirstSickDay({
       firstSickDay: input.firstSickDay,
-      percentage: input.percentage,
+      today: ctx.today,
+      // The 30-day rule is about reporting late; a correction of a timely report is not late.
+      lateReason: correctionReason,
+      employment,
     });
-    let countStart = c.count_start;
-    if (input.firstSickDay && input.firstSickDay !== c.first_sick_day) {
-      const employment = await employmentFor(trx, employeeId, c.employment_id, input.firstSickDay);
-      checkFirstSickDay({
-        firstSickDay: input.firstSickDay,
-        today: ctx.today,
-        // The 30-day rule is about reporting late; a correction of a timely report is not late.
-        lateReason: correctionReason,
-        employment,
-      });
-      const count = decideCount(input.firstSickDay, employment.previousCase);
-      if (count.continuesCaseId !== c.continues_case_id) {
-        throw new AppError(
-          'conflict',
-          `Moving the first sick day to ${input.firstSickDay} would change whether this case continues the previous one ` +
-            '(samentelling); end this case with reason "other" and report the sickness anew.',
-        );
-      }
-      countStart = count.countStart;
+    const count = decideCount(input.firstSickDay, employment.previousCase);
+    if (count.continuesCaseId !== c.continues_case_id) {
+      throw new AppError(
+        'conflict',
+        `Moving the first sick day to ${input.firstSickDay} would change whether this case continues the previous one ` +
+          '(samentelling); end this case with reason "other" and report the sickness anew.',
+      );
     }
-    const batch = new WriteBatch();
-    saveTimeline(batch, trx, c.id, c.stored, timeline);
-    batch.add(
-      trx('absence_cases')
-        .where({ id: c.id })
-        .update({
-          first_sick_day: timeline[0]!.from,
-          count_start: countStart,
-          classification: input.classification ?? c.classification,
-          safety_net: input.safetyNet ?? c.safety_net,
-          updated_at: trx.fn.now(),
-        }),
-    );
-    const details = {
-      ...(input.firstSickDay ? { firstSickDay: { from: c.first_sick_day, to: input.firstSickDay } } : {}),
-      ...(input.percentage ? { percentage: { from: before[0]!.percentage, to: input.percentage } } : {}),
-      ...(input.classification
-        ? { classification: { from: c.classification, to: input.classification } }
-        : {}),
-      ...(input.safetyNet !== undefined ? { safetyNet: { from: c.safety_net, to: input.safetyNet } } : {}),
-    };
-    return finishReport(trx, batch, ctx, c, 'correction', details, input.note);
+    countStart = count.countStart;
+  }
+  const batch = new WriteBatch();
+  saveTimeline(batch, db, c.id, c.stored, timeline);
+  const details = {
+    ...(input.firstSickDay ? { firstSickDay: { from: c.first_sick_day, to: input.firstSickDay } } : {}),
+    ...(input.percentage ? { percentage: { from: before[0]!.percentage, to: input.percentage } } : {}),
+    ...(input.classification ? { classification: { from: c.classification, to: input.classification } } : {}),
+    ...(input.safetyNet !== undefined ? { safetyNet: { from: c.safety_net, to: input.safetyNet } } : {}),
+  };
+  return finishReport(db, batch, ctx, c, 'correction', details, input.note, {
+    first_sick_day: timeline[0]!.from,
+    count_start: countStart,
+    classification: input.classification ?? c.classification,
+    safety_net: input.safetyNet ?? c.safety_net,
   });
 }

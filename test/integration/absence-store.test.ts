@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../helpers/store.js';
 import { seedEmployee, seedEmployer } from '../helpers/absence.js';
-import { correctCase, reportOtherEnd, reportSick } from '../../src/absence/cases.js';
+import {
+  correctCase,
+  reportOtherEnd,
+  reportPercentageChange,
+  reportRecovery,
+  reportSick,
+} from '../../src/absence/cases.js';
 import { fixedTermEndingsOfSick, recordEmploymentsEnded } from '../../src/absence/sync-events.js';
 import { actOnTask, tasksOfCase } from '../../src/absence/tasks.js';
 import { caseOfEmployee } from '../../src/absence/views.js';
@@ -40,6 +46,30 @@ describe('Absence store rules', () => {
     ).rejects.toMatchObject({ code: '23505' });
   });
 
+  it('When two reports on one case arrive at the same moment, then one is written and the other is refused whole', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-16', percentage: 100 });
+    const results = await Promise.allSettled([
+      reportPercentageChange(ctx(), e.employeeId, caseId, { from: '2026-11-23', percentage: 50 }),
+      reportRecovery(ctx(), e.employeeId, caseId, { lastSickDay: '2026-11-24' }),
+    ]);
+    const written = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(written).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('changed by another report'),
+    });
+    const reports = await store.db('case_reports').where({ absence_case_id: caseId });
+    expect(reports.map((r: { kind: string }) => r.kind).sort()).toHaveLength(2);
+    const outbox = await store.db('case_outbox').where({ case_id: caseId }).orderBy('sequence');
+    expect(outbox.map((o: { sequence: number }) => o.sequence)).toEqual([1, 2]);
+    const c = await caseOfEmployee(store.db, e.employeeId, caseId);
+    const periods = c.timeline.length;
+    expect(c.status === 'ended' ? periods === 1 : periods === 2).toBe(true);
+  });
+
   it('When a report fails after writing, then no case, period, task or outbox row remains', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
     await expect(
@@ -53,7 +83,11 @@ describe('Absence store rules', () => {
     ).rejects.toThrow('abort after the report');
     expect(await store.db('absence_cases').where({ employee_id: e.employeeId })).toHaveLength(0);
     expect(await store.db('poortwachter_tasks').where({ employee_id: e.employeeId })).toHaveLength(0);
-    const outbox = await store.db('case_outbox').count('* as n').first();
+    const outbox = await store
+      .db('case_outbox')
+      .where({ message_kind: 'sick_report' })
+      .count('* as n')
+      .first();
     const cases = await store.db('absence_cases').count('* as n').first();
     expect(Number(outbox?.n)).toBe(Number(cases?.n));
   });
