@@ -44,6 +44,8 @@ function requestContext(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.header('x-request-id');
   req.id = incoming && requestIdPattern.test(incoming) ? incoming : randomUUID();
   res.setHeader('x-request-id', req.id);
+  // Answers hold personal data and change with every report: nothing is cached on the way.
+  res.setHeader('cache-control', 'no-store');
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -87,6 +89,8 @@ function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
 export function createApp(ctx: AppContext, routes: RouteDef[] = allRoutes()): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETags: every answer is `no-store`, so hashing each body would be work for nothing.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(helmet());
   app.use(requestContext);

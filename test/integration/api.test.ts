@@ -44,6 +44,12 @@ describe('admin API skeleton', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
 
+  it('When anything answers, then the answer may not be cached and carries no ETag', async () => {
+    const res = await server.request('GET', '/health');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('etag')).toBeNull();
+  });
+
   it('When /ready is called, then it reports the store and no pending migrations', async () => {
     const res = await server.request('GET', '/ready');
     expect(res.status).toBe(200);
