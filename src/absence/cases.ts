@@ -58,21 +58,27 @@ export async function reportSick(
   const count = decideCount(input.firstSickDay, employment.previousCase);
   const caseId = randomUUID();
   const batch = new WriteBatch().add(
-    db('absence_cases').insert({
-      id: caseId,
-      employer_id: employment.employerId,
-      employee_id: employeeId,
-      employment_id: employment.id,
-      first_sick_day: input.firstSickDay,
-      count_start: count.countStart,
-      continues_case_id: count.continuesCaseId,
-      // The Poortwachter tasks follow from the count; a continued count keeps its tasks as they were.
-      count_case_id: count.continuesCaseId ? employment.previousCase!.countCaseId : null,
-      classification: input.classification,
-      safety_net: input.safetyNet,
-      late_reason: input.lateReason ?? null,
-    }),
+    db.raw(
+      `insert into absence_cases (id, employer_id, employee_id, employment_id, first_sick_day, count_start,
+         continues_case_id, count_case_id, classification, safety_net, late_reason)
+       values (?::uuid, ?::uuid, ?::uuid, ?::uuid, ?::date, ?::date, ?::uuid, ?::uuid, ?, ?::boolean, ?)`,
+      [
+        caseId,
+        employment.employerId,
+        employeeId,
+        employment.id,
+        input.firstSickDay,
+        count.countStart,
+        count.continuesCaseId,
+        // The Poortwachter tasks follow from the count; a continued count keeps its tasks as they were.
+        count.continuesCaseId ? employment.previousCase!.countCaseId : null,
+        input.classification,
+        input.safetyNet,
+        input.lateReason ?? null,
+      ],
+    ),
   );
+
   saveTimeline(
     batch,
     db,

@@ -146,14 +146,18 @@ export type CaseRef = { type: 'absence'; id: string } | { type: 'pregnancy'; id:
 
 /** The history row of one report. */
 function reportRow(db: Knex, actor: Actor, ref: CaseRef, kind: string, details: Record<string, unknown>) {
-  return db('case_reports').insert({
-    absence_case_id: ref.type === 'absence' ? ref.id : null,
-    pregnancy_case_id: ref.type === 'pregnancy' ? ref.id : null,
-    kind,
-    actor_type: actor.type,
-    actor_id: actor.id,
-    details: JSON.stringify(details),
-  });
+  return db.raw(
+    `insert into case_reports (absence_case_id, pregnancy_case_id, kind, actor_type, actor_id, details)
+     values (?::uuid, ?::uuid, ?, ?, ?, ?::jsonb)`,
+    [
+      ref.type === 'absence' ? ref.id : null,
+      ref.type === 'pregnancy' ? ref.id : null,
+      kind,
+      actor.type,
+      actor.id,
+      JSON.stringify(details),
+    ],
+  );
 }
 
 /**
@@ -162,20 +166,12 @@ function reportRow(db: Knex, actor: Actor, ref: CaseRef, kind: string, details: 
  * unique key catches anything else.
  */
 function outboxRow(db: Knex, employerId: string, ref: CaseRef, messageKind: string) {
-  return db
-    .insert(
-      db
-        .select(
-          db.raw('?::uuid as employer_id', [employerId]),
-          db.raw('? as case_type', [ref.type]),
-          db.raw('?::uuid as case_id', [ref.id]),
-          db.raw('coalesce(max(sequence), 0) + 1 as sequence'),
-          db.raw('? as message_kind', [messageKind]),
-        )
-        .from(db('case_outbox').where({ case_id: ref.id }).as('existing')),
-    )
-    .into(db.raw('case_outbox (employer_id, case_type, case_id, sequence, message_kind)'))
-    .returning('sequence');
+  return db.raw(
+    `insert into case_outbox (employer_id, case_type, case_id, sequence, message_kind)
+     select ?::uuid, ?, ?::uuid, coalesce(max(sequence), 0) + 1, ? from case_outbox where case_id = ?::uuid
+     returning sequence`,
+    [employerId, ref.type, ref.id, messageKind, ref.id],
+  );
 }
 
 /** An audit event, to await or to add to a batch; details hold dates and kinds only, never note text. */
@@ -187,15 +183,11 @@ export function audit(
   entity: { type: string; id: string },
   details: Record<string, unknown> = {},
 ) {
-  return db('audit_events').insert({
-    actor_type: actor.type,
-    actor_id: actor.id,
-    employer_id: employerId,
-    action,
-    entity_type: entity.type,
-    entity_id: entity.id,
-    details: JSON.stringify(details),
-  });
+  return db.raw(
+    `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+     values (?, ?, ?::uuid, ?, ?, ?, ?::jsonb)`,
+    [actor.type, actor.id, employerId, action, entity.type, entity.id, JSON.stringify(details)],
+  );
 }
 
 /** A case-file note (answering its id), to await or to add to a batch. The text is never logged. */
@@ -257,10 +249,21 @@ export function saveTimeline(
 ): void {
   for (const [i, p] of timeline.entries()) {
     const prev = before.timeline[i];
-    const values = { from_date: p.from, until_date: p.until, percentage: p.percentage };
-    if (!prev) batch.add(db('absence_periods').insert({ case_id: caseId, ...values }));
-    else if (prev.from !== p.from || prev.until !== p.until || prev.percentage !== p.percentage) {
-      batch.add(db('absence_periods').where({ id: before.periodIds[i] }).update(values));
+    const values = [p.from, p.until, p.percentage];
+    if (!prev) {
+      batch.add(
+        db.raw(
+          'insert into absence_periods (case_id, from_date, until_date, percentage) values (?::uuid, ?::date, ?::date, ?::integer)',
+          [caseId, ...values],
+        ),
+      );
+    } else if (prev.from !== p.from || prev.until !== p.until || prev.percentage !== p.percentage) {
+      batch.add(
+        db.raw(
+          'update absence_periods set from_date = ?::date, until_date = ?::date, percentage = ?::integer where id = ?',
+          [...values, before.periodIds[i]!],
+        ),
+      );
     }
   }
 }
