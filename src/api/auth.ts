@@ -84,7 +84,7 @@ async function machinePrincipal(ctx: AppContext, req: Request, row: TokenRow): P
  * had come a moment earlier; nothing is kept once the lookup has answered, so a revoked session or
  * a changed role counts from the next lookup on.
  */
-function sharedWhileRunning<T>(lookup: (token: string) => Promise<T>): (token: string) => Promise<T> {
+export function sharedWhileRunning<T>(lookup: (token: string) => Promise<T>): (token: string) => Promise<T> {
   const running = new Map<string, Promise<T>>();
   return (token) => {
     let pending = running.get(token);

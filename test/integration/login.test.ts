@@ -168,6 +168,22 @@ describe('login, second factor, sessions and password links', () => {
     expect((await login('pverhoeven', newPassword)).status).toBe(200);
   });
 
+  it('When many requests with one session arrive at once, then all are answered and the next one sees a revocation', async () => {
+    const acme = (await store.db('employers').where({ code: 'acme' }).first('id')) as { id: string };
+    const user = await createTestUser(
+      store,
+      config,
+      { employerId: acme.id, role: 'absence_reporter' },
+      clock,
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => server.request('GET', '/api/v1/me', { token: user.token })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 20 }, () => 200));
+    await store.db('user_sessions').where({ id: user.sessionId }).update({ revoked_at: clock });
+    expect((await server.request('GET', '/api/v1/me', { token: user.token })).status).toBe(401);
+  });
+
   it('When a session stays idle longer than the idle timeout, then it no longer works', async () => {
     const s1 = await login('pverhoeven', 'groene-giraffe-zwemt');
     tick(30);
