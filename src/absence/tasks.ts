@@ -117,12 +117,21 @@ interface CountRow {
   open: boolean;
 }
 
-async function countsWhere(db: Knex, filter: (q: Knex.QueryBuilder) => void): Promise<TaskCount[]> {
-  const rows = (await db
-    .select('*')
-    .from(db.raw(`(${countsSql}) as c`))
-    .modify(filter)) as CountRow[];
-  return rows.map((r) => ({
+type CountFilter = (q: Knex.QueryBuilder) => void;
+
+const countsQuery = (db: Knex, filter: CountFilter) => db.from(db.raw(`(${countsSql}) as c`)).modify(filter);
+
+/** The counts that pass `filter` (alias `c`) with all their tasks, the acted-on ones read alongside. */
+async function tasksWhere(
+  db: Knex,
+  filter: CountFilter,
+  today: string,
+): Promise<{ counts: TaskCount[]; tasks: TaskView[] }> {
+  const [countRows, rows] = (await Promise.all([
+    countsQuery(db, filter).select('*'),
+    db('poortwachter_tasks').whereIn('case_id', countsQuery(db, filter).select('c.count_case_id')),
+  ])) as [CountRow[], TaskRow[]];
+  const counts: TaskCount[] = countRows.map((r) => ({
     countCaseId: r.count_case_id,
     countStart: r.count_start,
     latestCaseId: r.latest_case_id,
@@ -130,17 +139,13 @@ async function countsWhere(db: Knex, filter: (q: Knex.QueryBuilder) => void): Pr
     employeeId: r.employee_id,
     open: r.open,
   }));
-}
-
-async function withTasks(db: Knex, counts: TaskCount[], today: string): Promise<TaskView[]> {
-  if (counts.length === 0) return [];
-  const rows = (await db('poortwachter_tasks').whereIn(
-    'case_id',
-    counts.map((c) => c.countCaseId),
-  )) as TaskRow[];
   const byCount = new Map<string, TaskRow[]>();
-  for (const r of rows) byCount.set(r.case_id, [...(byCount.get(r.case_id) ?? []), r]);
-  return counts.flatMap((c) => tasksOfCount(c, byCount.get(c.countCaseId) ?? [], today));
+  for (const r of rows) {
+    const list = byCount.get(r.case_id);
+    if (list) list.push(r);
+    else byCount.set(r.case_id, [r]);
+  }
+  return { counts, tasks: counts.flatMap((c) => tasksOfCount(c, byCount.get(c.countCaseId) ?? [], today)) };
 }
 
 /**
@@ -148,15 +153,14 @@ async function withTasks(db: Knex, counts: TaskCount[], today: string): Promise<
  * count while it is the latest case of that count, none once a later case continues it.
  */
 export async function tasksOfCase(db: Knex, caseId: string, today: string): Promise<TaskView[]> {
-  const counts = await countsWhere(db, (q) => q.where('c.latest_case_id', caseId));
-  const tasks = await withTasks(db, counts, today);
+  const { tasks } = await tasksWhere(db, (q) => q.where('c.latest_case_id', caseId), today);
   return tasks.sort((a, b) =>
     a.dueDate === b.dueDate ? a.kind.localeCompare(b.kind) : a.dueDate < b.dueDate ? -1 : 1,
   );
 }
 
 /** Restricts the counts of a task query to what a caller may see (alias `c`: employer_id, employee_id). */
-export type TaskScope = (q: Knex.QueryBuilder) => void;
+export type TaskScope = CountFilter;
 
 export interface TaskGroups {
   overdue: TaskView[];
@@ -166,8 +170,8 @@ export interface TaskGroups {
 
 /** The actionable tasks in scope, grouped overdue / due now / future; important ones first in each group. */
 export async function groupedTasks(db: Knex, scope: TaskScope, today: string): Promise<TaskGroups> {
-  const counts = await countsWhere(db, (q) => q.where('c.open', true).modify(scope));
-  const tasks = (await withTasks(db, counts, today)).filter((t) => t.urgency !== null);
+  const { tasks: all } = await tasksWhere(db, (q) => q.where('c.open', true).modify(scope), today);
+  const tasks = all.filter((t) => t.urgency !== null);
   tasks.sort(
     (a, b) =>
       Number(b.important) - Number(a.important) ||
@@ -199,11 +203,10 @@ async function findTask(
   id: string,
   today: string,
 ): Promise<{ task: TaskView; count: TaskCount }> {
-  const counts = await countsWhere(db, (q) => q.where('c.employee_id', employeeId));
-  for (const count of counts) {
-    const task = (await withTasks(db, [count], today)).find((t) => t.id === id);
-    if (task) return { task, count };
-  }
+  const { counts, tasks } = await tasksWhere(db, (q) => q.where('c.employee_id', employeeId), today);
+  const task = tasks.find((t) => t.id === id);
+  const count = task && counts.find((c) => c.latestCaseId === task.caseId);
+  if (task && count) return { task, count };
   throw new AppError('not_found', `No task ${id} for employee ${employeeId}.`);
 }
 
