@@ -12,6 +12,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('absence_cases', (t) => {
     t.uuid('count_case_id').references('absence_cases.id').onDelete('restrict');
     t.index(['count_case_id']);
+    // The latest case of a count is the one no other case continues.
+    t.index(['continues_case_id']);
   });
   await knex.raw(`
     with recursive chain(id, root) as (
