@@ -48,7 +48,10 @@ export async function caseForReport(
 ): Promise<CaseForReport> {
   const result = await prepared(
     db,
-    `select c.*, coalesce((
+    // Columns by name: a prepared statement must keep its result type when a later migration adds one.
+    `select c.id, c.employer_id, c.employee_id, c.employment_id, c.status, c.first_sick_day, c.count_start,
+       c.continues_case_id, c.classification, c.safety_net, c.late_reason, c.last_sick_day, c.end_kind,
+       c.end_reason, c.version, coalesce((
        select json_agg(json_build_object('id', p.id, 'from_date', p.from_date, 'until_date', p.until_date,
          'percentage', p.percentage) order by p.from_date)
        from absence_periods p where p.case_id = c.id), '[]'::json) as periods
