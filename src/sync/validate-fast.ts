@@ -6,8 +6,9 @@ import type { CandidateInput } from './validate.js';
 
 /**
  * A quick check that accepts a mapped record only when it is certainly valid and already in its
- * normalised form, so that the zod schemas in validate.ts would return it unchanged. Anything
- * unusual (an untrimmed value, a postcode with a space, an e-mail address, an unknown key) returns
+ * normalised form, so that the zod schemas in validate.ts would return it unchanged (postcodes and
+ * IBANs are normalised here exactly as the vault schema does it). Anything unusual (an untrimmed
+ * value, a date in another format, an unknown key) returns
  * undefined and goes the full zod way, which also words the problems. On large deliveries nearly
  * every record takes this path; test/unit/validate-fast.test.ts checks that both paths agree.
  */
@@ -67,7 +68,7 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
     if (typeof d !== 'string' || !isCalendarDate(d) || d < '1900-01-01' || d > today) return undefined;
   }
 
-  const vault = input.vault;
+  let vault = input.vault;
   for (const key in vault) {
     const v = vault[key];
     if (v === undefined) continue;
@@ -80,9 +81,14 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
       case 'bsn':
         if (typeof v !== 'string' || !/^\d{9}$/.test(v) || !isValidBsn(v)) return undefined;
         break;
-      case 'postcode':
-        if (typeof v !== 'string' || !/^[1-9]\d{3}[A-Z]{2}$/.test(v)) return undefined;
+      case 'postcode': {
+        // The vault schema's own normalisation (`1234 ab` -> `1234AB`), so the result is what zod gives.
+        if (typeof v !== 'string') return undefined;
+        const postcode = normalizeCode(v);
+        if (!/^[1-9]\d{3}[A-Z]{2}$/.test(postcode)) return undefined;
+        if (postcode !== v) vault = { ...vault, postcode };
         break;
+      }
       case 'country':
         if (typeof v !== 'string' || !/^[A-Z]{2}$/.test(v)) return undefined;
         break;
@@ -90,11 +96,18 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
         if (!Array.isArray(v) || v.length > 9) return undefined;
         for (const p of v) if (!okText(p, 40)) return undefined;
         break;
-      case 'ibans':
+      case 'ibans': {
         if (!Array.isArray(v) || v.length > 9) return undefined;
-        for (const p of v)
-          if (typeof p !== 'string' || !/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(p)) return undefined;
+        const ibans: string[] = [];
+        for (const p of v) {
+          if (typeof p !== 'string') return undefined;
+          const iban = normalizeCode(p);
+          if (!/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(iban)) return undefined;
+          ibans.push(iban);
+        }
+        if (ibans.some((iban, i) => iban !== v[i])) vault = { ...vault, ibans };
         break;
+      }
       case 'emailAddresses':
         // The same rule as z.email() in the vault schema.
         if (!Array.isArray(v) || v.length > 9) return undefined;
@@ -168,6 +181,11 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
   };
   if (input.partial) candidate.partialEmployee = true;
   return candidate;
+}
+
+/** Whitespace removed and upper case, as the vault schema normalises postcodes and IBANs. */
+function normalizeCode(v: string): string {
+  return /[\sa-z]/.test(v) ? v.replace(/\s+/g, '').toUpperCase() : v;
 }
 
 /** The object itself when it has no undefined values (the mapper never writes any), else a copy without them. */

@@ -4,6 +4,7 @@ import { csv } from '../../connectors/csv/index.js';
 import { sivi } from '../../connectors/sivi/index.js';
 import { loadMapping, mapDraft } from '../../src/sync/mapping/index.js';
 import type { Connector } from '../../src/sync/types.js';
+import { quickValidate } from '../../src/sync/validate-fast.js';
 import { validateCandidate, type CandidateInput } from '../../src/sync/validate.js';
 
 /** The quick path must never accept what zod rejects, and must give exactly what zod gives. */
@@ -158,6 +159,21 @@ describe('quick validation', () => {
     };
     agree(valid);
     expect(validateCandidate(valid).ok).toBe(true);
+  });
+
+  it('When a postcode or IBAN has spaces or small letters, then the quick path normalises it as zod does', () => {
+    const record: CandidateInput = {
+      position: 'x.csv:2',
+      employee: { personnelNumber: '1', lastName: 'Berg' },
+      vault: { postcode: '1234 ab', ibans: ['nl91 abna 0417 1643 00'] },
+      employments: [{ externalId: 'E1', startDate: '2020-01-01' }],
+      departments: [],
+    };
+    const quick = quickValidate(record, '2026-11-28');
+    expect(quick?.employee.vault).toEqual({ postcode: '1234AB', ibans: ['NL91ABNA0417164300'] });
+    // The input itself is left as it was.
+    expect(record.vault.postcode).toBe('1234 ab');
+    agree(record);
   });
 
   it.each([
