@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidBsn, normalizeBsn } from '../domain/bsn.js';
-import type { VaultFieldName } from '../domain/vault-fields.js';
+import { vaultFieldNames, type VaultFieldName } from '../domain/vault-fields.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -46,10 +46,15 @@ export const vaultFieldsSchema = z
 
 export type VaultFields = z.infer<typeof vaultFieldsSchema>;
 
+// Sorted once: the fingerprint of every record of a delivery is computed from this order.
+const sortedFieldNames = [...vaultFieldNames].sort();
+
 /** Stable serialisation (sorted keys, empty values dropped) so equal contents give equal fingerprints. */
 export function canonicalVaultJson(fields: VaultFields): string {
-  const entries = Object.entries(fields)
-    .filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(Object.fromEntries(entries));
+  const out: Record<string, unknown> = {};
+  for (const name of sortedFieldNames) {
+    const v = fields[name];
+    if (v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) out[name] = v;
+  }
+  return JSON.stringify(out);
 }

@@ -79,5 +79,15 @@ describe('vault encryption', () => {
     expect(canonicalVaultJson({ town: 'Utrecht', bsn: '999996708', phoneNumbers: [] })).toBe(
       canonicalVaultJson({ bsn: '999996708', town: 'Utrecht' }),
     );
+    // Stored fingerprints depend on this exact text: keys sorted by code unit, empty values left out.
+    expect(
+      canonicalVaultJson({
+        town: 'Utrecht',
+        street: '',
+        postcode: '1234AB',
+        houseNumberSuffix: 'a',
+        bsn: '999996708',
+      }),
+    ).toBe('{"bsn":"999996708","houseNumberSuffix":"a","postcode":"1234AB","town":"Utrecht"}');
   });
 });
