@@ -8,6 +8,7 @@ import type { Reject } from './stage.js';
  * working tables `stg_person` (one row per employee) and `stg_employment`.
  */
 export async function rejectDuplicates(trx: Trx, keyLabel: string): Promise<Reject[]> {
+  // Positions are gathered only for keys that occur more than once: in a large delivery almost none do.
   await exec(
     trx,
     `insert into stg_reject (rec, field, reason)
@@ -17,7 +18,8 @@ export async function rejectDuplicates(trx: Trx, keyLabel: string): Promise<Reje
        from stg_emp e
        join (select s.external_id, string_agg(distinct r.position, ', ') as positions
                from stg_emp s join stg_rec r using (rec)
-              group by s.external_id having count(*) > 1) d using (external_id)`,
+              where s.external_id in (select external_id from stg_emp group by external_id having count(*) > 1)
+              group by s.external_id) d using (external_id)`,
   );
   await exec(
     trx,
@@ -30,7 +32,9 @@ export async function rejectDuplicates(trx: Trx, keyLabel: string): Promise<Reje
                     count(distinct (personnel_number, remote_id, initials, first_name, name_prefix, last_name,
                                     gender, birth_date, fingerprint)) as people,
                     bool_or(n_employments = 0) as bare
-               from stg_rec group by emp_key having count(*) > 1) d using (emp_key)
+               from stg_rec
+              where emp_key in (select emp_key from stg_rec group by emp_key having count(*) > 1)
+              group by emp_key) d using (emp_key)
       where (d.people > 1 or d.bare)
         and not exists (select 1 from stg_reject x where x.rec = r.rec)`,
     [keyLabel, keyLabel],
@@ -57,7 +61,6 @@ export async function rejectDuplicates(trx: Trx, keyLabel: string): Promise<Reje
      select e.*, p.employee_id from stg_emp e join stg_rec r using (rec) join stg_person p using (emp_key)`,
   );
   await exec(trx, `create unique index on stg_employment (external_id)`);
-  await exec(trx, `analyze stg_person`);
-  await exec(trx, `analyze stg_employment`);
+  await exec(trx, `analyze stg_person, stg_employment`);
   return rejects;
 }
