@@ -77,6 +77,9 @@ async function createStagingTables(trx: Trx): Promise<void> {
   // The planner needs the staging tables' sizes and rough distributions, not fine histograms: a small
   // sample keeps each ANALYZE of a million-row staging table cheap.
   await exec(trx, `set local default_statistics_target = 10`);
+  // The plan statements run once per run over every staged row: compiling them (JIT) cost more
+  // than it saved (0.5-0.8 s per statement at 100k employees).
+  await exec(trx, `set local jit = off`);
   await exec(
     trx,
     `create temp table stg_rec (
