@@ -33,9 +33,22 @@ function copyText(value: unknown): string {
   );
 }
 
+/** The rows as COPY text format, in chunks of about 64 kB. */
+function* copyChunks(data: ReadonlyArray<readonly unknown[]>): Generator<string> {
+  let chunk = '';
+  for (const row of data) {
+    chunk += row.map(copyText).join('\t') + '\n';
+    if (chunk.length > 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
 /**
- * Bulk-loads rows into a (temporary) table of the transaction: COPY on PostgreSQL, one multi-row
- * insert from a JSON array on PGlite (a single parameter, so no bind-parameter limit).
+ * Bulk-loads rows into a (temporary) table of the transaction with COPY: streamed from stdin on
+ * PostgreSQL, from a blob on PGlite (its COPY reads `/dev/blob`). Same text, same table.
  */
 export async function bulkLoad(
   trx: Trx,
@@ -45,30 +58,15 @@ export async function bulkLoad(
   data: ReadonlyArray<readonly unknown[]>,
 ): Promise<void> {
   if (data.length === 0) return;
+  // Inside a transaction knex hands out the transaction's own connection (PGlite has only one).
+  const conn = await (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection();
+  const target = `${table} (${columns.join(', ')})`;
   if (kind === 'postgres') {
-    // Inside a transaction knex hands out the transaction's own connection.
-    const conn = (await (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection()) as {
-      query<T>(q: T): T;
-    };
-    const stream = conn.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
-    async function* lines() {
-      let chunk = '';
-      for (const row of data) {
-        chunk += row.map(copyText).join('\t') + '\n';
-        if (chunk.length > 65_536) {
-          yield chunk;
-          chunk = '';
-        }
-      }
-      if (chunk) yield chunk;
-    }
-    await pipeline(Readable.from(lines()), stream);
+    const stream = (conn as { query<T>(q: T): T }).query(copyFrom(`copy ${target} from stdin`));
+    await pipeline(Readable.from(copyChunks(data)), stream);
     return;
   }
-  const objects = data.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null])));
-  await trx.raw(
-    `insert into ${table} (${columns.join(', ')})
-     select ${columns.join(', ')} from json_populate_recordset(null::${table}, ?::json)`,
-    [JSON.stringify(objects)],
-  );
+  await (
+    conn as { query(sql: string, params: unknown[], options: { blob: Blob }): Promise<unknown> }
+  ).query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([...copyChunks(data)]) });
 }
