@@ -4,6 +4,8 @@
  * complete delivery, (d) the same delivery again, (e) the delivery with 1% changed and 1% missing.
  *
  * Size: BENCH_EMPLOYEES=1000000 (or --employees 1000000); default 20000.
+ * `--sivi 200000` instead runs one complete SIVI WerknemersGegevens delivery of that many employees
+ * through the engine (time, rows written, peak RSS).
  * Store: DATABASE_URL=postgres://... (a schema `bench_sync` is created and dropped) or PGlite in memory.
  */
 import { createReadStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,9 +25,10 @@ import { saveLink } from '../../src/store/links.js';
 import { linkSchema } from '../../src/sync/link.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
 import { csvHeader } from '../helpers/csv-delivery.js';
+import { writeSiviDelivery } from '../helpers/deliveries.js';
 import { writeDelivery } from './generate.js';
 
-const { values } = parseArgs({ options: { employees: { type: 'string' } } });
+const { values } = parseArgs({ options: { employees: { type: 'string' }, sivi: { type: 'string' } } });
 const employees = Number(values.employees ?? process.env.BENCH_EMPLOYEES ?? 20_000);
 const databaseUrl = process.env.DATABASE_URL;
 const schema = 'bench_sync';
@@ -123,7 +126,68 @@ async function naiveUpsert(store: Store, file: string): Promise<number> {
   return written;
 }
 
+/** The measured lines; ratios to (a) and (b) only when those were measured (`compare`). */
+function table(title: string, compare: boolean): string {
+  const a = compare ? lines[0] : undefined;
+  const b = compare ? lines[1] : undefined;
+  const rate = (l: Line) => l.rows / l.seconds;
+  const ratio = (l: Line, base: Line | undefined) => (base ? (rate(l) / rate(base)).toFixed(2) : '-');
+  return [
+    title,
+    '',
+    `${'step'.padEnd(34)} ${'seconds'.padStart(8)} ${'rows/s'.padStart(10)} ${'x (a)'.padStart(7)} ${'x (b)'.padStart(7)} ${'rows written'.padStart(13)} ${'peak RSS MB'.padStart(12)}`,
+    ...lines.map(
+      (l) =>
+        `${l.name.padEnd(34)} ${l.seconds.toFixed(2).padStart(8)} ${Math.round(rate(l)).toLocaleString('en').padStart(10)} ` +
+        `${ratio(l, a).padStart(7)} ${ratio(l, b).padStart(7)} ` +
+        `${l.written.toLocaleString('en').padStart(13)} ${l.rssMb.toFixed(0).padStart(12)}`,
+    ),
+  ].join('\n');
+}
+
+/** One complete SIVI WerknemersGegevens delivery through connector, mapping and engine. */
+async function siviDelivery(count: number): Promise<void> {
+  const file = join(dir, `sivi-${count}.xml`);
+  await writeSiviDelivery(file, count);
+  const store = await openBenchStore();
+  await migrateLatest(store.db);
+  const master = randomBytes(32);
+  const vault = new Vault(store.db, { master, masterId: keyIdOf(master), index: randomBytes(32) });
+  const link = linkSchema.parse({
+    employer: { code: 'bench-sivi', name: 'Benchmark BV' },
+    connector: 'sivi',
+    source: { file, message: 'WerknemersGegevens' },
+    mapping: 'mappings/sivi-werknemersgegevens.yaml',
+    delivery: 'complete',
+  });
+  const employer = await saveLink(store.db, link, 'file');
+  await measure('(s) SIVI complete delivery', count, async () => {
+    const r = await syncDelivery({
+      store,
+      vault,
+      employerId: employer.id,
+      link,
+      trigger: 'cli',
+      deliveryDate: '2026-11-28',
+    });
+    if (!r || r.status !== 'completed' || r.counts.rejected > 0)
+      throw new Error(`sync ${r?.status}: ${r?.message ?? JSON.stringify(r?.rejects.slice(0, 3))}`);
+    return r.counts.rowsWritten;
+  });
+  if (store.kind === 'postgres') await store.db.raw(`drop schema ${schema} cascade`);
+  await store.close();
+  clearInterval(sampler);
+  rmSync(file);
+  process.stdout.write(
+    table(
+      `Koppeling sync benchmark: SIVI WerknemersGegevens, ${count.toLocaleString('en')} employees, store ${store.kind}, node ${process.version}`,
+      false,
+    ) + '\n',
+  );
+}
+
 async function main(): Promise<void> {
+  if (values.sivi) return siviDelivery(Number(values.sivi));
   const full = join(dir, `delivery-${employees}.csv`);
   const variant = join(dir, `delivery-${employees}-e.csv`);
   const rows = await writeDelivery(full, employees);
@@ -168,18 +232,10 @@ async function main(): Promise<void> {
   rmSync(full);
   rmSync(variant);
 
-  const a = lines[0]!;
-  const b = lines[1]!;
-  const rate = (l: Line) => l.rows / l.seconds;
   const out = [
-    `Koppeling sync benchmark: ${employees.toLocaleString('en')} employees (${rows.toLocaleString('en')} CSV rows), store ${store.kind}, node ${process.version}`,
-    '',
-    `${'step'.padEnd(34)} ${'seconds'.padStart(8)} ${'rows/s'.padStart(10)} ${'x (a)'.padStart(7)} ${'x (b)'.padStart(7)} ${'rows written'.padStart(13)} ${'peak RSS MB'.padStart(12)}`,
-    ...lines.map(
-      (l) =>
-        `${l.name.padEnd(34)} ${l.seconds.toFixed(2).padStart(8)} ${Math.round(rate(l)).toLocaleString('en').padStart(10)} ` +
-        `${(rate(l) / rate(a)).toFixed(2).padStart(7)} ${(rate(l) / rate(b)).toFixed(2).padStart(7)} ` +
-        `${l.written.toLocaleString('en').padStart(13)} ${l.rssMb.toFixed(0).padStart(12)}`,
+    table(
+      `Koppeling sync benchmark: ${employees.toLocaleString('en')} employees (${rows.toLocaleString('en')} CSV rows), store ${store.kind}, node ${process.version}`,
+      true,
     ),
     '',
     `(d) / (c) time: ${(lines[3]!.seconds / lines[2]!.seconds).toFixed(2)}`,
