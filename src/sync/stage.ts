@@ -3,6 +3,7 @@ import type { StoreKind } from '../store/db.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
 import type { Candidate, CandidateDepartment, MappingOutcome } from './types.js';
+import { quickVault } from './validate-fast.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
 
@@ -223,22 +224,31 @@ async function flush(
       held.push(key);
       continue;
     }
-    const parsed = vaultFieldsSchema.safeParse(c.employee.vault);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        // Zod messages of the vault schema describe the rule, never the value.
-        rejects.push({ position: c.position, field: `vault.${issue.path.join('.')}`, reason: issue.message });
+    // Mapped records arrive validated; the vault schema is the guard for any other producer.
+    let fields = quickVault(c.employee.vault);
+    if (!fields) {
+      const parsed = vaultFieldsSchema.safeParse(c.employee.vault);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          // Zod messages of the vault schema describe the rule, never the value.
+          rejects.push({
+            position: c.position,
+            field: `vault.${issue.path.join('.')}`,
+            reason: issue.message,
+          });
+        }
+        held.push(key);
+        continue;
       }
-      held.push(keyOf(c, ctx.key)!);
-      continue;
+      fields = parsed.data;
     }
     const employeeId = found?.id ?? randomUUID();
     // A partial record carries no vault data: the stored vault stays (see keepStoredPersons).
-    const fingerprint = c.partialEmployee ? undefined : ctx.vault.fingerprint(ctx.employerId, parsed.data);
+    const fingerprint = c.partialEmployee ? undefined : ctx.vault.fingerprint(ctx.employerId, fields);
     const sealed =
       fingerprint === undefined || found?.fingerprint === fingerprint
         ? undefined
-        : await ctx.vault.seal(ctx.employerId, employeeId, parsed.data, ctx.trx);
+        : await ctx.vault.sealChecked(ctx.employerId, employeeId, fields, fingerprint, ctx.trx);
     const e = c.employee;
     recRows.push([
       rec,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidBsn } from '../domain/bsn.js';
 import { isCalendarDate } from './mapping/transforms.js';
+import type { VaultFields } from '../vault/fields.js';
 import type { Candidate } from './types.js';
 import type { CandidateInput } from './validate.js';
 
@@ -68,56 +69,8 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
     if (typeof d !== 'string' || !isCalendarDate(d) || d < '1900-01-01' || d > today) return undefined;
   }
 
-  let vault = input.vault;
-  for (const key in vault) {
-    const v = vault[key];
-    if (v === undefined) continue;
-    const max = vaultText[key];
-    if (max !== undefined) {
-      if (!okText(v, max)) return undefined;
-      continue;
-    }
-    switch (key) {
-      case 'bsn':
-        if (typeof v !== 'string' || !/^\d{9}$/.test(v) || !isValidBsn(v)) return undefined;
-        break;
-      case 'postcode': {
-        // The vault schema's own normalisation (`1234 ab` -> `1234AB`), so the result is what zod gives.
-        if (typeof v !== 'string') return undefined;
-        const postcode = normalizeCode(v);
-        if (!/^[1-9]\d{3}[A-Z]{2}$/.test(postcode)) return undefined;
-        if (postcode !== v) vault = { ...vault, postcode };
-        break;
-      }
-      case 'country':
-        if (typeof v !== 'string' || !/^[A-Z]{2}$/.test(v)) return undefined;
-        break;
-      case 'phoneNumbers':
-        if (!Array.isArray(v) || v.length > 9) return undefined;
-        for (const p of v) if (!okText(p, 40)) return undefined;
-        break;
-      case 'ibans': {
-        if (!Array.isArray(v) || v.length > 9) return undefined;
-        const ibans: string[] = [];
-        for (const p of v) {
-          if (typeof p !== 'string') return undefined;
-          const iban = normalizeCode(p);
-          if (!/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(iban)) return undefined;
-          ibans.push(iban);
-        }
-        if (ibans.some((iban, i) => iban !== v[i])) vault = { ...vault, ibans };
-        break;
-      }
-      case 'emailAddresses':
-        // The same rule as z.email() in the vault schema.
-        if (!Array.isArray(v) || v.length > 9) return undefined;
-        for (const p of v)
-          if (typeof p !== 'string' || p.length > 254 || !z.regexes.email.test(p)) return undefined;
-        break;
-      default:
-        return undefined;
-    }
-  }
+  const vault = quickVault(input.vault);
+  if (!vault) return undefined;
 
   const employments = input.employments;
   if (employments.length === 0) return undefined;
@@ -172,7 +125,7 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
     ...dropUndefined(e),
     lastName: (e.lastName as string | undefined) ?? '',
   } as Candidate['employee'];
-  employee.vault = dropUndefined(vault) as Candidate['employee']['vault'];
+  employee.vault = vault;
   const candidate: Candidate = {
     position: input.position,
     employee,
@@ -181,6 +134,64 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
   };
   if (input.partial) candidate.partialEmployee = true;
   return candidate;
+}
+
+/**
+ * Vault fields that are certainly valid, normalised as the vault schema would give them, or
+ * undefined when the vault schema has to decide (and word the problem).
+ */
+export function quickVault(input: Record<string, unknown>): VaultFields | undefined {
+  let vault = input;
+  for (const key in vault) {
+    const v = vault[key];
+    if (v === undefined) continue;
+    const max = vaultText[key];
+    if (max !== undefined) {
+      if (!okText(v, max)) return undefined;
+      continue;
+    }
+    switch (key) {
+      case 'bsn':
+        if (typeof v !== 'string' || !/^\d{9}$/.test(v) || !isValidBsn(v)) return undefined;
+        break;
+      case 'postcode': {
+        // The vault schema's own normalisation (`1234 ab` -> `1234AB`), so the result is what zod gives.
+        if (typeof v !== 'string') return undefined;
+        const postcode = normalizeCode(v);
+        if (!/^[1-9]\d{3}[A-Z]{2}$/.test(postcode)) return undefined;
+        if (postcode !== v) vault = { ...vault, postcode };
+        break;
+      }
+      case 'country':
+        if (typeof v !== 'string' || !/^[A-Z]{2}$/.test(v)) return undefined;
+        break;
+      case 'phoneNumbers':
+        if (!Array.isArray(v) || v.length > 9) return undefined;
+        for (const p of v) if (!okText(p, 40)) return undefined;
+        break;
+      case 'ibans': {
+        if (!Array.isArray(v) || v.length > 9) return undefined;
+        const ibans: string[] = [];
+        for (const p of v) {
+          if (typeof p !== 'string') return undefined;
+          const iban = normalizeCode(p);
+          if (!/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(iban)) return undefined;
+          ibans.push(iban);
+        }
+        if (ibans.some((iban, i) => iban !== v[i])) vault = { ...vault, ibans };
+        break;
+      }
+      case 'emailAddresses':
+        // The same rule as z.email() in the vault schema.
+        if (!Array.isArray(v) || v.length > 9) return undefined;
+        for (const p of v)
+          if (typeof p !== 'string' || p.length > 254 || !z.regexes.email.test(p)) return undefined;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return dropUndefined(vault) as VaultFields;
 }
 
 /** Whitespace removed and upper case, as the vault schema normalises postcodes and IBANs. */

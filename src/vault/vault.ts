@@ -115,6 +115,17 @@ export class Vault {
     db: Db = this.db,
   ): Promise<SealedEmployeeVault> {
     const fields = vaultFieldsSchema.parse(input);
+    return this.sealChecked(employerId, employeeId, fields, this.fingerprint(employerId, fields), db);
+  }
+
+  /** Like `seal`, for fields already checked against the vault schema and already fingerprinted (bulk sync). */
+  async sealChecked(
+    employerId: string,
+    employeeId: string,
+    fields: VaultFields,
+    fingerprint: string,
+    db: Db = this.db,
+  ): Promise<SealedEmployeeVault> {
     const { keyId, key } = await this.dataKey(employerId, db);
     return {
       ciphertext: encrypt(
@@ -124,7 +135,7 @@ export class Vault {
         `employee:${employeeId}`,
       ),
       bsnIndex: fields.bsn ? this.bsnIndex(employerId, fields.bsn) : null,
-      fingerprint: this.fingerprint(employerId, fields),
+      fingerprint,
     };
   }
 

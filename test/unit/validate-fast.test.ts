@@ -4,7 +4,8 @@ import { csv } from '../../connectors/csv/index.js';
 import { sivi } from '../../connectors/sivi/index.js';
 import { loadMapping, mapDraft } from '../../src/sync/mapping/index.js';
 import type { Connector } from '../../src/sync/types.js';
-import { quickValidate } from '../../src/sync/validate-fast.js';
+import { quickValidate, quickVault } from '../../src/sync/validate-fast.js';
+import { vaultFieldsSchema } from '../../src/vault/fields.js';
 import { validateCandidate, type CandidateInput } from '../../src/sync/validate.js';
 
 /** The quick path must never accept what zod rejects, and must give exactly what zod gives. */
@@ -174,6 +175,22 @@ describe('quick validation', () => {
     // The input itself is left as it was.
     expect(record.vault.postcode).toBe('1234 ab');
     agree(record);
+  });
+
+  it('When vault fields are checked on their own, then the quick check accepts only what the vault schema accepts', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        const quick = quickVault(i.vault as Record<string, unknown>);
+        const slow = vaultFieldsSchema.safeParse(i.vault);
+        if (quick) expect(slow.success && slow.data).toEqual(quick);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(quickVault({ bsn: '999998620' })).toBeUndefined();
+    expect(quickVault({ postcode: '1234 ab', town: 'Utrecht' })).toEqual({
+      postcode: '1234AB',
+      town: 'Utrecht',
+    });
   });
 
   it.each([
