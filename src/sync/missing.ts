@@ -17,14 +17,15 @@ export async function planMissing(
 ): Promise<{ current: number; ended: number }> {
   await exec(
     trx,
+    // Joins rather than correlated subqueries: the planner hashes the staging tables once.
     `create temp table plan_missing on commit drop as
-     select m.id as employment_id, m.employee_id,
-            not exists (select 1 from stg_person p where p.employee_id = m.employee_id) as person_missing
+     select m.id as employment_id, m.employee_id, p.employee_id is null as person_missing
        from employments m
+       left join stg_person p on p.employee_id = m.employee_id
+       left join (select distinct employee_id from stg_employment) d on d.employee_id = m.employee_id
       where m.employer_id = ? and m.start_date <= ?::date and (m.end_date is null or m.end_date > ?::date)
         and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
-        and (not exists (select 1 from stg_person p where p.employee_id = m.employee_id)
-             or exists (select 1 from stg_employment s where s.employee_id = m.employee_id))
+        and (p.employee_id is null or d.employee_id is not null)
         and not exists (select 1 from employees e join stg_held h on h.emp_key = e.${keyColumn}
                          where e.id = m.employee_id)`,
     [employerId, date, date],
