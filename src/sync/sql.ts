@@ -66,7 +66,9 @@ export async function bulkLoad(
     await pipeline(Readable.from(copyChunks(data)), stream);
     return;
   }
-  await (
-    conn as { query(sql: string, params: unknown[], options: { blob: Blob }): Promise<unknown> }
-  ).query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([...copyChunks(data)]) });
+  await (conn as { query(sql: string, params: unknown[], options: { blob: Blob }): Promise<unknown> }).query(
+    `copy ${target} from '/dev/blob'`,
+    [],
+    { blob: new Blob([...copyChunks(data)]) },
+  );
 }
