@@ -86,7 +86,7 @@ async function checkTarget(
       { employee_id: string } | undefined;
     if (!row) throw notFound();
     employeeId = row.employee_id;
-  } else if ((await employerOfEmployee(db, id)) !== employerId) {
+  } else if ((await employerOfEmployee(db, id, employerId)) !== employerId) {
     throw notFound();
   }
   if (!(await employeeInScope(db, employerId, grant.scope, employeeId, today))) {

@@ -91,20 +91,51 @@ export async function updateEmployee(
 }
 
 // An employee never moves to another employer and is never deleted, so the answer, once found, is
-// cached per store (bounded; the oldest entries go first).
-const employerCache = new WeakMap<Db, Map<string, string>>();
-const employerCacheSize = 100_000;
+// cached per store (bounded; the oldest entries go first). A miss for an employer whose employees
+// were not read lately reads them all at once (up to a limit): whoever reports for one employee of
+// an employer usually goes on with the next.
+interface EmployerCache {
+  employers: Map<string, string>;
+  readAt: Map<string, number>;
+}
+const employerCaches = new WeakMap<Db, EmployerCache>();
+const employerCacheSize = 200_000;
+const readAheadLimit = 50_000;
+const readAheadEveryMs = 60_000;
 
-/** The employer of a stored employee; undefined when there is no such employee. */
-export async function employerOfEmployee(db: Db, employeeId: string): Promise<string | undefined> {
-  let cache = employerCache.get(db);
-  if (!cache) employerCache.set(db, (cache = new Map()));
-  const cached = cache.get(employeeId);
+function remember(cache: EmployerCache, employeeId: string, employerId: string): void {
+  if (cache.employers.size >= employerCacheSize) cache.employers.delete(cache.employers.keys().next().value!);
+  cache.employers.set(employeeId, employerId);
+}
+
+/**
+ * The employer of a stored employee; undefined when there is no such employee. `expectedEmployerId`
+ * (the employer the caller acts within) lets a miss read that employer's employees ahead.
+ */
+export async function employerOfEmployee(
+  db: Db,
+  employeeId: string,
+  expectedEmployerId?: string,
+): Promise<string | undefined> {
+  let cache = employerCaches.get(db);
+  if (!cache) employerCaches.set(db, (cache = { employers: new Map(), readAt: new Map() }));
+  const cached = cache.employers.get(employeeId);
   if (cached) return cached;
+  const now = Date.now();
+  const readAt = expectedEmployerId ? cache.readAt.get(expectedEmployerId) : undefined;
+  if (expectedEmployerId && (readAt === undefined || now - readAt >= readAheadEveryMs)) {
+    cache.readAt.set(expectedEmployerId, now);
+    const ids = (await db('employees')
+      .where({ employer_id: expectedEmployerId })
+      .limit(readAheadLimit)
+      .pluck('id')) as string[];
+    for (const id of ids) remember(cache, id, expectedEmployerId);
+    const found = cache.employers.get(employeeId);
+    if (found) return found;
+  }
   const row = (await db('employees').where({ id: employeeId }).first('employer_id')) as
     { employer_id: string } | undefined;
   if (!row) return undefined;
-  if (cache.size >= employerCacheSize) cache.delete(cache.keys().next().value!);
-  cache.set(employeeId, row.employer_id);
+  remember(cache, employeeId, row.employer_id);
   return row.employer_id;
 }
