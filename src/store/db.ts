@@ -99,18 +99,46 @@ export async function inTransaction<T>(db: Db, fn: (trx: Knex.Transaction) => Pr
   return db.transaction(fn);
 }
 
-const statementNames = new Map<string, string>();
+interface Statement {
+  name: string;
+  /** The SQL with PostgreSQL's numbered parameters. */
+  text: string;
+}
+const statements = new Map<string, Statement>();
+
+function statementOf(sql: string): Statement {
+  let statement = statements.get(sql);
+  if (!statement) {
+    let n = 0;
+    statement = {
+      name: `k_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`,
+      text: sql.replace(/\?/g, () => `$${++n}`),
+    };
+    if (statements.size < 10_000) statements.set(sql, statement);
+  }
+  return statement;
+}
 
 /**
- * A raw query sent as a named prepared statement: PostgreSQL parses and plans it once per
- * connection and reuses the plan. For the statements of the request paths that run most often;
- * the name is derived from the SQL text, so the same text always has the same name.
+ * Runs a raw query (with `?` placeholders, no other question marks) as a named prepared statement:
+ * PostgreSQL parses and plans it once per connection and reuses the plan. For the statements of the
+ * request paths that run most often; the name is derived from the SQL text, so the same text always
+ * has the same name. Outside a transaction on PostgreSQL it goes to a pooled connection directly,
+ * without the query builder's work per query.
  */
-export function prepared(db: Db, sql: string, bindings: readonly unknown[]): Knex.Raw {
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = `k_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    if (statementNames.size < 10_000) statementNames.set(sql, name);
+export async function prepared(
+  db: Db,
+  sql: string,
+  bindings: readonly unknown[],
+): Promise<{ rows: unknown[] }> {
+  const { name, text } = statementOf(sql);
+  if (db.client.config.client === 'pg' && !db.isTransaction) {
+    const connection = (await db.client.acquireConnection()) as pg.PoolClient;
+    try {
+      return await connection.query({ name, text, values: bindings as unknown[] });
+    } finally {
+      await db.client.releaseConnection(connection);
+    }
   }
-  return db.raw(sql, bindings as Knex.RawBinding[]).options({ name });
+  return (await db.raw(sql, bindings as Knex.RawBinding[]).options({ name })) as { rows: unknown[] };
 }
