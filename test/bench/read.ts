@@ -1,6 +1,6 @@
 /**
  * Read + map throughput and peak memory of the file connectors:
- *   node --import tsx bench/read.ts [--csv-rows 1000000] [--sivi-employees 200000]
+ *   npm run bench:read -- [--csv-rows 1000000] [--sivi-employees 200000]
  * Generates the deliveries under .bench/ (once per size), then reads and maps each one in its own
  * child process so that peak RSS is that of one run alone. Prints records/s and peak RSS.
  */
@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { csv } from '../../connectors/csv/index.js';
 import { sivi } from '../../connectors/sivi/index.js';
@@ -60,7 +61,7 @@ async function child(kind: 'csv' | 'sivi', file: string): Promise<void> {
 function run(kind: 'csv' | 'sivi', file: string): Result {
   const out = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'bench/read.ts', '--child', kind, '--file', file],
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kind, '--file', file],
     {
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,
