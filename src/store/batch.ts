@@ -42,10 +42,6 @@ export class WriteBatch {
     return this.add(query);
   }
 
-  get size(): number {
-    return this.parts.length;
-  }
-
   /** Sends every write as one statement; answers the RETURNING rows of the result part. */
   async run<T = Record<string, unknown>>(db: Knex): Promise<T[]> {
     if (this.parts.length === 0) return [];
