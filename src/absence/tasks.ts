@@ -117,7 +117,8 @@ interface CountRow {
   open: boolean;
 }
 
-type CountFilter = (q: Knex.QueryBuilder) => void;
+/** Restricts the counts of a task query (alias `c`: employer_id, employee_id, latest_case_id, open). */
+export type CountFilter = (q: Knex.QueryBuilder) => void;
 
 const countsQuery = (db: Knex, filter: CountFilter) => db.from(db.raw(`(${countsSql}) as c`)).modify(filter);
 
@@ -159,9 +160,6 @@ export async function tasksOfCase(db: Knex, caseId: string, today: string): Prom
   );
 }
 
-/** Restricts the counts of a task query to what a caller may see (alias `c`: employer_id, employee_id). */
-export type TaskScope = CountFilter;
-
 export interface TaskGroups {
   overdue: TaskView[];
   dueNow: TaskView[];
@@ -169,7 +167,7 @@ export interface TaskGroups {
 }
 
 /** The actionable tasks in scope, grouped overdue / due now / future; important ones first in each group. */
-export async function groupedTasks(db: Knex, scope: TaskScope, today: string): Promise<TaskGroups> {
+export async function groupedTasks(db: Knex, scope: CountFilter, today: string): Promise<TaskGroups> {
   const { tasks: all } = await tasksWhere(db, (q) => q.where('c.open', true).modify(scope), today);
   const tasks = all.filter((t) => t.urgency !== null);
   tasks.sort(
@@ -212,8 +210,8 @@ async function findTask(
 
 /**
  * Executes, postpones, drops or flags a task of the employee; closed, done and dropped tasks only
- * take a flag. The task gets its row on the first action; the count's latest case is locked so that
- * two actions on one task are made one after the other.
+ * take a flag. The task gets its row on the first action; the employee's cases are locked first, so
+ * that two actions on one task are made one after the other.
  */
 export async function actOnTask(
   ctx: UseCaseContext,
@@ -222,9 +220,8 @@ export async function actOnTask(
   action: TaskAction,
 ): Promise<TaskView> {
   return inTransaction(ctx.db, async (trx) => {
-    const { count } = await findTask(trx, employeeId, id, ctx.today);
-    await trx('absence_cases').where({ id: count.latestCaseId }).forUpdate().first('id');
-    const { task } = await findTask(trx, employeeId, id, ctx.today);
+    await trx('absence_cases').where({ employee_id: employeeId }).forUpdate().select('id');
+    const { task, count } = await findTask(trx, employeeId, id, ctx.today);
     const actionable = task.status === 'open' || task.status === 'postponed';
     if (action.action !== 'flag' && !actionable) {
       throw new AppError(
@@ -272,9 +269,10 @@ export async function actOnTask(
       .onConflict('id')
       .ignore();
     // A task finished now keeps the date it has now, also when the first sick day is corrected later.
-    await trx('poortwachter_tasks')
+    const [row] = (await trx('poortwachter_tasks')
       .where({ id: task.id })
-      .update({ ...change, due_date: task.dueDate, updated_at: trx.fn.now() });
+      .update({ ...change, due_date: task.dueDate, updated_at: trx.fn.now() })
+      .returning('*')) as [TaskRow];
     await audit(
       trx,
       ctx.actor,
@@ -286,6 +284,6 @@ export async function actOnTask(
         ...(action.action === 'postpone' ? { postponeTo: action.postponeTo } : {}),
       },
     );
-    return (await findTask(trx, employeeId, id, ctx.today)).task;
+    return tasksOfCount(count, [row], ctx.today).find((t) => t.id === row.id)!;
   });
 }
