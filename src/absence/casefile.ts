@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import { inTransaction } from '../store/db.js';
 import { noteInputSchema, type NoteInput } from './schemas.js';
-import { audit, insertNote, noMedicalDataWarning, requireEmployee, type UseCaseContext } from './records.js';
+import { auditEvent } from '../store/audit.js';
+import { insertNote, noMedicalDataWarning, requireEmployee, type UseCaseContext } from './records.js';
 
 export interface NoteView {
   id: string;
@@ -42,7 +43,12 @@ export async function addNote(
       },
       input.text,
     )) as [{ id: string }];
-    await audit(trx, ctx.actor, employee.employerId, 'casefile.note_added', { type: 'note', id: noteId });
+    await auditEvent(trx, {
+      actor: ctx.actor,
+      employerId: employee.employerId,
+      action: 'casefile.note_added',
+      entity: { type: 'note', id: noteId },
+    });
     return { noteId, warnings: [noMedicalDataWarning] };
   });
 }

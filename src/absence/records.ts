@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import type { PreviousCase, Timeline } from '../domain/absence.js';
 import type { WriteBatch } from '../store/batch.js';
 import { prepared } from '../store/db.js';
+import { auditEvent } from '../store/audit.js';
 
 export const actorTypes = ['operator', 'user', 'api_token', 'sync', 'system'] as const;
 /** Who made a report: stored as type + id text in the history and the audit trail. */
@@ -174,22 +175,6 @@ function outboxRow(db: Knex, employerId: string, ref: CaseRef, messageKind: stri
   );
 }
 
-/** An audit event, to await or to add to a batch; details hold dates and kinds only, never note text. */
-export function audit(
-  db: Knex,
-  actor: Actor,
-  employerId: string,
-  action: string,
-  entity: { type: string; id: string },
-  details: Record<string, unknown> = {},
-) {
-  return db.raw(
-    `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
-     values (?, ?, ?::uuid, ?, ?, ?, ?::jsonb)`,
-    [actor.type, actor.id, employerId, action, entity.type, entity.id, JSON.stringify(details)],
-  );
-}
-
 /** A case-file note (answering its id), to await or to add to a batch. The text is never logged. */
 export function insertNote(
   db: Knex,
@@ -297,14 +282,13 @@ export async function recordReport(
   }
   batch.add(outboxRow(db, subject.employerId, ref, kind), { result: true });
   batch.add(
-    audit(
-      db,
+    auditEvent(db, {
       actor,
-      subject.employerId,
-      `${subject.type}.${kind}`,
-      { type: `${subject.type}_case`, id: subject.id },
+      employerId: subject.employerId,
+      action: `${subject.type}.${kind}`,
+      entity: { type: `${subject.type}_case`, id: subject.id },
       details,
-    ),
+    }),
   );
   const [row] = await batch.run<{ sequence: number }>(db);
   return { outboxSequence: row!.sequence, warnings: note ? [noMedicalDataWarning] : [] };

@@ -12,7 +12,8 @@ import {
   type TaskUrgency,
 } from '../domain/poortwachter.js';
 import { inTransaction } from '../store/db.js';
-import { audit, type UseCaseContext } from './records.js';
+import { auditEvent } from '../store/audit.js';
+import type { UseCaseContext } from './records.js';
 
 const verbs = { done: 'marked done', postpone: 'postponed', drop: 'dropped' } as const;
 
@@ -273,17 +274,16 @@ export async function actOnTask(
       .where({ id: task.id })
       .update({ ...change, due_date: task.dueDate, updated_at: trx.fn.now() })
       .returning('*')) as [TaskRow];
-    await audit(
-      trx,
-      ctx.actor,
-      count.employerId,
-      `task.${action.action}`,
-      { type: 'task', id: task.id },
-      {
+    await auditEvent(trx, {
+      actor: ctx.actor,
+      employerId: count.employerId,
+      action: `task.${action.action}`,
+      entity: { type: 'task', id: task.id },
+      details: {
         kind: task.kind,
         ...(action.action === 'postpone' ? { postponeTo: action.postponeTo } : {}),
       },
-    );
+    });
     return tasksOfCount(count, [row], ctx.today).find((t) => t.id === row.id)!;
   });
 }

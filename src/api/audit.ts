@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Db } from '../store/db.js';
+import { auditEvent } from '../store/audit.js';
 
 /** Writes who did what to an account or token into the audit trail (never passwords, tokens or codes). */
 export async function auditAccountEvent(
@@ -14,14 +15,12 @@ export async function auditAccountEvent(
   },
 ): Promise<void> {
   const p = req.principal;
-  await db('audit_events').insert({
-    actor_type: p?.kind ?? 'system',
-    actor_id: p ? (p.kind === 'user' ? p.userId : p.tokenId) : null,
-    employer_id: event.employerId ?? null,
+  await auditEvent(db, {
+    actor: { type: p?.kind ?? 'system', id: p ? (p.kind === 'user' ? p.userId : p.tokenId) : null },
+    employerId: event.employerId ?? null,
     action: event.action,
-    entity_type: event.entityType,
-    entity_id: event.entityId,
-    request_id: req.id ?? null,
-    details: JSON.stringify(event.details ?? {}),
+    entity: { type: event.entityType, id: event.entityId },
+    requestId: req.id ?? null,
+    details: event.details ?? {},
   });
 }

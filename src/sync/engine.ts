@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { todayIn } from '../domain/dates.js';
 import { log } from '../log.js';
 import type { Store } from '../store/db.js';
+import { auditEvent } from '../store/audit.js';
 import type { Vault } from '../vault/vault.js';
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
@@ -121,14 +122,12 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       await applyRun(trx, req, runId, date, counts, (r) => (rejects = r));
       if (dryRun) throw new StopRun('completed');
       await abandonStaleRuns(trx, employerId, runId);
-      await trx('audit_events').insert({
-        actor_type: 'sync',
-        actor_id: runId,
-        employer_id: employerId,
+      await auditEvent(trx, {
+        actor: { type: 'sync', id: runId },
+        employerId,
         action: 'sync.completed',
-        entity_type: 'sync_run',
-        entity_id: runId,
-        details: JSON.stringify({ delivery: link.delivery, forcedBy: req.forcedBy ?? null, counts }),
+        entity: { type: 'sync_run', id: runId },
+        details: { delivery: link.delivery, forcedBy: req.forcedBy ?? null, counts },
       });
       await finishRun(trx, runId, {
         status: 'completed',

@@ -1,5 +1,6 @@
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
+import { auditEvent } from '../store/audit.js';
 import { AppError } from '../errors.js';
 import { normalizeBsn } from '../domain/bsn.js';
 import {
@@ -164,15 +165,13 @@ export class Vault {
       const fields = vaultFieldsSchema.parse(
         JSON.parse(decrypt(key, row.ciphertext, `employee:${employeeId}`).toString('utf8')),
       );
-      await trx('audit_events').insert({
-        actor_type: accessor.actorType,
-        actor_id: accessor.actorId ?? null,
-        employer_id: row.employer_id,
+      await auditEvent(trx, {
+        actor: { type: accessor.actorType, id: accessor.actorId ?? null },
+        employerId: row.employer_id,
         action: 'vault.read',
-        entity_type: 'employee',
-        entity_id: employeeId,
-        request_id: accessor.requestId ?? null,
-        details: JSON.stringify({ purpose: accessor.purpose }),
+        entity: { type: 'employee', id: employeeId },
+        requestId: accessor.requestId ?? null,
+        details: { purpose: accessor.purpose },
       });
       return fields;
     });
