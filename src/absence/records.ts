@@ -163,8 +163,8 @@ function reportRow(db: Knex, actor: Actor, ref: CaseRef, kind: string, details: 
 
 /**
  * The message for the arbodienst with the next sequence number of the case, computed where the row
- * is written. Callers hold a row lock on the case (or create it), so the sequence has no gaps; the
- * unique key catches anything else.
+ * is written. Reports on an absence case are guarded by its version (or create it), pregnancy reports
+ * hold a row lock, so the sequence has no gaps; the unique key catches anything else.
  */
 function outboxRow(db: Knex, employerId: string, ref: CaseRef, messageKind: string) {
   return db.raw(
