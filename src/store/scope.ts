@@ -103,16 +103,6 @@ export function scopeOf(inherit: boolean, departmentIds: string[], employeeIds: 
   return inherit ? { kind: 'employer' } : { kind: 'units', departmentIds, employeeIds };
 }
 
-/** Loads the stored scope of a membership. */
-export async function loadScope(db: Db, membershipId: string, inherit: boolean): Promise<Scope> {
-  if (inherit) return scopeOf(true, [], []);
-  const [departments, employees] = await Promise.all([
-    db('user_scope_departments').where({ membership_id: membershipId }).pluck('department_id'),
-    db('user_scope_employees').where({ membership_id: membershipId }).pluck('employee_id'),
-  ]);
-  return scopeOf(false, departments as string[], employees as string[]);
-}
-
 /** Replaces the scope of a membership (inside the caller's transaction). */
 export async function saveScope(trx: Db, membershipId: string, scope: Scope): Promise<void> {
   await trx('user_memberships')

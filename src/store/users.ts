@@ -1,7 +1,7 @@
 import type { Db } from './db.js';
 import { inTransaction } from './db.js';
 import { mapStoreError } from './errors.js';
-import { loadScope, saveScope, scopeOf } from './scope.js';
+import { saveScope, scopeOf } from './scope.js';
 import type { Scope } from '../domain/scope.js';
 import type { EmployerRole } from '../domain/roles.js';
 import type { LinkMode } from '../domain/employer.js';
@@ -114,20 +114,18 @@ export async function findUserByLogin(db: Db, loginName: string): Promise<UserRo
     UserRow | undefined;
 }
 
-export async function findMembership(
-  db: Db,
-  userId: string,
-  employerId: string,
-): Promise<MembershipRow | undefined> {
-  return (await db('user_memberships').where({ user_id: userId, employer_id: employerId }).first()) as
-    MembershipRow | undefined;
-}
-
 export interface ActiveMembership {
   membership: MembershipRow;
   employer: { id: string; code: string; linkMode: LinkMode };
   scope: Scope;
 }
+
+// The stored scope of membership `m` as two lists of ids (empty for a scope of the whole employer).
+const scopeListsSql = `
+  array(select d.department_id::text from user_scope_departments d where d.membership_id = m.id)
+    as scope_department_ids,
+  array(select s.employee_id::text from user_scope_employees s where s.membership_id = m.id)
+    as scope_employee_ids`;
 
 /**
  * SQL selecting the memberships of the user `userRef` (an SQL expression) that are within their
@@ -135,11 +133,7 @@ export interface ActiveMembership {
  */
 export function activeMembershipsSql(userRef: string): string {
   return `
-    select m.*, e.code as employer_code, e.link_mode as employer_link_mode,
-      array(select d.department_id::text from user_scope_departments d where d.membership_id = m.id)
-        as scope_department_ids,
-      array(select s.employee_id::text from user_scope_employees s where s.membership_id = m.id)
-        as scope_employee_ids
+    select m.*, e.code as employer_code, e.link_mode as employer_link_mode, ${scopeListsSql}
     from user_memberships m join employers e on e.id = m.employer_id
     where m.user_id = ${userRef} and m.valid_from <= ? and (m.valid_until is null or m.valid_until > ?)
     order by e.code`;
@@ -180,29 +174,41 @@ export interface EmployerUser {
   scope: Scope;
 }
 
+/** Memberships at this employer with their users and scopes, in two queries; of one user when given. */
+async function employerUsers(db: Db, employerId: string, userId?: string): Promise<EmployerUser[]> {
+  const memberships = (await db('user_memberships as m')
+    .join('users as u', 'u.id', 'm.user_id')
+    .where('m.employer_id', employerId)
+    .modify((q) => {
+      if (userId) q.where('m.user_id', userId);
+    })
+    .orderBy(['u.last_name', 'u.login_name'])
+    .select('m.*', db.raw(scopeListsSql))) as Array<
+    MembershipRow & { scope_department_ids: string[]; scope_employee_ids: string[] }
+  >;
+  if (memberships.length === 0) return [];
+  const users = (await db('users').whereIn(
+    'id',
+    memberships.map((m) => m.user_id),
+  )) as UserRow[];
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return memberships.map(({ scope_department_ids, scope_employee_ids, ...membership }) => ({
+    user: byId.get(membership.user_id)!,
+    membership,
+    scope: scopeOf(membership.inherit_scope, scope_department_ids, scope_employee_ids),
+  }));
+}
+
 /** A user with their membership at this employer; undefined when they hold none there. */
 export async function findEmployerUser(
   db: Db,
   employerId: string,
   userId: string,
 ): Promise<EmployerUser | undefined> {
-  const membership = await findMembership(db, userId, employerId);
-  const user = membership && (await findUserById(db, userId));
-  if (!membership || !user) return undefined;
-  return { user, membership, scope: await loadScope(db, membership.id, membership.inherit_scope) };
+  return (await employerUsers(db, employerId, userId))[0];
 }
 
 /** Every user holding a membership at this employer (also expired ones: users are never deleted). */
 export async function listEmployerUsers(db: Db, employerId: string): Promise<EmployerUser[]> {
-  const rows = (await db('user_memberships as m')
-    .join('users as u', 'u.id', 'm.user_id')
-    .where('m.employer_id', employerId)
-    .orderBy(['u.last_name', 'u.login_name'])
-    .select('m.user_id')) as Array<{ user_id: string }>;
-  const result: EmployerUser[] = [];
-  for (const row of rows) {
-    const found = await findEmployerUser(db, employerId, row.user_id);
-    if (found) result.push(found);
-  }
-  return result;
+  return employerUsers(db, employerId);
 }
