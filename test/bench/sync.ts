@@ -145,35 +145,50 @@ function table(title: string, compare: boolean): string {
   ].join('\n');
 }
 
-/** One complete SIVI WerknemersGegevens delivery through connector, mapping and engine. */
-async function siviDelivery(count: number): Promise<void> {
-  const file = join(dir, `sivi-${count}.xml`);
-  await writeSiviDelivery(file, count);
+/**
+ * A migrated benchmark store with one employer linked by `link` (connector, source, mapping);
+ * `sync(file)` runs a complete delivery through connector, mapping and engine and answers the rows
+ * written, failing on anything but a completed run without rejects.
+ */
+async function linkedStore(link: Record<string, unknown>) {
   const store = await openBenchStore();
   await migrateLatest(store.db);
   const master = randomBytes(32);
   const vault = new Vault(store.db, { master, masterId: keyIdOf(master), index: randomBytes(32) });
-  const link = linkSchema.parse({
-    employer: { code: 'bench-sivi', name: 'Benchmark BV' },
-    connector: 'sivi',
-    source: { file, message: 'WerknemersGegevens' },
-    mapping: 'mappings/sivi-werknemersgegevens.yaml',
+  const parsed = linkSchema.parse({
+    employer: { code: 'bench', name: 'Benchmark BV' },
     delivery: 'complete',
+    ...link,
   });
-  const employer = await saveLink(store.db, link, 'file');
-  await measure('(s) SIVI complete delivery', count, async () => {
+  const employer = await saveLink(store.db, parsed, 'file');
+  const sync = async (file: string) => {
     const r = await syncDelivery({
       store,
       vault,
       employerId: employer.id,
-      link,
+      link: parsed,
+      file,
       trigger: 'cli',
       deliveryDate: '2026-11-28',
     });
-    if (!r || r.status !== 'completed' || r.counts.rejected > 0)
-      throw new Error(`sync ${r?.status}: ${r?.message ?? JSON.stringify(r?.rejects.slice(0, 3))}`);
+    if (!r || r.status !== 'completed') throw new Error(`sync ${r?.status}: ${r?.message}`);
+    if (r.counts.rejected > 0)
+      throw new Error(`${r.counts.rejected} rejected: ${JSON.stringify(r.rejects.slice(0, 3))}`);
     return r.counts.rowsWritten;
+  };
+  return { store, sync };
+}
+
+/** One complete SIVI WerknemersGegevens delivery through connector, mapping and engine. */
+async function siviDelivery(count: number): Promise<void> {
+  const file = join(dir, `sivi-${count}.xml`);
+  await writeSiviDelivery(file, count);
+  const { store, sync } = await linkedStore({
+    connector: 'sivi',
+    source: { file, message: 'WerknemersGegevens' },
+    mapping: 'mappings/sivi-werknemersgegevens.yaml',
   });
+  await measure('(s) SIVI complete delivery', count, () => sync(file));
   if (store.kind === 'postgres') await store.db.raw(`drop schema ${schema} cascade`);
   await store.close();
   clearInterval(sampler);
@@ -192,33 +207,11 @@ async function main(): Promise<void> {
   const variant = join(dir, `delivery-${employees}-e.csv`);
   const rows = await writeDelivery(full, employees);
   const variantRows = await writeDelivery(variant, employees, { changed: 0.01, missing: 0.01 });
-  const store = await openBenchStore();
-  await migrateLatest(store.db);
-  const master = randomBytes(32);
-  const vault = new Vault(store.db, { master, masterId: keyIdOf(master), index: randomBytes(32) });
-  const link = linkSchema.parse({
-    employer: { code: 'bench', name: 'Benchmark BV' },
+  const { store, sync } = await linkedStore({
     connector: 'csv',
     source: { file: full, delimiter: ';', encoding: 'utf-8' },
     mapping: 'mappings/csv-standard.yaml',
-    delivery: 'complete',
   });
-  const employer = await saveLink(store.db, link, 'file');
-  const sync = async (file: string) => {
-    const r = await syncDelivery({
-      store,
-      vault,
-      employerId: employer.id,
-      link,
-      file,
-      trigger: 'cli',
-      deliveryDate: '2026-11-28',
-    });
-    if (!r || r.status !== 'completed') throw new Error(`sync ${r?.status}: ${r?.message}`);
-    if (r.counts.rejected > 0)
-      throw new Error(`${r.counts.rejected} rejected: ${JSON.stringify(r.rejects.slice(0, 3))}`);
-    return r.counts.rowsWritten;
-  };
   await measure('(a) raw COPY into a plain table', rows, () => rawCopy(store, full));
   await measure('(b) naive knex batch upsert', rows, () => naiveUpsert(store, full));
   await measure('(c) Koppeling complete delivery', rows, () => sync(full));
