@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 import { migrationSource } from './migrations/index.js';
 
@@ -39,12 +39,29 @@ const NUMERIC = 1700;
 pg.types.setTypeParser(DATE, (v: string) => v);
 pg.types.setTypeParser(INT8, (v: string) => Number(v));
 pg.types.setTypeParser(NUMERIC, (v: string) => Number(v));
+const TIMESTAMPTZ = 1184;
 const pgliteParsers = {
   [DATE]: (v: string) => v,
   [INT8]: (v: string) => Number(v),
   [NUMERIC]: (v: string) => Number(v),
-  [pgliteTypes.TIMESTAMPTZ]: (v: string) => new Date(v),
+  [TIMESTAMPTZ]: (v: string) => new Date(v),
 };
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The embedded engine, loaded only when a store uses it: an instance on PostgreSQL never loads
+ * PGlite. Loaded as the same (CommonJS) module that `knex-pglite` loads, so the process holds one
+ * copy of PGlite, not an ES module copy beside it.
+ */
+function embeddedEngine(): {
+  PGlite: typeof PGlite;
+  client: typeof Knex.Client;
+} {
+  const { PGlite: engine } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const client = require('knex-pglite') as typeof Knex.Client;
+  return { PGlite: engine, client };
+}
 
 function safeLocation(url: string): string {
   try {
@@ -80,14 +97,15 @@ export function openStore(options: StoreOptions): Store {
     dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
   }
-  const pglite = new PGlite({
+  const engine = embeddedEngine();
+  const pglite = new engine.PGlite({
     ...(dir ? { dataDir: dir } : {}),
     ...(options.pgliteImage ? { loadDataDir: options.pgliteImage } : {}),
     parsers: pgliteParsers,
   });
   const db = knexFactory({
     ...common,
-    client: ClientPgLite as unknown as typeof Knex.Client,
+    client: engine.client,
     connection: () => ({ pglite }) as object,
   });
   return { db, kind: 'pglite', location: dir ?? 'memory', close: () => db.destroy(), pglite };
