@@ -106,6 +106,11 @@ export const configKeys = {
     default: '32768',
     doc: 'scrypt cost parameter N for password hashes (a power of two; stored with each hash).',
   },
+  heapGrowthPercent: {
+    env: 'KOPPELING_HEAP_GROWTH_PERCENT',
+    default: '50',
+    doc: 'How far (in %) the JavaScript heap may grow past the data still in use before it is collected; 0 leaves it to Node (up to 300%).',
+  },
 } as const;
 
 export const configSchema = z
@@ -162,6 +167,12 @@ export const configSchema = z
       .min(2)
       .max(2 ** 20)
       .refine((n) => (n & (n - 1)) === 0, 'a power of two'),
+    heapGrowthPercent: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .refine((n) => n === 0 || n >= 10, '0 (Node decides) or 10 to 300'),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Config } from './config.js';
+import { limitHeapGrowth } from './heap.js';
 import { configureLogger, log } from './log.js';
 import { openStore, type Store } from './store/db.js';
 import { migrateLatest } from './store/migrate.js';
@@ -32,6 +33,7 @@ export async function openRuntime(config: Config, options: { migrate?: boolean }
     format: config.logFormat,
     production: config.env === 'production',
   });
+  limitHeapGrowth(config.heapGrowthPercent);
   mkdirSync(config.dataDir, { recursive: true });
   connectModules();
   const store = openStore({

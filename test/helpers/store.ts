@@ -89,6 +89,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginLockMinutes: 15,
     // Cheap in tests; production uses the configured (default 32768) cost through the same code.
     scryptCost: 1024,
+    heapGrowthPercent: 50,
     ...overrides,
   };
 }

@@ -20,6 +20,18 @@ describe('configuration', () => {
     );
   });
 
+  it('When the heap growth is set, then 0 or 10-300 percent is accepted and anything else refused', () => {
+    expect(loadConfig({ ...base }).heapGrowthPercent).toBe(50);
+    expect(loadConfig({ ...base, KOPPELING_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(loadConfig({ ...base, KOPPELING_HEAP_GROWTH_PERCENT: '120' }).heapGrowthPercent).toBe(120);
+    expect(() => loadConfig({ ...base, KOPPELING_HEAP_GROWTH_PERCENT: '5' })).toThrow(
+      /KOPPELING_HEAP_GROWTH_PERCENT = "5".*10 to 300/s,
+    );
+    expect(() => loadConfig({ ...base, KOPPELING_HEAP_GROWTH_PERCENT: '500' })).toThrow(
+      /KOPPELING_HEAP_GROWTH_PERCENT = "500"/,
+    );
+  });
+
   it('When a secret is invalid, then the message names the key but hides the value', () => {
     let message = '';
     try {
