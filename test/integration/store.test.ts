@@ -78,6 +78,44 @@ describe('store and migrations', () => {
     ]);
   });
 
+  it('When one statement writes versions that overlap each other, then the store refuses the statement whole', async () => {
+    const employer = await upsertEmployer(store.db, { code: 'overlap-bulk', name: 'Overlap Bulk BV' });
+    const [emp] = await store
+      .db('employees')
+      .insert({ employer_id: employer.id, personnel_number: '1', last_name: 'X' })
+      .returning('id');
+    const [employment] = await store
+      .db('employments')
+      .insert({ employer_id: employer.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' })
+      .returning('id');
+    await expect(
+      store.db('employment_versions').insert([
+        { employment_id: employment.id, valid_from: '2024-01-01', valid_to: '2024-06-30' },
+        { employment_id: employment.id, valid_from: '2024-03-01' },
+      ]),
+    ).rejects.toMatchObject({ code: '23P01' });
+    expect(await store.db('employment_versions').where({ employment_id: employment.id })).toHaveLength(0);
+  });
+
+  it('When an employment or vault record names another employer than its employee, then the store refuses it', async () => {
+    const a = await upsertEmployer(store.db, { code: 'owner-a', name: 'A BV' });
+    const b = await upsertEmployer(store.db, { code: 'owner-b', name: 'B BV' });
+    const [emp] = await store
+      .db('employees')
+      .insert({ employer_id: a.id, personnel_number: '1', last_name: 'X' })
+      .returning('id');
+    await expect(
+      store
+        .db('employments')
+        .insert({ employer_id: b.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' }),
+    ).rejects.toMatchObject({ code: '23503' });
+    await expect(
+      store
+        .db('employee_vault')
+        .insert({ employee_id: emp.id, employer_id: b.id, ciphertext: 'x', fingerprint: 'y' }),
+    ).rejects.toMatchObject({ code: '23503' });
+  });
+
   it('When values break the schema rules, then the store refuses them', async () => {
     await expect(upsertEmployer(store.db, { code: 'bad', name: 'Bad', kvkNumber: '123' })).rejects.toThrow();
     await expect(store.db('employers').insert({ code: 'Bad Code!', name: 'x' })).rejects.toMatchObject({
