@@ -39,14 +39,29 @@ export async function planEmployees(trx: Trx): Promise<{ created: number; change
   return { created, changed };
 }
 
-/** Inserts new employees, updates changed ones and writes sealed vault records; returns rows written. */
-export async function applyEmployees(trx: Trx, employerId: string, sourceSystem: string): Promise<number> {
+/**
+ * Inserts new employees, updates changed ones and writes sealed vault records; returns rows written.
+ * A new employee is in service when one of the employments it brings is not ended on `date`: its
+ * employments are all new (a delivered employment already stored stays with its own employee).
+ */
+export async function applyEmployees(
+  trx: Trx,
+  employerId: string,
+  sourceSystem: string,
+  date: string,
+): Promise<number> {
   const cols = personColumns.map(([c]) => c);
   let written = await exec(
     trx,
-    `insert into employees (id, employer_id, source_system, changed_at, ${cols.join(', ')})
-     select employee_id, ?, ?, changed_at, ${cols.join(', ')} from plan_person where created`,
-    [employerId, sourceSystem],
+    `insert into employees (id, employer_id, source_system, changed_at, in_service, ${cols.join(', ')})
+     select p.employee_id, ?, ?, p.changed_at, coalesce(c.current, false), ${cols.map((c) => `p.${c}`).join(', ')}
+       from plan_person p
+       left join (select s.employee_id, bool_or(s.end_date is null or s.end_date > ?::date) as current
+                    from stg_employment s
+                   where not exists (select 1 from employments m where m.employer_id = ? and m.external_id = s.external_id)
+                   group by s.employee_id) c on c.employee_id = p.employee_id
+      where p.created`,
+    [employerId, sourceSystem, date, employerId],
   );
   written += await exec(
     trx,
@@ -58,9 +73,16 @@ export async function applyEmployees(trx: Trx, employerId: string, sourceSystem:
   );
   written += await exec(
     trx,
+    `insert into employee_vault (employee_id, employer_id, ciphertext, bsn_index, fingerprint)
+     select employee_id, ?, ciphertext, bsn_index, fingerprint from plan_person
+      where ciphertext is not null and created`,
+    [employerId],
+  );
+  written += await exec(
+    trx,
     `insert into employee_vault (employee_id, employer_id, ciphertext, bsn_index, fingerprint, updated_at)
      select employee_id, ?, ciphertext, bsn_index, fingerprint, now() from plan_person
-      where ciphertext is not null and (created or 'vault' = any(changed_fields))
+      where ciphertext is not null and not created and 'vault' = any(changed_fields)
      on conflict (employee_id) do update set ciphertext = excluded.ciphertext, bsn_index = excluded.bsn_index,
        fingerprint = excluded.fingerprint, updated_at = now()`,
     [employerId],

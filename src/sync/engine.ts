@@ -226,7 +226,7 @@ async function applyRun(
   req.onProgress?.('applying', staged.records);
   const departments = await applyDepartments(trx, employerId);
   let written = departments.written;
-  written += await applyEmployees(trx, employerId, link.connector);
+  written += await applyEmployees(trx, employerId, link.connector, date);
   written += await applyEmployments(trx, employerId, date);
   let archived = 0;
   if (link.delivery === 'complete') {
@@ -234,11 +234,13 @@ async function applyRun(
     archived = await archiveMissingDepartments(trx, employerId, date);
     written += archived;
   }
+  // New employees were inserted with their in-service flag; the others follow their employments.
   written += await exec(
     trx,
     `update employees e set in_service = c.cur, updated_at = now()
        from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date > ?::date), false) as cur
-               from (select employee_id from touched union select employee_id from plan_person where created) t
+               from (select employee_id from touched
+                     except select employee_id from plan_person where created) t
                left join employments m on m.employee_id = t.employee_id
               group by t.employee_id) c
       where e.id = c.employee_id and e.in_service is distinct from c.cur`,

@@ -151,6 +151,30 @@ describe('sync rules', () => {
     expect((s.employees[0] as { in_service: boolean }).in_service).toBe(true);
   });
 
+  it('When new employees arrive, then each is in service exactly when one of its own new employments is not ended', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1'), person('2', { employments: [{ endDate: '2024-12-31' }] })]);
+    // Person 3 names employment 1-1, which is stored with employee 1 and stays there.
+    await run([person('3', { employments: [{ externalId: '1-1' }] })]);
+    const s = await snapshot(e.id);
+    const inService = Object.fromEntries(
+      (s.employees as Array<{ personnel_number: string; in_service: boolean }>).map((x) => [
+        x.personnel_number,
+        x.in_service,
+      ]),
+    );
+    expect(inService).toEqual({ '1': true, '2': false, '3': false });
+    const owners = await store.db.raw(
+      `select m.external_id, e.personnel_number from employments m join employees e on e.id = m.employee_id
+        where m.employer_id = ? order by m.external_id`,
+      [e.id],
+    );
+    expect(owners.rows).toEqual([
+      { external_id: '1-1', personnel_number: '1' },
+      { external_id: '2-1', personnel_number: '2' },
+    ]);
+  });
+
   it('When an employee is missing from a complete delivery, then the employment ends with reason, audit event and hook', async () => {
     const { employer: e, run } = await employer({ guard: 0.5 });
     await run([person('1'), person('2'), person('3')]);
