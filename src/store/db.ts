@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type * as PGliteModule from '@electric-sql/pglite';
 import type { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
@@ -58,7 +59,7 @@ function embeddedEngine(): {
   PGlite: typeof PGlite;
   client: typeof Knex.Client;
 } {
-  const { PGlite: engine } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const { PGlite: engine } = require('@electric-sql/pglite') as typeof PGliteModule;
   const client = require('knex-pglite') as typeof Knex.Client;
   return { PGlite: engine, client };
 }
