@@ -74,15 +74,17 @@ export async function applyEmployees(
   written += await exec(
     trx,
     `insert into employee_vault (employee_id, employer_id, ciphertext, bsn_index, fingerprint)
-     select employee_id, ?, ciphertext, bsn_index, fingerprint from plan_person
-      where ciphertext is not null and created`,
+     select p.employee_id, ?, z.ciphertext, z.bsn_index, p.fingerprint
+       from plan_person p join stg_sealed z using (rec)
+      where p.created`,
     [employerId],
   );
   written += await exec(
     trx,
     `insert into employee_vault (employee_id, employer_id, ciphertext, bsn_index, fingerprint, updated_at)
-     select employee_id, ?, ciphertext, bsn_index, fingerprint, now() from plan_person
-      where ciphertext is not null and not created and 'vault' = any(changed_fields)
+     select p.employee_id, ?, z.ciphertext, z.bsn_index, p.fingerprint, now()
+       from plan_person p join stg_sealed z using (rec)
+      where not p.created and 'vault' = any(p.changed_fields)
      on conflict (employee_id) do update set ciphertext = excluded.ciphertext, bsn_index = excluded.bsn_index,
        fingerprint = excluded.fingerprint, updated_at = now()`,
     [employerId],

@@ -34,7 +34,7 @@ async function planEmployments(trx: Trx, employerId: string, date: string): Prom
   await exec(
     trx,
     `create temp table plan_employment on commit drop as
-     select s.*, coalesce(m.id, gen_random_uuid()) as employment_id, m.id is null as is_new,
+     select s.*, coalesce(m.id, s.new_employment_id) as employment_id, m.id is null as is_new,
             m.id is not null and (s.start_date, s.end_date, s.end_reason) is distinct from
               (m.start_date, m.end_date, m.end_reason) as dates_changed,
             case when m.id is null then null
@@ -79,8 +79,8 @@ export async function applyEmployments(trx: Trx, employerId: string, date: strin
   // A new employment's first version holds from its start date.
   written += await exec(
     trx,
-    `insert into employment_versions (employment_id, valid_from, ${versionCols.join(', ')})
-     select employment_id, start_date, ${terms.join(', ')} from plan_employment where is_new`,
+    `insert into employment_versions (id, employment_id, valid_from, ${versionCols.join(', ')})
+     select new_version_id, employment_id, start_date, ${terms.join(', ')} from plan_employment where is_new`,
   );
   written += await exec(
     trx,
@@ -104,8 +104,8 @@ export async function applyEmployments(trx: Trx, employerId: string, date: strin
   );
   written += await exec(
     trx,
-    `insert into employment_versions (employment_id, valid_from, valid_to, ${versionCols.join(', ')})
-     select employment_id, vf, next_from - 1, ${terms.join(', ')} from plan_employment
+    `insert into employment_versions (id, employment_id, valid_from, valid_to, ${versionCols.join(', ')})
+     select new_version_id, employment_id, vf, next_from - 1, ${terms.join(', ')} from plan_employment
       where terms_action = 'change'`,
   );
   await exec(

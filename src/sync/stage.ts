@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { StoreKind } from '../store/db.js';
+import { timeOrderedId } from '../store/ids.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
 import type { Candidate, CandidateDepartment, MappingOutcome } from './types.js';
@@ -49,8 +49,6 @@ const recColumns = [
   'birth_date',
   'changed_at',
   'fingerprint',
-  'ciphertext',
-  'bsn_index',
   'n_employments',
   'partial',
 ] as const;
@@ -68,6 +66,8 @@ const empColumns = [
   'hours',
   'normal_hours',
   'no_risk_policy',
+  'new_employment_id',
+  'new_version_id',
 ] as const;
 
 /**
@@ -81,22 +81,29 @@ async function createStagingTables(trx: Trx): Promise<void> {
   // The plan statements run once per run over every staged row: compiling them (JIT) cost more
   // than it saved (0.5-0.8 s per statement at 100k employees).
   await exec(trx, `set local jit = off`);
+  await exec(trx, `set local work_mem = '64MB'`);
   await exec(
     trx,
     `create temp table stg_rec (
        rec int not null, position text not null, emp_key text not null, employee_id uuid not null,
        personnel_number text not null, remote_id text, initials text, first_name text, name_prefix text,
        last_name text not null, gender text, birth_date date, changed_at timestamptz,
-       fingerprint text, ciphertext text, bsn_index text, n_employments int not null,
-       partial boolean not null
+       fingerprint text, n_employments int not null, partial boolean not null
      ) on commit drop`,
+  );
+  // Sealed vault records apart from the person rows: the planning tables copy person rows, and
+  // a ciphertext is the widest value of a record.
+  await exec(
+    trx,
+    `create temp table stg_sealed (rec int primary key, ciphertext text not null, bsn_index text) on commit drop`,
   );
   await exec(
     trx,
     `create temp table stg_emp (
        rec int not null, external_id text not null, start_date date not null, end_date date,
        end_reason text, valid_from date, department_code text, function_code text, function_name text,
-       contract_type text, hours numeric, normal_hours numeric, no_risk_policy boolean not null
+       contract_type text, hours numeric, normal_hours numeric, no_risk_policy boolean not null,
+       new_employment_id uuid not null, new_version_id uuid not null
      ) on commit drop`,
   );
   await exec(
@@ -215,6 +222,7 @@ async function flush(
   }
   const recRows: unknown[][] = [];
   const empRows: unknown[][] = [];
+  const sealedRows: unknown[][] = [];
   for (const { rec, candidate: c } of batch) {
     const key = keyOf(c, ctx.key)!;
     const found = existing.get(key);
@@ -242,7 +250,7 @@ async function flush(
       }
       fields = parsed.data;
     }
-    const employeeId = found?.id ?? randomUUID();
+    const employeeId = found?.id ?? timeOrderedId();
     // A partial record carries no vault data: the stored vault stays (see keepStoredPersons).
     const fingerprint = c.partialEmployee ? undefined : ctx.vault.fingerprint(ctx.employerId, fields);
     const sealed =
@@ -265,11 +273,10 @@ async function flush(
       e.birthDate,
       e.changedAt,
       fingerprint,
-      sealed?.ciphertext,
-      sealed?.bsnIndex,
       c.employments.length,
       c.partialEmployee ?? false,
     ]);
+    if (sealed) sealedRows.push([rec, sealed.ciphertext, sealed.bsnIndex]);
     for (const m of c.employments) {
       empRows.push([
         rec,
@@ -285,11 +292,15 @@ async function flush(
         m.hoursPerWeek,
         m.normalHoursPerWeek,
         m.noRiskPolicy ?? false,
+        // Ids for the employment and its version should the plan create them (time-ordered).
+        timeOrderedId(),
+        timeOrderedId(),
       ]);
     }
   }
   await bulkLoad(ctx.trx, ctx.kind, 'stg_rec', recColumns, recRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_emp', empColumns, empRows);
+  await bulkLoad(ctx.trx, ctx.kind, 'stg_sealed', ['rec', 'ciphertext', 'bsn_index'], sealedRows);
 }
 
 /**
