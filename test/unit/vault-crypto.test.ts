@@ -22,6 +22,14 @@ describe('vault encryption', () => {
     expect(Buffer.from(a.split('.')[3]!, 'base64url')).toHaveLength(16);
   });
 
+  it('When many records are sealed, then every IV is new, across refills of the IV buffer, and each opens', () => {
+    const sealed = Array.from({ length: 5000 }, (_, i) =>
+      encrypt(key, keyId, Buffer.from(`r${i}`), `row:${i}`),
+    );
+    expect(new Set(sealed.map((s) => s.split('.')[2])).size).toBe(sealed.length);
+    sealed.forEach((s, i) => expect(decrypt(key, s, `row:${i}`).toString()).toBe(`r${i}`));
+  });
+
   it('When the ciphertext, tag, key or row binding is changed, then opening fails', () => {
     const sealed = encrypt(key, keyId, Buffer.from('secret data'), 'employee:1');
     const parts = sealed.split('.');
