@@ -25,9 +25,13 @@ export async function count(trx: Trx, sql: string, bindings: readonly unknown[] 
   return Number(row?.n ?? 0);
 }
 
+const needsEscape = /[\\\n\r\t]/;
+
 function copyText(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
   const s = typeof value === 'string' ? value : String(value);
+  if (!needsEscape.test(s)) return s;
   return s.replace(/[\\\n\r\t]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
   );
@@ -37,7 +41,9 @@ function copyText(value: unknown): string {
 function* copyChunks(data: ReadonlyArray<readonly unknown[]>): Generator<string> {
   let chunk = '';
   for (const row of data) {
-    chunk += row.map(copyText).join('\t') + '\n';
+    let line = copyText(row[0]);
+    for (let i = 1; i < row.length; i++) line += '\t' + copyText(row[i]);
+    chunk += line + '\n';
     if (chunk.length > 65_536) {
       yield chunk;
       chunk = '';
