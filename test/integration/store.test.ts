@@ -123,3 +123,50 @@ describe('store and migrations', () => {
     });
   });
 });
+
+describe('Employment data of an earlier release', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore({ migratedUpTo: '20261128191000_case_versions' });
+  });
+  afterAll(async () => store?.close());
+
+  it('When the store is migrated to set-based checks, then stored rows stay and the new checks hold', async () => {
+    const db = store.db;
+    const employer = await upsertEmployer(db, { code: 'earlier', name: 'Earlier BV' });
+    const other = await upsertEmployer(db, { code: 'earlier-other', name: 'Other BV' });
+    const [emp] = await db('employees')
+      .insert({ employer_id: employer.id, personnel_number: '1', last_name: 'X' })
+      .returning('id');
+    const [employment] = await db('employments')
+      .insert({ employer_id: employer.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' })
+      .returning('id');
+    await db('employment_versions').insert({
+      employment_id: employment.id,
+      valid_from: '2024-01-01',
+      valid_to: '2024-06-30',
+    });
+    await db('employee_vault').insert({
+      employee_id: emp.id,
+      employer_id: employer.id,
+      ciphertext: 'sealed',
+      fingerprint: 'f',
+    });
+
+    await migrateLatest(db);
+
+    expect(await db('employment_versions').where({ employment_id: employment.id })).toHaveLength(1);
+    expect(await db('employee_vault').where({ employee_id: emp.id })).toHaveLength(1);
+    await expect(
+      db('employment_versions').insert({ employment_id: employment.id, valid_from: '2024-06-01' }),
+    ).rejects.toMatchObject({ code: '23P01' });
+    await expect(
+      db('employments').insert({
+        employer_id: other.id,
+        employee_id: emp.id,
+        external_id: 'E2',
+        start_date: '2024-01-01',
+      }),
+    ).rejects.toMatchObject({ code: '23503' });
+  });
+});
