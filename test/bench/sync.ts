@@ -6,7 +6,8 @@
  * Size: BENCH_EMPLOYEES=1000000 (or --employees 1000000); default 20000.
  * `--sivi 200000` instead runs one complete SIVI WerknemersGegevens delivery of that many employees
  * through the engine (time, rows written, peak RSS).
- * Store: DATABASE_URL=postgres://... (a schema `bench_sync` is created and dropped) or PGlite in memory.
+ * Store: DATABASE_URL=postgres://... (a schema `bench_sync` is created and dropped), or else PGlite in
+ * a data folder `.bench/pglite` (removed afterwards).
  */
 import { createReadStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +36,7 @@ const employees = Number(values.employees ?? process.env.BENCH_EMPLOYEES ?? 20_0
 const databaseUrl = process.env.DATABASE_URL;
 const schema = 'bench_sync';
 const dir = join(process.cwd(), '.bench');
+const pgliteDir = join(dir, 'pglite');
 mkdirSync(dir, { recursive: true });
 configureLogger({ level: 'warn', format: 'json', production: false });
 // As `koppeling sync` and `serve` do when they open the runtime (KOPPELING_HEAP_GROWTH_PERCENT).
@@ -73,7 +75,12 @@ function schemaUrl(url: string): string {
 }
 
 async function openBenchStore(): Promise<Store> {
-  if (!databaseUrl) return openStore({});
+  if (!databaseUrl) {
+    // In a data folder, as `koppeling` runs the embedded store (in memory PGlite copies its files
+    // as they grow, which makes large loads several times slower than on disk).
+    rmSync(pgliteDir, { recursive: true, force: true });
+    return openStore({ dataDir: pgliteDir });
+  }
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
@@ -203,6 +210,7 @@ async function siviDelivery(count: number): Promise<void> {
   await store.close();
   clearInterval(sampler);
   rmSync(file);
+  rmSync(pgliteDir, { recursive: true, force: true });
   process.stdout.write(
     table(
       `Koppeling sync benchmark: SIVI WerknemersGegevens, ${count.toLocaleString('en')} employees, store ${store.kind}, node ${process.version}`,
@@ -234,6 +242,7 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   rmSync(full);
   rmSync(variant);
+  rmSync(pgliteDir, { recursive: true, force: true });
 
   const out = [
     table(
