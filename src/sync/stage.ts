@@ -86,6 +86,7 @@ async function createStagingTables(trx: Trx): Promise<void> {
   // The plan statements run once per run over every staged row: compiling them (JIT) cost more
   // than it saved (0.5-0.8 s per statement at 100k employees).
   await exec(trx, `set local jit = off`);
+  // Sorts and hashes of the plan over a large delivery stay in memory instead of spilling to disk.
   await exec(trx, `set local work_mem = '64MB'`);
   await exec(
     trx,
