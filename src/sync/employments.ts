@@ -110,8 +110,11 @@ export async function applyEmployments(trx: Trx, employerId: string, date: strin
   );
   await exec(
     trx,
+    // Touched are stored employees whose employments changed; new employees are counted as created.
     `insert into touched (employee_id)
-     select employee_id from plan_employment where is_new or dates_changed or terms_action is not null
+     select e.employee_id from plan_employment e
+      where (e.is_new or e.dates_changed or e.terms_action is not null)
+        and not exists (select 1 from plan_person p where p.employee_id = e.employee_id and p.created)
      on conflict do nothing`,
   );
   return written;

@@ -234,13 +234,12 @@ async function applyRun(
     archived = await archiveMissingDepartments(trx, employerId, date);
     written += archived;
   }
-  // New employees were inserted with their in-service flag; the others follow their employments.
+  // New employees were inserted with their in-service flag; touched ones follow their employments.
   written += await exec(
     trx,
     `update employees e set in_service = c.cur, updated_at = now()
        from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date > ?::date), false) as cur
-               from (select employee_id from touched
-                     except select employee_id from plan_person where created) t
+               from touched t
                left join employments m on m.employee_id = t.employee_id
               group by t.employee_id) c
       where e.id = c.employee_id and e.in_service is distinct from c.cur`,
@@ -249,7 +248,7 @@ async function applyRun(
   const persons = await count(trx, `select count(*) as n from plan_person`);
   counts.updated = await count(
     trx,
-    `select count(*) as n from touched t join plan_person p using (employee_id) where not p.created`,
+    `select count(*) as n from touched t join plan_person p using (employee_id)`,
   );
   counts.unchanged = persons - counts.created - counts.updated;
   counts.departments = { ...departments.counts, archived };
