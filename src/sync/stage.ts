@@ -101,7 +101,7 @@ async function createStagingTables(trx: Trx): Promise<void> {
   // a ciphertext is the widest value of a record.
   await exec(
     trx,
-    `create temp table stg_sealed (rec int primary key, ciphertext text not null, bsn_index text) on commit drop`,
+    `create temp table stg_sealed (rec int not null, ciphertext text not null, bsn_index text) on commit drop`,
   );
   await exec(
     trx,
