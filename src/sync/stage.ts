@@ -156,6 +156,11 @@ export async function stageDelivery(
   departments: Map<string, CandidateDepartment>;
 }> {
   await createStagingTables(ctx.trx);
+  // On a first load no employee of the employer is stored yet: nothing to look up per batch. The
+  // employer's run lock keeps other runs out; a hand edit meanwhile would fail the run's insert whole.
+  const anyStored =
+    (await rows(ctx.trx, `select 1 from employees where employer_id = ? limit 1`, [ctx.employerId])).length >
+    0;
   const rejects: Reject[] = [];
   const departments = new Map<string, CandidateDepartment>();
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
@@ -185,14 +190,14 @@ export async function stageDelivery(
     if (batch.length >= BATCH) {
       // The database stages one batch while the next is read and mapped; one flush at a time.
       await pending;
-      pending = flush(ctx, batch, rejects, held);
+      pending = flush(ctx, batch, rejects, held, anyStored);
       pending.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
       batch = [];
       ctx.onProgress?.(rec);
     }
   }
   await pending;
-  await flush(ctx, batch, rejects, held);
+  await flush(ctx, batch, rejects, held, anyStored);
   await exec(ctx.trx, `analyze stg_rec, stg_emp`);
   await keepStoredPersons(ctx.trx);
   await bulkLoad(
@@ -207,25 +212,38 @@ export async function stageDelivery(
   return { records: rec, rejects, departments };
 }
 
-async function flush(
-  ctx: StageContext,
-  batch: Array<{ rec: number; candidate: Candidate }>,
-  rejects: Reject[],
-  held: string[],
-): Promise<void> {
-  if (batch.length === 0) return;
+interface StoredEmployee {
+  id: string;
+  fingerprint: string | null;
+}
+
+/** The stored employees of a batch's keys, with their vault fingerprints. */
+async function storedEmployees(ctx: StageContext, keys: string[]): Promise<Map<string, StoredEmployee>> {
   const keyColumn = ctx.key === 'personnelNumber' ? 'personnel_number' : 'remote_id';
-  const keys = batch.map((b) => keyOf(b.candidate, ctx.key)!);
-  const existing = new Map<string, { id: string; fingerprint: string | null }>();
-  for (const r of await rows<{ id: string; k: string; fingerprint: string | null }>(
+  const found = await rows<StoredEmployee & { k: string }>(
     ctx.trx,
     `select e.id, e.${keyColumn} as k, v.fingerprint from employees e
        left join employee_vault v on v.employee_id = e.id
       where e.employer_id = ? and e.${keyColumn} in (select jsonb_array_elements_text(?::jsonb))`,
     [ctx.employerId, JSON.stringify(keys)],
-  )) {
-    existing.set(r.k, { id: r.id, fingerprint: r.fingerprint });
-  }
+  );
+  return new Map(found.map((r) => [r.k, { id: r.id, fingerprint: r.fingerprint }]));
+}
+
+async function flush(
+  ctx: StageContext,
+  batch: Array<{ rec: number; candidate: Candidate }>,
+  rejects: Reject[],
+  held: string[],
+  anyStored: boolean,
+): Promise<void> {
+  if (batch.length === 0) return;
+  const existing = anyStored
+    ? await storedEmployees(
+        ctx,
+        batch.map((b) => keyOf(b.candidate, ctx.key)!),
+      )
+    : new Map<string, StoredEmployee>();
   const recRows: unknown[][] = [];
   const empRows: unknown[][] = [];
   const sealedRows: unknown[][] = [];
