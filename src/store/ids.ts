@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { pooledRandomBytes } from '../random.js';
 
 /**
  * Ids of rows written in bulk are time-ordered UUIDs (version 7: 48 bits of milliseconds, then 74
@@ -6,16 +6,8 @@ import { randomFillSync } from 'node:crypto';
  * touching a random page of it per row, which keeps large first loads from thrashing the buffer
  * cache. An id reveals when its row was created, nothing else.
  */
-const pool = Buffer.alloc(16 * 512);
-let offset = pool.length;
-
 export function timeOrderedId(now = Date.now()): string {
-  if (offset === pool.length) {
-    randomFillSync(pool);
-    offset = 0;
-  }
-  const b = pool.subarray(offset, offset + 16);
-  offset += 16;
+  const b = pooledRandomBytes(16);
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | (b[6]! & 0x0f);
   b[8] = 0x80 | (b[8]! & 0x3f);

@@ -4,9 +4,9 @@ import {
   createHash,
   createHmac,
   randomBytes,
-  randomFillSync,
   timingSafeEqual,
 } from 'node:crypto';
+import { pooledRandomBytes } from '../random.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -33,28 +33,11 @@ export function keyIdOf(key: Buffer): string {
 }
 
 /**
- * Random IVs are cut from a buffer refilled from the system's CSPRNG 1024 IVs at a time, as Node
- * does for `randomUUID`: one call per IV cost up to 25 µs while a sync sealed its records.
- */
-const ivPool = Buffer.alloc(IV_BYTES * 1024);
-let ivOffset = ivPool.length;
-
-function nextIv(): Buffer {
-  if (ivOffset === ivPool.length) {
-    randomFillSync(ivPool);
-    ivOffset = 0;
-  }
-  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + IV_BYTES));
-  ivOffset += IV_BYTES;
-  return iv;
-}
-
-/**
  * AES-256-GCM with a random 96-bit IV. Output: `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts).
  * `aad` binds the ciphertext to its row so it cannot be copied to another record.
  */
 export function encrypt(key: Buffer, keyId: string, plaintext: Buffer, aad: string): string {
-  const iv = nextIv();
+  const iv = pooledRandomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
