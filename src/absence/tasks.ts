@@ -150,15 +150,18 @@ async function tasksWhere(
   return { counts, tasks: counts.flatMap((c) => tasksOfCount(c, byCount.get(c.countCaseId) ?? [], today)) };
 }
 
+/** Due date first, then kind: the order tasks are listed in. */
+function byDueDate(a: TaskView, b: TaskView): number {
+  return a.dueDate === b.dueDate ? a.kind.localeCompare(b.kind) : a.dueDate < b.dueDate ? -1 : 1;
+}
+
 /**
  * All tasks shown with a case, done and dropped ones included, in due-date order: the tasks of its
  * count while it is the latest case of that count, none once a later case continues it.
  */
 export async function tasksOfCase(db: Knex, caseId: string, today: string): Promise<TaskView[]> {
   const { tasks } = await tasksWhere(db, (q) => q.where('c.latest_case_id', caseId), today);
-  return tasks.sort((a, b) =>
-    a.dueDate === b.dueDate ? a.kind.localeCompare(b.kind) : a.dueDate < b.dueDate ? -1 : 1,
-  );
+  return tasks.sort(byDueDate);
 }
 
 export interface TaskGroups {
@@ -171,11 +174,7 @@ export interface TaskGroups {
 export async function groupedTasks(db: Knex, scope: CountFilter, today: string): Promise<TaskGroups> {
   const { tasks: all } = await tasksWhere(db, (q) => q.where('c.open', true).modify(scope), today);
   const tasks = all.filter((t) => t.urgency !== null);
-  tasks.sort(
-    (a, b) =>
-      Number(b.important) - Number(a.important) ||
-      (a.dueDate === b.dueDate ? a.kind.localeCompare(b.kind) : a.dueDate < b.dueDate ? -1 : 1),
-  );
+  tasks.sort((a, b) => Number(b.important) - Number(a.important) || byDueDate(a, b));
   const groups: TaskGroups = { overdue: [], dueNow: [], future: [] };
   for (const v of tasks) {
     if (v.urgency === 'overdue') groups.overdue.push(v);
