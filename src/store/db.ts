@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as PGliteModule from '@electric-sql/pglite';
-import type { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrationSource } from './migrations/index.js';
@@ -30,7 +29,7 @@ export interface Store {
   location: string;
   close(): Promise<void>;
   /** The embedded database itself (PGlite only), for bulk paths that use its own API. */
-  pglite?: PGlite;
+  pglite?: PGliteModule.PGlite;
 }
 
 // Dates stay calendar dates ('YYYY-MM-DD'), counts and decimals become numbers: the same in both engines.
@@ -56,7 +55,7 @@ const require = createRequire(import.meta.url);
  * copy of PGlite, not an ES module copy beside it.
  */
 function embeddedEngine(): {
-  PGlite: typeof PGlite;
+  PGlite: typeof PGliteModule.PGlite;
   client: typeof Knex.Client;
 } {
   const { PGlite: engine } = require('@electric-sql/pglite') as typeof PGliteModule;
