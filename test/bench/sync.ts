@@ -20,7 +20,7 @@ import pg from 'pg';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { configureLogger } from '../../src/log.js';
-import { configKeys } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { limitHeapGrowth } from '../../src/heap.js';
 import { keyIdOf } from '../../src/vault/crypto.js';
 import { Vault } from '../../src/vault/vault.js';
@@ -40,7 +40,7 @@ const pgliteDir = join(dir, 'pglite');
 mkdirSync(dir, { recursive: true });
 configureLogger({ level: 'warn', format: 'json', production: false });
 // As `koppeling sync` and `serve` do when they open the runtime (KOPPELING_HEAP_GROWTH_PERCENT).
-limitHeapGrowth(Number(process.env.KOPPELING_HEAP_GROWTH_PERCENT ?? configKeys.heapGrowthPercent.default));
+limitHeapGrowth(loadConfig().heapGrowthPercent);
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
