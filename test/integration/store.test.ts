@@ -2,6 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../helpers/store.js';
 import { migrateLatest, migrationStatus } from '../../src/store/migrate.js';
 import { upsertEmployer } from '../../src/store/employers.js';
+import type { Db } from '../../src/store/db.js';
+
+/** An employer with one employee and its employment E1 from 2024-01-01, written straight into the tables. */
+async function seedEmployment(db: Db, code: string) {
+  const employer = await upsertEmployer(db, { code, name: `Employer ${code}` });
+  const [emp] = (await db('employees')
+    .insert({ employer_id: employer.id, personnel_number: '1', last_name: 'X' })
+    .returning('id')) as [{ id: string }];
+  const [employment] = (await db('employments')
+    .insert({ employer_id: employer.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' })
+    .returning('id')) as [{ id: string }];
+  return { employer, emp, employment };
+}
 
 describe('store and migrations', () => {
   let store: TestStore;
@@ -45,15 +58,7 @@ describe('store and migrations', () => {
   });
 
   it('When employment versions overlap, then the store refuses them', async () => {
-    const employer = await upsertEmployer(store.db, { code: 'overlap', name: 'Overlap BV' });
-    const [emp] = await store
-      .db('employees')
-      .insert({ employer_id: employer.id, personnel_number: '1', last_name: 'X' })
-      .returning('id');
-    const [employment] = await store
-      .db('employments')
-      .insert({ employer_id: employer.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' })
-      .returning('id');
+    const { employment } = await seedEmployment(store.db, 'overlap');
     await store.db('employment_versions').insert({
       employment_id: employment.id,
       valid_from: '2024-01-01',
@@ -79,15 +84,7 @@ describe('store and migrations', () => {
   });
 
   it('When one statement writes versions that overlap each other, then the store refuses the statement whole', async () => {
-    const employer = await upsertEmployer(store.db, { code: 'overlap-bulk', name: 'Overlap Bulk BV' });
-    const [emp] = await store
-      .db('employees')
-      .insert({ employer_id: employer.id, personnel_number: '1', last_name: 'X' })
-      .returning('id');
-    const [employment] = await store
-      .db('employments')
-      .insert({ employer_id: employer.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' })
-      .returning('id');
+    const { employment } = await seedEmployment(store.db, 'overlap-bulk');
     await expect(
       store.db('employment_versions').insert([
         { employment_id: employment.id, valid_from: '2024-01-01', valid_to: '2024-06-30' },
@@ -133,14 +130,8 @@ describe('Employment data of an earlier release', () => {
 
   it('When the store is migrated to set-based checks, then stored rows stay and the new checks hold', async () => {
     const db = store.db;
-    const employer = await upsertEmployer(db, { code: 'earlier', name: 'Earlier BV' });
+    const { employer, emp, employment } = await seedEmployment(db, 'earlier');
     const other = await upsertEmployer(db, { code: 'earlier-other', name: 'Other BV' });
-    const [emp] = await db('employees')
-      .insert({ employer_id: employer.id, personnel_number: '1', last_name: 'X' })
-      .returning('id');
-    const [employment] = await db('employments')
-      .insert({ employer_id: employer.id, employee_id: emp.id, external_id: 'E1', start_date: '2024-01-01' })
-      .returning('id');
     await db('employment_versions').insert({
       employment_id: employment.id,
       valid_from: '2024-01-01',
