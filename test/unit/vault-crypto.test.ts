@@ -71,6 +71,18 @@ describe('vault encryption', () => {
     expect(h).not.toBe(keyedHash(key, 'bsn-index', 'emp2', '999996708'));
   });
 
+  it('When the keyed hash of a known key is computed, then it is the stored value of earlier releases', () => {
+    // Blind indexes and vault fingerprints are stored: a change here would make every stored BSN
+    // unfindable and every vault record look changed. HMAC-SHA256 of purpose \0 part \0 part.
+    const fixed = Buffer.alloc(32, 7);
+    expect(keyedHash(fixed, 'bsn-index', 'employer-1', '999996708')).toBe(
+      'fXCBTfHKOFQiiq7Ff7X6xaCgnQc1AAYiAQzspC9P-9k',
+    );
+    expect(keyedHash(fixed, 'vault-fingerprint', 'employer-1', '{"bsn":"999996708"}')).toBe(
+      'Uontr9Osq1obUHrRUAmye24eB7BAoacYr2-Jv9PhL3s',
+    );
+  });
+
   it('When vault fields are validated, then BSN, postcode and IBAN are checked and normalised', () => {
     const parsed = vaultFieldsSchema.parse({
       bsn: '99999.6708',
