@@ -7,16 +7,31 @@ const secretKey =
 const vaultKeys = new Set<string>(vaultFieldNames.map((f) => f.toLowerCase()));
 // A BSN-like number: nine digits (also written with dots or spaces as 1234.56.782) not inside a longer number.
 const bsnLike = /(?<![\d])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3})(?![\d])/g;
+// The same, except in a loonheffingennummer (nine digits, L, two digits): employer data that
+// operators see anyway, and that a message about the wrong employer has to name.
+const bsnLikeNotPayroll = /(?<![\d])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3})(?![\d]|[Ll]\d{2}(?![\d]))/g;
 const bsnLikeOnce = /(?<![\d])\d{9}(?![\d])/;
 const bearer = /\b(Bearer|Basic|AfasToken)\s+[A-Za-z0-9._~+/=-]{12,}/gi;
 const urlCredentials = /(\/\/[^:/\s]+:)[^@/\s]+@/g;
 
-/** Removes BSN-like numbers and credentials from free text. */
-export function redactText(text: string): string {
+function redactWith(bsnPattern: RegExp, text: string): string {
   return text
-    .replace(bsnLike, REDACTED)
+    .replace(bsnPattern, REDACTED)
     .replace(bearer, '$1 ' + REDACTED)
     .replace(urlCredentials, `$1${REDACTED}@`);
+}
+
+/** Removes BSN-like numbers and credentials from free text (log lines). */
+export function redactText(text: string): string {
+  return redactWith(bsnLike, text);
+}
+
+/**
+ * The same for messages to operators (run messages, quarantine reasons), which keep a
+ * loonheffingennummer; logs do not, since a sole trader's is built on their BSN.
+ */
+export function redactMessage(text: string): string {
+  return redactWith(bsnLikeNotPayroll, text);
 }
 
 function isSensitiveKey(key: string): boolean {

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { connectors, connectorNames, isConnectorName, type ConnectorName } from '../../connectors/index.js';
 import { AppError } from '../errors.js';
+import { redactMessage } from '../log.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
 import {
   finish,
@@ -79,13 +80,16 @@ export const mappingCheckCommand: Command = {
           position: record.position,
           ok: outcome.ok,
           mapped: masked(draft),
-          problems: outcome.ok ? [] : outcome.problems,
+          // As in the run's quarantine: a reason quoting a BSN-like value does not show it.
+          problems: outcome.ok
+            ? []
+            : outcome.problems.map((p) => ({ ...p, reason: redactMessage(p.reason) })),
         });
         if (records.length >= limit) break;
       }
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      failure = err.message;
+      failure = redactMessage(err.message);
     }
     const missingColumns =
       connectorName === 'csv' && firstRecord

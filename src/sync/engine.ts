@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { todayIn } from '../domain/dates.js';
-import { log } from '../log.js';
+import { log, redactMessage } from '../log.js';
 import type { Store } from '../store/db.js';
 import { auditEvent } from '../store/audit.js';
 import type { Vault } from '../vault/vault.js';
@@ -66,6 +66,18 @@ class StopRun extends Error {
   }
 }
 
+/**
+ * A reason can quote a value of the delivery (`Geslacht "..." is not a known gender code`). A BSN in
+ * the wrong column would then be stored and shown in clear: BSN-like numbers are redacted, as in logs.
+ */
+function withoutBsns(reject: Reject): Reject {
+  return {
+    position: redactMessage(reject.position),
+    field: reject.field,
+    reason: redactMessage(reject.reason),
+  };
+}
+
 function keyLabel(key: Link['key']): string {
   return key === 'personnelNumber' ? 'personnel number' : 'source id';
 }
@@ -100,7 +112,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       trigger: req.trigger,
       connector: link.connector,
       delivery: link.delivery,
-      sourceName: req.sourceName,
+      sourceName: req.sourceName && redactMessage(req.sourceName),
       startedBy: req.startedBy,
     });
   }
@@ -154,6 +166,8 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     }
   }
   const durationMs = performance.now() - started;
+  // The message can quote the delivery (a header row that was a record, say): no BSN in it either.
+  message = message && redactMessage(message);
   if (!dryRun && status !== 'completed') {
     await finishRun(req.store.db, runId, { status, message, counts, rejects, durationMs });
   }
@@ -190,7 +204,7 @@ async function applyRun(
     },
     req.input,
   );
-  const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, keyLabel(link.key)))];
+  const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, keyLabel(link.key)))].map(withoutBsns);
   setRejects(rejects);
   counts.records = staged.records;
   counts.rejected = new Set(rejects.map((r) => r.position)).size;

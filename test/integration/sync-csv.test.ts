@@ -84,4 +84,36 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     expect(r.rejects.map((x) => x.position.replace(/^.*:/, ''))).toEqual(['3', '4', '5']);
     expect(JSON.stringify(r.rejects)).not.toContain('123456789');
   });
+
+  it('When a BSN sits in a column that quotes its value in a reason, then the quarantine does not show it', async () => {
+    const file = join(dir, 'shifted.csv');
+    writeFileSync(file, csvText([csvRow('1'), csvRow('2', { Geslacht: '111222333' })]));
+    const link = testLink('shifted', { source: { file } });
+    const employer = await saveLink(store.db, link, 'file');
+    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+    expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 1 } });
+    expect(r.rejects).toEqual([
+      {
+        position: 'shifted.csv:3',
+        field: 'employee.gender',
+        reason: expect.stringMatching(/^Geslacht "\[redacted\]" is not a known gender code/),
+      },
+    ]);
+    const stored = await store.db('sync_rejections').where({ run_id: r.runId });
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain('111222333');
+  });
+
+  it('When the first row is a whole quoted record instead of a header, then the failed run does not show its BSN', async () => {
+    const file = join(dir, 'quoted.csv');
+    writeFileSync(file, '"1;Vries;111222333;DV-1;01-01-2020"\r\n');
+    const link = testLink('quoted-first-row', { source: { file, delimiter: ';' } });
+    const employer = await saveLink(store.db, link, 'file');
+    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/quoted\.csv:1: the header row is one column "1;Vries;\[redacted\];DV-1/);
+    const run = await store.db('sync_runs').where({ id: r.runId }).first();
+    expect(run.message).toBe(r.message);
+    expect(JSON.stringify(run)).not.toContain('111222333');
+  });
 });

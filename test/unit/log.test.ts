@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactText } from '../../src/log.js';
+import { createLogger, redactMessage, redactText } from '../../src/log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -66,5 +66,16 @@ describe('logger redaction', () => {
 
   it('When a number is longer than nine digits, then it is left alone', () => {
     expect(redactText('order 12345678901')).toBe('order 12345678901');
+  });
+
+  it('When a message for operators names a loonheffingennummer, then only that is kept; logs drop it too', () => {
+    const text = 'delivery is for loonheffingennummer 123456789L01, this link is for 987654321l02';
+    expect(redactMessage(text)).toBe(text);
+    expect(redactText(text)).toBe(
+      'delivery is for loonheffingennummer [redacted]L01, this link is for [redacted]l02',
+    );
+    expect(redactMessage('Geslacht "111222333" / 1112.22.333 / 111222333L0 / 111222333L012')).toBe(
+      'Geslacht "[redacted]" / [redacted] / [redacted]L0 / [redacted]L012',
+    );
   });
 });

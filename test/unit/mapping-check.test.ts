@@ -97,6 +97,27 @@ describe('koppeling mapping check', () => {
     expect(JSON.parse(r.out).error).toMatch(/twice/);
   });
 
+  it('When a BSN sits in another column or in a first row that is a record, then no message shows it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-bsn-'));
+    try {
+      const shifted = path.join(dir, 'shifted.csv');
+      const header = 'Personeelsnummer;Achternaam;Geslacht;Dienstverband-id;Datum in dienst';
+      await writeFile(shifted, `${header}\n1001;Vries;111222333;DV-1;01-01-2020\n`);
+      const a = await run('mappings/csv-standard.yaml', '--sample', shifted);
+      expect(a.code).toBe(1);
+      expect(a.out).toMatch(/! employee\.gender: Geslacht "\[redacted\]" is not a known gender code/);
+      // A record taken for the header row (the whole row quoted) is quoted back in the error.
+      const quoted = path.join(dir, 'quoted.csv');
+      await writeFile(quoted, '"1001;Vries;111222333;DV-1;01-01-2020"\n');
+      const b = await run('mappings/csv-standard.yaml', '--sample', quoted, '--json');
+      expect(b.code).toBe(1);
+      expect(JSON.parse(b.out).error).toMatch(/the header row is one column "1001;Vries;\[redacted\];DV-1/);
+      expect(a.out + b.out).not.toContain('111222333');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('When the sample cannot be read to the end, then the error is shown and it exits 1', async () => {
     const r = await run('mappings/sivi-dienstverbanden.yaml', '--sample', 'test/fixtures/sivi/truncated.xml');
     expect(r.code).toBe(1);
