@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { connectors, connectorNames, isConnectorName, type ConnectorName } from '../../connectors/index.js';
+import { isSameBsn, normalizeBsn } from '../domain/bsn.js';
 import { AppError } from '../errors.js';
 import { redactMessage } from '../log.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
@@ -141,15 +142,23 @@ function pickConnector(flag: unknown, sample: string, mapping: Mapping): Connect
   );
 }
 
-/** The draft with every vault value replaced by whether it is present and valid. */
+/**
+ * The draft with every vault value replaced by whether it is present and valid, and a key that is
+ * the person's BSN (refused by validation) not shown either.
+ */
 function masked(draft: Draft): CheckedRecord['mapped'] {
   const vault: Record<string, string> = {};
   for (const [field, value] of Object.entries(draft.vault)) {
     if (value === undefined) continue;
     vault[field] = vaultStatus(field, value);
   }
+  const employee = { ...draft.employee };
+  const bsn = typeof draft.vault.bsn === 'string' ? normalizeBsn(draft.vault.bsn) : undefined;
+  for (const key of ['personnelNumber', 'remoteId']) {
+    if (bsn && isSameBsn(employee[key], bsn)) employee[key] = '(the BSN, not shown)';
+  }
   return {
-    employee: { ...draft.employee },
+    employee,
     vault,
     employments: draft.employments.map((e) => ({ ...e })),
     departments: draft.departments.map((d) => ({ ...d })),

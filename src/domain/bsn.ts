@@ -19,3 +19,12 @@ export function isValidBsn(input: string): boolean {
   for (let i = 0; i < 9; i++) sum += Number(bsn[i]) * weights[i]!;
   return sum % 11 === 0;
 }
+
+/**
+ * True when `value` is the BSN `bsn` (nine digits, normalised) in any spelling: a key such as a
+ * personnel number that is the person's BSN would put the BSN in clear where keys go.
+ */
+export function isSameBsn(value: unknown, bsn: string): boolean {
+  if (typeof value !== 'string' || value.length < 8 || value.length > 16) return false;
+  return value === bsn || normalizeBsn(value) === bsn;
+}

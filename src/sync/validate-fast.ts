@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidBsn } from '../domain/bsn.js';
+import { isSameBsn, isValidBsn } from '../domain/bsn.js';
 import { isCalendarDate } from './mapping/transforms.js';
 import type { VaultFields } from '../vault/fields.js';
 import type { Candidate } from './types.js';
@@ -71,6 +71,11 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
 
   const vault = quickVault(input.vault);
   if (!vault) return undefined;
+  if (
+    vault.bsn !== undefined &&
+    (isSameBsn(e.personnelNumber, vault.bsn) || isSameBsn(e.remoteId, vault.bsn))
+  )
+    return undefined;
 
   const employments = input.employments;
   if (employments.length === 0) return undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidBsn, normalizeBsn } from '../domain/bsn.js';
+import { isSameBsn, isValidBsn, normalizeBsn } from '../domain/bsn.js';
 import { todayIn } from '../domain/dates.js';
 import { contractTypes, genders } from '../domain/employee.js';
 import { vaultFieldNames } from '../domain/vault-fields.js';
@@ -183,6 +183,15 @@ export function validateCandidate(
   }
 
   // Rules across fields, on values that are themselves fine.
+  const bsn = vault.success ? vault.data.bsn : undefined;
+  for (const key of ['personnelNumber', 'remoteId'] as const) {
+    if (bsn === undefined || !isSameBsn(input.employee[key], bsn)) continue;
+    const field = `employee.${key}`;
+    problems.push({
+      field,
+      reason: `${labels.get(field) ?? key} is the person's BSN (value not shown): a BSN is never a key and never stored in clear; deliver the number the payroll or HR system gives the person`,
+    });
+  }
   const employments = input.employments;
   const ids = new Map<string, number>();
   for (let i = 0; i < employments.length; i++) {

@@ -104,6 +104,29 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     expect(JSON.stringify(stored)).not.toContain('111222333');
   });
 
+  it("When a personnel number is the person's BSN, then that record is quarantined and the number stored nowhere", async () => {
+    const file = join(dir, 'bsn-key.csv');
+    writeFileSync(
+      file,
+      csvText([csvRow('1'), { ...csvRow('2'), Personeelsnummer: '111222333', BSN: '111222333' }]),
+    );
+    const link = testLink('bsn-key', { source: { file } });
+    const employer = await saveLink(store.db, link, 'file');
+    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+    expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 1 } });
+    expect(r.rejects).toEqual([
+      {
+        position: 'bsn-key.csv:3',
+        field: 'employee.personnelNumber',
+        reason: expect.stringMatching(/^Personeelsnummer is the person's BSN \(value not shown\)/),
+      },
+    ]);
+    const employees = await store.db('employees').where({ employer_id: employer.id });
+    expect(employees.map((e: { personnel_number: string }) => e.personnel_number)).toEqual(['1']);
+    const stored = await store.db('sync_rejections').where({ run_id: r.runId });
+    expect(JSON.stringify([employees, stored, r])).not.toContain('111222333');
+  });
+
   it('When the first row is a whole quoted record instead of a header, then the failed run does not show its BSN', async () => {
     const file = join(dir, 'quoted.csv');
     writeFileSync(file, '"1;Vries;111222333;DV-1;01-01-2020"\r\n');

@@ -113,6 +113,16 @@ describe('koppeling mapping check', () => {
       expect(b.code).toBe(1);
       expect(JSON.parse(b.out).error).toMatch(/the header row is one column "1001;Vries;\[redacted\];DV-1/);
       expect(a.out + b.out).not.toContain('111222333');
+      // A personnel number that is the person's BSN is refused and not shown.
+      const keyed = path.join(dir, 'keyed.csv');
+      await writeFile(keyed, `Personeelsnummer;Achternaam;BSN\n111222333;Vries;111222333\n`);
+      const c = await run('mappings/csv-standard.yaml', '--sample', keyed);
+      expect(c.code).toBe(1);
+      expect(c.out).toMatch(/employee\.personnelNumber\s+\(the BSN, not shown\)/);
+      expect(c.out).toMatch(
+        /! employee\.personnelNumber: Personeelsnummer is the person's BSN \(value not shown\)/,
+      );
+      expect(c.out).not.toMatch(/111222333|2333/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -56,6 +56,30 @@ describe('validateCandidate', () => {
     );
   });
 
+  it("When the personnel number or source id is the person's BSN, then the record is refused without the number", () => {
+    const cases: Array<[Partial<CandidateInput['employee']>, CandidateInput['vault'], string]> = [
+      [{ personnelNumber: '999996708' }, { bsn: '999996708' }, 'employee.personnelNumber'],
+      [{ personnelNumber: '9999.96.708' }, { bsn: '999996708' }, 'employee.personnelNumber'],
+      [{ personnelNumber: '12345672' }, { bsn: '012345672' }, 'employee.personnelNumber'],
+      [{ remoteId: '999996708' }, { bsn: '9999 96 708' }, 'employee.remoteId'],
+    ];
+    for (const [employee, vault, field] of cases) {
+      const i = input({ employee: { ...input().employee, ...employee }, vault });
+      // Both the quick path and the full one refuse it.
+      expect(validateCandidate(i, labels).ok).toBe(false);
+      expect(validateCandidate(i, labels, { fastPath: false }).ok).toBe(false);
+      const found = problems(i);
+      expect(found).toEqual([
+        { field, reason: expect.stringMatching(/is the person's BSN \(value not shown\)/) },
+      ]);
+      expect(JSON.stringify(found)).not.toMatch(/\d{6}/);
+    }
+    // Another nine-digit number, or the BSN of nobody in the record, is a fine personnel number.
+    expect(
+      validateCandidate(input({ employee: { ...input().employee, personnelNumber: '123456782' } })).ok,
+    ).toBe(true);
+  });
+
   it('When the end date is before the start date, then the problem names both', () => {
     expect(
       problems(
