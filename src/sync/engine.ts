@@ -221,11 +221,13 @@ async function applyRun(
     counts.currentEmployees = missing.current;
     counts.ended = missing.ended;
     const share = missing.current > 0 ? missing.ended / missing.current : 0;
-    if (share > link.guard && !req.forcedBy) {
+    if (share > link.guard && missing.ended > link.guardAllowance && !req.forcedBy) {
+      const allowance =
+        link.guardAllowance > 0 ? ` and more than the ${link.guardAllowance} the link always allows` : '';
       throw new StopRun(
         'guard_tripped',
         `The complete delivery would end the employment of ${missing.ended} of ${missing.current} current employees ` +
-          `(${(share * 100).toFixed(1)}%), more than the guard of ${(link.guard * 100).toFixed(1)}%. Nothing was applied. ` +
+          `(${(share * 100).toFixed(1)}%), more than the guard of ${(link.guard * 100).toFixed(1)}%${allowance}. Nothing was applied. ` +
           `Check that the delivery is complete; to apply it anyway, rerun with --force.`,
       );
     }

@@ -25,6 +25,12 @@ export const linkSchema = z
     key: z.enum(linkKeys).default('personnelNumber'),
     /** Largest share of current employees a complete delivery may end before the run stops. */
     guard: z.number().min(0).max(1).default(0.1),
+    /**
+     * Employees a complete delivery may always end, whatever their share: at a small employer one
+     * leaver is already more than 10%. The guard trips when more than this many would end and
+     * their share is above `guard`.
+     */
+    guardAllowance: z.number().int('a whole number of employees').min(0).max(100_000).default(0),
     /** Cron expression in Europe/Amsterdam; omitted means runs are started by hand or API only. */
     schedule: z
       .string()

@@ -247,6 +247,21 @@ describe('sync rules', () => {
     expect((await store.db('sync_runs').where({ id: tripped.runId }).first()).status).toBe('guard_tripped');
   });
 
+  it('When a small employer loses no more employees than the link allows, then the guard lets it through', async () => {
+    const { employer: e, run } = await employer({ guardAllowance: 1 });
+    await run(Array.from({ length: 5 }, (_, i) => person(String(i + 1))));
+    // One of five is 20%, above the 10% guard, but within the allowance of one.
+    const one = await run([person('1'), person('2'), person('3'), person('4')]);
+    expect(one.status).toBe('completed');
+    expect(one.counts.ended).toBe(1);
+    const before = await snapshot(e.id);
+    const two = await run([person('1'), person('2')]);
+    expect(two.status).toBe('guard_tripped');
+    expect(two.message).toContain('2 of 5 current employees (40.0%), more than the guard of 10.0%');
+    expect(two.message).toContain('more than the 1 the link always allows');
+    expect(await snapshot(e.id)).toEqual(before);
+  });
+
   it('When a department is missing and empty it is archived, and when it reappears it is reactivated', async () => {
     const { employer: e, run } = await employer();
     const deps = [{ code: 'D1' }, { code: 'OLD', name: 'Oud' }];
