@@ -13,6 +13,13 @@ import { AppError } from '../src/errors.js';
 export const fileSourceShape = {
   file: z.string().trim().min(1).optional().describe('Path of the delivery file'),
   folder: z.string().trim().min(1).optional().describe('Drop folder; files are read oldest first'),
+  settleSeconds: z
+    .number()
+    .int('a whole number of seconds')
+    .min(0)
+    .max(86_400)
+    .default(60)
+    .describe('Drop folder: a file is taken once it has not changed for this many seconds'),
 };
 
 /** Refinement shared by every file connector's config: exactly one of `file` and `folder`. */
@@ -67,6 +74,23 @@ export async function listDropFolder(folder: string): Promise<DropFile[]> {
     (a, b) =>
       a.modifiedAt.getTime() - b.modifiedAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
+}
+
+/**
+ * The files of a drop folder listing that have not changed for `settleSeconds`, and those that have
+ * (an upload still being written under its final name): a run never takes a file half written, and
+ * a file that was moved away while its writer went on would lose what came after.
+ */
+export function settledFiles(
+  files: readonly DropFile[],
+  settleSeconds: number,
+  now = Date.now(),
+): { settled: DropFile[]; changing: DropFile[] } {
+  const before = now - settleSeconds * 1000;
+  return {
+    settled: files.filter((f) => f.modifiedAt.getTime() <= before),
+    changing: files.filter((f) => f.modifiedAt.getTime() > before),
+  };
 }
 
 /**

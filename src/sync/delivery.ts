@@ -1,4 +1,4 @@
-import { listDropFolder, moveDelivery } from '../../connectors/file-source.js';
+import { listDropFolder, moveDelivery, settledFiles } from '../../connectors/file-source.js';
 import { getConnector } from '../../connectors/index.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
@@ -53,17 +53,28 @@ async function* mapped(
   }
 }
 
-/** The file the next run reads: the chosen one, the link's fixed file, or the oldest waiting in its drop folder. */
+/**
+ * The file the next run reads: the chosen one, the link's fixed file, or the oldest waiting in its
+ * drop folder that has stopped changing (see `settledFiles`); undefined when none is ready.
+ */
 export async function nextDeliveryFile(
   link: Link,
   chosen?: string,
 ): Promise<{ file?: string; fromFolder: boolean; waiting: number } | undefined> {
   if (chosen) return { file: chosen, fromFolder: false, waiting: 0 };
-  const folder = typeof link.source.folder === 'string' ? link.source.folder : undefined;
+  const { config } = connectorConfig(link);
+  const { folder, settleSeconds } = config as { folder?: string; settleSeconds?: number };
   if (!folder) return { fromFolder: false, waiting: 0 };
-  const files = await listDropFolder(folder);
-  if (files.length === 0) return undefined;
-  return { file: files[0]!.path, fromFolder: true, waiting: files.length - 1 };
+  const { settled, changing } = settledFiles(await listDropFolder(folder), settleSeconds ?? 0);
+  if (changing.length > 0) {
+    log.info('drop folder files still changing are left for a later run', {
+      employer: link.employer.code,
+      files: changing.map((f) => f.name),
+      settleSeconds,
+    });
+  }
+  if (settled.length === 0) return undefined;
+  return { file: settled[0]!.path, fromFolder: true, waiting: settled.length - 1 };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   fileSourceSchema,
   listDropFolder,
   moveDelivery,
+  settledFiles,
 } from '../../connectors/file-source.js';
 
 let dir: string;
@@ -59,6 +60,24 @@ describe('drop folders', () => {
     const b = await drop('b.csv', 1);
     expect(await moveDelivery(b, 'failed')).toBe(path.join(dir, 'failed', 'b.csv'));
     expect(await listDropFolder(dir)).toEqual([]);
+  });
+
+  it('When a file changed within the settle time, then it is left as changing; older files are settled', async () => {
+    await drop('old.csv', 2);
+    await drop('fresh.csv', 0.5);
+    const files = await listDropFolder(dir);
+    const { settled, changing } = settledFiles(files, 60, now);
+    expect(settled.map((f) => f.name)).toEqual(['old.csv']);
+    expect(changing.map((f) => f.name)).toEqual(['fresh.csv']);
+    expect(settledFiles(files, 0, now).settled.map((f) => f.name)).toEqual(['old.csv', 'fresh.csv']);
+    expect(settledFiles(files, 180, now).settled).toEqual([]);
+  });
+
+  it('When the settle time is left out, then it is 60 seconds; a fraction or a negative number is refused', () => {
+    expect(fileSourceSchema.parse({ folder: 'in' }).settleSeconds).toBe(60);
+    expect(fileSourceSchema.parse({ folder: 'in', settleSeconds: 0 }).settleSeconds).toBe(0);
+    expect(fileSourceSchema.safeParse({ folder: 'in', settleSeconds: 1.5 }).success).toBe(false);
+    expect(fileSourceSchema.safeParse({ folder: 'in', settleSeconds: -1 }).success).toBe(false);
   });
 
   it('When the drop folder does not exist, then the error says to check the path', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,16 +132,31 @@ describe('koppeling sync', () => {
     expect(runs[1]).toMatchObject({ status: 'guard_tripped' });
   });
 
-  it('When the link reads a drop folder, then the oldest file is synced and moved to processed/', async () => {
+  it('When the link reads a drop folder, then the oldest settled file is synced and moved to processed/', async () => {
     const folder = join(dir, 'drop');
     mkdirSync(folder);
     writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
+    const settledAt = new Date(Date.now() - 120_000);
+    utimesSync(join(folder, 'a.csv'), settledAt, settledAt);
+    // Still being written (changed just now): left for a later run, not moved away from its writer.
+    writeCsvDelivery(join(folder, 'b.csv'), [csvRow('2')]);
     const config = linkFile('drop', { folder }, { delivery: 'mutations' });
     const res = await runCli(['sync', '--config', config, '--json'], env);
     expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ status: 'completed', created: 1 });
     expect(existsSync(join(folder, 'processed', 'a.csv'))).toBe(true);
+    expect(existsSync(join(folder, 'b.csv'))).toBe(true);
     const none = await runCli(['sync', '--config', config, '--json'], env);
-    expect(JSON.parse(none.stdout)).toMatchObject({ status: 'no_delivery' });
+    expect(JSON.parse(none.stdout)).toMatchObject({
+      status: 'no_delivery',
+      message: expect.stringContaining('a file is taken once it has not changed for 60 seconds'),
+    });
+    const now = linkFile('drop', { folder, settleSeconds: 0 }, { delivery: 'mutations' });
+    expect(JSON.parse((await runCli(['sync', '--config', now, '--json'], env)).stdout)).toMatchObject({
+      status: 'completed',
+      created: 1,
+    });
+    expect(existsSync(join(folder, 'processed', 'b.csv'))).toBe(true);
   });
 
   it('When arguments are wrong or the link file is invalid, then exit 2 or 1 with a message naming the problem', async () => {
