@@ -106,6 +106,11 @@ export const configKeys = {
     default: '32768',
     doc: 'scrypt cost parameter N for password hashes (a power of two; stored with each hash).',
   },
+  syncConcurrency: {
+    env: 'KOPPELING_SYNC_CONCURRENCY',
+    default: '2',
+    doc: 'Scheduled sync runs one instance runs at a time; runs of the same slot wait their turn. Keep it below DATABASE_POOL_MAX.',
+  },
   heapGrowthPercent: {
     env: 'KOPPELING_HEAP_GROWTH_PERCENT',
     default: '50',
@@ -167,6 +172,7 @@ export const configSchema = z
       .min(2)
       .max(2 ** 20)
       .refine((n) => (n & (n - 1)) === 0, 'a power of two'),
+    syncConcurrency: z.coerce.number().int().min(1).max(64),
     heapGrowthPercent: z.coerce
       .number()
       .int()

@@ -3,6 +3,7 @@ import { log } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { findLink, listScheduledLinks } from '../store/links.js';
 import { syncDelivery } from '../sync/delivery.js';
+import { concurrencyLimit } from './limit.js';
 import type { Scheduler } from './scheduler.js';
 
 const instance = `${hostname()}:${process.pid}`;
@@ -57,6 +58,9 @@ export async function runScheduledSync(runtime: Runtime, employerId: string, slo
  * the API (every minute) without a restart.
  */
 export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): Promise<void> {
+  // A slot is claimed only when this instance has a free turn for it: an instance with work queued
+  // leaves the slot to another instance that is free (exactly one still runs it).
+  const turn = concurrencyLimit(runtime.config.syncConcurrency);
   const registered = new Map<string, string>();
   const refresh = async () => {
     const links = await listScheduledLinks(runtime.store.db);
@@ -68,7 +72,7 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
       scheduler.add({
         name,
         cron: link.schedule!,
-        run: (slot) => runScheduledSync(runtime, employerId, slot),
+        run: (slot) => turn(() => runScheduledSync(runtime, employerId, slot)),
       });
       registered.set(name, link.schedule!);
     }

@@ -90,6 +90,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Cheap in tests; production uses the configured (default 32768) cost through the same code.
     scryptCost: 1024,
     heapGrowthPercent: 50,
+    syncConcurrency: 2,
     ...overrides,
   };
 }

@@ -1,0 +1,92 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+import { registerSyncJobs } from '../../src/jobs/sync.js';
+import type { ScheduledJob, Scheduler } from '../../src/jobs/scheduler.js';
+import type { Runtime } from '../../src/runtime.js';
+import { saveLink } from '../../src/store/links.js';
+import { linkSchema } from '../../src/sync/link.js';
+
+let store: TestStore;
+beforeAll(async () => {
+  store = await createTestStore();
+});
+afterAll(() => store.close());
+
+/** The most sync transactions that were open at the same time. */
+let mostOpen = 0;
+
+/**
+ * Registers the sync jobs of the stored links with a scheduler that only collects them, on a store
+ * that counts the transactions open at once (each sync run is one).
+ */
+async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
+  const jobs: ScheduledJob[] = [];
+  const scheduler = { add: (job: ScheduledJob) => jobs.push(job), remove: () => undefined };
+  let open = 0;
+  const db = new Proxy(store.db, {
+    get(target, property, receiver) {
+      if (property !== 'transaction') return Reflect.get(target, property, receiver) as unknown;
+      return (fn: (trx: unknown) => Promise<unknown>) =>
+        target.transaction(async (trx) => {
+          mostOpen = Math.max(mostOpen, ++open);
+          try {
+            return await fn(trx);
+          } finally {
+            open -= 1;
+          }
+        });
+    },
+  });
+  const runtime = {
+    config: testConfig({ syncConcurrency }),
+    store: { ...store, db },
+    vault: testVault(store),
+  };
+  await registerSyncJobs(scheduler as unknown as Scheduler, runtime as unknown as Runtime);
+  return jobs.filter((j) => j.name !== 'sync:schedules');
+}
+
+describe('scheduled syncs that share a slot', () => {
+  it('When many employers share a slot, then one instance runs them in turns and each completes once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koppeling-turns-'));
+    const codes = ['turn-a', 'turn-b', 'turn-c', 'turn-d'];
+    const employers = [];
+    for (const code of codes) {
+      const file = join(dir, `${code}.csv`);
+      writeCsvDelivery(file, [csvRow('1'), csvRow('2'), csvRow('3')]);
+      const link = linkSchema.parse({
+        employer: { code, name: `${code} BV` },
+        connector: 'csv',
+        source: { file },
+        mapping: 'mappings/csv-standard.yaml',
+        delivery: 'complete',
+        schedule: '30 2 * * *',
+      });
+      employers.push(await saveLink(store.db, link, 'api'));
+    }
+    const jobs = (await collectJobs(1)).filter((j) => codes.includes(j.name.replace('sync:', '')));
+    expect(jobs).toHaveLength(codes.length);
+    const slot = new Date('2026-11-29T01:30:00Z');
+    await Promise.all(jobs.map((j) => j.run(slot)));
+
+    const runs = await store.db('sync_runs').whereIn(
+      'employer_id',
+      employers.map((e) => e.id),
+    );
+    expect(runs.map((r: { status: string }) => r.status)).toEqual(codes.map(() => 'completed'));
+    // One at a time (PGlite has one connection anyway; on PostgreSQL four would be open at once).
+    expect(mostOpen).toBe(1);
+    // The slot is claimed once per employer: firing it again runs nothing.
+    await Promise.all(jobs.map((j) => j.run(slot)));
+    expect(
+      await store.db('sync_runs').whereIn(
+        'employer_id',
+        employers.map((e) => e.id),
+      ),
+    ).toHaveLength(codes.length);
+  });
+});
