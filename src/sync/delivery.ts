@@ -56,14 +56,15 @@ async function* mapped(
 /**
  * The file the next run reads: the chosen one, the link's fixed file, or the oldest waiting in its
  * drop folder that has stopped changing (see `settledFiles`); undefined when none is ready.
+ * `source` is the link's source as its connector parsed it (`connectorConfig`).
  */
 export async function nextDeliveryFile(
   link: Link,
+  source: { folder?: string; settleSeconds?: number },
   chosen?: string,
 ): Promise<{ file?: string; fromFolder: boolean; waiting: number } | undefined> {
   if (chosen) return { file: chosen, fromFolder: false, waiting: 0 };
-  const { config } = connectorConfig(link);
-  const { folder, settleSeconds } = config as { folder?: string; settleSeconds?: number };
+  const { folder, settleSeconds } = source;
   if (!folder) return { fromFolder: false, waiting: 0 };
   const { settled, changing } = settledFiles(await listDropFolder(folder), settleSeconds ?? 0);
   if (changing.length > 0) {
@@ -85,8 +86,8 @@ export async function nextDeliveryFile(
 export async function syncDelivery(
   req: DeliveryRequest,
 ): Promise<(SyncResult & { file?: string; waiting: number }) | undefined> {
-  connectorConfig(req.link);
-  const next = await nextDeliveryFile(req.link, req.file);
+  const { config } = connectorConfig(req.link);
+  const next = await nextDeliveryFile(req.link, config as { folder?: string }, req.file);
   if (!next) return undefined;
   const mapping = await loadMapping(req.link.mapping);
   const result = await runSync({
