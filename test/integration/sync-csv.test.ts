@@ -28,6 +28,16 @@ function csvText(rows: ReturnType<typeof csvRow>[]): string {
   );
 }
 
+/** Writes `text` as the delivery file `name`, links it to a new employer `code` and runs it once. */
+async function syncFile(code: string, name: string, text: string, source: Record<string, unknown> = {}) {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  const link = testLink(code, { source: { file, ...source } });
+  const employer = await saveLink(store.db, link, 'file');
+  const result = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+  return { employer, r: result };
+}
+
 describe('CSV deliveries end to end (csv connector + csv-standard mapping + engine)', () => {
   it('When a Windows-1252 export with diacritics is synced, then names arrive intact and a rerun writes nothing', async () => {
     const file = join(dir, 'cp1252.csv');
@@ -66,9 +76,9 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
   });
 
   it('When rows are invalid (BSN, end before start, unknown code), then each is quarantined and the rest applied', async () => {
-    const file = join(dir, 'bad.csv');
-    writeFileSync(
-      file,
+    const { r } = await syncFile(
+      'badrows',
+      'bad.csv',
       csvText([
         csvRow('1'),
         csvRow('2', { BSN: '123456789' }),
@@ -76,9 +86,6 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
         csvRow('4', { 'Soort contract': 'X' }),
       ]),
     );
-    const link = testLink('badrows', { source: { file } });
-    const employer = await saveLink(store.db, link, 'file');
-    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
     expect(r.status).toBe('completed');
     expect(r.counts).toMatchObject({ created: 1, rejected: 3 });
     expect(r.rejects.map((x) => x.position.replace(/^.*:/, ''))).toEqual(['3', '4', '5']);
@@ -86,11 +93,11 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
   });
 
   it('When a BSN sits in a column that quotes its value in a reason, then the quarantine does not show it', async () => {
-    const file = join(dir, 'shifted.csv');
-    writeFileSync(file, csvText([csvRow('1'), csvRow('2', { Geslacht: '111222333' })]));
-    const link = testLink('shifted', { source: { file } });
-    const employer = await saveLink(store.db, link, 'file');
-    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+    const { r } = await syncFile(
+      'shifted',
+      'shifted.csv',
+      csvText([csvRow('1'), csvRow('2', { Geslacht: '111222333' })]),
+    );
     expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 1 } });
     expect(r.rejects).toEqual([
       {
@@ -105,14 +112,11 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
   });
 
   it("When a personnel number is the person's BSN, then that record is quarantined and the number stored nowhere", async () => {
-    const file = join(dir, 'bsn-key.csv');
-    writeFileSync(
-      file,
+    const { employer, r } = await syncFile(
+      'bsn-key',
+      'bsn-key.csv',
       csvText([csvRow('1'), { ...csvRow('2'), Personeelsnummer: '111222333', BSN: '111222333' }]),
     );
-    const link = testLink('bsn-key', { source: { file } });
-    const employer = await saveLink(store.db, link, 'file');
-    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
     expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 1 } });
     expect(r.rejects).toEqual([
       {
@@ -128,11 +132,14 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
   });
 
   it('When the first row is a whole quoted record instead of a header, then the failed run does not show its BSN', async () => {
-    const file = join(dir, 'quoted.csv');
-    writeFileSync(file, '"1;Vries;111222333;DV-1;01-01-2020"\r\n');
-    const link = testLink('quoted-first-row', { source: { file, delimiter: ';' } });
-    const employer = await saveLink(store.db, link, 'file');
-    const r = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+    const { r } = await syncFile(
+      'quoted-first-row',
+      'quoted.csv',
+      '"1;Vries;111222333;DV-1;01-01-2020"\r\n',
+      {
+        delimiter: ';',
+      },
+    );
     expect(r.status).toBe('failed');
     expect(r.message).toMatch(/quoted\.csv:1: the header row is one column "1;Vries;\[redacted\];DV-1/);
     const run = await store.db('sync_runs').where({ id: r.runId }).first();
