@@ -25,6 +25,7 @@ export const csv: Connector<CsvConfig> = {
       delimiter: normalizeDelimiter(config.delimiter),
       encoding: config.encoding,
       signal: options?.signal,
+      onColumns: options?.onColumns,
     });
   },
 };

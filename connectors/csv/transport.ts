@@ -18,6 +18,8 @@ export interface CsvReadOptions {
   delimiter: Delimiter | 'auto';
   encoding: Encoding | 'auto';
   signal?: AbortSignal | undefined;
+  /** Called with the header's column names once the header row is read and checked. */
+  onColumns?: ((names: readonly string[]) => void) | undefined;
 }
 
 const candidates: Delimiter[] = [';', ',', '\t'];
@@ -275,6 +277,7 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
       prevEnd = line + lineBreaks(record);
       if (!header) {
         header = checkHeader(name, record, delimiter);
+        options.onColumns?.(header);
         continue;
       }
       if (allEmpty(record)) continue; // empty lines, and Excel's ";;;;" lines

@@ -13,7 +13,7 @@ import {
   type Draft,
   type Mapping,
 } from '../sync/mapping/index.js';
-import type { FieldProblem, SourceRecord } from '../sync/types.js';
+import type { FieldProblem } from '../sync/types.js';
 import { bsnStatus } from '../sync/validate.js';
 import { exitCodes, UsageError, type Command } from './command.js';
 
@@ -70,11 +70,12 @@ export const mappingCheckCommand: Command = {
     const config = connector.configSchema.parse({ file: sample });
 
     const records: CheckedRecord[] = [];
-    let firstRecord: SourceRecord | undefined;
+    let header: readonly string[] | undefined;
     let failure: string | undefined;
     try {
-      for await (const record of connector.read(config as never)) {
-        firstRecord ??= record;
+      for await (const record of connector.read(config as never, {
+        onColumns: (names) => (header = names),
+      })) {
         const { draft, problems: mappingProblems } = mapDraft(mapping, record);
         const outcome = finish(draft, mappingProblems);
         records.push({
@@ -92,10 +93,8 @@ export const mappingCheckCommand: Command = {
       if (!(err instanceof AppError)) throw err;
       failure = redactMessage(err.message);
     }
-    const missingColumns =
-      connectorName === 'csv' && firstRecord
-        ? sourceColumns(mapping).filter((c) => !Object.prototype.hasOwnProperty.call(firstRecord!.data, c))
-        : [];
+    const columns = header ? new Set(header) : undefined;
+    const missingColumns = columns ? sourceColumns(mapping).filter((c) => !columns.has(c)) : [];
     const withProblems = records.filter((r) => !r.ok).length;
     const problemCount = records.reduce((n, r) => n + r.problems.length, 0);
     const summary = {

@@ -19,6 +19,17 @@ export interface SourceRecord {
   problems?: FieldProblem[] | undefined;
 }
 
+export interface ReadOptions {
+  /** A delivery file chosen by the caller instead of the one the settings name. */
+  file?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /**
+   * Called once, before the first record, with the column names of a delivery that has a header
+   * (CSV). A column missing from the header is then told apart from an empty value.
+   */
+  onColumns?: ((names: readonly string[]) => void) | undefined;
+}
+
 /** A connector reads one source system's delivery as an async stream of source records. */
 export interface Connector<C = unknown> {
   /** Connector name as used in employer link files (`csv`, `sivi`, ...). */
@@ -28,7 +39,7 @@ export interface Connector<C = unknown> {
   /** Cheap check that the source can be reached / read, with a message a person can act on. */
   check(config: C): Promise<{ ok: boolean; message: string }>;
   /** Streams the records of one delivery; never loads a whole file into memory. */
-  read(config: C, options?: { file?: string; signal?: AbortSignal }): AsyncIterable<SourceRecord>;
+  read(config: C, options?: ReadOptions): AsyncIterable<SourceRecord>;
 }
 
 /** A problem with one field of one record, in words a person understands (never containing a BSN). */

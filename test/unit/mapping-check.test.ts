@@ -86,6 +86,18 @@ describe('koppeling mapping check', () => {
     expect(doc.missingColumns).not.toContain('Achternaam');
   });
 
+  it('When the CSV sample has only its header row, then the columns the mapping misses are still listed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-'));
+    const file = path.join(dir, 'leeg.csv');
+    await writeFile(file, 'Personeelsnummer;Achternaam;Datum in dienst\n');
+    const r = await run('mappings/csv-standard.yaml', '--sample', file, '--json');
+    await rm(dir, { recursive: true });
+    const doc = JSON.parse(r.out);
+    expect(doc.summary.records).toBe(0);
+    expect(doc.missingColumns).toEqual(expect.arrayContaining(['BSN', 'Afdelingscode']));
+    expect(doc.missingColumns).not.toContain('Personeelsnummer');
+  });
+
   it('When the CSV header has a problem, then the error is in the JSON and it exits 1', async () => {
     const r = await run(
       'mappings/csv-standard.yaml',
