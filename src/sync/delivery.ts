@@ -7,7 +7,8 @@ import type { Vault } from '../vault/vault.js';
 import { assertLinkEmployer } from './employer-check.js';
 import { runSync, type SyncRequest, type SyncResult } from './engine.js';
 import type { Link } from './link.js';
-import { loadMapping, mapRecord, type Mapping } from './mapping/index.js';
+import { presentColumns, type DeliveryColumns } from './columns.js';
+import { loadMapping, mapRecord, sourceColumns, type Mapping } from './mapping/index.js';
 import type { MappingOutcome } from './types.js';
 
 export interface DeliveryRequest extends Pick<
@@ -41,12 +42,12 @@ async function* mapped(
   link: Link,
   mapping: Mapping,
   file: string | undefined,
-  signal?: AbortSignal,
+  columns: DeliveryColumns,
 ): AsyncIterable<MappingOutcome> {
   const { connector, config } = connectorConfig(link);
   for await (const record of connector.read(config, {
-    ...(file ? { file } : {}),
-    ...(signal ? { signal } : {}),
+    file,
+    onColumns: (names) => (columns.present = presentColumns(columns.reads, names)),
   })) {
     assertLinkEmployer(link.employer, record);
     yield mapRecord(mapping, record);
@@ -90,9 +91,11 @@ export async function syncDelivery(
   const next = await nextDeliveryFile(req.link, config as { folder?: string }, req.file);
   if (!next) return undefined;
   const mapping = await loadMapping(req.link.mapping);
+  const columns: DeliveryColumns = { reads: sourceColumns(mapping) };
   const result = await runSync({
     ...req,
-    input: mapped(req.link, mapping, next.file),
+    columns,
+    input: mapped(req.link, mapping, next.file, columns),
     sourceName: next.file ?? (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
   });
   if (next.fromFolder && next.file && !req.dryRun) {

@@ -5,6 +5,7 @@ import { log, redactMessage } from '../log.js';
 import type { Store } from '../store/db.js';
 import { auditEvent } from '../store/audit.js';
 import type { Vault } from '../vault/vault.js';
+import { lostColumns, lostColumnsMessage, type DeliveryColumns } from './columns.js';
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees } from './employees.js';
@@ -40,6 +41,8 @@ export interface SyncRequest {
   sourceName?: string | undefined;
   /** Pre-assigned run id (the API returns it before the run ends). */
   runId?: string | undefined;
+  /** The mapped columns of a delivery with a header row, filled in as it is read. */
+  columns?: DeliveryColumns | undefined;
   onProgress?: ((phase: string, records: number) => void) | undefined;
 }
 
@@ -147,6 +150,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
         counts,
         rejects,
         forcedBy: req.forcedBy,
+        columns: req.columns?.present,
         durationMs: performance.now() - started,
       });
     });
@@ -170,7 +174,14 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   // The message can quote the delivery (a header row that was a record, say): no BSN in it either.
   message = message && redactMessage(message);
   if (!dryRun && status !== 'completed') {
-    await finishRun(req.store.db, runId, { status, message, counts, rejects, durationMs });
+    await finishRun(req.store.db, runId, {
+      status,
+      message,
+      counts,
+      rejects,
+      columns: req.columns?.present,
+      durationMs,
+    });
   }
   log.info('sync run finished', {
     runId,
@@ -209,6 +220,10 @@ async function applyRun(
   setRejects(rejects);
   counts.records = staged.records;
   counts.rejected = new Set(rejects.map((r) => r.position)).size;
+  if (req.columns && !req.forcedBy) {
+    const lost = await lostColumns(trx, employerId, req.columns);
+    if (lost.length > 0) throw new StopRun('guard_tripped', lostColumnsMessage(lost));
+  }
   req.onProgress?.('planning', staged.records);
   const planned = await planEmployees(trx);
   counts.created = planned.created;

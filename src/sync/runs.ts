@@ -60,6 +60,8 @@ export interface RunRecord {
   counts: RunCounts;
   rejected: number;
   forcedBy: string | null;
+  /** The mapped columns a delivery with a header row carried (null: no header, or not read). */
+  columns: string[] | null;
   startedBy: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -79,6 +81,7 @@ interface RunRow {
   counts: unknown;
   rejected: number;
   forced_by: string | null;
+  columns: unknown;
   started_by: string | null;
   started_at: Date;
   finished_at: Date | null;
@@ -100,6 +103,7 @@ function toRun(r: RunRow): RunRecord {
     counts: { ...emptyCounts(), ...(counts as Partial<RunCounts>) },
     rejected: r.rejected,
     forcedBy: r.forced_by,
+    columns: (typeof r.columns === 'string' ? JSON.parse(r.columns) : r.columns) as string[] | null,
     startedBy: r.started_by,
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
@@ -142,6 +146,8 @@ export async function finishRun(
     counts: RunCounts;
     rejects: readonly Reject[];
     forcedBy?: string | undefined;
+    /** The mapped columns the delivery carried (`DeliveryColumns`), when it has a header. */
+    columns?: readonly string[] | undefined;
     durationMs: number;
   },
 ): Promise<void> {
@@ -154,6 +160,7 @@ export async function finishRun(
         counts: JSON.stringify(result.counts),
         rejected: result.counts.rejected,
         forced_by: result.forcedBy ?? null,
+        columns: result.columns ? JSON.stringify(result.columns) : null,
         finished_at: trx.fn.now(),
         duration_ms: Math.round(result.durationMs),
       });

@@ -33,7 +33,8 @@ export const csvHeader = [
   'No-riskpolis',
 ] as const;
 
-export type CsvRow = Partial<Record<(typeof csvHeader)[number], string>>;
+export type CsvColumn = (typeof csvHeader)[number];
+export type CsvRow = Partial<Record<CsvColumn, string>>;
 
 /** One csv-standard row for employee `nr`, with fields overridden. */
 export function csvRow(nr: string, overrides: CsvRow = {}): CsvRow {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
-import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
+import { csvHeader, csvRow, type CsvColumn } from '../helpers/csv-delivery.js';
+import { findRun } from '../../src/sync/runs.js';
 import { testLink } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
@@ -21,21 +22,52 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-function csvText(rows: ReturnType<typeof csvRow>[]): string {
+/** A delivery of `rows` with the columns `header` (default: every column of the standard layout). */
+function csvText(
+  rows: Array<Record<string, string | undefined>>,
+  header: readonly string[] = csvHeader,
+): string {
   return (
-    [csvHeader.join(';'), ...rows.map((r) => csvHeader.map((h) => r[h] ?? '').join(';'))].join('\r\n') +
-    '\r\n'
+    [header.join(';'), ...rows.map((r) => header.map((h) => r[h] ?? '').join(';'))].join('\r\n') + '\r\n'
   );
+}
+
+/** Writes `text` as the delivery file `name` and links it to a new employer `code`; `run` runs it. */
+async function linkedFile(
+  code: string,
+  name: string,
+  text: string,
+  overrides: { source?: Record<string, unknown>; delivery?: 'complete' | 'mutations' } = {},
+) {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  const link = testLink(code, { ...overrides, source: { file, ...overrides.source } });
+  const employer = await saveLink(store.db, link, 'file');
+  const run = async (options: { dryRun?: boolean; forcedBy?: string } = {}) =>
+    (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli', ...options }))!;
+  return { employer, file, run };
 }
 
 /** Writes `text` as the delivery file `name`, links it to a new employer `code` and runs it once. */
 async function syncFile(code: string, name: string, text: string, source: Record<string, unknown> = {}) {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  const link = testLink(code, { source: { file, ...source } });
-  const employer = await saveLink(store.db, link, 'file');
-  const result = (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
-  return { employer, r: result };
+  const { employer, run } = await linkedFile(code, name, text, { source });
+  return { employer, r: await run() };
+}
+
+/** Everything stored of an employer's people: employees, vault records, employments, versions, departments. */
+async function employerState(employerId: string) {
+  const db = store.db;
+  return {
+    employees: await db('employees').where({ employer_id: employerId }).orderBy('id'),
+    vault: await db('employee_vault').where({ employer_id: employerId }).orderBy('employee_id'),
+    employments: await db('employments').where({ employer_id: employerId }).orderBy('id'),
+    versions: await db('employment_versions as v')
+      .join('employments as m', 'm.id', 'v.employment_id')
+      .where('m.employer_id', employerId)
+      .select('v.*')
+      .orderBy('v.id'),
+    departments: await db('departments').where({ employer_id: employerId }).orderBy('id'),
+  };
 }
 
 describe('CSV deliveries end to end (csv connector + csv-standard mapping + engine)', () => {
@@ -145,5 +177,71 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     const run = await store.db('sync_runs').where({ id: r.runId }).first();
     expect(run.message).toBe(r.message);
     expect(JSON.stringify(run)).not.toContain('111222333');
+  });
+
+  describe('a delivery that lacks columns the last completed one had', () => {
+    const rows = [csvRow('1', { BSN: '111222333' }), csvRow('2')];
+    const without = (...gone: CsvColumn[]) => csvHeader.filter((h) => !gone.includes(h));
+
+    it('When Afdelingscode and BSN are left out, then nothing is applied and the run names the columns', async () => {
+      const { employer, run, file } = await linkedFile('lost-columns', 'lost.csv', csvText(rows));
+      expect(await run()).toMatchObject({ status: 'completed', counts: { created: 2 } });
+      const before = await employerState(employer.id);
+
+      writeFileSync(file, csvText(rows, without('Afdelingscode', 'BSN')));
+      const dry = await run({ dryRun: true });
+      expect(dry.status).toBe('guard_tripped');
+      const r = await run();
+      expect(r.status).toBe('guard_tripped');
+      expect(r.message).toBe(
+        'The delivery lacks the columns "BSN", "Afdelingscode" that the last completed delivery had: the fields ' +
+          'the mapping reads from them would be emptied for every employee in the delivery. Nothing was applied. ' +
+          'Restore the columns in the export; if they were left out on purpose, rerun with --force.',
+      );
+      expect(await employerState(employer.id)).toEqual(before);
+      const recorded = await findRun(store.db, r.runId);
+      expect(recorded).toMatchObject({ status: 'guard_tripped', message: r.message });
+      expect(recorded!.columns).not.toContain('BSN');
+
+      // Forced: applied, and the new layout is what the next delivery is compared with.
+      const forced = await run({ forcedBy: 'cli:operator' });
+      expect(forced).toMatchObject({ status: 'completed', counts: { updated: 2 } });
+      expect(await findRun(store.db, forced.runId)).toMatchObject({ forcedBy: 'cli:operator' });
+      const versions = await store
+        .db('employment_versions as v')
+        .join('employments as m', 'm.id', 'v.employment_id')
+        .where('m.employer_id', employer.id)
+        .whereNull('v.valid_to');
+      expect(versions.map((v: { department_id: string | null }) => v.department_id)).toEqual([null, null]);
+      expect(await run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
+    });
+
+    it('When a mutation delivery lacks a column, then it is stopped too', async () => {
+      const { run, file } = await linkedFile('lost-mutations', 'mut.csv', csvText(rows), {
+        delivery: 'mutations',
+      });
+      expect((await run()).status).toBe('completed');
+      writeFileSync(file, csvText([rows[0]!], without('Uren per week')));
+      const r = await run();
+      expect(r.status).toBe('guard_tripped');
+      expect(r.message).toMatch(/^The delivery lacks the column "Uren per week" that the last completed/);
+    });
+
+    it('When the first delivery leaves optional columns out, or a later one adds columns, then both complete', async () => {
+      const { run, file } = await linkedFile(
+        'few-columns',
+        'few.csv',
+        csvText(rows, without('Telefoon', 'IBAN')),
+      );
+      expect(await run()).toMatchObject({ status: 'completed', counts: { created: 2 } });
+      writeFileSync(file, csvText(rows));
+      expect(await run()).toMatchObject({ status: 'completed' });
+      // A column the mapping does not read may come and go.
+      const withCostCentre = rows.map((r, i) => ({ ...r, Kostenplaats: `K${i}` }));
+      writeFileSync(file, csvText(withCostCentre, [...csvHeader, 'Kostenplaats']));
+      expect(await run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
+      writeFileSync(file, csvText(rows));
+      expect(await run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
+    });
   });
 });
