@@ -102,3 +102,19 @@ export async function syncRunner(store: Store, vault: Vault, link: Link) {
     });
   return { employer, run };
 }
+
+/** Everything stored of an employer's people, in a fixed order: to compare before and after a run. */
+export async function storedState(db: Store['db'], employerId: string) {
+  const q = (sql: string) => db.raw(sql, [employerId]).then((r: { rows: unknown[] }) => r.rows);
+  return {
+    employees: await q(`select * from employees where employer_id = ? order by personnel_number`),
+    employments: await q(`select * from employments where employer_id = ? order by external_id`),
+    versions: await q(
+      `select v.* from employment_versions v join employments m on m.id = v.employment_id
+        where m.employer_id = ? order by m.external_id, v.valid_from`,
+    ),
+    departments: await q(`select * from departments where employer_id = ? order by code`),
+    vault: await q(`select * from employee_vault where employer_id = ? order by employee_id`),
+    audit: await q(`select action, entity_id from audit_events where employer_id = ? order by id`),
+  };
+}

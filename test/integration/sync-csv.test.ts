@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
 import { csvHeader, csvRow, type CsvColumn } from '../helpers/csv-delivery.js';
 import { findRun } from '../../src/sync/runs.js';
-import { testLink } from '../helpers/sync.js';
+import { storedState, testLink } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
 import type { Vault } from '../../src/vault/vault.js';
@@ -52,22 +52,6 @@ async function linkedFile(
 async function syncFile(code: string, name: string, text: string, source: Record<string, unknown> = {}) {
   const { employer, run } = await linkedFile(code, name, text, { source });
   return { employer, r: await run() };
-}
-
-/** Everything stored of an employer's people: employees, vault records, employments, versions, departments. */
-async function employerState(employerId: string) {
-  const db = store.db;
-  return {
-    employees: await db('employees').where({ employer_id: employerId }).orderBy('id'),
-    vault: await db('employee_vault').where({ employer_id: employerId }).orderBy('employee_id'),
-    employments: await db('employments').where({ employer_id: employerId }).orderBy('id'),
-    versions: await db('employment_versions as v')
-      .join('employments as m', 'm.id', 'v.employment_id')
-      .where('m.employer_id', employerId)
-      .select('v.*')
-      .orderBy('v.id'),
-    departments: await db('departments').where({ employer_id: employerId }).orderBy('id'),
-  };
 }
 
 describe('CSV deliveries end to end (csv connector + csv-standard mapping + engine)', () => {
@@ -186,7 +170,7 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     it('When Afdelingscode and BSN are left out, then nothing is applied and the run names the columns', async () => {
       const { employer, run, file } = await linkedFile('lost-columns', 'lost.csv', csvText(rows));
       expect(await run()).toMatchObject({ status: 'completed', counts: { created: 2 } });
-      const before = await employerState(employer.id);
+      const before = await storedState(store.db, employer.id);
 
       writeFileSync(file, csvText(rows, without('Afdelingscode', 'BSN')));
       const dry = await run({ dryRun: true });
@@ -198,7 +182,7 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
           'the mapping reads from them would be emptied for every employee in the delivery. Nothing was applied. ' +
           'Restore the columns in the export; if they were left out on purpose, rerun with --force.',
       );
-      expect(await employerState(employer.id)).toEqual(before);
+      expect(await storedState(store.db, employer.id)).toEqual(before);
       const recorded = await findRun(store.db, r.runId);
       expect(recorded).toMatchObject({ status: 'guard_tripped', message: r.message });
       expect(recorded!.columns).not.toContain('BSN');
