@@ -97,3 +97,32 @@ export async function applyEmployees(
   );
   return written;
 }
+
+/**
+ * In-service flags as of `date`: new employees were inserted with theirs; touched ones follow their
+ * employments; and an employee whose last employment ended since an earlier run (a fixed-term end
+ * date delivered unchanged, night after night) is no longer in service. Returns rows written.
+ */
+export async function refreshInService(trx: Trx, employerId: string, date: string): Promise<number> {
+  const touched = await exec(
+    trx,
+    `update employees e set in_service = c.cur, updated_at = now()
+       from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date > ?::date), false) as cur
+               from touched t
+               left join employments m on m.employee_id = t.employee_id
+              group by t.employee_id) c
+      where e.id = c.employee_id and e.in_service is distinct from c.cur`,
+    [date],
+  );
+  const lapsed = await exec(
+    trx,
+    `update employees e set in_service = false, updated_at = now()
+       from (select distinct employee_id from employments
+              where employer_id = ? and end_date <= ?::date) x
+      where e.id = x.employee_id and e.in_service
+        and not exists (select 1 from employments m
+                         where m.employee_id = e.id and (m.end_date is null or m.end_date > ?::date))`,
+    [employerId, date, date],
+  );
+  return touched + lapsed;
+}

@@ -8,7 +8,7 @@ import type { Vault } from '../vault/vault.js';
 import { lostColumns, lostColumnsMessage, type DeliveryColumns } from './columns.js';
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
-import { applyEmployees, planEmployees } from './employees.js';
+import { applyEmployees, planEmployees, refreshInService } from './employees.js';
 import { applyEmployments } from './employments.js';
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
@@ -266,17 +266,7 @@ async function applyRun(
     archived = await archiveMissingDepartments(trx, employerId, date);
     written += archived;
   }
-  // New employees were inserted with their in-service flag; touched ones follow their employments.
-  written += await exec(
-    trx,
-    `update employees e set in_service = c.cur, updated_at = now()
-       from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date > ?::date), false) as cur
-               from touched t
-               left join employments m on m.employee_id = t.employee_id
-              group by t.employee_id) c
-      where e.id = c.employee_id and e.in_service is distinct from c.cur`,
-    [date],
-  );
+  written += await refreshInService(trx, employerId, date);
   const persons = await count(trx, `select count(*) as n from plan_person`);
   counts.updated = await count(
     trx,

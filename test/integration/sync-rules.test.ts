@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
-import { bsns, partialPerson, person, syncRunner, testLink } from '../helpers/sync.js';
+import { bsns, partialPerson, person, storedState, syncRunner, testLink } from '../helpers/sync.js';
 import { onEmploymentsEnded } from '../../src/sync/hooks.js';
 import type { Vault } from '../../src/vault/vault.js';
 import type { Link } from '../../src/sync/link.js';
@@ -21,20 +21,7 @@ async function employer(overrides: Partial<Link> = {}) {
   return syncRunner(store, vault, testLink(`rules-${seq}`, overrides));
 }
 
-async function snapshot(employerId: string) {
-  const q = (sql: string) => store.db.raw(sql, [employerId]).then((r: { rows: unknown[] }) => r.rows);
-  return {
-    employees: await q(`select * from employees where employer_id = ? order by personnel_number`),
-    employments: await q(`select * from employments where employer_id = ? order by external_id`),
-    versions: await q(
-      `select v.* from employment_versions v join employments m on m.id = v.employment_id
-        where m.employer_id = ? order by m.external_id, v.valid_from`,
-    ),
-    departments: await q(`select * from departments where employer_id = ? order by code`),
-    vault: await q(`select * from employee_vault where employer_id = ? order by employee_id`),
-    audit: await q(`select action, entity_id from audit_events where employer_id = ? order by id`),
-  };
-}
+const snapshot = (employerId: string) => storedState(store.db, employerId);
 
 async function versionsOf(employerId: string, externalId: string) {
   return (
@@ -149,6 +136,21 @@ describe('sync rules', () => {
     s = await snapshot(e.id);
     expect(s.employments).toHaveLength(2);
     expect((s.employees[0] as { in_service: boolean }).in_service).toBe(true);
+  });
+
+  it('When a delivered end date passes, then the next run takes the employee out of service, once', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1', { employments: [{ endDate: '2026-12-31' }] }), person('2')]);
+    const flags = async () =>
+      (await snapshot(e.id)).employees.map((x) => (x as { in_service: boolean }).in_service);
+    expect(await flags()).toEqual([true, true]);
+    // As for an employment a complete delivery ends: out of service from a run on the end date on,
+    // with nothing delivered.
+    expect(await run([], { deliveryDate: '2026-12-30' })).toMatchObject({ counts: { rowsWritten: 0 } });
+    expect(await flags()).toEqual([true, true]);
+    expect(await run([], { deliveryDate: '2026-12-31' })).toMatchObject({ counts: { rowsWritten: 1 } });
+    expect(await flags()).toEqual([false, true]);
+    expect(await run([], { deliveryDate: '2027-01-01' })).toMatchObject({ counts: { rowsWritten: 0 } });
   });
 
   it('When new employees arrive, then each is in service exactly when one of its own new employments is not ended', async () => {
