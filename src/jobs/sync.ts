@@ -46,6 +46,7 @@ export async function runScheduledSync(runtime: Runtime, employerId: string, slo
         employer: link.employer.code,
         runId: result.runId,
         status: result.status,
+        message: result.message,
       });
       return;
     }

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
-import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+import { csvHeader, csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+import { log } from '../../src/log.js';
 import { registerSyncJobs } from '../../src/jobs/sync.js';
 import type { ScheduledJob, Scheduler } from '../../src/jobs/scheduler.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -88,5 +89,49 @@ describe('scheduled syncs that share a slot', () => {
         employers.map((e) => e.id),
       ),
     ).toHaveLength(codes.length);
+  });
+});
+
+describe('a scheduled run that does not complete', () => {
+  it('When a drop-folder delivery lacks a column, then the run stops there, the file waits and the log says why', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-columns-'));
+    const first = join(folder, 'a.csv');
+    writeCsvDelivery(first, [csvRow('1'), csvRow('2')]);
+    const second = join(folder, 'b.csv');
+    const header = csvHeader.filter((h) => h !== 'Afdelingscode');
+    const row = csvRow('1');
+    writeFileSync(
+      second,
+      [header.join(';'), header.map((h) => row[h] ?? '').join(';')].join('\r\n') + '\r\n',
+    );
+    utimesSync(first, new Date('2026-11-28T20:00:00Z'), new Date('2026-11-28T20:00:00Z'));
+    utimesSync(second, new Date('2026-11-28T21:00:00Z'), new Date('2026-11-28T21:00:00Z'));
+    const link = linkSchema.parse({
+      employer: { code: 'sched-columns', name: 'Sched BV' },
+      connector: 'csv',
+      source: { folder, settleSeconds: 0 },
+      mapping: 'mappings/csv-standard.yaml',
+      delivery: 'mutations',
+      schedule: '30 2 * * *',
+    });
+    const employer = await saveLink(store.db, link, 'api');
+    const [job] = (await collectJobs(1)).filter((j) => j.name === 'sync:sched-columns');
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      await job!.run(new Date('2026-11-29T01:30:00Z'));
+      const runs = await store.db('sync_runs').where({ employer_id: employer.id }).orderBy('started_at');
+      expect(runs.map((r: { status: string }) => r.status)).toEqual(['completed', 'guard_tripped']);
+      expect(existsSync(join(folder, 'processed', 'a.csv'))).toBe(true);
+      expect(existsSync(second)).toBe(true);
+      expect(warn).toHaveBeenCalledWith(
+        'scheduled sync did not complete',
+        expect.objectContaining({
+          status: 'guard_tripped',
+          message: expect.stringMatching(/^The delivery lacks the column "Afdelingscode"/),
+        }),
+      );
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
