@@ -109,7 +109,7 @@ export const configKeys = {
   syncConcurrency: {
     env: 'KOPPELING_SYNC_CONCURRENCY',
     default: '2',
-    doc: 'Scheduled sync runs one instance runs at a time; runs of the same slot wait their turn. Keep it below DATABASE_POOL_MAX.',
+    doc: 'Sync runs one instance runs at a time, scheduled and API-started alike; the others wait their turn. Keep it below DATABASE_POOL_MAX.',
   },
   heapGrowthPercent: {
     env: 'KOPPELING_HEAP_GROWTH_PERCENT',

@@ -8,6 +8,7 @@ import { loadVaultKeys } from './vault/keys.js';
 import { Vault } from './vault/vault.js';
 import { onEmploymentsEnded, type EmploymentsEndedHook } from './sync/hooks.js';
 import { recordEmploymentsEnded } from './absence/sync-events.js';
+import { concurrencyLimit, type Turn } from './jobs/limit.js';
 
 /** Ended employments of sick employees become case events, in the sync's own transaction. */
 const recordCaseEvents: EmploymentsEndedHook = async (trx, event) => {
@@ -23,6 +24,11 @@ export interface Runtime {
   config: Config;
   store: Store;
   vault: Vault;
+  /**
+   * Turns of the sync runs this instance starts, scheduled and API-started alike: at most
+   * KOPPELING_SYNC_CONCURRENCY hold a database connection for a run at a time.
+   */
+  syncTurn: Turn;
   close(): Promise<void>;
 }
 
@@ -56,7 +62,8 @@ export async function openRuntime(config: Config, options: { migrate?: boolean }
       );
     }
     const vault = new Vault(store.db, keys);
-    return { config, store, vault, close: () => store.close() };
+    const syncTurn = concurrencyLimit(config.syncConcurrency);
+    return { config, store, vault, syncTurn, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -6,6 +6,7 @@ import type { Scope } from '../domain/scope.js';
 import type { Store } from '../store/db.js';
 import type { Vault } from '../vault/vault.js';
 import type { Mailer } from '../auth/mailer.js';
+import type { Turn } from '../jobs/limit.js';
 
 /** What every request handler may use; built once at start-up. */
 export interface AppContext {
@@ -14,6 +15,11 @@ export interface AppContext {
   vault: Vault;
   /** Outgoing account e-mail; built from the configuration when omitted. */
   mailer?: Mailer;
+  /**
+   * Turns shared by the sync runs the instance starts (`Runtime.syncTurn`); without it the app makes
+   * its own of KOPPELING_SYNC_CONCURRENCY.
+   */
+  syncTurn?: Turn;
   /** The clock of login checks (sessions, one-time codes, validity periods); `new Date()` when omitted. */
   now?: () => Date;
 }

@@ -12,6 +12,7 @@ import { findLink } from '../store/links.js';
 import { syncDelivery } from '../sync/delivery.js';
 import { runReport, runReportSchema } from '../sync/report.js';
 import { countRejects, findRun, listRejects } from '../sync/runs.js';
+import { concurrencyLimit, type Turn } from '../jobs/limit.js';
 import { actorOf, type AppContext } from './context.js';
 import { defineRoute, type RouteDef } from './route.js';
 
@@ -29,6 +30,16 @@ const pageQuery = z
     offset: z.coerce.number().int().min(0).default(0),
   })
   .strict();
+
+const appTurns = new WeakMap<AppContext, Turn>();
+
+/** The turns API-started runs wait for: the instance's own, shared with its scheduled runs. */
+function syncTurn(ctx: AppContext): Turn {
+  if (ctx.syncTurn) return ctx.syncTurn;
+  let turn = appTurns.get(ctx);
+  if (!turn) appTurns.set(ctx, (turn = concurrencyLimit(ctx.config.syncConcurrency)));
+  return turn;
+}
 
 /** Streams an uploaded delivery to a temporary file (never held whole in memory); undefined without a body. */
 async function receiveUpload(req: Request, ctx: AppContext, runId: string): Promise<string | undefined> {
@@ -85,6 +96,7 @@ export const syncRunRoutes: RouteDef[] = [
         dryRun: query.dryRun,
         forcedBy: query.force ? who : undefined,
         startedBy: who,
+        turn: syncTurn(ctx),
       }).finally(() => (upload ? rm(upload, { force: true }) : undefined));
       if (query.wait || query.dryRun) {
         const result = await running;

@@ -3,7 +3,9 @@
  * many employers often share one slot (02:30): started all at once, they would hold every database
  * connection and the last ones would fail waiting for one.
  */
-export function concurrencyLimit(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+export type Turn = <T>(task: () => Promise<T>) => Promise<T>;
+
+export function concurrencyLimit(concurrency: number): Turn {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('concurrency must be at least 1');
   let active = 0;
   const waiting: Array<() => void> = [];

@@ -3,7 +3,6 @@ import { log } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { findLink, listScheduledLinks } from '../store/links.js';
 import { syncDelivery } from '../sync/delivery.js';
-import { concurrencyLimit } from './limit.js';
 import type { Scheduler } from './scheduler.js';
 
 const instance = `${hostname()}:${process.pid}`;
@@ -60,8 +59,9 @@ export async function runScheduledSync(runtime: Runtime, employerId: string, slo
  */
 export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): Promise<void> {
   // A slot is claimed only when this instance has a free turn for it: an instance with work queued
-  // leaves the slot to another instance that is free (exactly one still runs it).
-  const turn = concurrencyLimit(runtime.config.syncConcurrency);
+  // leaves the slot to another instance that is free (exactly one still runs it). The turns are the
+  // instance's own, shared with the runs started through the API.
+  const turn = runtime.syncTurn;
   const registered = new Map<string, string>();
   const refresh = async () => {
     const links = await listScheduledLinks(runtime.store.db);

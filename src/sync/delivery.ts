@@ -13,7 +13,7 @@ import type { MappingOutcome } from './types.js';
 
 export interface DeliveryRequest extends Pick<
   SyncRequest,
-  'trigger' | 'dryRun' | 'forcedBy' | 'startedBy' | 'runId' | 'onProgress' | 'deliveryDate'
+  'trigger' | 'dryRun' | 'forcedBy' | 'startedBy' | 'runId' | 'onProgress' | 'deliveryDate' | 'turn'
 > {
   store: Store;
   vault: Vault;

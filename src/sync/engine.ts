@@ -5,6 +5,7 @@ import { log, redactMessage } from '../log.js';
 import type { Store } from '../store/db.js';
 import { auditEvent } from '../store/audit.js';
 import type { Vault } from '../vault/vault.js';
+import type { Turn } from '../jobs/limit.js';
 import { lostColumns, lostColumnsMessage, type DeliveryColumns } from './columns.js';
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
@@ -41,6 +42,11 @@ export interface SyncRequest {
   sourceName?: string | undefined;
   /** Pre-assigned run id (the API returns it before the run ends). */
   runId?: string | undefined;
+  /**
+   * Waits for a turn of the instance's sync runs before the run takes its database connection; the
+   * run is recorded (`running`) meanwhile. Without it the run starts at once.
+   */
+  turn?: Turn | undefined;
   /** The mapped columns of a delivery with a header row, filled in as it is read. */
   columns?: DeliveryColumns | undefined;
   onProgress?: ((phase: string, records: number) => void) | undefined;
@@ -123,37 +129,40 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   let status: SyncResult['status'] = 'completed';
   let message: string | undefined;
   try {
-    await req.store.db.transaction(async (trx) => {
-      const locked = await count(
-        trx,
-        `select case when pg_try_advisory_xact_lock(?, hashtext(?)) then 1 else 0 end as n`,
-        [LOCK_NAMESPACE, employerId],
-      );
-      if (!locked) {
-        throw new StopRun(
-          'busy',
-          `A sync run for employer ${link.employer.code} is already going; this one did not start.`,
+    const turn: Turn = req.turn ?? ((task) => task());
+    await turn(() =>
+      req.store.db.transaction(async (trx) => {
+        const locked = await count(
+          trx,
+          `select case when pg_try_advisory_xact_lock(?, hashtext(?)) then 1 else 0 end as n`,
+          [LOCK_NAMESPACE, employerId],
         );
-      }
-      await applyRun(trx, req, runId, date, counts, (r) => (rejects = r));
-      if (dryRun) throw new StopRun('completed');
-      await abandonStaleRuns(trx, employerId, runId);
-      await auditEvent(trx, {
-        actor: { type: 'sync', id: runId },
-        employerId,
-        action: 'sync.completed',
-        entity: { type: 'sync_run', id: runId },
-        details: { delivery: link.delivery, forcedBy: req.forcedBy ?? null, counts },
-      });
-      await finishRun(trx, runId, {
-        status: 'completed',
-        counts,
-        rejects,
-        forcedBy: req.forcedBy,
-        columns: req.columns?.present,
-        durationMs: performance.now() - started,
-      });
-    });
+        if (!locked) {
+          throw new StopRun(
+            'busy',
+            `A sync run for employer ${link.employer.code} is already going; this one did not start.`,
+          );
+        }
+        await applyRun(trx, req, runId, date, counts, (r) => (rejects = r));
+        if (dryRun) throw new StopRun('completed');
+        await abandonStaleRuns(trx, employerId, runId);
+        await auditEvent(trx, {
+          actor: { type: 'sync', id: runId },
+          employerId,
+          action: 'sync.completed',
+          entity: { type: 'sync_run', id: runId },
+          details: { delivery: link.delivery, forcedBy: req.forcedBy ?? null, counts },
+        });
+        await finishRun(trx, runId, {
+          status: 'completed',
+          counts,
+          rejects,
+          forcedBy: req.forcedBy,
+          columns: req.columns?.present,
+          durationMs: performance.now() - started,
+        });
+      }),
+    );
   } catch (err) {
     if (err instanceof StopRun) {
       status = err.status;

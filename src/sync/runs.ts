@@ -172,11 +172,15 @@ export async function finishRun(
   });
 }
 
-/** Marks runs of an employer that were left `running` by a process that stopped as abandoned. */
-export async function abandonStaleRuns(db: Db, employerId: string, exceptRunId: string): Promise<void> {
+/**
+ * Marks runs of an employer that were left `running` by a process that stopped as abandoned: those
+ * recorded before `runId`. A run recorded after it may be waiting for its turn.
+ */
+export async function abandonStaleRuns(db: Db, employerId: string, runId: string): Promise<void> {
   await db('sync_runs')
     .where({ employer_id: employerId, status: 'running' })
-    .whereNot({ id: exceptRunId })
+    .whereNot({ id: runId })
+    .whereRaw('started_at < (select started_at from sync_runs where id = ?)', [runId])
     .update({
       status: 'abandoned',
       message: 'the process running it stopped before it finished; nothing was applied',

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
 import { createApp } from '../../src/api/app.js';
+import type { Turn } from '../../src/jobs/limit.js';
 import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
 
 let store: TestStore;
@@ -100,5 +101,65 @@ describe('employer links and sync runs over the API', () => {
       (await server.request('GET', '/api/v1/sync-runs/00000000-0000-4000-8000-000000000000', { token }))
         .status,
     ).toBe(404);
+  });
+});
+
+describe('runs started through the API take turns with the instance', () => {
+  it('When no turn is free, then the run is recorded as running, applies nothing, and runs once its turn comes', async () => {
+    // The instance's turns: the n-th run waits until turns[n] is given.
+    const gate = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const turns = [gate(), gate()];
+    let waiting = 0;
+    const syncTurn: Turn = async (task) => {
+      await turns[waiting++]!.promise;
+      return task();
+    };
+    const busy = await startTestServer(createApp({ config, store, vault: testVault(store), syncTurn }));
+    const status = async (runId: string) =>
+      (await busy.request('GET', `/api/v1/sync-runs/${runId}`, { token })).body;
+    const ended = async (runId: string) => {
+      for (let i = 0; i < 100; i++) {
+        const run = await status(runId);
+        if (run.status !== 'running') return run;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`run ${runId} did not end`);
+    };
+    try {
+      await busy.request('PUT', '/api/v1/employers/turn-bv/link', {
+        token,
+        body: { ...link, employer: { code: 'turn-bv', name: 'Turn BV' } },
+      });
+      const start = () =>
+        busy.request('POST', '/api/v1/employers/turn-bv/sync-runs', {
+          token,
+          body: csvBody([csvRow('1'), csvRow('2')]),
+          headers: { 'content-type': 'text/csv' },
+        });
+      const first = await start();
+      const second = await start();
+      expect([first.status, second.status]).toEqual([202, 202]);
+      while (waiting < 2) await new Promise((r) => setTimeout(r, 10));
+      expect(await status(first.body.runId)).toMatchObject({ status: 'running', trigger: 'api' });
+      expect(await status(second.body.runId)).toMatchObject({ status: 'running', trigger: 'api' });
+      const employer = await store.db('employers').where({ code: 'turn-bv' }).first();
+      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+
+      turns[0]!.resolve();
+      expect(await ended(first.body.runId)).toMatchObject({ status: 'completed', counts: { created: 2 } });
+      // Still waiting, and not taken for a run that a stopped process left behind.
+      expect(await status(second.body.runId)).toMatchObject({ status: 'running' });
+      turns[1]!.resolve();
+      expect(await ended(second.body.runId)).toMatchObject({
+        status: 'completed',
+        counts: { unchanged: 2, rowsWritten: 0 },
+      });
+    } finally {
+      await busy.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { createTestStore, testConfig, testVault, type TestStore } from '../helpe
 import { csvHeader, csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { log } from '../../src/log.js';
 import { registerSyncJobs } from '../../src/jobs/sync.js';
+import { concurrencyLimit } from '../../src/jobs/limit.js';
 import type { ScheduledJob, Scheduler } from '../../src/jobs/scheduler.js';
 import type { Runtime } from '../../src/runtime.js';
 import { saveLink } from '../../src/store/links.js';
@@ -44,6 +45,7 @@ async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
   });
   const runtime = {
     config: testConfig({ syncConcurrency }),
+    syncTurn: concurrencyLimit(syncConcurrency),
     store: { ...store, db },
     vault: testVault(store),
   };
