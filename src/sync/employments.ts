@@ -108,6 +108,18 @@ export async function applyEmployments(trx: Trx, employerId: string, date: strin
      select new_version_id, employment_id, vf, next_from - 1, ${terms.join(', ')} from plan_employment
       where terms_action = 'change'`,
   );
+  // A corrected start date takes the first terms with it: moved earlier, the first version holds
+  // from the new start (no days without terms); moved later, a first version still in force then
+  // starts with it. A first version that ended before a later start stays, as history.
+  written += await exec(
+    trx,
+    `update employment_versions v set valid_from = p.start_date, updated_at = now()
+       from plan_employment p
+      where p.dates_changed and v.employment_id = p.employment_id and v.valid_from <> p.start_date
+        and v.valid_from = (select min(f.valid_from) from employment_versions f
+                             where f.employment_id = p.employment_id)
+        and (v.valid_from > p.start_date or v.valid_to is null or v.valid_to >= p.start_date)`,
+  );
   await exec(
     trx,
     // Touched are stored employees whose employments changed; new employees are counted as created.

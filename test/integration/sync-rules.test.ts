@@ -138,6 +138,29 @@ describe('sync rules', () => {
     expect((s.employees[0] as { in_service: boolean }).in_service).toBe(true);
   });
 
+  it("When an employment's start date is corrected, then its first terms move with it and no day is without terms", async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1')]);
+    const first = async () => (await versionsOf(e.id, '1-1')).map((v) => [v.valid_from, v.valid_to]);
+    const earlier = await run([person('1', { employments: [{ startDate: '2019-03-01' }] })]);
+    expect(earlier.counts).toMatchObject({ updated: 1, rowsWritten: 2 });
+    expect(await first()).toEqual([['2019-03-01', null]]);
+    expect(await run([person('1', { employments: [{ startDate: '2019-03-01' }] })])).toMatchObject({
+      counts: { rowsWritten: 0 },
+    });
+    await run([person('1', { employments: [{ startDate: '2021-03-01' }] })]);
+    expect(await first()).toEqual([['2021-03-01', null]]);
+    // A first version that ended before a later start is history and stays.
+    await run([
+      person('1', { employments: [{ startDate: '2021-03-01', validFrom: '2022-01-01', hoursPerWeek: 20 }] }),
+    ]);
+    await run([person('1', { employments: [{ startDate: '2022-06-01', hoursPerWeek: 20 }] })]);
+    expect(await first()).toEqual([
+      ['2021-03-01', '2021-12-31'],
+      ['2022-01-01', null],
+    ]);
+  });
+
   it('When a delivered end date passes, then the next run takes the employee out of service, once', async () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     await run([person('1', { employments: [{ endDate: '2026-12-31' }] }), person('2')]);
