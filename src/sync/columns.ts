@@ -1,30 +1,62 @@
 import { rows, type Trx } from './sql.js';
 
+/** Per mapped column of a delivery's header: in how many records it had a value. */
+export type ColumnCounts = Record<string, number>;
+
 /**
- * The columns a delivery with a header row (CSV) carried of those its mapping reads. A column left
- * out reads as empty in every record, so an export that loses a column would empty that field (a
- * department, the BSN in the vault) for every employee in the delivery.
+ * The columns a delivery with a header row (CSV) carried of those its mapping reads, with how many
+ * records had a value in each. A column left out, or emptied by a broken export, reads as empty in
+ * every record, so it would empty that field (a department, the BSN in the vault) for every
+ * employee in the delivery.
  */
 export interface DeliveryColumns {
   /** The columns the link's mapping reads. */
   reads: readonly string[];
-  /** Those the delivery's header has; undefined until the header is read, or for a delivery without one. */
-  present?: string[] | undefined;
-}
-
-/** Columns of `reads`, in their order, that the header `names` has. */
-export function presentColumns(reads: readonly string[], names: readonly string[]): string[] {
-  const header = new Set(names);
-  return reads.filter((c) => header.has(c));
+  /** Those the delivery's header has, with their counts; undefined until the header is read, or for a delivery without one. */
+  counts?: ColumnCounts | undefined;
 }
 
 /**
- * The columns the employer's last completed delivery had, that the mapping still reads and this
- * delivery lacks. Empty for a first delivery, a delivery without a header, or the same layout.
+ * A column that had a value in at least this many records of the last completed complete delivery
+ * and has none in this one stops the run; below it an emptied column is taken as the data (the
+ * only employee with an IBAN left, say).
  */
-export async function lostColumns(trx: Trx, employerId: string, columns: DeliveryColumns): Promise<string[]> {
-  const present = columns.present;
-  if (!present) return [];
+export const EMPTIED_MIN_RECORDS = 10;
+
+/** Starts the counts of a delivery whose header has `names`: the mapped ones, in mapping order. */
+export function startCounts(columns: DeliveryColumns, names: readonly string[]): void {
+  const header = new Set(names);
+  columns.counts = Object.fromEntries(columns.reads.filter((c) => header.has(c)).map((c) => [c, 0]));
+}
+
+/** Counts the mapped columns with a value in one record. */
+export function countValues(counts: ColumnCounts, data: Record<string, unknown>): void {
+  for (const c in counts) {
+    const v = data[c];
+    if (typeof v === 'string' && v !== '' && (v.charCodeAt(0) > 32 || v.trim() !== '')) counts[c]! += 1;
+  }
+}
+
+export interface ColumnProblems {
+  /** Columns the last completed delivery had that this one lacks. */
+  lost: string[];
+  /** Columns present but empty in every record, with the records that had a value last time. */
+  emptied: Array<{ column: string; before: number }>;
+}
+
+/**
+ * Compares a delivery's columns with the employer's last completed delivery with a header: columns
+ * the mapping still reads that it lacks, and (`checkEmptied`) columns without a value in any record
+ * that had values in at least `EMPTIED_MIN_RECORDS` records before.
+ */
+export async function columnProblems(
+  trx: Trx,
+  employerId: string,
+  columns: DeliveryColumns,
+  checkEmptied: boolean,
+): Promise<ColumnProblems> {
+  const now = columns.counts;
+  if (!now) return { lost: [], emptied: [] };
   const [last] = await rows<{ columns: unknown }>(
     trx,
     `select columns from sync_runs
@@ -32,20 +64,37 @@ export async function lostColumns(trx: Trx, employerId: string, columns: Deliver
       order by started_at desc limit 1`,
     [employerId],
   );
-  if (!last) return [];
-  const before = (typeof last.columns === 'string' ? JSON.parse(last.columns) : last.columns) as string[];
-  const now = new Set(present);
-  return before.filter((c) => columns.reads.includes(c) && !now.has(c));
+  if (!last) return { lost: [], emptied: [] };
+  const before = (typeof last.columns === 'string' ? JSON.parse(last.columns) : last.columns) as ColumnCounts;
+  const read = new Set(columns.reads);
+  const lost = Object.keys(before).filter((c) => read.has(c) && !(c in now));
+  const emptied = checkEmptied
+    ? Object.entries(before)
+        .filter(([c, n]) => now[c] === 0 && n >= EMPTIED_MIN_RECORDS)
+        .map(([column, n]) => ({ column, before: n }))
+    : [];
+  return { lost, emptied };
 }
 
-/** Why a run that lost columns applied nothing, and what the operator can do. */
-export function lostColumnsMessage(lost: readonly string[]): string {
-  const list = lost.map((c) => `"${c}"`).join(', ');
-  const them = lost.length === 1 ? 'column' : 'columns';
+/** Why a run with column problems applied nothing, and what the operator can do. */
+export function columnProblemsMessage({ lost, emptied }: ColumnProblems): string {
+  const quoted = (names: string[]) => names.map((c) => `"${c}"`).join(', ');
+  const parts: string[] = [];
+  if (lost.length > 0) {
+    parts.push(
+      `The delivery lacks the ${lost.length === 1 ? 'column' : 'columns'} ${quoted(lost)} that the last completed delivery had`,
+    );
+  }
+  if (emptied.length > 0) {
+    const counts = emptied.map((e) => `"${e.column}" in ${e.before}`).join(', ');
+    parts.push(
+      `${lost.length > 0 ? 'it' : 'The delivery'} has no value in any record in the ${emptied.length === 1 ? 'column' : 'columns'} ` +
+        `${quoted(emptied.map((e) => e.column))}, which had values in the last completed delivery (${counts} records)`,
+    );
+  }
   return (
-    `The delivery lacks the ${them} ${list} that the last completed delivery had: the fields the mapping ` +
-    `reads from ${lost.length === 1 ? 'it' : 'them'} would be emptied for every employee in the delivery. ` +
-    `Nothing was applied. Restore the ${them} in the export; if ${lost.length === 1 ? 'it was' : 'they were'} ` +
-    `left out on purpose, rerun with --force.`
+    `${parts.join(', and ')}: the fields the mapping reads from ${lost.length + emptied.length === 1 ? 'it' : 'them'} ` +
+    `would be emptied for every employee in the delivery. Nothing was applied. Correct the export; if this ` +
+    `is on purpose, rerun with --force.`
   );
 }

@@ -6,7 +6,7 @@ import type { Store } from '../store/db.js';
 import { auditEvent } from '../store/audit.js';
 import type { Vault } from '../vault/vault.js';
 import type { Turn } from '../jobs/limit.js';
-import { lostColumns, lostColumnsMessage, type DeliveryColumns } from './columns.js';
+import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './columns.js';
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
@@ -158,7 +158,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
           counts,
           rejects,
           forcedBy: req.forcedBy,
-          columns: req.columns?.present,
+          columns: req.columns?.counts,
           durationMs: performance.now() - started,
         });
       }),
@@ -188,7 +188,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       message,
       counts,
       rejects,
-      columns: req.columns?.present,
+      columns: req.columns?.counts,
       durationMs,
     });
   }
@@ -230,8 +230,13 @@ async function applyRun(
   counts.records = staged.records;
   counts.rejected = new Set(rejects.map((r) => r.position)).size;
   if (req.columns && !req.forcedBy) {
-    const lost = await lostColumns(trx, employerId, req.columns);
-    if (lost.length > 0) throw new StopRun('guard_tripped', lostColumnsMessage(lost));
+    // Emptied columns count in complete deliveries only: a mutation file of a few records may well
+    // have no phone number in any; a complete one without records is the deletion guard's case.
+    const emptiedCounts = link.delivery === 'complete' && staged.records > 0;
+    const problems = await columnProblems(trx, employerId, req.columns, emptiedCounts);
+    if (problems.lost.length + problems.emptied.length > 0) {
+      throw new StopRun('guard_tripped', columnProblemsMessage(problems));
+    }
   }
   req.onProgress?.('planning', staged.records);
   const planned = await planEmployees(trx);

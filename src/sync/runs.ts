@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
+import type { ColumnCounts } from './columns.js';
 import type { Reject } from './stage.js';
 
 export const runStatuses = [
@@ -60,8 +61,11 @@ export interface RunRecord {
   counts: RunCounts;
   rejected: number;
   forcedBy: string | null;
-  /** The mapped columns a delivery with a header row carried (null: no header, or not read). */
-  columns: string[] | null;
+  /**
+   * The mapped columns a delivery with a header row carried, each with the number of records that
+   * had a value in it (null: no header, or not read).
+   */
+  columns: ColumnCounts | null;
   startedBy: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -103,7 +107,7 @@ function toRun(r: RunRow): RunRecord {
     counts: { ...emptyCounts(), ...(counts as Partial<RunCounts>) },
     rejected: r.rejected,
     forcedBy: r.forced_by,
-    columns: (typeof r.columns === 'string' ? JSON.parse(r.columns) : r.columns) as string[] | null,
+    columns: (typeof r.columns === 'string' ? JSON.parse(r.columns) : r.columns) as ColumnCounts | null,
     startedBy: r.started_by,
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
@@ -146,8 +150,8 @@ export async function finishRun(
     counts: RunCounts;
     rejects: readonly Reject[];
     forcedBy?: string | undefined;
-    /** The mapped columns the delivery carried (`DeliveryColumns`), when it has a header. */
-    columns?: readonly string[] | undefined;
+    /** The mapped columns the delivery carried, with their counts (`DeliveryColumns`). */
+    columns?: ColumnCounts | undefined;
     durationMs: number;
   },
 ): Promise<void> {

@@ -180,12 +180,13 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
       expect(r.message).toBe(
         'The delivery lacks the columns "BSN", "Afdelingscode" that the last completed delivery had: the fields ' +
           'the mapping reads from them would be emptied for every employee in the delivery. Nothing was applied. ' +
-          'Restore the columns in the export; if they were left out on purpose, rerun with --force.',
+          'Correct the export; if this is on purpose, rerun with --force.',
       );
       expect(await storedState(store.db, employer.id)).toEqual(before);
       const recorded = await findRun(store.db, r.runId);
       expect(recorded).toMatchObject({ status: 'guard_tripped', message: r.message });
-      expect(recorded!.columns).not.toContain('BSN');
+      expect(recorded!.columns).toMatchObject({ Personeelsnummer: 2, Achternaam: 2 });
+      expect(Object.keys(recorded!.columns!)).not.toContain('BSN');
 
       // Forced: applied, and the new layout is what the next delivery is compared with.
       const forced = await run({ forcedBy: 'cli:operator' });
@@ -226,6 +227,49 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
       expect(await run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
       writeFileSync(file, csvText(rows));
       expect(await run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
+    });
+
+    it('When a complete delivery has a column empty in every row that had values before, then nothing is applied', async () => {
+      const staff = Array.from({ length: 12 }, (_, i) => csvRow(String(i + 1)));
+      const blank = (column: CsvColumn) => staff.map((r) => ({ ...r, [column]: '' }));
+      const { employer, run, file } = await linkedFile('emptied', 'emptied.csv', csvText(staff));
+      expect(await run()).toMatchObject({ status: 'completed', counts: { created: 12 } });
+      expect((await findRun(store.db, (await run()).runId))!.columns).toMatchObject({
+        Afdelingscode: 12,
+        'Uren per week': 12,
+        IBAN: 0,
+      });
+      const before = await storedState(store.db, employer.id);
+
+      writeFileSync(file, csvText(blank('Afdelingscode')));
+      const r = await run();
+      expect(r.status).toBe('guard_tripped');
+      expect(r.message).toBe(
+        'The delivery has no value in any record in the column "Afdelingscode", which had values in the last ' +
+          'completed delivery ("Afdelingscode" in 12 records): the fields the mapping reads from it would be ' +
+          'emptied for every employee in the delivery. Nothing was applied. Correct the export; if this is on ' +
+          'purpose, rerun with --force.',
+      );
+      expect(await storedState(store.db, employer.id)).toEqual(before);
+      // One row with a value is data, not a broken export.
+      writeFileSync(file, csvText([...blank('Afdelingscode').slice(1), staff[0]!]));
+      expect(await run()).toMatchObject({ status: 'completed', counts: { updated: 11 } });
+    });
+
+    it('When a column had values in fewer than ten rows, or the delivery holds mutations, then emptying it applies', async () => {
+      const few = [csvRow('1', { IBAN: 'NL91ABNA0417164300' }), csvRow('2')];
+      const small = await linkedFile('emptied-small', 'small.csv', csvText(few));
+      expect((await small.run()).status).toBe('completed');
+      writeFileSync(small.file, csvText([csvRow('1'), csvRow('2')]));
+      expect(await small.run()).toMatchObject({ status: 'completed', counts: { updated: 1 } });
+
+      const staff = Array.from({ length: 12 }, (_, i) => csvRow(String(i + 1)));
+      const mutations = await linkedFile('emptied-mutations', 'mutations.csv', csvText(staff), {
+        delivery: 'mutations',
+      });
+      expect((await mutations.run()).status).toBe('completed');
+      writeFileSync(mutations.file, csvText([{ ...staff[0]!, 'Uren per week': '' }]));
+      expect((await mutations.run()).status).toBe('completed');
     });
   });
 });
