@@ -229,14 +229,14 @@ async function applyRun(
   setRejects(rejects);
   counts.records = staged.records;
   counts.rejected = new Set(rejects.map((r) => r.position)).size;
+  // Every guard that trips is reported at once: --force overrides them all.
+  const stops: string[] = [];
   if (req.columns && !req.forcedBy) {
     // Emptied columns count in complete deliveries only: a mutation file of a few records may well
     // have no phone number in any; a complete one without records is the deletion guard's case.
     const emptiedCounts = link.delivery === 'complete' && staged.records > 0;
     const problems = await columnProblems(trx, employerId, req.columns, emptiedCounts);
-    if (problems.lost.length + problems.emptied.length > 0) {
-      throw new StopRun('guard_tripped', columnProblemsMessage(problems));
-    }
+    if (problems.lost.length + problems.emptied.length > 0) stops.push(columnProblemsMessage(problems));
   }
   req.onProgress?.('planning', staged.records);
   const planned = await planEmployees(trx);
@@ -254,14 +254,14 @@ async function applyRun(
     if (share > link.guard && missing.ended > link.guardAllowance && !req.forcedBy) {
       const allowance =
         link.guardAllowance > 0 ? ` and more than the ${link.guardAllowance} the link always allows` : '';
-      throw new StopRun(
-        'guard_tripped',
+      stops.push(
         `The complete delivery would end the employment of ${missing.ended} of ${missing.current} current employees ` +
           `(${(share * 100).toFixed(1)}%), more than the guard of ${(link.guard * 100).toFixed(1)}%${allowance}. Nothing was applied. ` +
           `Check that the delivery is complete; to apply it anyway, rerun with --force.`,
       );
     }
   }
+  if (stops.length > 0) throw new StopRun('guard_tripped', stops.join(' '));
   const cycle = await findCycleAfterDelivery(trx, employerId);
   if (cycle) {
     throw new StopRun(

@@ -201,6 +201,21 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
       expect(await run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
     });
 
+    it('When a delivery also ends too many employees, then the run says both, since --force overrides both', async () => {
+      const { run, file } = await linkedFile('lost-and-missing', 'both.csv', csvText(rows));
+      expect((await run()).status).toBe('completed');
+      writeFileSync(file, csvText([rows[0]!], without('BSN')));
+      const r = await run();
+      expect(r.status).toBe('guard_tripped');
+      expect(r.message).toMatch(
+        /^The delivery lacks the column "BSN" that the last completed delivery had: /,
+      );
+      expect(r.message).toContain(
+        'The complete delivery would end the employment of 1 of 2 current employees (50.0%), more than the guard of 10.0%.',
+      );
+      expect(r.counts).toMatchObject({ ended: 1, currentEmployees: 2, rowsWritten: 0 });
+    });
+
     it('When a mutation delivery lacks a column, then it is stopped too', async () => {
       const { run, file } = await linkedFile('lost-mutations', 'mut.csv', csvText(rows), {
         delivery: 'mutations',
