@@ -18,8 +18,11 @@ export interface CsvReadOptions {
   delimiter: Delimiter | 'auto';
   encoding: Encoding | 'auto';
   signal?: AbortSignal | undefined;
-  /** Called with the header's column names once the header row is read and checked. */
-  onColumns?: ((names: readonly string[]) => void) | undefined;
+  /**
+   * Called with the header's column names once the header row is read and checked; names it
+   * returns key the records instead (one per column).
+   */
+  onColumns?: ((names: readonly string[]) => readonly string[] | void) | undefined;
 }
 
 const candidates: Delimiter[] = [';', ',', '\t'];
@@ -277,7 +280,8 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
       prevEnd = line + lineBreaks(record);
       if (!header) {
         header = checkHeader(name, record, delimiter);
-        options.onColumns?.(header);
+        const keys = options.onColumns?.(header);
+        if (keys && keys.length === header.length) header = [...keys];
         continue;
       }
       if (allEmpty(record)) continue; // empty lines, and Excel's ";;;;" lines

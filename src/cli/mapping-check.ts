@@ -15,6 +15,7 @@ import {
 } from '../sync/mapping/index.js';
 import type { FieldProblem } from '../sync/types.js';
 import { bsnStatus } from '../sync/validate.js';
+import { mappingSpelling } from '../sync/columns.js';
 import { exitCodes, UsageError, type Command } from './command.js';
 
 const extensions: Record<string, ConnectorName> = {
@@ -74,7 +75,7 @@ export const mappingCheckCommand: Command = {
     let failure: string | undefined;
     try {
       for await (const record of connector.read(config as never, {
-        onColumns: (names) => (header = names),
+        onColumns: (names) => (header = mappingSpelling(sourceColumns(mapping), names)),
       })) {
         const { draft, problems: mappingProblems } = mapDraft(mapping, record);
         const outcome = finish(draft, mappingProblems);

@@ -23,6 +23,28 @@ export interface DeliveryColumns {
  */
 export const EMPTIED_MIN_RECORDS = 10;
 
+const spelling = (name: string) => name.toLowerCase().replace(/\s+/g, ' ');
+
+/**
+ * The header as the mapping spells it: a column named as a mapped column but for upper and lower
+ * case or spacing (`bsn`, `Datum  in dienst`) takes the mapping's name, unless the header also has
+ * that exact name or a second column would take it too.
+ */
+export function mappingSpelling(reads: readonly string[], names: readonly string[]): string[] {
+  const exact = new Set(names);
+  const bySpelling = new Map<string, string>();
+  for (const r of reads) if (!exact.has(r)) bySpelling.set(spelling(r), r);
+  const takers = new Map<string, number>();
+  for (const n of names) {
+    const r = bySpelling.get(spelling(n));
+    if (r) takers.set(r, (takers.get(r) ?? 0) + 1);
+  }
+  return names.map((n) => {
+    const r = bySpelling.get(spelling(n));
+    return r && takers.get(r) === 1 ? r : n;
+  });
+}
+
 /** Starts the counts of a delivery whose header has `names`: the mapped ones, in mapping order. */
 export function startCounts(columns: DeliveryColumns, names: readonly string[]): void {
   const header = new Set(names);

@@ -7,7 +7,7 @@ import type { Vault } from '../vault/vault.js';
 import { assertLinkEmployer } from './employer-check.js';
 import { runSync, type SyncRequest, type SyncResult } from './engine.js';
 import type { Link } from './link.js';
-import { countValues, startCounts, type DeliveryColumns } from './columns.js';
+import { countValues, mappingSpelling, startCounts, type DeliveryColumns } from './columns.js';
 import { loadMapping, mapRecord, sourceColumns, type Mapping } from './mapping/index.js';
 import type { MappingOutcome } from './types.js';
 
@@ -47,7 +47,11 @@ async function* mapped(
   const { connector, config } = connectorConfig(link);
   for await (const record of connector.read(config, {
     file,
-    onColumns: (names) => startCounts(columns, names),
+    onColumns: (names) => {
+      const keys = mappingSpelling(columns.reads, names);
+      startCounts(columns, keys);
+      return keys;
+    },
   })) {
     assertLinkEmployer(link.employer, record);
     if (columns.counts) countValues(columns.counts, record.data);

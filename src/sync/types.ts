@@ -25,9 +25,10 @@ export interface ReadOptions {
   signal?: AbortSignal | undefined;
   /**
    * Called once, before the first record, with the column names of a delivery that has a header
-   * (CSV). A column missing from the header is then told apart from an empty value.
+   * (CSV). A column missing from the header is then told apart from an empty value. Names it
+   * returns (one per column) key the records instead: the spelling the mapping uses.
    */
-  onColumns?: ((names: readonly string[]) => void) | undefined;
+  onColumns?: ((names: readonly string[]) => readonly string[] | void) | undefined;
 }
 
 /** A connector reads one source system's delivery as an async stream of source records. */

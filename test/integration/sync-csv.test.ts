@@ -216,6 +216,15 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
       expect(r.counts).toMatchObject({ ended: 1, currentEmployees: 2, rowsWritten: 0 });
     });
 
+    it('When a later export spells the headers in lower case, then the columns are the same and nothing changes', async () => {
+      const { run, file } = await linkedFile('lower-case', 'lower.csv', csvText(rows));
+      expect((await run()).status).toBe('completed');
+      const lower = csvText(rows).replace(/^[^\r]*/, (header) => header.toLowerCase());
+      expect(lower.startsWith('personeelsnummer;voorletters;')).toBe(true);
+      writeFileSync(file, lower);
+      expect(await run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
+    });
+
     it('When a mutation delivery lacks a column, then it is stopped too', async () => {
       const { run, file } = await linkedFile('lost-mutations', 'mut.csv', csvText(rows), {
         delivery: 'mutations',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   columnProblemsMessage,
   countValues,
+  mappingSpelling,
   startCounts,
   type DeliveryColumns,
 } from '../../src/sync/columns.js';
@@ -24,5 +25,18 @@ describe('delivery columns', () => {
         '("Afdelingscode" in 12 records): the fields the mapping reads from them would be emptied for every ' +
         'employee in the delivery. Nothing was applied. Correct the export; if this is on purpose, rerun with --force.',
     );
+  });
+
+  it('When a header spells a mapped column in other case or spacing, then it takes the mapping name, if unambiguous', () => {
+    const reads = ['BSN', 'Datum in dienst', 'Achternaam'];
+    expect(mappingSpelling(reads, ['bsn', 'Datum  in  dienst', 'Achternaam', 'Kostenplaats'])).toEqual([
+      'BSN',
+      'Datum in dienst',
+      'Achternaam',
+      'Kostenplaats',
+    ]);
+    // The exact name wins; two other spellings of one name are left as they are.
+    expect(mappingSpelling(reads, ['BSN', 'bsn'])).toEqual(['BSN', 'bsn']);
+    expect(mappingSpelling(reads, ['Bsn', 'bsn'])).toEqual(['Bsn', 'bsn']);
   });
 });

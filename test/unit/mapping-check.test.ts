@@ -98,6 +98,20 @@ describe('koppeling mapping check', () => {
     expect(doc.missingColumns).not.toContain('Personeelsnummer');
   });
 
+  it('When the CSV header spells columns in other case or spacing, then they are read as the mapping names them', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-'));
+    const file = path.join(dir, 'spelling.csv');
+    await writeFile(file, 'personeelsnummer;ACHTERNAAM;Datum  in dienst\n1;Jansen;1-1-2020\n');
+    const r = await run('mappings/csv-standard.yaml', '--sample', file, '--json');
+    await rm(dir, { recursive: true });
+    const doc = JSON.parse(r.out);
+    expect(r.code).toBe(0);
+    expect(doc.summary).toMatchObject({ records: 1, ok: 1 });
+    for (const column of ['Personeelsnummer', 'Achternaam', 'Datum in dienst'])
+      expect(doc.missingColumns).not.toContain(column);
+    expect(doc.missingColumns).toContain('BSN');
+  });
+
   it('When the CSV header has a problem, then the error is in the JSON and it exits 1', async () => {
     const r = await run(
       'mappings/csv-standard.yaml',
