@@ -17,9 +17,10 @@ export interface DeliveryColumns {
 }
 
 /**
- * A column that had a value in at least this many records of the last completed complete delivery
- * and has none in this one stops the run; below it an emptied column is taken as the data (the
- * only employee with an IBAN left, say).
+ * A column without a value in any record of a complete delivery stops the run when the last
+ * completed delivery had values in it in at least this many records, and in at least half of its
+ * records. Below that an emptied column is taken as the data: the only employee with an IBAN left,
+ * or a sparse column such as a change date (`Ingangsdatum wijziging`) had no entry today.
  */
 export const EMPTIED_MIN_RECORDS = 10;
 
@@ -62,14 +63,14 @@ export function countValues(counts: ColumnCounts, data: Record<string, unknown>)
 export interface ColumnProblems {
   /** Columns the last completed delivery had that this one lacks. */
   lost: string[];
-  /** Columns present but empty in every record, with the records that had a value last time. */
-  emptied: Array<{ column: string; before: number }>;
+  /** Columns present but empty in every record, with how many records had a value last time, of how many. */
+  emptied: Array<{ column: string; before: number; of: number }>;
 }
 
 /**
  * Compares a delivery's columns with the employer's last completed delivery with a header: columns
  * the mapping still reads that it lacks, and (`checkEmptied`) columns without a value in any record
- * that had values in at least `EMPTIED_MIN_RECORDS` records before.
+ * that had values before in at least `EMPTIED_MIN_RECORDS` records and half of the records.
  */
 export async function columnProblems(
   trx: Trx,
@@ -79,9 +80,9 @@ export async function columnProblems(
 ): Promise<ColumnProblems> {
   const now = columns.counts;
   if (!now) return { lost: [], emptied: [] };
-  const [last] = await rows<{ columns: unknown }>(
+  const [last] = await rows<{ columns: unknown; records: number | string | null }>(
     trx,
-    `select columns from sync_runs
+    `select columns, (counts->>'records')::int as records from sync_runs
       where employer_id = ? and status = 'completed' and columns is not null
       order by started_at desc limit 1`,
     [employerId],
@@ -90,10 +91,11 @@ export async function columnProblems(
   const before = (typeof last.columns === 'string' ? JSON.parse(last.columns) : last.columns) as ColumnCounts;
   const read = new Set(columns.reads);
   const lost = Object.keys(before).filter((c) => read.has(c) && !(c in now));
+  const records = Number(last.records ?? 0);
   const emptied = checkEmptied
     ? Object.entries(before)
-        .filter(([c, n]) => now[c] === 0 && n >= EMPTIED_MIN_RECORDS)
-        .map(([column, n]) => ({ column, before: n }))
+        .filter(([c, n]) => now[c] === 0 && n >= EMPTIED_MIN_RECORDS && n * 2 >= records)
+        .map(([column, n]) => ({ column, before: n, of: records }))
     : [];
   return { lost, emptied };
 }
@@ -108,7 +110,7 @@ export function columnProblemsMessage({ lost, emptied }: ColumnProblems): string
     );
   }
   if (emptied.length > 0) {
-    const counts = emptied.map((e) => `"${e.column}" in ${e.before}`).join(', ');
+    const counts = emptied.map((e) => `"${e.column}" in ${e.before} of ${e.of}`).join(', ');
     parts.push(
       `${lost.length > 0 ? 'it' : 'The delivery'} has no value in any record in the ${emptied.length === 1 ? 'column' : 'columns'} ` +
         `${quoted(emptied.map((e) => e.column))}, which had values in the last completed delivery (${counts} records)`,

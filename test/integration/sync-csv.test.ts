@@ -270,7 +270,7 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
       expect(r.status).toBe('guard_tripped');
       expect(r.message).toBe(
         'The delivery has no value in any record in the column "Afdelingscode", which had values in the last ' +
-          'completed delivery ("Afdelingscode" in 12 records): the fields the mapping reads from it would be ' +
+          'completed delivery ("Afdelingscode" in 12 of 12 records): the fields the mapping reads from it would be ' +
           'emptied for every employee in the delivery. Nothing was applied. Correct the export; if this is on ' +
           'purpose, rerun with --force.',
       );
@@ -280,12 +280,21 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
       expect(await run()).toMatchObject({ status: 'completed', counts: { updated: 11 } });
     });
 
-    it('When a column had values in fewer than ten rows, or the delivery holds mutations, then emptying it applies', async () => {
+    it('When a column had values in fewer than ten rows or half of them, or the delivery holds mutations, then emptying it applies', async () => {
       const few = [csvRow('1', { IBAN: 'NL91ABNA0417164300' }), csvRow('2')];
       const small = await linkedFile('emptied-small', 'small.csv', csvText(few));
       expect((await small.run()).status).toBe('completed');
       writeFileSync(small.file, csvText([csvRow('1'), csvRow('2')]));
       expect(await small.run()).toMatchObject({ status: 'completed', counts: { updated: 1 } });
+
+      // A sparse column (change dates in 10 of 24 rows) that is empty today is the data.
+      const sparse = Array.from({ length: 24 }, (_, i) =>
+        csvRow(String(i + 1), i < 10 ? { 'Ingangsdatum wijziging': '01-06-2026' } : {}),
+      );
+      const dates = await linkedFile('emptied-sparse', 'sparse.csv', csvText(sparse));
+      expect((await dates.run()).status).toBe('completed');
+      writeFileSync(dates.file, csvText(sparse.map((r) => ({ ...r, 'Ingangsdatum wijziging': '' }))));
+      expect(await dates.run()).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
 
       const staff = Array.from({ length: 12 }, (_, i) => csvRow(String(i + 1)));
       const mutations = await linkedFile('emptied-mutations', 'mutations.csv', csvText(staff), {

@@ -19,10 +19,12 @@ describe('delivery columns', () => {
   });
 
   it('When columns are both lost and emptied, then one message names each kind', () => {
-    expect(columnProblemsMessage({ lost: ['BSN'], emptied: [{ column: 'Afdelingscode', before: 12 }] })).toBe(
+    expect(
+      columnProblemsMessage({ lost: ['BSN'], emptied: [{ column: 'Afdelingscode', before: 12, of: 12 }] }),
+    ).toBe(
       'The delivery lacks the column "BSN" that the last completed delivery had, and it has no value in any ' +
         'record in the column "Afdelingscode", which had values in the last completed delivery ' +
-        '("Afdelingscode" in 12 records): the fields the mapping reads from them would be emptied for every ' +
+        '("Afdelingscode" in 12 of 12 records): the fields the mapping reads from them would be emptied for every ' +
         'employee in the delivery. Nothing was applied. Correct the export; if this is on purpose, rerun with --force.',
     );
   });
