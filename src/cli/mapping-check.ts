@@ -71,11 +71,12 @@ export const mappingCheckCommand: Command = {
     const config = connector.configSchema.parse({ file: sample });
 
     const records: CheckedRecord[] = [];
+    const reads = sourceColumns(mapping);
     let header: readonly string[] | undefined;
     let failure: string | undefined;
     try {
       for await (const record of connector.read(config as never, {
-        onColumns: (names) => (header = mappingSpelling(sourceColumns(mapping), names)),
+        onColumns: (names) => (header = mappingSpelling(reads, names)),
       })) {
         const { draft, problems: mappingProblems } = mapDraft(mapping, record);
         const outcome = finish(draft, mappingProblems);
@@ -95,7 +96,7 @@ export const mappingCheckCommand: Command = {
       failure = redactMessage(err.message);
     }
     const columns = header ? new Set(header) : undefined;
-    const missingColumns = columns ? sourceColumns(mapping).filter((c) => !columns.has(c)) : [];
+    const missingColumns = columns ? reads.filter((c) => !columns.has(c)) : [];
     const withProblems = records.filter((r) => !r.ok).length;
     const problemCount = records.reduce((n, r) => n + r.problems.length, 0);
     const summary = {

@@ -37,14 +37,18 @@ export function connectorConfig(link: Link): { config: unknown; connector: Retur
   return { connector, config: parsed.data };
 }
 
-/** The delivery's source records, each checked against the link's employer, then mapped. */
+/**
+ * The delivery's source records, each checked against the link's employer, then mapped. `source` is
+ * the link's connector with its parsed settings (`connectorConfig`).
+ */
 async function* mapped(
   link: Link,
+  source: ReturnType<typeof connectorConfig>,
   mapping: Mapping,
   file: string | undefined,
   columns: DeliveryColumns,
 ): AsyncIterable<MappingOutcome> {
-  const { connector, config } = connectorConfig(link);
+  const { connector, config } = source;
   for await (const record of connector.read(config, {
     file,
     onColumns: (names) => {
@@ -92,15 +96,15 @@ export async function nextDeliveryFile(
 export async function syncDelivery(
   req: DeliveryRequest,
 ): Promise<(SyncResult & { file?: string; waiting: number }) | undefined> {
-  const { config } = connectorConfig(req.link);
-  const next = await nextDeliveryFile(req.link, config as { folder?: string }, req.file);
+  const source = connectorConfig(req.link);
+  const next = await nextDeliveryFile(req.link, source.config as { folder?: string }, req.file);
   if (!next) return undefined;
   const mapping = await loadMapping(req.link.mapping);
   const columns: DeliveryColumns = { reads: sourceColumns(mapping) };
   const result = await runSync({
     ...req,
     columns,
-    input: mapped(req.link, mapping, next.file, columns),
+    input: mapped(req.link, source, mapping, next.file, columns),
     sourceName: next.file ?? (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
   });
   if (next.fromFolder && next.file && !req.dryRun) {
