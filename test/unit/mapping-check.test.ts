@@ -11,6 +11,19 @@ async function run(...argv: string[]) {
   return { code, out: t.out.join(''), err: t.err.join('') };
 }
 
+/** Checks a CSV sample with the text `text` (written to a temporary file) as JSON with csv-standard. */
+async function checkCsv(name: string, text: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-'));
+  try {
+    const file = path.join(dir, name);
+    await writeFile(file, text);
+    const r = await run('mappings/csv-standard.yaml', '--sample', file, '--json');
+    return { code: r.code, doc: JSON.parse(r.out) };
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+}
+
 describe('koppeling mapping check', () => {
   it('When a good CSV sample is checked, then each record is shown as mapped and it exits 0', async () => {
     const r = await run(
@@ -73,13 +86,11 @@ describe('koppeling mapping check', () => {
   });
 
   it('When the CSV lacks columns the mapping reads, then they are listed and required ones are problems', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-'));
-    const file = path.join(dir, 'kort.csv');
-    await writeFile(file, 'Personeelsnummer;Achternaam;Datum in dienst\n1;Jansen;1-1-2020\n');
-    const r = await run('mappings/csv-standard.yaml', '--sample', file, '--json');
-    await rm(dir, { recursive: true });
-    const doc = JSON.parse(r.out);
-    expect(r.code).toBe(0);
+    const { code, doc } = await checkCsv(
+      'kort.csv',
+      'Personeelsnummer;Achternaam;Datum in dienst\n1;Jansen;1-1-2020\n',
+    );
+    expect(code).toBe(0);
     expect(doc.missingColumns).toEqual(
       expect.arrayContaining(['BSN', 'Geboortedatum', 'Afdelingscode', 'No-riskpolis']),
     );
@@ -87,25 +98,18 @@ describe('koppeling mapping check', () => {
   });
 
   it('When the CSV sample has only its header row, then the columns the mapping misses are still listed', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-'));
-    const file = path.join(dir, 'leeg.csv');
-    await writeFile(file, 'Personeelsnummer;Achternaam;Datum in dienst\n');
-    const r = await run('mappings/csv-standard.yaml', '--sample', file, '--json');
-    await rm(dir, { recursive: true });
-    const doc = JSON.parse(r.out);
+    const { doc } = await checkCsv('leeg.csv', 'Personeelsnummer;Achternaam;Datum in dienst\n');
     expect(doc.summary.records).toBe(0);
     expect(doc.missingColumns).toEqual(expect.arrayContaining(['BSN', 'Afdelingscode']));
     expect(doc.missingColumns).not.toContain('Personeelsnummer');
   });
 
   it('When the CSV header spells columns in other case or spacing, then they are read as the mapping names them', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'koppeling-check-'));
-    const file = path.join(dir, 'spelling.csv');
-    await writeFile(file, 'personeelsnummer;ACHTERNAAM;Datum  in dienst\n1;Jansen;1-1-2020\n');
-    const r = await run('mappings/csv-standard.yaml', '--sample', file, '--json');
-    await rm(dir, { recursive: true });
-    const doc = JSON.parse(r.out);
-    expect(r.code).toBe(0);
+    const { code, doc } = await checkCsv(
+      'spelling.csv',
+      'personeelsnummer;ACHTERNAAM;Datum  in dienst\n1;Jansen;1-1-2020\n',
+    );
+    expect(code).toBe(0);
     expect(doc.summary).toMatchObject({ records: 1, ok: 1 });
     for (const column of ['Personeelsnummer', 'Achternaam', 'Datum in dienst'])
       expect(doc.missingColumns).not.toContain(column);
