@@ -1,18 +1,23 @@
 import { XMLParser } from 'fast-xml-parser';
 import { AppError } from '../../src/errors.js';
-import type { SourceRecord } from '../../src/sync/types.js';
-import { repeatable, rootElements, siviNamespaces, type SiviMessage } from './message.js';
+import type { FieldProblem, SourceRecord } from '../../src/sync/types.js';
+import { Conformance } from './conformance.js';
+import { repeatable, rootMessage, siviNamespaces, type SiviMessage } from './message.js';
+import { messageSchema } from './schema.js';
 
 /**
  * The SIVI document scanner: a small tokenizer that knows comments, CDATA, processing instructions,
  * attributes and namespaces; it checks that the whole document is well formed (one root, matching
- * tags, nothing after the root), cuts out each complete `Wrknmr` element and parses only that
- * element with fast-xml-parser. DOCTYPE and ENTITY declarations are rejected outright: no entity is
+ * tags, nothing after the root) and valid against the message's schema (`conformance.ts`), cuts out
+ * each complete `Wrknmr` element and parses only that element with fast-xml-parser. A schema problem
+ * inside a `Wrknmr` rejects that record; anywhere else it rejects the document. DOCTYPE and ENTITY declarations are rejected outright: no entity is
  * ever expanded. It does no I/O: `transport.ts` feeds it text.
  */
 
 const MAX_RECORD_CHARS = 8 * 1024 * 1024;
 const MAX_PENDING_CHARS = 16 * 1024 * 1024;
+const MAX_RECORD_PROBLEMS = 10;
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
 const elementParser = new XMLParser({
   ignoreAttributes: true,
@@ -59,7 +64,8 @@ export class SiviTokenizer {
   private line = 1;
   private readonly stack: Frame[] = [];
   private rootDone = false;
-  private record: { start: number; line: number; path: string } | undefined;
+  private record: { start: number; line: number; path: string; problems: FieldProblem[] } | undefined;
+  private schema: Conformance | undefined;
   private capture: { kind: 'BrAlg' | 'AdmKantoor' | 'Wrkgvr'; start: number; qname: string } | undefined;
   private brAlg: Record<string, string> = {};
   private admKantoor: Record<string, string> | undefined;
@@ -160,6 +166,7 @@ export class SiviTokenizer {
           if (this.stack.length === 0) this.fail('CDATA outside the root element');
           const end = buf.indexOf(']]>', lt + 9);
           if (end === -1) return this.needMore(final, 'a CDATA section that is never closed (]]>)');
+          this.conform(this.schema?.text(buf.slice(lt + 9, end), true));
           this.advance(end + 3);
         } else if (/^<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(buf.slice(lt, lt + 12))) {
           this.fail(
@@ -228,6 +235,25 @@ export class SiviTokenizer {
         'an entity reference other than &lt; &gt; &amp; &quot; &apos; or a character reference, or a bare "&" (write it as &amp;)',
       );
     }
+    this.conform(this.schema?.text(t, false));
+  }
+
+  /**
+   * Schema problems found at the current element: inside a `Wrknmr` they reject that record (its
+   * keys are still read, so a complete delivery does not end the employee); elsewhere the document.
+   */
+  private conform(problems: readonly string[] | undefined, line = this.line, path?: string): void {
+    if (!problems || problems.length === 0) return;
+    const at = path ?? this.path();
+    const record = this.record;
+    if (!record) this.fail(`${problems[0]!} (the document does not follow the SIVI schema)`, line, at);
+    const field = at.length > record.path.length ? at.slice(record.path.length + 1) : 'Wrknmr';
+    for (const reason of problems) {
+      if (record.problems.length === MAX_RECORD_PROBLEMS)
+        record.problems.push({ field, reason: 'more schema problems in this record are not listed' });
+      if (record.problems.length > MAX_RECORD_PROBLEMS) return;
+      record.problems.push({ field, reason: `line ${line}: ${reason}` });
+    }
   }
 
   private openElement(inner: string, start: number, after: number, selfClosing: boolean): void {
@@ -240,6 +266,7 @@ export class SiviTokenizer {
       this.fail(`a second root element <${qname}>: a document has exactly one root`);
     let ns = parent?.ns ?? new Map<string, string>();
     const rest = inner.slice(qname.length);
+    const attributes: string[] = [];
     if (rest.trim() !== '') {
       attrRe.lastIndex = 0;
       let own: Map<string, string> | undefined;
@@ -256,7 +283,7 @@ export class SiviTokenizer {
         if (attr === 'xmlns' || attr.startsWith('xmlns:')) {
           own ??= new Map(ns);
           own.set(attr === 'xmlns' ? '' : attr.slice(6), value);
-        }
+        } else attributes.push(attr);
         at = attrRe.lastIndex;
       }
       if (own) ns = own;
@@ -283,7 +310,14 @@ export class SiviTokenizer {
         `<${qname}> is in namespace "${uri ?? ''}", not in the namespace of this SIVI message ("${this.rootNs}"): every element must be in the message's namespace`,
       );
     }
+    this.conform(this.schema!.open(local));
     this.stack.push(frame);
+    for (const attr of attributes) {
+      const c = attr.indexOf(':');
+      const xsi = c > 0 && ns.get(attr.slice(0, c)) === XSI;
+      if (!xsi || !/^(schemaLocation|noNamespaceSchemaLocation)$/.test(attr.slice(c + 1)))
+        this.conform([`<${local}> has the attribute ${attr}; the SIVI schema defines no attributes`]);
+    }
 
     if (depth === 1) {
       if (local === 'BrAlg' || local === 'AdmKantoor' || local === 'Wrkgvr') {
@@ -297,37 +331,17 @@ export class SiviTokenizer {
         );
         this.capture = undefined;
       }
-      this.record = { start, line: this.line, path: this.path() };
+      this.record = { start, line: this.line, path: this.path(), problems: [] };
     }
     if (selfClosing) this.closeElement(qname, after);
   }
 
   private checkRoot(local: string, uri: string | undefined): void {
-    const message = rootElements[local];
-    if (!message) {
-      this.fail(
-        `the root element is <${local}>, not a SIVI Verzuimstandaard delivery: expected <Dienstverbanden> or <WerknemerGegevens>`,
-        this.line,
-        `/${local}`,
-      );
-    }
-    const expected = siviNamespaces[message];
-    if (uri !== expected) {
-      this.fail(
-        `the root element <${local}> is in namespace "${uri ?? '(none)'}"; a SIVI ${message} 2022 delivery uses xmlns="${expected}". Ask the sender for a 2022 message.`,
-        this.line,
-        `/${local}`,
-      );
-    }
-    if (this.wanted !== 'auto' && this.wanted !== message) {
-      this.fail(
-        `the delivery is a ${message} message, but the link expects ${this.wanted}: check \`message\` in the link settings.`,
-        this.line,
-        `/${local}`,
-      );
-    }
-    this.message = message;
-    this.rootNs = expected;
+    const root = rootMessage(local, uri, this.wanted);
+    if ('problem' in root) this.fail(root.problem, this.line, `/${local}`);
+    this.message = root.message;
+    this.rootNs = siviNamespaces[root.message];
+    this.schema = new Conformance(messageSchema(root.message), `SIVI ${root.message} 2022`);
   }
 
   private closeElement(qname: string, after: number): void {
@@ -338,6 +352,7 @@ export class SiviTokenizer {
         `the end tag </${qname}> does not match the start tag <${top.qname}> on line ${top.line}: the document is not well-formed XML`,
       );
     }
+    this.conform(this.schema?.close(), top.line);
     const depth = this.stack.length - 1;
     if (depth === 2 && this.record && top.local === 'Wrknmr') {
       const xml = this.buf.slice(this.record.start, after);
@@ -347,7 +362,8 @@ export class SiviTokenizer {
       data.Wrkgvr = this.employer;
       data.BrAlg = this.brAlg;
       if (this.admKantoor) data.AdmKantoor = this.admKantoor;
-      this.out.push({ position: `${this.name}:${this.record.line} ${this.record.path}`, data });
+      const problems = this.record.problems.length > 0 ? this.record.problems : undefined;
+      this.out.push({ position: `${this.name}:${this.record.line} ${this.record.path}`, data, problems });
       this.record = undefined;
     } else if (depth === 1 && this.capture) {
       if (this.capture.kind === 'BrAlg')

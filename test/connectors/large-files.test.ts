@@ -68,7 +68,7 @@ describe('large deliveries', () => {
       xml: { fileName: 'small.xml', contents: await readFile(file, 'utf8') },
       schema: {
         fileName: 'WerknemersGegevens.xsd',
-        contents: readFileSync('test/fixtures/sivi/xsd/WerknemersGegevens.xsd', 'utf8'),
+        contents: readFileSync('connectors/sivi/xsd/WerknemersGegevens.xsd', 'utf8'),
       },
     });
     expect(result.errors.map((e) => e.rawMessage)).toEqual([]);

@@ -13,6 +13,7 @@ import type { Candidate, SourceRecord } from '../../src/sync/types.js';
 
 const fixtures = path.resolve('test/fixtures/sivi');
 const fixture = (name: string) => path.join(fixtures, name);
+const schemas = path.resolve('connectors/sivi/xsd');
 
 async function readAll(settings: Record<string, unknown>): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
@@ -54,7 +55,7 @@ describe('SIVI fixtures', () => {
   ])('When %s is checked against %s, then it is valid', async (xml, xsd) => {
     const result = await validateXML({
       xml: { fileName: xml, contents: readFileSync(fixture(xml), 'utf8') },
-      schema: { fileName: xsd, contents: readFileSync(fixture(`xsd/${xsd}`), 'utf8') },
+      schema: { fileName: xsd, contents: readFileSync(path.join(schemas, xsd), 'utf8') },
     });
     expect(result.errors.map((e) => e.rawMessage)).toEqual([]);
     expect(result.valid).toBe(true);
@@ -69,7 +70,7 @@ describe('SIVI fixtures', () => {
       } catch {
         continue; // no shared/ beside this checkout
       }
-      expect(readFileSync(fixture(`xsd/${xsd}`), 'utf8')).toBe(original);
+      expect(readFileSync(path.join(schemas, xsd), 'utf8')).toBe(original);
     }
   });
 });
@@ -168,7 +169,7 @@ describe('sivi connector', () => {
   it.each([
     ['doctype-billion-laughs.xml', /:2 \/: the document contains a DOCTYPE or ENTITY declaration/],
     ['doctype-external-entity.xml', /:2 \/: the document contains a DOCTYPE or ENTITY declaration/],
-    ['undefined-entity.xml', /:4 \/Dienstverbanden\/Wrkgvr\[1\]\/HndlsnmOrg: an entity reference/],
+    ['undefined-entity.xml', /:5 \/Dienstverbanden\/Wrkgvr\[1\]\/HndlsnmOrg: an entity reference/],
     [
       'truncated.xml',
       /:81 \/Dienstverbanden\/Wrkgvr\[1\]\/Wrknmr\[3\]: the file ends inside <Wrknmr> \(opened on line 80\); the delivery is truncated/,
@@ -224,16 +225,8 @@ describe('sivi connector', () => {
   });
 
   it.each([
-    [
-      'text after the root',
-      '<Dienstverbanden xmlns="NS"></Dienstverbanden>x',
-      /text after the end of the root element/,
-    ],
-    [
-      'two roots',
-      '<Dienstverbanden xmlns="NS"></Dienstverbanden><Dienstverbanden xmlns="NS"/>',
-      /a second root element/,
-    ],
+    ['text after the root', 'VALID x', /text after the end of the root element/],
+    ['two roots', 'VALID<Dienstverbanden xmlns="NS"/>', /a second root element/],
     ['no root', '<!-- nothing -->', /no root element/],
     [
       'an undeclared prefix',
@@ -264,7 +257,10 @@ describe('sivi connector', () => {
     ],
   ])('When a document has %s, then it is rejected', (_what, xml, message) => {
     const t = new SiviTokenizer('t.xml', 'auto');
-    const doc = xml.replace(/"NS"/g, '"http://www.sivi.org/Verzuimmanagement/Dienstverbanden/2022"');
+    const valid = readFileSync(fixture('dienstverbanden.xml'), 'utf8').trimEnd();
+    const doc = xml
+      .replace(/"NS"/g, '"http://www.sivi.org/Verzuimmanagement/Dienstverbanden/2022"')
+      .replace('VALID', valid);
     expect(() => {
       t.push(doc);
       t.end();
@@ -272,14 +268,25 @@ describe('sivi connector', () => {
   });
 
   it('When comments, CDATA and attributes with ">" surround the records, then they do not confuse the tokenizer', () => {
-    const ns = 'http://www.sivi.org/Verzuimmanagement/Dienstverbanden/2022';
-    const doc = `<?xml version="1.0"?>\n<d:Dienstverbanden xmlns:d="${ns}" note="a > b">\n<!-- <d:Wrknmr> in a comment -->\n<d:Wrkgvr><d:Lhnr>1</d:Lhnr>\n<d:Wrknmr note='x>y'><d:IdWrknmr><![CDATA[<not a tag>]]></d:IdWrknmr><d:Dnstvbnd/></d:Wrknmr>\n</d:Wrkgvr></d:Dienstverbanden>`;
+    const xsi = 'http://www.w3.org/2001/XMLSchema-instance';
+    const doc = readFileSync(fixture('dienstverbanden.xml'), 'utf8')
+      .replace(/<(\/?)(?=[A-Z])/g, '<$1d:')
+      .replace(
+        '<d:Dienstverbanden xmlns=',
+        `<d:Dienstverbanden xmlns:xsi="${xsi}" xsi:schemaLocation="a > b" xmlns:d=`,
+      )
+      .replace(
+        '<d:Wrknmr>',
+        `<!-- <d:Wrknmr> in a comment -->\n<d:Wrknmr xsi:noNamespaceSchemaLocation='x>y'>`,
+      )
+      .replace('<d:IdWrknmr>W-1001</d:IdWrknmr>', '<d:IdWrknmr><![CDATA[<W-1001>]]></d:IdWrknmr>');
     const t = new SiviTokenizer('c.xml', 'auto');
     const records = [...t.push(doc), ...t.end()];
-    expect(records).toHaveLength(1);
-    expect(records[0]!.position).toBe('c.xml:5 /Dienstverbanden/Wrkgvr[1]/Wrknmr[1]');
-    expect(records[0]!.data.IdWrknmr).toBe('<not a tag>');
-    expect(records[0]!.data.Wrkgvr).toEqual({ Lhnr: '1' });
+    expect(records).toHaveLength(3);
+    expect(records.map((r) => r.problems)).toEqual([undefined, undefined, undefined]);
+    expect(records[0]!.position).toBe('c.xml:34 /Dienstverbanden/Wrkgvr[1]/Wrknmr[1]');
+    expect(records[0]!.data.IdWrknmr).toBe('<W-1001>');
+    expect(records[0]!.data.Wrkgvr).toMatchObject({ Lhnr: '123456789L01' });
   });
 
   it('When the file declares ISO-8859-1, then it is decoded as such', async () => {

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
 import { testLink } from '../helpers/sync.js';
@@ -17,13 +19,19 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-async function sync(code: string, file: string, mapping: string, ids: Partial<Link['employer']> = {}) {
+async function sync(
+  code: string,
+  file: string,
+  mapping: string,
+  ids: Partial<Link['employer']> = {},
+  delivery: Link['delivery'] = 'mutations',
+) {
   const link = testLink(code, {
     employer: { code, name: `${code} BV`, ...ids },
     connector: 'sivi',
-    source: { file: join(fixtures, file) },
+    source: { file: resolve(fixtures, file) },
     mapping: `mappings/${mapping}.yaml`,
-    delivery: 'mutations',
+    delivery,
   });
   const employer = await saveLink(store.db, link, 'file');
   const run = () => syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' });
@@ -107,6 +115,55 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
       const r = (await run())!;
       expect(r.status).toBe('failed');
       expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+    }
+  });
+
+  it('When a complete delivery has a record that breaks the SIVI schema, then that record is quarantined, its employee kept as stored and the rest applied', async () => {
+    const code = 'sivi-schema';
+    const first = await sync(code, 'werknemersgegevens.xml', 'sivi-werknemersgegevens', {}, 'complete');
+    expect((await first.run())!.status).toBe('completed');
+    const before = await store
+      .db('employees')
+      .where({ employer_id: first.employer.id })
+      .orderBy('personnel_number')
+      .select('personnel_number', 'last_name', 'in_service', 'remote_deleted_at');
+    const dir = await mkdtemp(join(tmpdir(), 'koppeling-sivi-schema-'));
+    try {
+      const file = join(dir, 'werknemers.xml');
+      const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
+      const changed = xml
+        .replace('<sivi:SignNm>Berg</sivi:SignNm>', '<sivi:SignNm>Bergen</sivi:SignNm>')
+        .replace('<sivi:GslchtCd>M</sivi:GslchtCd>', '<sivi:Geslacht>M</sivi:Geslacht>')
+        .replace('<sivi:SignNm>Çelik</sivi:SignNm>', '<sivi:SignNm>Çelik-Yilmaz</sivi:SignNm>');
+      await writeFile(file, changed);
+      const { run } = await sync(code, file, 'sivi-werknemersgegevens', {}, 'complete');
+      const r = (await run())!;
+      expect(r.status).toBe('completed');
+      expect(r.counts).toMatchObject({ rejected: 1, updated: 1, ended: 0 });
+      expect(r.rejects).toEqual([
+        {
+          position: 'werknemers.xml:21 /WerknemerGegevens/Wrkgvr[1]/Wrknmr[1]',
+          field: 'Wrknmr',
+          reason:
+            'line 29: <Geslacht> is not an element of <Wrknmr> in the SIVI WerknemersGegevens 2022 schema',
+        },
+        {
+          position: 'werknemers.xml:21 /WerknemerGegevens/Wrkgvr[1]/Wrknmr[1]',
+          field: 'Wrknmr',
+          reason:
+            'line 30: <Wrknmr> lacks <GslchtCd> before <IdWrknmr>, which the SIVI WerknemersGegevens 2022 schema requires',
+        },
+      ]);
+      const after = await store
+        .db('employees')
+        .where({ employer_id: first.employer.id })
+        .orderBy('personnel_number')
+        .select('personnel_number', 'last_name', 'in_service', 'remote_deleted_at');
+      expect(after[0]).toEqual(before[0]);
+      expect(after[1]).toEqual({ ...before[1], last_name: 'Çelik-Yilmaz' });
+      expect(after.slice(2)).toEqual(before.slice(2));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
