@@ -274,6 +274,25 @@ departments:
     expect(problems(outcome)).toEqual([{ field: 'vault.bsn', reason: 'BSN fails the 11-check' }]);
   });
 
+  it.each(['onbekend', 'n.v.t.', '12345678a'])(
+    'When the BSN holds text (%s), then the record is rejected rather than read as no BSN',
+    (bsn) => {
+      const outcome = mapRecord(m, row({ BSN: bsn, Uren: '36' }));
+      expect(problems(outcome)).toEqual([
+        {
+          field: 'vault.bsn',
+          reason: 'BSN (BSN) holds characters other than digits and separators (space . - / + ( ))',
+        },
+      ]);
+      expect(JSON.stringify(outcome)).not.toContain(bsn);
+    },
+  );
+
+  it('When the BSN is written with separators or left empty, then digits reads it', () => {
+    expect(ok(mapRecord(m, row({ BSN: ' 1112.22-333 ', Uren: '36' }))).employee.vault.bsn).toBe('111222333');
+    expect(ok(mapRecord(m, row({ BSN: '', Uren: '36' }))).employee.vault.bsn).toBeUndefined();
+  });
+
   it('When an employment has no id, then one is made from the personnel number and start date', () => {
     const c = ok(mapRecord(m, row({ Nr: '42', Volgnr: '', Uren: '36' })));
     // concat keeps its constants while any source has a value: "42-"; without that, the fallback

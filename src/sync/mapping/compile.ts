@@ -242,7 +242,18 @@ function compileTransform(t: TransformSpec, at: string, tables: Map<string, Code
       case 'collapseSpaces':
         return (v) => ({ ok: true, value: asText(v).replace(/\s+/g, ' ').trim() });
       case 'digits':
-        return (v) => ({ ok: true, value: asText(v).replace(/\D+/g, '') });
+        // Separators go; anything else (a letter, "onbekend", "n.v.t.") is a problem, never read as
+        // "no value": that would erase the stored value.
+        return (v) => {
+          const text = asText(v);
+          if (/[^\d\s.\-/+()]/.test(text)) {
+            return {
+              ok: false,
+              reason: 'holds characters other than digits and separators (space . - / + ( ))',
+            };
+          }
+          return { ok: true, value: text.replace(/\D+/g, '') };
+        };
       case 'decimalComma':
         return (v) => {
           if (typeof v === 'number') return { ok: true, value: v };
