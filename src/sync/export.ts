@@ -1,3 +1,4 @@
+import { todayIn } from '../domain/dates.js';
 import type { Db } from '../store/db.js';
 
 export interface ExportedVersion {
@@ -50,11 +51,13 @@ interface VersionRow {
 /**
  * The employees of an employer with their employments and version history, in pages (keyset on the
  * personnel number) so memory stays flat for large employers. Vault fields are never part of it.
+ * An employment's own terms are those of the version in force on `today` (Europe/Amsterdam): the
+ * last that starts on or before it, or the first when all start later.
  */
 export async function* exportEmployees(
   db: Db,
   employerId: string,
-  pageSize = 1000,
+  { pageSize = 1000, today = todayIn() }: { pageSize?: number; today?: string } = {},
 ): AsyncGenerator<ExportedEmployee> {
   let after = '';
   for (;;) {
@@ -124,7 +127,8 @@ export async function* exportEmployees(
         hoursPerWeek: v.hours_per_week,
         functionCode: v.function_code,
       });
-      // Versions come in date order: the last one is the current terms.
+      // Versions come in date order: a later one that has begun by today replaces the terms.
+      if (employment.versions.length > 1 && v.valid_from > today) continue;
       Object.assign(employment, {
         departmentCode: v.department_code,
         functionCode: v.function_code,

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import { person, syncRunner, testLink } from '../helpers/sync.js';
+import { exportEmployees, type ExportedEmployee } from '../../src/sync/export.js';
+import type { Vault } from '../../src/vault/vault.js';
+
+let store: TestStore;
+let vault: Vault;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  vault = testVault(store);
+});
+afterAll(() => store.close());
+
+async function exported(employerId: string, today: string): Promise<ExportedEmployee[]> {
+  const out: ExportedEmployee[] = [];
+  for await (const e of exportEmployees(store.db, employerId, { today, pageSize: 2 })) out.push(e);
+  return out;
+}
+
+describe('export', () => {
+  it('When terms change from a future date, then the export shows the terms in force today and the change as a version', async () => {
+    const { employer, run } = await syncRunner(store, vault, testLink('export-terms'));
+    await run([person('1'), person('2'), person('3')]);
+    const second = await run([
+      person('1', {
+        employments: [{ validFrom: '2027-03-01', departmentCode: 'D2', hoursPerWeek: 20 }],
+        departments: [{ code: 'D1', name: 'Afdeling 1' }, { code: 'D2' }],
+      }),
+      person('2'),
+      person('3', { employments: [{}, { startDate: '2027-01-01', hoursPerWeek: 16 }] }),
+    ]);
+    expect(second.rejects).toEqual([]);
+    expect(second.counts).toMatchObject({ updated: 2 });
+    const now = await exported(employer.id, '2026-11-29');
+    expect(now.map((e) => e.personnelNumber)).toEqual(['1', '2', '3']);
+    const [one] = now[0]!.employments;
+    expect(one).toMatchObject({ departmentCode: 'D1', hoursPerWeek: 32 });
+    expect(one!.versions.map((v) => [v.validFrom, v.validTo, v.departmentCode, v.hoursPerWeek])).toEqual([
+      ['2020-01-01', '2027-02-28', 'D1', 32],
+      ['2027-03-01', null, 'D2', 20],
+    ]);
+    const future = now[2]!.employments.find((m) => m.externalId === '3-2');
+    expect(future).toMatchObject({ startDate: '2027-01-01', hoursPerWeek: 16 });
+    const later = await exported(employer.id, '2027-03-01');
+    expect(later[0]!.employments[0]).toMatchObject({ departmentCode: 'D2', hoursPerWeek: 20 });
+  });
+});
