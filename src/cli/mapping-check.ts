@@ -144,8 +144,8 @@ function pickConnector(flag: unknown, sample: string, mapping: Mapping): Connect
 }
 
 /**
- * The draft with every vault value replaced by whether it is present and valid, and a key that is
- * the person's BSN (refused by validation) not shown either.
+ * The draft with every vault value replaced by whether it is present and valid, and any other
+ * value that is the person's BSN (a key that is, validation refuses) not shown either.
  */
 function masked(draft: Draft): CheckedRecord['mapped'] {
   const vault: Record<string, string> = {};
@@ -153,16 +153,18 @@ function masked(draft: Draft): CheckedRecord['mapped'] {
     if (value === undefined) continue;
     vault[field] = vaultStatus(field, value);
   }
-  const employee = { ...draft.employee };
   const bsn = typeof draft.vault.bsn === 'string' ? normalizeBsn(draft.vault.bsn) : undefined;
-  for (const key of ['personnelNumber', 'remoteId']) {
-    if (bsn && isSameBsn(employee[key], bsn)) employee[key] = '(the BSN, not shown)';
-  }
+  const hide = (fields: Record<string, unknown>) => {
+    const out = { ...fields };
+    for (const [key, value] of Object.entries(out))
+      if (bsn && isSameBsn(value, bsn)) out[key] = '(the BSN, not shown)';
+    return out;
+  };
   return {
-    employee,
+    employee: hide(draft.employee),
     vault,
-    employments: draft.employments.map((e) => ({ ...e })),
-    departments: draft.departments.map((d) => ({ ...d })),
+    employments: draft.employments.map(hide),
+    departments: draft.departments.map(hide),
   };
 }
 

@@ -81,6 +81,7 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
   if (employments.length === 0) return undefined;
   for (let i = 0; i < employments.length; i++) {
     const m = employments[i]!;
+    if (vault.bsn !== undefined && isSameBsn(m.externalId, vault.bsn)) return undefined;
     for (const key in m) {
       const v = m[key];
       if (v === undefined) continue;

@@ -184,14 +184,20 @@ export function validateCandidate(
 
   // Rules across fields, on values that are themselves fine.
   const bsn = vault.success ? vault.data.bsn : undefined;
-  for (const key of ['personnelNumber', 'remoteId'] as const) {
-    if (bsn === undefined || !isSameBsn(input.employee[key], bsn)) continue;
-    const field = `employee.${key}`;
+  const isBsn = (field: string, key: string, value: unknown, instead: string) => {
+    if (bsn === undefined || !isSameBsn(value, bsn)) return;
     problems.push({
       field,
-      reason: `${labels.get(field) ?? key} is the person's BSN (value not shown): a BSN is never a key and never stored in clear; deliver the number the payroll or HR system gives the person`,
+      reason: `${labels.get(field) ?? key} is the person's BSN (value not shown): a BSN is never a key and never stored in clear; deliver ${instead}`,
     });
-  }
+  };
+  for (const key of ['personnelNumber', 'remoteId'] as const)
+    isBsn(
+      `employee.${key}`,
+      key,
+      input.employee[key],
+      'the number the payroll or HR system gives the person',
+    );
   const employments = input.employments;
   const ids = new Map<string, number>();
   for (let i = 0; i < employments.length; i++) {
@@ -212,6 +218,12 @@ export function validateCandidate(
         reason: `${labels.get(`${at}.validFrom`) ?? 'validFrom'} ${from} is before ${labels.get(`${at}.startDate`) ?? 'startDate'} ${start}: a change cannot take effect before the employment starts`,
       });
     }
+    isBsn(
+      `${at}.externalId`,
+      'externalId',
+      e.externalId,
+      'the number the payroll or HR system gives the employment',
+    );
     if (typeof e.externalId === 'string' && e.externalId !== '') {
       const before = ids.get(e.externalId);
       if (before !== undefined) {

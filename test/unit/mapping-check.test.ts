@@ -153,6 +153,19 @@ describe('koppeling mapping check', () => {
         /! employee\.personnelNumber: Personeelsnummer is the person's BSN \(value not shown\)/,
       );
       expect(c.out).not.toMatch(/111222333|2333/);
+      // So is an employment id that is the person's BSN.
+      const byId = path.join(dir, 'employment-id.csv');
+      await writeFile(
+        byId,
+        `Personeelsnummer;Achternaam;BSN;Dienstverband-id;Datum in dienst\n1001;Vries;111222333;111222333;01-01-2020\n`,
+      );
+      const d = await run('mappings/csv-standard.yaml', '--sample', byId);
+      expect(d.code).toBe(1);
+      expect(d.out).toMatch(/employments\[1\]\.externalId\s+\(the BSN, not shown\)/);
+      expect(d.out).toMatch(
+        /! employments\[1\]\.externalId: Dienstverband-id is the person's BSN \(value not shown\)/,
+      );
+      expect(d.out).not.toMatch(/111222333|2333/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

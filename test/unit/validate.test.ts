@@ -74,6 +74,18 @@ describe('validateCandidate', () => {
       ]);
       expect(JSON.stringify(found)).not.toMatch(/\d{6}/);
     }
+    // An employment id that is the person's BSN is refused the same way.
+    const employment = input({ vault: { bsn: '999996708' } });
+    employment.employments[0]!.externalId = '9999.96.708';
+    expect(validateCandidate(employment, labels).ok).toBe(false);
+    const byId = problems(employment);
+    expect(byId).toEqual([
+      {
+        field: 'employments[1].externalId',
+        reason: expect.stringMatching(/is the person's BSN \(value not shown\): .* gives the employment$/),
+      },
+    ]);
+    expect(JSON.stringify(byId)).not.toMatch(/\d{6}/);
     // Another nine-digit number, or the BSN of nobody in the record, is a fine personnel number.
     expect(
       validateCandidate(input({ employee: { ...input().employee, personnelNumber: '123456782' } })).ok,
