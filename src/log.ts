@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { isValidBsn } from './domain/bsn.js';
 import { vaultFieldNames } from './domain/vault-fields.js';
 
 const REDACTED = '[redacted]';
@@ -11,12 +12,16 @@ const bsnLike = /(?<![\d])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3})(?![\d])/g;
 // operators see anyway, and that a message about the wrong employer has to name.
 const bsnLikeNotPayroll = /(?<![\d])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3})(?![\d]|[Ll]\d{2}(?![\d]))/g;
 const bsnLikeOnce = /(?<![\d])\d{9}(?![\d])/;
+// Eight digits are a BSN with its leading zero dropped (as spreadsheets do) when they pass the
+// 11-check that way; other eight-digit numbers (KvK numbers, yyyymmdd dates) mostly do not.
+const eightDigits = /(?<![\d])\d{8}(?![\d])/g;
 const bearer = /\b(Bearer|Basic|AfasToken)\s+[A-Za-z0-9._~+/=-]{12,}/gi;
 const urlCredentials = /(\/\/[^:/\s]+:)[^@/\s]+@/g;
 
 function redactWith(bsnPattern: RegExp, text: string): string {
   return text
     .replace(bsnPattern, REDACTED)
+    .replace(eightDigits, (digits) => (isValidBsn(digits) ? REDACTED : digits))
     .replace(bearer, '$1 ' + REDACTED)
     .replace(urlCredentials, `$1${REDACTED}@`);
 }

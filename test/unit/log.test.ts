@@ -64,6 +64,14 @@ describe('logger redaction', () => {
     expect(redactText('postgres://user:s3cret@db:5432/x')).not.toContain('s3cret');
   });
 
+  it('When eight digits are a BSN without its leading zero, then they are redacted; other eight-digit numbers stay', () => {
+    expect(redactMessage('Geslacht "12345672" is not a known gender code')).toBe(
+      'Geslacht "[redacted]" is not a known gender code',
+    );
+    expect(redactText('bsn 12345672 read')).toBe('bsn [redacted] read');
+    expect(redactMessage('KvK 12345678, date 20240101')).toBe('KvK 12345678, date 20240101');
+  });
+
   it('When a number is longer than nine digits, then it is left alone', () => {
     expect(redactText('order 12345678901')).toBe('order 12345678901');
   });
