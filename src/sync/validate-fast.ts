@@ -14,6 +14,10 @@ import type { CandidateInput } from './validate.js';
  * every record takes this path; test/unit/validate-fast.test.ts checks that both paths agree.
  */
 
+/** Bounds of an employment's dates (start, end, terms from): years 1900-2099. */
+export const EARLIEST_EMPLOYMENT_DATE = '1900-01-01';
+export const LATEST_EMPLOYMENT_DATE = '2099-12-31';
+
 const employeeText: Record<string, number> = {
   personnelNumber: 35,
   remoteId: 40,
@@ -95,6 +99,7 @@ export function quickValidate(input: CandidateInput, today: string): Candidate |
         case 'endDate':
         case 'validFrom':
           if (typeof v !== 'string' || !isCalendarDate(v)) return undefined;
+          if (v < EARLIEST_EMPLOYMENT_DATE || v > LATEST_EMPLOYMENT_DATE) return undefined;
           break;
         case 'contractType':
           if (v !== 'B' && v !== 'O') return undefined;

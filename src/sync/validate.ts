@@ -5,6 +5,7 @@ import { contractTypes, genders } from '../domain/employee.js';
 import { vaultFieldNames } from '../domain/vault-fields.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
 import { isCalendarDate } from './mapping/transforms.js';
+import { EARLIEST_EMPLOYMENT_DATE, LATEST_EMPLOYMENT_DATE } from './validate-fast.js';
 import type { Candidate, FieldProblem } from './types.js';
 import { quickValidate } from './validate-fast.js';
 
@@ -46,6 +47,11 @@ const date = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date as YYYY-MM-DD')
   .refine(isCalendarDate, 'is not an existing calendar date');
 
+/** Employment dates: a year outside 1900-2099 is a typing error (01-03-0215), not a date to store. */
+const employmentDate = date
+  .refine((d) => d >= EARLIEST_EMPLOYMENT_DATE, 'is before 1900')
+  .refine((d) => d <= LATEST_EMPLOYMENT_DATE, 'is after 2099');
+
 const hours = z
   .number({ error: 'is not a number of hours' })
   .refine(Number.isFinite, 'is not a number of hours')
@@ -77,10 +83,10 @@ const employeeShape = z
 const employmentShape = z
   .object({
     externalId: text(40),
-    startDate: date,
-    endDate: date.optional(),
+    startDate: employmentDate,
+    endDate: employmentDate.optional(),
     endReason: text(200).optional(),
-    validFrom: date.optional(),
+    validFrom: employmentDate.optional(),
     departmentCode: text(70).optional(),
     functionCode: text(15).optional(),
     functionName: text(35).optional(),

@@ -106,6 +106,24 @@ describe('validateCandidate', () => {
     ]);
   });
 
+  it('When an employment date has a year outside 1900-2099, then it is refused as a typing error', () => {
+    const i = input({
+      employments: [
+        { externalId: 'E1', startDate: '0215-03-01', endDate: '2215-01-01', validFrom: '1899-12-31' },
+      ],
+    });
+    expect(validateCandidate(i, labels).ok).toBe(false);
+    expect(problems(i).map((p) => [p.field, p.reason])).toEqual([
+      ['employments[1].startDate', expect.stringMatching(/is before 1900$/)],
+      ['employments[1].endDate', expect.stringMatching(/is after 2099$/)],
+      ['employments[1].validFrom', expect.stringMatching(/is before 1900$/)],
+    ]);
+    const edges = input({
+      employments: [{ externalId: 'E1', startDate: '1900-01-01', endDate: '2099-12-31' }],
+    });
+    expect(validateCandidate(edges, labels).ok).toBe(true);
+  });
+
   it('When the end date equals the start date, then that is fine (a one-day employment)', () => {
     expect(
       validateCandidate(
