@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type * as PGliteModule from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './lock.js';
 import { migrationSource } from './migrations/index.js';
 
 export type Db = Knex;
@@ -93,22 +94,46 @@ export function openStore(options: StoreOptions): Store {
     };
   }
   let dir: string | undefined;
+  let lock: DataDirLock | undefined;
   if (options.dataDir) {
     dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
+    // PGlite serves one process: a second one on the same files would overwrite what the first wrote.
+    lock = lockDataDir(options.dataDir);
   }
-  const engine = embeddedEngine();
-  const pglite = new engine.PGlite({
-    ...(dir ? { dataDir: dir } : {}),
-    ...(options.pgliteImage ? { loadDataDir: options.pgliteImage } : {}),
-    parsers: pgliteParsers,
-  });
-  const db = knexFactory({
-    ...common,
-    client: engine.client,
-    connection: () => ({ pglite }) as object,
-  });
-  return { db, kind: 'pglite', location: dir ?? 'memory', close: () => db.destroy(), pglite };
+  try {
+    const engine = embeddedEngine();
+    const pglite = new engine.PGlite({
+      ...(dir ? { dataDir: dir } : {}),
+      ...(options.pgliteImage ? { loadDataDir: options.pgliteImage } : {}),
+      parsers: pgliteParsers,
+    });
+    const db = knexFactory({
+      ...common,
+      client: engine.client,
+      connection: () => ({ pglite }) as object,
+    });
+    const close = async () => {
+      try {
+        await db.destroy();
+        // Knex closes the database only when it was used: one never used may still be starting.
+        // The lock goes only once the files are closed.
+        const started =
+          !pglite.closed &&
+          (await pglite.waitReady.then(
+            () => true,
+            () => false,
+          ));
+        if (started && !pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    };
+    return { db, kind: 'pglite', location: dir ?? 'memory', close, pglite };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
 }
 
 /** Runs `fn` in a transaction, reusing `db` when it already is one, so use cases compose. */
