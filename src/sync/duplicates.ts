@@ -1,13 +1,58 @@
 import { exec, rows, type Trx } from './sql.js';
 import type { Reject } from './stage.js';
 
+export interface KeyOf {
+  employerId: string;
+  /** The stored column the link keys employees on, and how the delivery calls it. */
+  column: 'personnel_number' | 'remote_id';
+  label: string;
+}
+
+/**
+ * Rejects records that deliver a stored employment under another employee than the one it is
+ * stored for (a renumbered person, or an id reused by the source): an employment never moves to
+ * another person, and keeping it where it is while the record's person is created without it
+ * would misstate both. Both employees are held: the stored one is not ended for being absent.
+ */
+async function rejectMovedEmployments(trx: Trx, key: KeyOf): Promise<void> {
+  await exec(
+    trx,
+    `create temp table stg_moved on commit drop as
+     select e.rec, e.external_id, r.emp_key, o.${key.column} as owner_key
+       from stg_emp e
+       join stg_rec r using (rec)
+       join employments m on m.employer_id = ? and m.external_id = e.external_id
+       join employees o on o.id = m.employee_id
+      where m.employee_id <> r.employee_id`,
+    [key.employerId],
+  );
+  await exec(
+    trx,
+    `insert into stg_reject (rec, field, reason)
+     select rec, 'externalId',
+            'employment ' || external_id || ' is stored for ' || ? || ' ' || coalesce(owner_key, '(none)') ||
+            ', not for ' || emp_key || ': an employment never moves to another person, so this record is left out ' ||
+            'and the stored employee kept as is. Deliver the person under the ' || ? ||
+            ' they have, or give the employment a new id'
+       from stg_moved`,
+    [key.label, key.label],
+  );
+  await exec(
+    trx,
+    `insert into stg_held (emp_key) select owner_key from stg_moved where owner_key is not null`,
+  );
+}
+
 /**
  * Rejects records whose keys clash inside one delivery: the same employment twice, or the same person
- * twice with different person data (or twice without employments). All records involved are left out,
- * since neither can be trusted; the rest of the delivery continues. Then builds the de-duplicated
- * working tables `stg_person` (one row per employee) and `stg_employment`.
+ * twice with different person data (or twice without employments), and records that move a stored
+ * employment to another person. All records involved are left out, since neither can be trusted; the
+ * rest of the delivery continues. Then builds the de-duplicated working tables `stg_person` (one row
+ * per employee) and `stg_employment`.
  */
-export async function rejectDuplicates(trx: Trx, keyLabel: string): Promise<Reject[]> {
+export async function rejectDuplicates(trx: Trx, key: KeyOf): Promise<Reject[]> {
+  const keyLabel = key.label;
+  await rejectMovedEmployments(trx, key);
   // Positions are gathered only for keys that occur more than once: in a large delivery almost none do.
   await exec(
     trx,

@@ -225,7 +225,12 @@ async function applyRun(
     },
     req.input,
   );
-  const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, keyLabel(link.key)))].map(withoutBsns);
+  const key = {
+    employerId,
+    column: link.key === 'personnelNumber' ? ('personnel_number' as const) : ('remote_id' as const),
+    label: keyLabel(link.key),
+  };
+  const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, key))].map(withoutBsns);
   setRejects(rejects);
   counts.records = staged.records;
   counts.rejected = new Set(rejects.map((r) => r.position)).size;
@@ -242,12 +247,7 @@ async function applyRun(
   const planned = await planEmployees(trx);
   counts.created = planned.created;
   if (link.delivery === 'complete') {
-    const missing = await planMissing(
-      trx,
-      employerId,
-      date,
-      link.key === 'personnelNumber' ? 'personnel_number' : 'remote_id',
-    );
+    const missing = await planMissing(trx, employerId, date, key.column);
     counts.currentEmployees = missing.current;
     counts.ended = missing.ended;
     const share = missing.current > 0 ? missing.ended / missing.current : 0;

@@ -179,8 +179,10 @@ describe('sync rules', () => {
   it('When new employees arrive, then each is in service exactly when one of its own new employments is not ended', async () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     await run([person('1'), person('2', { employments: [{ endDate: '2024-12-31' }] })]);
-    // Person 3 names employment 1-1, which is stored with employee 1 and stays there.
-    await run([person('3', { employments: [{ externalId: '1-1' }] })]);
+    // Person 3 names employment 1-1, which is stored with employee 1 and stays there: the record is
+    // refused, so no employee 3 is created without employments.
+    const moved = await run([person('3', { employments: [{ externalId: '1-1' }] })]);
+    expect(moved.counts).toMatchObject({ created: 0, rejected: 1 });
     const s = await snapshot(e.id);
     const inService = Object.fromEntries(
       (s.employees as Array<{ personnel_number: string; in_service: boolean }>).map((x) => [
@@ -188,7 +190,7 @@ describe('sync rules', () => {
         x.in_service,
       ]),
     );
-    expect(inService).toEqual({ '1': true, '2': false, '3': false });
+    expect(inService).toEqual({ '1': true, '2': false });
     const owners = await store.db.raw(
       `select m.external_id, e.personnel_number from employments m join employees e on e.id = m.employee_id
         where m.employer_id = ? order by m.external_id`,
