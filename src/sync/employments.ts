@@ -65,6 +65,44 @@ async function planEmployments(trx: Trx, employerId: string, date: string): Prom
   );
 }
 
+/** The id a mapping gives an employment the source names no id for: personnel number + start date. */
+const derivedId = (person: string, employment: string) =>
+  `${person}.personnel_number || '-' || to_char(${employment}.start_date, 'YYYY-MM-DD')`;
+
+/**
+ * A corrected start date of an employment without an id of its own (the mapping made its id from
+ * the personnel number and the start date) arrives under a new id. In a complete delivery, where a
+ * person's record holds all their employments, a new such employment that replaces exactly one such
+ * employment of the same person, still open on the delivery date, is that employment: it takes the
+ * new id, and planning then sees a corrected start date instead of an ended employment plus a new
+ * one overlapping it. A re-hire is not mistaken for it: the earlier employment has ended by then.
+ */
+export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: string): Promise<void> {
+  await exec(
+    trx,
+    `with fresh as (
+       select s.employee_id, s.external_id
+         from stg_employment s
+         join stg_person p on p.employee_id = s.employee_id
+         left join employments m on m.employer_id = ? and m.external_id = s.external_id
+        where m.id is null and s.external_id = ${derivedId('p', 's')}
+     ), gone as (
+       select m.id, m.employee_id
+         from employments m
+         join employees e on e.id = m.employee_id
+        where m.employer_id = ? and m.employee_id in (select employee_id from fresh)
+          and (m.end_date is null or m.end_date >= ?::date) and m.external_id = ${derivedId('e', 'm')}
+          and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
+     )
+     update employments m set external_id = f.external_id, updated_at = now()
+       from fresh f join gone g using (employee_id)
+      where m.id = g.id
+        and f.employee_id in (select employee_id from fresh group by employee_id having count(*) = 1)
+        and g.employee_id in (select employee_id from gone group by employee_id having count(*) = 1)`,
+    [employerId, employerId, date],
+  );
+}
+
 /** Applies the planned employments and versions (`date`: the delivery date); returns rows written. */
 export async function applyEmployments(trx: Trx, employerId: string, date: string): Promise<number> {
   await planEmployments(trx, employerId, date);

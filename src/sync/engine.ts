@@ -10,7 +10,7 @@ import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './c
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
-import { applyEmployments } from './employments.js';
+import { applyEmployments, rekeyCorrectedStarts } from './employments.js';
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
 import {
@@ -244,6 +244,8 @@ async function applyRun(
     if (problems.lost.length + problems.emptied.length > 0) stops.push(columnProblemsMessage(problems));
   }
   req.onProgress?.('planning', staged.records);
+  // The same employment rows get their corrected dates when applied: counted there.
+  if (link.delivery === 'complete') await rekeyCorrectedStarts(trx, employerId, date);
   const planned = await planEmployees(trx);
   counts.created = planned.created;
   if (link.delivery === 'complete') {

@@ -1,6 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
 import { person, storedState, syncRunner, testLink } from '../helpers/sync.js';
+import { saveLink } from '../../src/store/links.js';
+import { syncDelivery } from '../../src/sync/delivery.js';
 import type { Link } from '../../src/sync/link.js';
 import type { Vault } from '../../src/vault/vault.js';
 
@@ -70,6 +76,89 @@ describe('employment identity', () => {
     expect(open).toEqual([
       { external_id: 'DV-X', end_date: null },
       { external_id: 'DV-Y', end_date: null },
+    ]);
+  });
+
+  async function employmentsOf(employerId: string) {
+    return store.db
+      .raw(
+        `select m.id, m.external_id, m.start_date, m.end_date, e.personnel_number,
+              (select min(v.valid_from) from employment_versions v where v.employment_id = m.id) as first_from
+         from employments m join employees e on e.id = m.employee_id
+        where m.employer_id = ? order by e.personnel_number, m.start_date`,
+        [employerId],
+      )
+      .then((r: { rows: Array<Record<string, unknown>> }) => r.rows);
+  }
+
+  it('When a CSV without employment ids corrects a start date, then the employment takes it instead of ending and being replaced', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'koppeling-identity-'));
+    try {
+      const file = join(dir, 'werknemers.csv');
+      const link = testLink('identity-csv', { source: { file } });
+      const { id: employerId } = await saveLink(store.db, link, 'file');
+      const run = async (starts: string[]) => {
+        const rows = starts.map((start, i) =>
+          csvRow(String(1001 + i), { 'Dienstverband-id': '', 'Datum in dienst': start }),
+        );
+        writeCsvDelivery(file, rows);
+        return (await syncDelivery({ store, vault, employerId, link, trigger: 'cli' }))!;
+      };
+      await run(['01-03-2015', '01-01-2020', '01-01-2020']);
+      const [before] = await employmentsOf(employerId);
+      for (const [start, iso] of [
+        ['01-02-2015', '2015-02-01'],
+        ['01-04-2015', '2015-04-01'],
+      ] as const) {
+        const r = await run([start, '01-01-2020', '01-01-2020']);
+        expect(r.status).toBe('completed');
+        expect(r.counts).toMatchObject({ created: 0, updated: 1, ended: 0, rejected: 0 });
+        const [after] = await employmentsOf(employerId);
+        expect(after).toEqual({
+          ...before,
+          external_id: `1001-${iso}`,
+          start_date: iso,
+          first_from: iso,
+        });
+      }
+      const again = await run(['01-04-2015', '01-01-2020', '01-01-2020']);
+      expect(again.counts).toMatchObject({ updated: 0, rowsWritten: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('When such an employment ended earlier or the delivery is ambiguous, then a new one is a new employment', async () => {
+    const derived = (start: string, end?: string) => ({
+      externalId: `1-${start}`,
+      startDate: start,
+      endDate: end,
+    });
+    // A re-hire: the earlier employment has ended.
+    const rehire = await employer();
+    await rehire.run([person('1', { employments: [derived('2015-03-01', '2020-12-31')] }), person('2')]);
+    await rehire.run([person('1', { employments: [derived('2024-01-01')] }), person('2')]);
+    expect((await employmentsOf(rehire.employer.id)).filter((m) => m.personnel_number === '1')).toMatchObject(
+      [
+        { external_id: '1-2015-03-01', end_date: '2020-12-31' },
+        { external_id: '1-2024-01-01', end_date: null },
+      ],
+    );
+    // Two new employments for one that is gone: which one it became is unknown.
+    const two = await employer({ guardAllowance: 1 });
+    await two.run([person('1', { employments: [derived('2015-03-01')] }), person('2')]);
+    const r = await two.run([
+      person('1', { employments: [derived('2015-02-01'), derived('2016-01-01')] }),
+      person('2'),
+    ]);
+    expect(r.counts).toMatchObject({ ended: 1 });
+    // A mutation file may leave a person's other employments out: nothing is paired there.
+    const mutations = await employer({ delivery: 'mutations' });
+    await mutations.run([person('1', { employments: [derived('2015-03-01')] })]);
+    await mutations.run([person('1', { employments: [derived('2016-01-01')] })]);
+    expect((await employmentsOf(mutations.employer.id)).map((m) => m.external_id)).toEqual([
+      '1-2015-03-01',
+      '1-2016-01-01',
     ]);
   });
 });
