@@ -9,7 +9,8 @@ import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import { findEmployerByCode } from '../store/employers.js';
 import { findLink } from '../store/links.js';
-import { syncDelivery } from '../sync/delivery.js';
+import type { Link } from '../sync/link.js';
+import { noDeliveryMessage, prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
 import { runReport, runReportSchema } from '../sync/report.js';
 import { countRejects, findRun, listRejects } from '../sync/runs.js';
 import { concurrencyLimit, type Turn } from '../jobs/limit.js';
@@ -54,6 +55,28 @@ async function receiveUpload(req: Request, ctx: AppContext, runId: string): Prom
   return file;
 }
 
+/**
+ * The delivery a run started through the API reads, checked before the answer: a link that cannot
+ * run, or a drop folder with nothing waiting, is refused at once (409) and no run id is given.
+ */
+async function prepareOrRefuse(
+  code: string,
+  link: Link,
+  upload: string | undefined,
+): Promise<PreparedDelivery> {
+  let prepared: PreparedDelivery | undefined;
+  try {
+    prepared = await prepareDelivery(link, upload);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    throw new AppError('conflict', `Employer "${code}": the run was not started: ${err.message}`);
+  }
+  if (!prepared) {
+    throw new AppError('conflict', `Employer "${code}": the run was not started: ${noDeliveryMessage(link)}`);
+  }
+  return prepared;
+}
+
 /** Sync runs started and inspected through the API. */
 export const syncRunRoutes: RouteDef[] = [
   defineRoute({
@@ -71,6 +94,10 @@ export const syncRunRoutes: RouteDef[] = [
       200: { description: 'The run report (wait or dry run)', schema: runReportSchema },
       202: { description: 'Started', schema: z.object({ runId: z.string(), status: z.literal('running') }) },
       404: { description: 'No such employer, or it has no link' },
+      409: {
+        description:
+          'Not started: no delivery is waiting in the drop folder, or the link cannot run (e.g. its mapping file cannot be loaded)',
+      },
     },
     handler: async ({ ctx, params, query, req }) => {
       const employer = await findEmployerByCode(ctx.store.db, params.code);
@@ -83,27 +110,35 @@ export const syncRunRoutes: RouteDef[] = [
         );
       const runId = randomUUID();
       const upload = await receiveUpload(req, ctx, runId);
+      const removeUpload = () => (upload ? rm(upload, { force: true }) : undefined);
+      const prepared = await prepareOrRefuse(params.code, link, upload).catch(async (err: unknown) => {
+        await removeUpload();
+        throw err;
+      });
       const actor = actorOf(req.principal);
       const who = `${actor.actorType}:${actor.actorId}`;
-      const running = syncDelivery({
-        store: ctx.store,
-        vault: ctx.vault,
-        employerId: employer.id,
-        link,
-        file: upload,
-        trigger: 'api',
-        runId,
-        dryRun: query.dryRun,
-        forcedBy: query.force ? who : undefined,
-        startedBy: who,
-        turn: syncTurn(ctx),
-      }).finally(() => (upload ? rm(upload, { force: true }) : undefined));
-      if (query.wait || query.dryRun) {
-        const result = await running;
-        if (!result) throw new AppError('not_found', `No delivery is waiting for employer "${params.code}".`);
-        return { status: 200, body: runReport(result) };
-      }
-      running.catch((err: unknown) => log.error('sync run failed to start', { runId, err }));
+      let recorded!: () => void;
+      const isRecorded = new Promise<void>((resolve) => (recorded = resolve));
+      const running = runDelivery(
+        {
+          store: ctx.store,
+          vault: ctx.vault,
+          employerId: employer.id,
+          link,
+          trigger: 'api',
+          runId,
+          dryRun: query.dryRun,
+          forcedBy: query.force ? who : undefined,
+          startedBy: who,
+          turn: syncTurn(ctx),
+          onRecorded: recorded,
+        },
+        prepared,
+      ).finally(removeUpload);
+      if (query.wait || query.dryRun) return { status: 200, body: runReport(await running) };
+      // The run id is given once the run is recorded: from then on it can be looked up.
+      await Promise.race([isRecorded, running]);
+      running.catch((err: unknown) => log.error('sync run failed', { runId, err }));
       return { status: 202, body: { runId, status: 'running' } };
     },
   }),

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { loadConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { saveLink } from '../store/links.js';
-import { connectorConfig, syncDelivery } from '../sync/delivery.js';
+import { noDeliveryMessage, syncDelivery } from '../sync/delivery.js';
 import { loadLinkFile } from '../sync/link.js';
 import { formatReport, runReport } from '../sync/report.js';
 import { exitCodes, UsageError, type Command, type CommandIO } from './command.js';
@@ -64,11 +64,7 @@ export const syncCommand: Command = {
       });
       if (onProgress) io.stderr.write('\n');
       if (!result) {
-        const { settleSeconds } = connectorConfig(link).config as { settleSeconds?: number };
-        const settle = settleSeconds
-          ? ` (a file is taken once it has not changed for ${settleSeconds} seconds)`
-          : '';
-        const message = `No delivery waiting in ${String(link.source.folder)}${settle}.`;
+        const message = noDeliveryMessage(link);
         if (values.json)
           io.stdout.write(JSON.stringify({ runId: null, status: 'no_delivery', message }) + '\n');
         else io.stdout.write(message + '\n');

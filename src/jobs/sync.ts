@@ -1,11 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { log } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { findLink, listScheduledLinks } from '../store/links.js';
-import { syncDelivery } from '../sync/delivery.js';
+import { prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
+import { failedRunMessage } from '../sync/engine.js';
+import type { Link } from '../sync/link.js';
+import { recordFailedRun } from '../sync/runs.js';
 import type { Scheduler } from './scheduler.js';
 
 const instance = `${hostname()}:${process.pid}`;
+const startedBy = `schedule:${instance}`;
 
 /**
  * Claims one scheduled slot of an employer in the database. The primary key (employer, slot) makes
@@ -25,21 +30,52 @@ export async function claimSlot(
   return res.rows.length === 1;
 }
 
+/**
+ * The next delivery of a scheduled run. Nothing waiting is no run at all (the CLI's "no delivery");
+ * a link that cannot run (its mapping file cannot be loaded, say) is recorded as a failed run with
+ * the reason, so it shows with the employer's runs and not only in the log.
+ */
+async function nextScheduled(
+  runtime: Runtime,
+  employerId: string,
+  link: Link,
+): Promise<PreparedDelivery | undefined> {
+  try {
+    return await prepareDelivery(link);
+  } catch (err) {
+    const id = randomUUID();
+    const run = {
+      id,
+      employerId,
+      trigger: 'schedule',
+      connector: link.connector,
+      delivery: link.delivery,
+      startedBy,
+    } as const;
+    await recordFailedRun(runtime.store.db, run, failedRunMessage(err, id, link.employer.code));
+    return undefined;
+  }
+}
+
 /** Runs a claimed slot: every delivery waiting for the employer, oldest first, until one does not complete. */
 export async function runScheduledSync(runtime: Runtime, employerId: string, slot: Date): Promise<void> {
   if (!(await claimSlot(runtime, employerId, slot))) return;
   const link = await findLink(runtime.store.db, employerId);
   if (!link) return;
   for (;;) {
-    const result = await syncDelivery({
-      store: runtime.store,
-      vault: runtime.vault,
-      employerId,
-      link,
-      trigger: 'schedule',
-      startedBy: `schedule:${instance}`,
-    });
-    if (!result) return;
+    const prepared = await nextScheduled(runtime, employerId, link);
+    if (!prepared) return;
+    const result = await runDelivery(
+      {
+        store: runtime.store,
+        vault: runtime.vault,
+        employerId,
+        link,
+        trigger: 'schedule',
+        startedBy,
+      },
+      prepared,
+    );
     if (result.status !== 'completed') {
       log.warn('scheduled sync did not complete', {
         employer: link.employer.code,

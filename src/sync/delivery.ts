@@ -13,7 +13,15 @@ import type { MappingOutcome } from './types.js';
 
 export interface DeliveryRequest extends Pick<
   SyncRequest,
-  'trigger' | 'dryRun' | 'forcedBy' | 'startedBy' | 'runId' | 'onProgress' | 'deliveryDate' | 'turn'
+  | 'trigger'
+  | 'dryRun'
+  | 'forcedBy'
+  | 'startedBy'
+  | 'runId'
+  | 'onProgress'
+  | 'deliveryDate'
+  | 'turn'
+  | 'onRecorded'
 > {
   store: Store;
   vault: Vault;
@@ -88,18 +96,48 @@ export async function nextDeliveryFile(
   return { file: settled[0]!.path, fromFolder: true, waiting: settled.length - 1 };
 }
 
+/** What a run of a link reads: the connector with its settings, the delivery file and the mapping. */
+export interface PreparedDelivery {
+  source: ReturnType<typeof connectorConfig>;
+  next: { file?: string; fromFolder: boolean; waiting: number };
+  mapping: Mapping;
+}
+
 /**
- * Runs one delivery of a link through connector -> mapping -> engine. A file taken from a drop
- * folder is moved to `processed/` after a completed run and to `failed/` after a failed or rejected
- * one; after a tripped guard it stays, so the next (forced) run finds it. Undefined: nothing waiting.
+ * Everything a run of the link needs before it is recorded: the connector settings, the delivery to
+ * read (`chosen`, else the link's source) and the mapping. Undefined when nothing is waiting in the
+ * drop folder: nothing to do, and no run. A link that cannot run (settings not valid, mapping file
+ * missing or not valid, drop folder unreadable) throws an AppError that names the problem.
  */
-export async function syncDelivery(
-  req: DeliveryRequest,
-): Promise<(SyncResult & { file?: string; waiting: number }) | undefined> {
-  const source = connectorConfig(req.link);
-  const next = await nextDeliveryFile(req.link, source.config as { folder?: string }, req.file);
+export async function prepareDelivery(link: Link, chosen?: string): Promise<PreparedDelivery | undefined> {
+  const source = connectorConfig(link);
+  const next = await nextDeliveryFile(link, source.config as { folder?: string }, chosen);
   if (!next) return undefined;
-  const mapping = await loadMapping(req.link.mapping);
+  return { source, next, mapping: await loadMapping(link.mapping) };
+}
+
+/** What `prepareDelivery` found nothing for, in words: the drop folder and how long a file must settle. */
+export function noDeliveryMessage(link: Link): string {
+  const { folder, settleSeconds } = connectorConfig(link).config as {
+    folder?: string;
+    settleSeconds?: number;
+  };
+  const settle = settleSeconds
+    ? ` (a file is taken once it has not changed for ${settleSeconds} seconds)`
+    : '';
+  return `No delivery waiting in ${String(folder)}${settle}.`;
+}
+
+/**
+ * Runs a prepared delivery of a link through connector -> mapping -> engine. A file taken from a drop
+ * folder is moved to `processed/` after a completed run and to `failed/` after a failed or rejected
+ * one; after a tripped guard it stays, so the next (forced) run finds it.
+ */
+export async function runDelivery(
+  req: Omit<DeliveryRequest, 'file'>,
+  prepared: PreparedDelivery,
+): Promise<SyncResult & { file?: string; waiting: number }> {
+  const { source, next, mapping } = prepared;
   const columns: DeliveryColumns = { reads: sourceColumns(mapping) };
   const result = await runSync({
     ...req,
@@ -115,4 +153,12 @@ export async function syncDelivery(
     }
   }
   return { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
+}
+
+/** Prepares and runs one delivery of a link (`prepareDelivery`, `runDelivery`). Undefined: nothing waiting. */
+export async function syncDelivery(
+  req: DeliveryRequest,
+): Promise<(SyncResult & { file?: string; waiting: number }) | undefined> {
+  const prepared = await prepareDelivery(req.link, req.file);
+  return prepared && runDelivery(req, prepared);
 }

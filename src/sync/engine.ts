@@ -47,6 +47,8 @@ export interface SyncRequest {
    * run is recorded (`running`) meanwhile. Without it the run starts at once.
    */
   turn?: Turn | undefined;
+  /** Called once the run is recorded (`running`), so its id can be looked up; not for dry runs. */
+  onRecorded?: (() => void) | undefined;
   /** The mapped columns of a delivery with a header row, filled in as it is read. */
   columns?: DeliveryColumns | undefined;
   onProgress?: ((phase: string, records: number) => void) | undefined;
@@ -93,6 +95,19 @@ function keyLabel(key: Link['key']): string {
 }
 
 /**
+ * The message recorded with a run that failed, and logged: a problem with the delivery or the link
+ * says what and where, for the operator; an internal error (database, code) stays in the log.
+ */
+export function failedRunMessage(err: unknown, runId: string, employer: string): string {
+  if (err instanceof AppError && err.status < 500) {
+    log.warn('sync run failed', { runId, employer, reason: err.message });
+    return `The run failed and nothing was applied: ${err.message}`;
+  }
+  log.error('sync run failed', { runId, employer, err });
+  return `The run failed and nothing was applied: an internal error occurred (logged under run ${runId}).`;
+}
+
+/**
  * One sync run: stage -> plan -> guard -> apply, all inside one transaction holding the employer's
  * advisory lock (released by PostgreSQL when the connection ends, so a crashed run never blocks).
  * Dry runs and tripped guards roll the transaction back; the run record is written separately.
@@ -125,6 +140,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       sourceName: req.sourceName && redactMessage(req.sourceName),
       startedBy: req.startedBy,
     });
+    req.onRecorded?.();
   }
   let status: SyncResult['status'] = 'completed';
   let message: string | undefined;
@@ -164,20 +180,8 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       }),
     );
   } catch (err) {
-    if (err instanceof StopRun) {
-      status = err.status;
-      message = err.reason;
-    } else if (err instanceof AppError && err.status < 500) {
-      // A problem with the delivery itself: the message says what and where, for the operator.
-      status = 'failed';
-      message = `The run failed and nothing was applied: ${err.message}`;
-      log.warn('sync run failed', { runId, employer: link.employer.code, reason: err.message });
-    } else {
-      // Internal errors (database, code) stay in the log; the run record gets no internals.
-      status = 'failed';
-      message = `The run failed and nothing was applied: an internal error occurred (logged under run ${runId}).`;
-      log.error('sync run failed', { runId, employer: link.employer.code, err });
-    }
+    status = err instanceof StopRun ? err.status : 'failed';
+    message = err instanceof StopRun ? err.reason : failedRunMessage(err, runId, link.employer.code);
   }
   const durationMs = performance.now() - started;
   // The message can quote the delivery (a header row that was a record, say): no BSN in it either.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactMessage } from '../log.js';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
 import type { ColumnCounts } from './columns.js';
@@ -173,6 +174,25 @@ export async function finishRun(
         result.rejects.slice(i, i + 1000).map((r) => ({ run_id: runId, ...r })),
       );
     }
+  });
+}
+
+/**
+ * Records a run that failed before it read anything (the link could not run: its mapping file
+ * cannot be loaded, say), so it shows in the employer's runs like any other.
+ */
+export async function recordFailedRun(
+  db: Db,
+  run: Parameters<typeof insertRun>[1],
+  message: string,
+): Promise<void> {
+  await insertRun(db, run);
+  await finishRun(db, run.id, {
+    status: 'failed',
+    message: redactMessage(message),
+    counts: emptyCounts(),
+    rejects: [],
+    durationMs: 0,
   });
 }
 

@@ -7,6 +7,8 @@ import { startTestServer, type TestServer } from '../helpers/http.js';
 import { createApp } from '../../src/api/app.js';
 import type { Turn } from '../../src/jobs/limit.js';
 import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
+import { saveLink } from '../../src/store/links.js';
+import { linkSchema } from '../../src/sync/link.js';
 
 let store: TestStore;
 let server: TestServer;
@@ -101,6 +103,69 @@ describe('employer links and sync runs over the API', () => {
       (await server.request('GET', '/api/v1/sync-runs/00000000-0000-4000-8000-000000000000', { token }))
         .status,
     ).toBe(404);
+  });
+});
+
+describe('runs that cannot start are refused at once', () => {
+  const runsOf = async (code: string) => {
+    const employer = await store.db('employers').where({ code }).first();
+    return store.db('sync_runs').where({ employer_id: employer.id });
+  };
+
+  it('When nothing is waiting in the drop folder, then 409 says so and no run id is given', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'koppeling-empty-drop-'));
+    const empty = { ...link, employer: { code: 'empty-bv', name: 'Empty BV' }, source: { folder } };
+    expect(
+      (await server.request('PUT', '/api/v1/employers/empty-bv/link', { token, body: empty })).status,
+    ).toBe(200);
+    for (const query of ['', '?wait=true']) {
+      const res = await server.request('POST', `/api/v1/employers/empty-bv/sync-runs${query}`, { token });
+      expect(res.status).toBe(409);
+      expect(res.body.runId).toBeUndefined();
+      expect(res.body.error.message).toContain(`No delivery waiting in ${folder}`);
+    }
+    expect(await runsOf('empty-bv')).toHaveLength(0);
+  });
+
+  it('When the mapping file of the stored link cannot be loaded, then 409 names the file and no run id is given', async () => {
+    // A link stored before links were checked, or whose mapping file was removed since.
+    const stored = linkSchema.parse({
+      ...link,
+      employer: { code: 'gone-bv', name: 'Gone BV' },
+      mapping: 'mappings/csv-standrd.yaml',
+    });
+    await saveLink(store.db, stored, 'api');
+    const res = await server.request('POST', '/api/v1/employers/gone-bv/sync-runs', {
+      token,
+      body: csvBody([csvRow('1')]),
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.runId).toBeUndefined();
+    expect(res.body.error.message).toContain('mappings/csv-standrd.yaml: mapping file not found');
+    expect(await runsOf('gone-bv')).toHaveLength(0);
+  });
+
+  it('When a run is started, then its id can be looked up as soon as the answer comes', async () => {
+    const never: Turn = () => new Promise(() => undefined);
+    const waiting = await startTestServer(
+      createApp({ config, store, vault: testVault(store), syncTurn: never }),
+    );
+    try {
+      const soon = { ...link, employer: { code: 'soon-bv', name: 'Soon BV' } };
+      await waiting.request('PUT', '/api/v1/employers/soon-bv/link', { token, body: soon });
+      const res = await waiting.request('POST', '/api/v1/employers/soon-bv/sync-runs', {
+        token,
+        body: csvBody([csvRow('1')]),
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(res.body).toMatchObject({ status: 'running' });
+      const run = await waiting.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
+      expect(run.status).toBe(200);
+      expect(run.body).toMatchObject({ status: 'running' });
+    } finally {
+      await waiting.close();
+    }
   });
 });
 

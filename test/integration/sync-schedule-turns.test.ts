@@ -136,4 +136,35 @@ describe('a scheduled run that does not complete', () => {
       warn.mockRestore();
     }
   });
+
+  /** A link with a drop folder and a nightly schedule, stored as it is (not checked). */
+  async function scheduledLink(code: string, folder: string, mapping: string) {
+    const link = linkSchema.parse({
+      employer: { code, name: `${code} BV` },
+      connector: 'csv',
+      source: { folder, settleSeconds: 0 },
+      mapping,
+      delivery: 'mutations',
+      schedule: '30 2 * * *',
+    });
+    const employer = await saveLink(store.db, link, 'api');
+    const [job] = (await collectJobs(1)).filter((j) => j.name === `sync:${code}`);
+    await job!.run(new Date('2026-11-29T01:30:00Z'));
+    return store.db('sync_runs').where({ employer_id: employer.id });
+  }
+
+  it('When nothing is waiting in the drop folder, then no run is recorded', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-empty-'));
+    expect(await scheduledLink('sched-empty', folder, 'mappings/csv-standard.yaml')).toHaveLength(0);
+  });
+
+  it('When the mapping file cannot be loaded, then the run is recorded as failed, naming the file', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-mapping-'));
+    writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
+    const runs = await scheduledLink('sched-mapping', folder, 'mappings/csv-standrd.yaml');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'failed', trigger: 'schedule' });
+    expect(runs[0].message).toContain('mappings/csv-standrd.yaml: mapping file not found');
+    expect(existsSync(join(folder, 'a.csv'))).toBe(true);
+  });
 });
