@@ -11,7 +11,7 @@ import { findEmployerByCode } from '../store/employers.js';
 import { findLink } from '../store/links.js';
 import type { Link } from '../sync/link.js';
 import { noDeliveryMessage, prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
-import { runReport, runReportSchema } from '../sync/report.js';
+import { runReport, runReportSchema, storedRunReport } from '../sync/report.js';
 import { countRejects, findRun, listRejects } from '../sync/runs.js';
 import { concurrencyLimit, type Turn } from '../jobs/limit.js';
 import { actorOf, type AppContext } from './context.js';
@@ -145,7 +145,8 @@ export const syncRunRoutes: RouteDef[] = [
   defineRoute({
     method: 'get',
     path: '/api/v1/sync-runs/:id',
-    summary: 'One sync run: status, counts, duration, who started or forced it.',
+    summary:
+      'One sync run: status, counts, duration, who started or forced it, and its report with the quarantined records.',
     tag: 'sync',
     access: { capability: 'syncruns.view' },
     params: idParam,
@@ -153,7 +154,7 @@ export const syncRunRoutes: RouteDef[] = [
     handler: async ({ ctx, params }) => {
       const run = await findRun(ctx.store.db, params.id);
       if (!run) throw new AppError('not_found', `No sync run ${params.id}.`);
-      return { body: { ...run, report: runReport({ ...run, runId: run.id, rejects: [] }) } };
+      return { body: { ...run, report: await storedRunReport(ctx.store.db, run) } };
     },
   }),
   defineRoute({

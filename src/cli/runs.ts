@@ -2,8 +2,8 @@ import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { openRuntime } from '../runtime.js';
 import { findEmployerByCode } from '../store/employers.js';
-import { runReport, formatReport } from '../sync/report.js';
-import { findRun, listRejects, listRuns } from '../sync/runs.js';
+import { formatReport, storedRunReport } from '../sync/report.js';
+import { findRun, listRuns } from '../sync/runs.js';
 import { UsageError, type Command } from './command.js';
 
 /** `koppeling runs --employer <code> [--json]`: the latest sync runs of an employer. */
@@ -55,11 +55,7 @@ export const runsShowCommand: Command = {
     try {
       const run = await findRun(runtime.store.db, runId);
       if (!run) throw new AppError('not_found', `No sync run ${runId}.`);
-      const report = runReport({
-        ...run,
-        runId: run.id,
-        rejects: await listRejects(runtime.store.db, run.id),
-      });
+      const report = await storedRunReport(runtime.store.db, run);
       if (values.json) {
         io.stdout.write(JSON.stringify({ ...report, run }) + '\n');
       } else {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { RunCounts } from './runs.js';
+import type { Db } from '../store/db.js';
+import { countRejects, listRejects, type RunCounts, type RunRecord } from './runs.js';
 import type { Reject } from './stage.js';
 
 /** The report of one run, as `sync --json`, `runs show --json` and the API print it. */
@@ -21,6 +22,8 @@ export const runReportSchema = z.object({
     reactivated: z.number(),
   }),
   rejects: z.array(z.object({ position: z.string(), field: z.string(), reason: z.string() })),
+  /** Problems of a stored run past the ones listed in `rejects` (page through the run's rejects). */
+  moreRejects: z.number().optional(),
 });
 export type RunReport = z.infer<typeof runReportSchema>;
 
@@ -33,6 +36,7 @@ export function runReport(run: {
   dryRun?: boolean | undefined;
   counts: RunCounts;
   rejects: readonly Reject[];
+  moreRejects?: number | undefined;
 }): RunReport {
   const c = run.counts;
   return {
@@ -48,7 +52,22 @@ export function runReport(run: {
     rejected: c.rejected,
     departments: { ...c.departments },
     rejects: run.rejects.map((r) => ({ position: r.position, field: r.field, reason: r.reason })),
+    ...(run.moreRejects ? { moreRejects: run.moreRejects } : {}),
   };
+}
+
+/** The most problems the report of a stored run lists; the rest are counted in `moreRejects`. */
+export const storedRejectsLimit = 10_000;
+
+/** The report of a recorded run, with its quarantined problems as stored (`runs show`, the API). */
+export async function storedRunReport(
+  db: Db,
+  run: RunRecord,
+  limit = storedRejectsLimit,
+): Promise<RunReport> {
+  const rejects = await listRejects(db, run.id, limit);
+  const moreRejects = rejects.length < limit ? 0 : (await countRejects(db, run.id)) - rejects.length;
+  return runReport({ ...run, runId: run.id, rejects, moreRejects });
 }
 
 /** The same report for a person at a terminal. */
@@ -62,6 +81,7 @@ export function formatReport(r: RunReport, maxRejects = 20): string {
     `  rejected records: ${r.rejected}`,
   ];
   for (const x of r.rejects.slice(0, maxRejects)) lines.push(`    ${x.position} ${x.field}: ${x.reason}`);
-  if (r.rejects.length > maxRejects) lines.push(`    ... and ${r.rejects.length - maxRejects} more`);
+  const more = Math.max(0, r.rejects.length - maxRejects) + (r.moreRejects ?? 0);
+  if (more > 0) lines.push(`    ... and ${more} more`);
   return lines.join('\n') + '\n';
 }

@@ -9,6 +9,8 @@ import type { Turn } from '../../src/jobs/limit.js';
 import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
 import { saveLink } from '../../src/store/links.js';
 import { linkSchema } from '../../src/sync/link.js';
+import { storedRunReport } from '../../src/sync/report.js';
+import { findRun } from '../../src/sync/runs.js';
 
 let store: TestStore;
 let server: TestServer;
@@ -84,6 +86,24 @@ describe('employer links and sync runs over the API', () => {
     expect(rejects.body.rejects).toHaveLength(1);
     expect(rejects.body.rejects[0].field).toMatch(/bsn/i);
     expect(JSON.stringify(rejects.body)).not.toContain('123456789');
+  });
+
+  it('When a run has rejects, then its report lists the same problems as its rejects', async () => {
+    const body = csvBody([csvRow('1'), csvRow('3', { BSN: '123456789' })]);
+    const res = await server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
+      token,
+      body,
+      headers: { 'content-type': 'text/csv' },
+    });
+    const run = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
+    const rejects = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}/rejects`, { token });
+    expect(run.body.counts.rejected).toBe(1);
+    expect(run.body.report.rejects).toHaveLength(1);
+    expect(run.body.report.rejects).toEqual(rejects.body.rejects);
+    expect(run.body.report.moreRejects).toBeUndefined();
+    // Past the limit a report lists, the rest are counted rather than left out unsaid.
+    const stored = await findRun(store.db, res.body.runId);
+    expect(await storedRunReport(store.db, stored!, 0)).toMatchObject({ rejects: [], moreRejects: 1 });
   });
 
   it('When a run is started without waiting, then 202 with a run id that can be polled until it ends', async () => {
