@@ -5,7 +5,7 @@ import { linkModes, type Employer } from '../domain/employer.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { findLink, saveLink } from '../store/links.js';
-import { connectorConfig } from '../sync/delivery.js';
+import { checkLink } from '../sync/link-check.js';
 import { linkSchema } from '../sync/link.js';
 import { listRuns } from '../sync/runs.js';
 
@@ -151,7 +151,10 @@ export const employerRoutes: RouteDef[] = [
     body: linkSchema,
     responses: {
       200: { description: 'Stored', schema: z.object({ employer: employerView, link: linkSchema }) },
-      400: { description: 'The document is not valid' },
+      400: {
+        description:
+          'The document is not valid, or the link cannot run (its mapping file cannot be loaded, is not valid or is written for another connector; its source settings are not valid)',
+      },
     },
     handler: async ({ ctx, params, body }) => {
       if (body.employer.code !== params.code) {
@@ -160,7 +163,7 @@ export const employerRoutes: RouteDef[] = [
           `employer.code "${body.employer.code}" differs from the code in the path "${params.code}".`,
         );
       }
-      connectorConfig(body);
+      await checkLink(body, 'link');
       const employer = await saveLink(ctx.store.db, body, 'api');
       return { body: { employer, link: body } };
     },

@@ -4,6 +4,7 @@ import { openRuntime } from '../runtime.js';
 import { saveLink } from '../store/links.js';
 import { noDeliveryMessage, syncDelivery } from '../sync/delivery.js';
 import { loadLinkFile } from '../sync/link.js';
+import { checkLink } from '../sync/link-check.js';
 import { formatReport, runReport } from '../sync/report.js';
 import { exitCodes, UsageError, type Command, type CommandIO } from './command.js';
 
@@ -34,7 +35,7 @@ export function exitCodeOf(status: string): number {
 export const syncCommand: Command = {
   name: ['sync'],
   usage: 'koppeling sync --config config/employers/<code>.yaml [--file PATH] [--dry-run] [--force] [--json]',
-  summary: 'Import one delivery of an employer (stores the link file first).',
+  summary: 'Import one delivery of an employer (checks and stores the link file first).',
   options: {
     config: { type: 'string' },
     file: { type: 'string' },
@@ -46,6 +47,8 @@ export const syncCommand: Command = {
   async run({ values, io }) {
     if (typeof values.config !== 'string') throw new UsageError('--config <link file> is required');
     const link = await loadLinkFile(values.config);
+    // Checked completely before it is stored: a link that cannot run leaves the stored one as it was.
+    await checkLink(link, values.config);
     const runtime = await openRuntime(loadConfig(io.env));
     try {
       const employer = await saveLink(runtime.store.db, link, 'file');

@@ -1,6 +1,4 @@
 import { listDropFolder, moveDelivery, settledFiles } from '../../connectors/file-source.js';
-import { getConnector } from '../../connectors/index.js';
-import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import type { Store } from '../store/db.js';
 import type { Vault } from '../vault/vault.js';
@@ -8,7 +6,8 @@ import { assertLinkEmployer } from './employer-check.js';
 import { runSync, type SyncRequest, type SyncResult } from './engine.js';
 import type { Link } from './link.js';
 import { countValues, mappingSpelling, startCounts, type DeliveryColumns } from './columns.js';
-import { loadMapping, mapRecord, sourceColumns, type Mapping } from './mapping/index.js';
+import { connectorConfig, linkMapping } from './link-check.js';
+import { mapRecord, sourceColumns, type Mapping } from './mapping/index.js';
 import type { MappingOutcome } from './types.js';
 
 export interface DeliveryRequest extends Pick<
@@ -29,20 +28,6 @@ export interface DeliveryRequest extends Pick<
   link: Link;
   /** A delivery file chosen by the caller (CLI `--file`, an upload); otherwise the link's source. */
   file?: string | undefined;
-}
-
-/** The connector's settings from the link, checked against the connector's own schema. */
-export function connectorConfig(link: Link): { config: unknown; connector: ReturnType<typeof getConnector> } {
-  const connector = getConnector(link.connector);
-  const parsed = connector.configSchema.safeParse(link.source);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `source.${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new AppError(
-      'validation_failed',
-      `Employer ${link.employer.code}: the link's source settings are not valid: ${issues}`,
-    );
-  }
-  return { connector, config: parsed.data };
 }
 
 /**
@@ -113,7 +98,7 @@ export async function prepareDelivery(link: Link, chosen?: string): Promise<Prep
   const source = connectorConfig(link);
   const next = await nextDeliveryFile(link, source.config as { folder?: string }, chosen);
   if (!next) return undefined;
-  return { source, next, mapping: await loadMapping(link.mapping) };
+  return { source, next, mapping: await linkMapping(link) };
 }
 
 /** What `prepareDelivery` found nothing for, in words: the drop folder and how long a file must settle. */

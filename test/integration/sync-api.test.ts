@@ -71,6 +71,19 @@ describe('employer links and sync runs over the API', () => {
     expect((await server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(401);
   });
 
+  it('When a PUT link names a mapping file that cannot be loaded, then 400 names it and the stored link stays', async () => {
+    const before = (await server.request('GET', '/api/v1/employers/api-bv', { token })).body.link;
+    const res = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+      token,
+      body: { ...link, mapping: 'mappings/csv-standrd.yaml', schedule: '0 3 * * *' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(
+      'link: mapping: mappings/csv-standrd.yaml: mapping file not found',
+    );
+    expect((await server.request('GET', '/api/v1/employers/api-bv', { token })).body.link).toEqual(before);
+  });
+
   it('When a delivery is posted as the body, then the run applies it and its rejects can be listed', async () => {
     const body = csvBody([csvRow('1'), csvRow('2'), csvRow('3', { BSN: '123456789' })]);
     const res = await server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {

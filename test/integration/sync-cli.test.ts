@@ -6,6 +6,10 @@ import { stringify } from 'yaml';
 import { createTestStore, type TestStore } from '../helpers/store.js';
 import { cliEnv, runCli } from '../helpers/cli.js';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+import { loadConfig } from '../../src/config.js';
+import { openRuntime } from '../../src/runtime.js';
+import { findEmployerByCode } from '../../src/store/employers.js';
+import { findLink } from '../../src/store/links.js';
 
 let store: TestStore;
 let env: NodeJS.ProcessEnv;
@@ -169,5 +173,39 @@ describe('koppeling sync', () => {
     const res = await runCli(['sync', '--config', bad], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/line 7, delivery/);
+  });
+
+  it('When a link file names a mapping that cannot be used, then it is refused and the stored link stays as it was', async () => {
+    const delivery = join(dir, 'kept.csv');
+    writeCsvDelivery(delivery, [csvRow('1')]);
+    const good = linkFile('kept', { file: delivery });
+    expect((await runCli(['sync', '--config', good, '--json'], env)).code).toBe(0);
+    // The database the CLI stores into (with PGlite its own data folder).
+    const stored = async () => {
+      const runtime = await openRuntime(loadConfig(env));
+      try {
+        const employer = await findEmployerByCode(runtime.store.db, 'kept');
+        return await findLink(runtime.store.db, employer!.id);
+      } finally {
+        await runtime.close();
+      }
+    };
+    const before = await stored();
+
+    const typo = linkFile(
+      'kept',
+      { file: delivery },
+      { mapping: 'mappings/csv-standrd.yaml', schedule: '0 3 * * *' },
+    );
+    const res = await runCli(['sync', '--config', typo], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${typo}: mapping: mappings/csv-standrd.yaml: mapping file not found`);
+    expect(await stored()).toEqual(before);
+
+    const other = linkFile('kept', { file: delivery }, { mapping: 'mappings/sivi-dienstverbanden.yaml' });
+    const wrong = await runCli(['sync', '--config', other], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('the mapping is written for the sivi connector; the link uses csv');
+    expect(await stored()).toEqual(before);
   });
 });
