@@ -1,20 +1,38 @@
 import { getConnector } from '../../connectors/index.js';
+import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Link } from './link.js';
 import { loadMapping, type Mapping } from './mapping/index.js';
 
-/** The connector's settings from the link, checked against the connector's own schema. */
-export function connectorConfig(link: Link): { config: unknown; connector: ReturnType<typeof getConnector> } {
-  const connector = getConnector(link.connector);
-  const parsed = connector.configSchema.safeParse(link.source);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `source.${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new AppError(
-      'validation_failed',
-      `Employer ${link.employer.code}: the link's source settings are not valid: ${issues}`,
-    );
+/**
+ * The connector's settings from the link, checked against the connector's own schema. Problems name
+ * `where` (the link file; by default the stored link of the employer) and each setting, e.g.
+ * `config/employers/x.yaml: source.delimitor: unknown setting`.
+ */
+export function connectorConfig(
+  link: Link,
+  where = `the link of employer ${link.employer.code}`,
+): { config: unknown; connector: ReturnType<typeof getConnector> } {
+  let connector: ReturnType<typeof getConnector>;
+  try {
+    connector = getConnector(link.connector);
+  } catch (err) {
+    throw refused(err, `${where}: connector`);
   }
+  const parsed = connector.configSchema.safeParse(link.source);
+  if (!parsed.success) throw new AppError('validation_failed', `${where}: ${settingProblems(parsed.error)}`);
   return { connector, config: parsed.data };
+}
+
+/** Each problem with the `source` settings, by the setting's path: an unknown key is named itself. */
+function settingProblems(error: z.ZodError): string {
+  return error.issues
+    .flatMap((i) => {
+      const at = ['source', ...i.path.map(String)].join('.');
+      if (i.code === 'unrecognized_keys') return i.keys.map((key) => `${at}.${key}: unknown setting`);
+      return [`${at}: ${i.message}`];
+    })
+    .join('; ');
 }
 
 /** The link's mapping file, loaded and checked, and written for the link's connector. */
@@ -35,11 +53,7 @@ export async function linkMapping(link: Link): Promise<Mapping> {
  * after `where` (the link file, or `link` for a document sent to the API).
  */
 export async function checkLink(link: Link, where: string): Promise<void> {
-  try {
-    connectorConfig(link);
-  } catch (err) {
-    throw refused(err, where);
-  }
+  connectorConfig(link, where);
   try {
     await linkMapping(link);
   } catch (err) {
@@ -47,6 +61,7 @@ export async function checkLink(link: Link, where: string): Promise<void> {
   }
 }
 
+/** A problem of the link (an AppError a person can act on) as a refused link, after `where`. */
 function refused(err: unknown, where: string): unknown {
   if (!(err instanceof AppError) || err.status >= 500) return err;
   return new AppError('validation_failed', `${where}: ${err.message}`, err.details);

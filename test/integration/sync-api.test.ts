@@ -66,6 +66,12 @@ describe('employer links and sync runs over the API', () => {
     });
     expect(badSource.status).toBe(400);
     expect(badSource.body.error.message).toContain('source');
+    const typo = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+      token,
+      body: { ...link, source: { file: 'a.csv', delimitor: ';' } },
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.message).toBe('link: source.delimitor: unknown setting');
     const other = await server.request('PUT', '/api/v1/employers/other/link', { token, body: link });
     expect(other.status).toBe(400);
     expect((await server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(401);

@@ -208,4 +208,11 @@ describe('koppeling sync', () => {
     expect(wrong.stderr).toContain('the mapping is written for the sivi connector; the link uses csv');
     expect(await stored()).toEqual(before);
   });
+
+  it('When a source setting is mistyped, then the message names the link file and the setting', async () => {
+    const config = linkFile('typo', { file: join(dir, 'typo.csv'), delimitor: ';' });
+    const res = await runCli(['sync', '--config', config], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`koppeling sync: ${config}: source.delimitor: unknown setting\n`);
+  });
 });
