@@ -17,6 +17,11 @@ export interface Command {
   options: OptionSpec;
   /** How many positional arguments it takes. */
   positionals: { min: number; max: number };
+  /**
+   * With `--json`: the one JSON object printed on stdout when the command fails (exit 1) before it
+   * has its own answer, e.g. `{runId: null, status: "failed", message}`. The message goes to stderr too.
+   */
+  jsonFailure?(message: string): unknown;
   /** Stays running (serve) instead of exiting when `run` resolves. */
   longRunning?: boolean;
   run(args: {

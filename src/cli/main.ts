@@ -75,12 +75,16 @@ export async function main(argv: string[], io: CommandIO): Promise<{ code: numbe
       io.stderr.write(`koppeling ${command.name.join(' ')}: ${err.message}\nUsage: ${command.usage}\n`);
       return { code: exitCodes.usage, longRunning: false };
     }
-    if (err instanceof ConfigError || err instanceof AppError) {
-      io.stderr.write(`koppeling ${command.name.join(' ')}: ${err.message}\n`);
-      return { code: exitCodes.failed, longRunning: false };
+    let message: string;
+    if (err instanceof ConfigError || err instanceof AppError) message = err.message;
+    else {
+      log.error('command failed', { command: command.name.join(' '), err });
+      message = `failed: ${(err as Error).message}`;
     }
-    log.error('command failed', { command: command.name.join(' '), err });
-    io.stderr.write(`koppeling ${command.name.join(' ')}: failed: ${(err as Error).message}\n`);
+    io.stderr.write(`koppeling ${command.name.join(' ')}: ${message}\n`);
+    if (command.jsonFailure && values.json === true) {
+      io.stdout.write(JSON.stringify(command.jsonFailure(message)) + '\n');
+    }
     return { code: exitCodes.failed, longRunning: false };
   }
 }

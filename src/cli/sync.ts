@@ -44,6 +44,7 @@ export const syncCommand: Command = {
     json: { type: 'boolean' },
   },
   positionals: { min: 0, max: 0 },
+  jsonFailure: (message) => ({ runId: null, status: 'failed', message }),
   async run({ values, io }) {
     if (typeof values.config !== 'string') throw new UsageError('--config <link file> is required');
     const link = await loadLinkFile(values.config);

@@ -215,4 +215,21 @@ describe('koppeling sync', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(`koppeling sync: ${config}: source.delimitor: unknown setting\n`);
   });
+
+  it('When a sync with --json fails before a run exists, then one JSON object says why; usage errors stay exit 2', async () => {
+    const config = linkFile('json-fail', { file: join(dir, 'none.csv') }, { mapping: 'mappings/gone.yaml' });
+    const res = await runCli(['sync', '--config', config, '--json'], env);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout)).toEqual({
+      runId: null,
+      status: 'failed',
+      message: expect.stringContaining(`${config}: mapping: mappings/gone.yaml: mapping file not found`),
+    });
+    const missing = await runCli(['sync', '--config', join(dir, 'missing.yaml'), '--json'], env);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ runId: null, status: 'failed' });
+    const usage = await runCli(['sync', '--json'], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stdout).toBe('');
+  });
 });
