@@ -23,7 +23,12 @@ const codeParam = z
 const idParam = z.object({ id: z.uuid('an id (UUID)') }).strict();
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const startQuery = z
-  .object({ dryRun: flag.optional(), force: flag.optional(), wait: flag.optional() })
+  .object({
+    dryRun: flag.optional(),
+    force: flag.optional(),
+    wait: flag.optional(),
+    filename: z.string().max(200).optional(),
+  })
   .strict();
 const pageQuery = z
   .object({
@@ -42,17 +47,50 @@ function syncTurn(ctx: AppContext): Turn {
   return turn;
 }
 
-/** Streams an uploaded delivery to a temporary file (never held whole in memory); undefined without a body. */
-async function receiveUpload(req: Request, ctx: AppContext, runId: string): Promise<string | undefined> {
+/**
+ * The name an upload goes by in positions (`werknemers.csv:12`) and in the run's source: the
+ * `filename` query parameter, else the filename of a Content-Disposition header, reduced to a plain
+ * file name; `delivery.csv` (or `.xml`) when none is given.
+ */
+export function uploadName(given: string | undefined, disposition: string | undefined, type: string): string {
+  const fromHeader = disposition && /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1];
+  let name = given ?? (fromHeader ? safeDecode(fromHeader) : undefined);
+  name = name
+    ?.split(/[\\/]/)
+    .pop()
+    ?.replace(/[^\p{L}\p{N} ._-]+/gu, '_')
+    .trim();
+  if (!name || /^\.*$/.test(name)) return /xml/i.test(type) ? 'delivery.xml' : 'delivery.csv';
+  return name;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Streams an uploaded delivery to a file of its own folder (never held whole in memory), under its
+ * name (`uploadName`); undefined without a body.
+ */
+async function receiveUpload(
+  req: Request,
+  ctx: AppContext,
+  runId: string,
+  filename: string | undefined,
+): Promise<{ dir: string; file: string; name: string } | undefined> {
   const length = Number(req.headers['content-length'] ?? 0);
   const chunked = req.headers['transfer-encoding'] !== undefined;
   if (!chunked && !(length > 0)) return undefined;
-  const dir = join(ctx.config.dataDir, 'uploads');
+  const dir = join(ctx.config.dataDir, 'uploads', runId);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const ext = /xml/i.test(req.headers['content-type'] ?? '') ? '.xml' : '.csv';
-  const file = join(dir, `${runId}${ext}`);
+  const name = uploadName(filename, req.headers['content-disposition'], req.headers['content-type'] ?? '');
+  const file = join(dir, name);
   await pipeline(req, createWriteStream(file, { mode: 0o600 }));
-  return file;
+  return { dir, file, name };
 }
 
 /**
@@ -109,9 +147,9 @@ export const syncRunRoutes: RouteDef[] = [
           `Employer "${params.code}" has no link; PUT one to /api/v1/employers/${params.code}/link first.`,
         );
       const runId = randomUUID();
-      const upload = await receiveUpload(req, ctx, runId);
-      const removeUpload = () => (upload ? rm(upload, { force: true }) : undefined);
-      const prepared = await prepareOrRefuse(params.code, link, upload).catch(async (err: unknown) => {
+      const upload = await receiveUpload(req, ctx, runId, query.filename);
+      const removeUpload = () => (upload ? rm(upload.dir, { recursive: true, force: true }) : undefined);
+      const prepared = await prepareOrRefuse(params.code, link, upload?.file).catch(async (err: unknown) => {
         await removeUpload();
         throw err;
       });
@@ -132,6 +170,7 @@ export const syncRunRoutes: RouteDef[] = [
           startedBy: who,
           turn: syncTurn(ctx),
           onRecorded: recorded,
+          sourceName: upload && `upload ${upload.name}`,
         },
         prepared,
       ).finally(removeUpload);

@@ -21,6 +21,7 @@ export interface DeliveryRequest extends Pick<
   | 'deliveryDate'
   | 'turn'
   | 'onRecorded'
+  | 'sourceName'
 > {
   store: Store;
   vault: Vault;
@@ -128,7 +129,10 @@ export async function runDelivery(
     ...req,
     columns,
     input: mapped(req.link, source, mapping, next.file, columns),
-    sourceName: next.file ?? (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
+    sourceName:
+      req.sourceName ??
+      next.file ??
+      (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
   });
   if (next.fromFolder && next.file && !req.dryRun) {
     if (result.status === 'completed') await moveDelivery(next.file, 'processed');

@@ -1,10 +1,12 @@
 import { mkdtempSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
 import { createApp } from '../../src/api/app.js';
+import { uploadName } from '../../src/api/sync-runs.js';
 import type { Turn } from '../../src/jobs/limit.js';
 import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
 import { saveLink } from '../../src/store/links.js';
@@ -105,6 +107,29 @@ describe('employer links and sync runs over the API', () => {
     expect(rejects.body.rejects).toHaveLength(1);
     expect(rejects.body.rejects[0].field).toMatch(/bsn/i);
     expect(JSON.stringify(rejects.body)).not.toContain('123456789');
+  });
+
+  it('When a delivery is posted with its file name, then positions and the run name that file and the upload is removed', async () => {
+    const body = csvBody([csvRow('1'), csvRow('3', { BSN: '123456789' })]);
+    const res = await server.request(
+      'POST',
+      `/api/v1/employers/api-bv/sync-runs?wait=true&filename=${encodeURIComponent('../werknemers 29-11.csv')}`,
+      { token, body, headers: { 'content-type': 'text/csv' } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.rejects[0].position).toBe('werknemers 29-11.csv:3');
+    const run = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
+    expect(run.body.sourceName).toBe('upload werknemers 29-11.csv');
+    await expect(stat(join(config.dataDir, 'uploads', res.body.runId))).rejects.toThrow(/ENOENT/);
+    const disposition = await server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
+      token,
+      body,
+      headers: { 'content-type': 'text/csv', 'content-disposition': 'attachment; filename="hr-export.csv"' },
+    });
+    expect(disposition.body.rejects[0].position).toBe('hr-export.csv:3');
+    expect(uploadName(undefined, undefined, 'application/xml')).toBe('delivery.xml');
+    expect(uploadName('..', undefined, 'text/csv')).toBe('delivery.csv');
+    expect(uploadName('a/b\\c<d>.csv', undefined, 'text/csv')).toBe('c_d_.csv');
   });
 
   it('When a run has rejects, then its report lists the same problems as its rejects', async () => {
