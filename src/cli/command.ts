@@ -37,3 +37,19 @@ export const exitCodes = { ok: 0, failed: 1, usage: 2, guard: 3 } as const;
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A `--name N` option: a whole number from 1 to `max`, `fallback` when not given. */
+export function countOption(
+  text: unknown,
+  name: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (text === undefined) return fallback;
+  const value = typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= max)) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'of at least 1' : `from 1 to ${max}`;
+    throw new UsageError(`--${name} must be a whole number ${range}, got "${String(text)}"`);
+  }
+  return value;
+}

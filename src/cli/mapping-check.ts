@@ -16,7 +16,7 @@ import {
 import type { FieldProblem } from '../sync/types.js';
 import { bsnStatus } from '../sync/validate.js';
 import { mappingSpelling } from '../sync/columns.js';
-import { exitCodes, UsageError, type Command } from './command.js';
+import { countOption, exitCodes, UsageError, type Command } from './command.js';
 
 const extensions: Record<string, ConnectorName> = {
   '.csv': 'csv',
@@ -58,11 +58,7 @@ export const mappingCheckCommand: Command = {
     const sample = values.sample;
     if (typeof sample !== 'string' || sample === '')
       throw new UsageError('--sample <source-file> is required');
-    const limitText = typeof values.limit === 'string' ? values.limit : '10';
-    if (!/^\d+$/.test(limitText) || Number(limitText) < 1) {
-      throw new UsageError(`--limit must be a whole number of at least 1, got "${limitText}"`);
-    }
-    const limit = Number(limitText);
+    const limit = countOption(values.limit, 'limit', 10);
     const info = await stat(sample).catch(() => undefined);
     if (!info?.isFile()) throw new UsageError(`the sample file ${sample} does not exist or is not a file`);
     const mapping = await loadMapping(positionals[0]!);

@@ -4,25 +4,29 @@ import { openRuntime } from '../runtime.js';
 import { findEmployerByCode } from '../store/employers.js';
 import { formatReport, storedRunReport } from '../sync/report.js';
 import { findRun, listRuns } from '../sync/runs.js';
-import { UsageError, type Command } from './command.js';
+import { countOption, UsageError, type Command } from './command.js';
 
-/** `koppeling runs --employer <code> [--json]`: the latest sync runs of an employer. */
+/** `koppeling runs --employer <code> [--limit N] [--json]`: the latest sync runs of an employer. */
 export const runsCommand: Command = {
   name: ['runs'],
-  usage: 'koppeling runs --employer <code> [--json]',
-  summary: 'List the latest sync runs of an employer.',
-  options: { employer: { type: 'string' }, json: { type: 'boolean' } },
+  usage: 'koppeling runs --employer <code> [--limit N] [--json]',
+  summary: 'List the latest sync runs of an employer (the 50 newest, or --limit N up to 1000).',
+  options: { employer: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
   positionals: { min: 0, max: 0 },
   async run({ values, io }) {
     const code = values.employer;
     if (typeof code !== 'string') throw new UsageError('--employer <code> is required');
+    const limit = countOption(values.limit, 'limit', 50, 1000);
     const runtime = await openRuntime(loadConfig(io.env));
     try {
       const employer = await findEmployerByCode(runtime.store.db, code);
       if (!employer) throw new AppError('not_found', `No employer with code "${code}".`);
-      const runs = await listRuns(runtime.store.db, employer.id);
+      // One more than shown tells whether older runs exist.
+      const found = await listRuns(runtime.store.db, employer.id, limit + 1);
+      const runs = found.slice(0, limit);
+      const older = found.length > limit;
       if (values.json) {
-        io.stdout.write(JSON.stringify({ employer: code, runs }) + '\n');
+        io.stdout.write(JSON.stringify({ employer: code, runs, olderRuns: older }) + '\n');
         return 0;
       }
       if (runs.length === 0) io.stdout.write(`No sync runs for ${code} yet.\n`);
@@ -34,6 +38,8 @@ export const runsCommand: Command = {
             `${r.durationMs !== null ? `  ${(r.durationMs / 1000).toFixed(1)}s` : ''}${r.forcedBy ? `  forced by ${r.forcedBy}` : ''}\n`,
         );
       }
+      if (older)
+        io.stdout.write(`The ${limit} newest runs; older ones exist (--limit N shows up to 1000).\n`);
       return 0;
     } finally {
       await runtime.close();

@@ -80,7 +80,14 @@ describe('koppeling sync', () => {
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 3, ended: 0 });
 
     const runs = await runCli(['runs', '--employer', 'bakker', '--json'], env);
+    expect(JSON.parse(runs.stdout)).toMatchObject({ olderRuns: false });
     expect(JSON.parse(runs.stdout).runs).toHaveLength(2);
+    const newest = await runCli(['runs', '--employer', 'bakker', '--limit', '1'], env);
+    expect(newest.stdout.trim().split('\n')).toEqual([
+      expect.stringContaining(again.runId),
+      'The 1 newest runs; older ones exist (--limit N shows up to 1000).',
+    ]);
+    expect((await runCli(['runs', '--employer', 'bakker', '--limit', '1001'], env)).code).toBe(2);
     const shown = await runCli(['runs', 'show', report.runId], env);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('3 created');
