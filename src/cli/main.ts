@@ -82,8 +82,10 @@ export async function main(argv: string[], io: CommandIO): Promise<{ code: numbe
       message = `failed: ${(err as Error).message}`;
     }
     io.stderr.write(`koppeling ${command.name.join(' ')}: ${message}\n`);
-    if (command.jsonFailure && values.json === true) {
-      io.stdout.write(JSON.stringify(command.jsonFailure(message)) + '\n');
+    if (values.json === true) {
+      io.stdout.write(
+        JSON.stringify(command.jsonFailure ? command.jsonFailure(message) : { error: message }) + '\n',
+      );
     }
     return { code: exitCodes.failed, longRunning: false };
   }

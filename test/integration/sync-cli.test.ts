@@ -88,6 +88,11 @@ describe('koppeling sync', () => {
       'The 1 newest runs; older ones exist (--limit N shows up to 1000).',
     ]);
     expect((await runCli(['runs', '--employer', 'bakker', '--limit', '1001'], env)).code).toBe(2);
+    const unknown = await runCli(['runs', 'show', '00000000-0000-4000-8000-000000000000', '--json'], env);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toEqual({
+      error: 'No sync run 00000000-0000-4000-8000-000000000000.',
+    });
     const shown = await runCli(['runs', 'show', report.runId], env);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('3 created');
