@@ -118,3 +118,20 @@ export async function storedState(db: Store['db'], employerId: string) {
     audit: await q(`select action, entity_id from audit_events where employer_id = ? order by id`),
   };
 }
+
+/** The versions of one employment, oldest first, with the department's code. */
+export async function versionsOf(db: Store['db'], employerId: string, externalId: string) {
+  return (
+    await db.raw(
+      `select v.valid_from, v.valid_to, v.hours_per_week, d.code as department from employment_versions v
+         join employments m on m.id = v.employment_id left join departments d on d.id = v.department_id
+        where m.employer_id = ? and m.external_id = ? order by v.valid_from`,
+      [employerId, externalId],
+    )
+  ).rows as Array<{
+    valid_from: string;
+    valid_to: string | null;
+    hours_per_week: number;
+    department: string;
+  }>;
+}

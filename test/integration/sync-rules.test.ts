@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
-import { bsns, partialPerson, person, storedState, syncRunner, testLink } from '../helpers/sync.js';
+import { bsns, person, storedState, syncRunner, testLink, versionsOf } from '../helpers/sync.js';
 import { onEmploymentsEnded } from '../../src/sync/hooks.js';
 import type { Vault } from '../../src/vault/vault.js';
 import type { Link } from '../../src/sync/link.js';
@@ -23,22 +23,6 @@ async function employer(overrides: Partial<Link> = {}) {
 
 const snapshot = (employerId: string) => storedState(store.db, employerId);
 
-async function versionsOf(employerId: string, externalId: string) {
-  return (
-    await store.db.raw(
-      `select v.valid_from, v.valid_to, v.hours_per_week, d.code as department from employment_versions v
-         join employments m on m.id = v.employment_id left join departments d on d.id = v.department_id
-        where m.employer_id = ? and m.external_id = ? order by v.valid_from`,
-      [employerId, externalId],
-    )
-  ).rows as Array<{
-    valid_from: string;
-    valid_to: string | null;
-    hours_per_week: number;
-    department: string;
-  }>;
-}
-
 describe('sync rules', () => {
   it('When the same delivery runs twice, then the second run writes 0 rows and reports all unchanged', async () => {
     const { run } = await employer();
@@ -60,7 +44,7 @@ describe('sync rules', () => {
       }),
     ]);
     expect(r.counts.updated).toBe(1);
-    expect(await versionsOf(e.id, '1-1')).toEqual([
+    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: '2026-02-28', hours_per_week: 32, department: 'D1' },
       { valid_from: '2026-03-01', valid_to: null, hours_per_week: 32, department: 'D2' },
     ]);
@@ -70,7 +54,7 @@ describe('sync rules', () => {
     const { employer: e, run } = await employer();
     await run([person('1')]);
     await run([person('1', { employments: [{ validFrom: '2020-01-01', hoursPerWeek: 24 }] })]);
-    expect(await versionsOf(e.id, '1-1')).toEqual([
+    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: null, hours_per_week: 24, department: 'D1' },
     ]);
   });
@@ -82,11 +66,11 @@ describe('sync rules', () => {
     const delivery = [person('1', { employments: [{ hoursPerWeek: 24 }] }), person('2')];
     const r = await run(delivery);
     expect(r.counts).toMatchObject({ updated: 1, unchanged: 1 });
-    expect(await versionsOf(e.id, '1-1')).toEqual([
+    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: '2026-11-27', hours_per_week: 32, department: 'D1' },
       { valid_from: '2026-11-28', valid_to: null, hours_per_week: 24, department: 'D1' },
     ]);
-    expect(await versionsOf(e.id, '2-1')).toHaveLength(1);
+    expect(await versionsOf(store.db, e.id, '2-1')).toHaveLength(1);
     const again = await run(delivery);
     expect(again.counts).toMatchObject({ updated: 0, unchanged: 2, rowsWritten: 0 });
     const nextNight = await run(delivery, { deliveryDate: '2026-11-29' });
@@ -96,7 +80,7 @@ describe('sync rules', () => {
   it('When a new employment is delivered without a change date, then its first version holds from its start date', async () => {
     const { employer: e, run } = await employer();
     await run([person('1', { employments: [{ startDate: '2026-02-01', hoursPerWeek: 20 }] })]);
-    expect(await versionsOf(e.id, '1-1')).toEqual([
+    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
       { valid_from: '2026-02-01', valid_to: null, hours_per_week: 20, department: 'D1' },
     ]);
   });
@@ -105,7 +89,7 @@ describe('sync rules', () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     await run([person('1', { employments: [{ endDate: '2024-12-31' }] })]);
     await run([person('1', { employments: [{ endDate: '2024-12-31', hoursPerWeek: 16 }] })]);
-    expect(await versionsOf(e.id, '1-1')).toEqual([
+    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: null, hours_per_week: 16, department: 'D1' },
     ]);
   });
@@ -141,7 +125,8 @@ describe('sync rules', () => {
   it("When an employment's start date is corrected, then its first terms move with it and no day is without terms", async () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     await run([person('1')]);
-    const first = async () => (await versionsOf(e.id, '1-1')).map((v) => [v.valid_from, v.valid_to]);
+    const first = async () =>
+      (await versionsOf(store.db, e.id, '1-1')).map((v) => [v.valid_from, v.valid_to]);
     const earlier = await run([person('1', { employments: [{ startDate: '2019-03-01' }] })]);
     expect(earlier.counts).toMatchObject({ updated: 1, rowsWritten: 2 });
     expect(await first()).toEqual([['2019-03-01', null]]);
@@ -321,48 +306,6 @@ describe('sync rules', () => {
     expect(await snapshot(e.id)).toEqual(before);
   });
 
-  it('When two records share a key, then both are rejected with the reason and the rest continues', async () => {
-    const { employer: e, run } = await employer();
-    const r = await run([
-      person('1', { position: 'd.csv:2' }),
-      person('1', { lastName: 'Other', employments: [{ externalId: '1-X' }], position: 'd.csv:3' }),
-      person('2', { position: 'd.csv:4' }),
-      person('3', { employments: [{ externalId: 'SAME' }], position: 'd.csv:5' }),
-      person('4', { employments: [{ externalId: 'SAME' }], position: 'd.csv:6' }),
-    ]);
-    expect(r.status).toBe('completed');
-    expect(r.counts).toMatchObject({ created: 1, rejected: 4 });
-    expect(r.rejects.map((x) => x.position).sort()).toEqual(['d.csv:2', 'd.csv:3', 'd.csv:5', 'd.csv:6']);
-    expect(r.rejects.find((x) => x.position === 'd.csv:2')!.reason).toContain('different person data');
-    expect(r.rejects.find((x) => x.position === 'd.csv:5')!.reason).toContain(
-      'employment SAME appears more than once',
-    );
-    const stored = await store.db('sync_rejections').where({ run_id: r.runId });
-    expect(stored).toHaveLength(4);
-    expect((await snapshot(e.id)).employees).toHaveLength(1);
-  });
-
-  it('When records are invalid, then they are quarantined with position, field and reason, without the BSN', async () => {
-    const { run } = await employer();
-    const r = await run([
-      {
-        ok: false,
-        position: 'd.csv:7',
-        problems: [{ field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' }],
-      },
-      person('8', { bsn: '123456789' }),
-      person('9', { bsn: bsns[2] }),
-    ]);
-    expect(r.status).toBe('completed');
-    expect(r.counts.created).toBe(1);
-    expect(r.rejects).toEqual([
-      { position: 'd.csv:7', field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' },
-      { position: 'delivery.csv:8', field: 'vault.bsn', reason: 'not a valid BSN (the 11-check fails)' },
-    ]);
-    const text = JSON.stringify(await store.db('sync_rejections').where({ run_id: r.runId }));
-    expect(text).not.toContain('123456789');
-  });
-
   it('When only vault fields change, then the fingerprint shows it and only that employee is re-encrypted', async () => {
     const { employer: e, run } = await employer();
     await run([person('1', { bsn: bsns[0] }), person('2', { bsn: bsns[1] })]);
@@ -444,74 +387,4 @@ describe('sync rules', () => {
       expect((await run([person('1')])).status).toBe('completed');
     },
   );
-});
-
-describe('rejected records in a complete delivery', () => {
-  it('When an employee record is rejected, then that employee is held and not ended as missing', async () => {
-    const { employer: e, run } = await employer({ guard: 1 });
-    await run([person('1'), person('2'), person('3'), person('4')]);
-    const r = await run([
-      person('1'),
-      person('2', { position: 'd.csv:3' }),
-      person('2', { lastName: 'Other', position: 'd.csv:4' }),
-      person('3', { bsn: '123456789' }),
-      {
-        ok: false,
-        position: 'd.csv:9',
-        problems: [{ field: 'startDate', reason: 'not a date' }],
-        key: { personnelNumber: '4' },
-      } as never,
-    ]);
-    expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
-    const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
-    expect(open).toHaveLength(4);
-  });
-});
-
-describe('records without the person data (partialEmployee)', () => {
-  it('When a partial record arrives for a known employee, then the stored person data stays and only employments change', async () => {
-    const { employer: e, run } = await employer();
-    await run([person('1', { bsn: bsns[0] }), person('2')]);
-    const before = await snapshot(e.id);
-    const r = await run([
-      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
-      partialPerson('2'),
-    ]);
-    expect(r.counts).toMatchObject({ created: 0, updated: 1, unchanged: 1, rejected: 0, ended: 0 });
-    const after = await snapshot(e.id);
-    const person1 = (s: typeof after) =>
-      (s.employees as Array<Record<string, unknown>>).map(({ updated_at: _, ...rest }) => rest);
-    expect(person1(after)).toEqual(person1(before));
-    expect(after.vault).toEqual(before.vault);
-    expect(await versionsOf(e.id, '1-1')).toEqual([
-      { valid_from: '2020-01-01', valid_to: '2026-05-31', hours_per_week: 32, department: 'D1' },
-      { valid_from: '2026-06-01', valid_to: null, hours_per_week: 20, department: 'D1' },
-    ]);
-    const again = await run([
-      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
-      partialPerson('2'),
-    ]);
-    expect(again.counts.rowsWritten).toBe(0);
-  });
-
-  it('When a partial record arrives for an unknown employee, then it is quarantined with the reason and the rest continues', async () => {
-    const { employer: e, run } = await employer();
-    await run([person('1')]);
-    const r = await run([
-      partialPerson('1', { employments: [{ hoursPerWeek: 30 }] }),
-      partialPerson('9', { position: 'd.xml:9' }),
-    ]);
-    expect(r.status).toBe('completed');
-    expect(r.counts).toMatchObject({ created: 0, updated: 1, rejected: 1, ended: 0 });
-    expect(r.rejects).toEqual([
-      {
-        position: 'd.xml:9',
-        field: 'personnelNumber',
-        reason: 'employee unknown: deliver WerknemersGegevens (or a full record) first',
-      },
-    ]);
-    const employees = await store.db('employees').where({ employer_id: e.id });
-    expect(employees.map((x: { personnel_number: string }) => x.personnel_number)).toEqual(['1']);
-    expect(employees[0].last_name).toBe('Jansen 1');
-  });
 });

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import {
+  bsns,
+  partialPerson,
+  person,
+  storedState,
+  syncRunner,
+  testLink,
+  versionsOf,
+} from '../helpers/sync.js';
+import type { Link } from '../../src/sync/link.js';
+import type { Vault } from '../../src/vault/vault.js';
+
+/** Records the engine leaves out or takes in part: clashing keys, invalid records, person data missing. */
+
+let store: TestStore;
+let vault: Vault;
+let seq = 0;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  vault = testVault(store);
+});
+afterAll(() => store.close());
+
+async function employer(overrides: Partial<Link> = {}) {
+  seq += 1;
+  return syncRunner(store, vault, testLink(`records-${seq}`, overrides));
+}
+
+const snapshot = (employerId: string) => storedState(store.db, employerId);
+
+describe('clashing and invalid records', () => {
+  it('When two records share a key, then both are rejected with the reason and the rest continues', async () => {
+    const { employer: e, run } = await employer();
+    const r = await run([
+      person('1', { position: 'd.csv:2' }),
+      person('1', { lastName: 'Other', employments: [{ externalId: '1-X' }], position: 'd.csv:3' }),
+      person('2', { position: 'd.csv:4' }),
+      person('3', { employments: [{ externalId: 'SAME' }], position: 'd.csv:5' }),
+      person('4', { employments: [{ externalId: 'SAME' }], position: 'd.csv:6' }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 1, rejected: 4 });
+    expect(r.rejects.map((x) => x.position).sort()).toEqual(['d.csv:2', 'd.csv:3', 'd.csv:5', 'd.csv:6']);
+    expect(r.rejects.find((x) => x.position === 'd.csv:2')!.reason).toContain('different person data');
+    expect(r.rejects.find((x) => x.position === 'd.csv:5')!.reason).toContain(
+      'employment SAME appears more than once',
+    );
+    const stored = await store.db('sync_rejections').where({ run_id: r.runId });
+    expect(stored).toHaveLength(4);
+    expect((await snapshot(e.id)).employees).toHaveLength(1);
+  });
+
+  it('When records are invalid, then they are quarantined with position, field and reason, without the BSN', async () => {
+    const { run } = await employer();
+    const r = await run([
+      {
+        ok: false,
+        position: 'd.csv:7',
+        problems: [{ field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' }],
+      },
+      person('8', { bsn: '123456789' }),
+      person('9', { bsn: bsns[2] }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.counts.created).toBe(1);
+    expect(r.rejects).toEqual([
+      { position: 'd.csv:7', field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' },
+      { position: 'delivery.csv:8', field: 'vault.bsn', reason: 'not a valid BSN (the 11-check fails)' },
+    ]);
+    const text = JSON.stringify(await store.db('sync_rejections').where({ run_id: r.runId }));
+    expect(text).not.toContain('123456789');
+  });
+});
+
+describe('rejected records in a complete delivery', () => {
+  it('When an employee record is rejected, then that employee is held and not ended as missing', async () => {
+    const { employer: e, run } = await employer({ guard: 1 });
+    await run([person('1'), person('2'), person('3'), person('4')]);
+    const r = await run([
+      person('1'),
+      person('2', { position: 'd.csv:3' }),
+      person('2', { lastName: 'Other', position: 'd.csv:4' }),
+      person('3', { bsn: '123456789' }),
+      {
+        ok: false,
+        position: 'd.csv:9',
+        problems: [{ field: 'startDate', reason: 'not a date' }],
+        key: { personnelNumber: '4' },
+      } as never,
+    ]);
+    expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
+    const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
+    expect(open).toHaveLength(4);
+  });
+});
+
+describe('records without the person data (partialEmployee)', () => {
+  it('When a partial record arrives for a known employee, then the stored person data stays and only employments change', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1', { bsn: bsns[0] }), person('2')]);
+    const before = await snapshot(e.id);
+    const r = await run([
+      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
+      partialPerson('2'),
+    ]);
+    expect(r.counts).toMatchObject({ created: 0, updated: 1, unchanged: 1, rejected: 0, ended: 0 });
+    const after = await snapshot(e.id);
+    const person1 = (s: typeof after) =>
+      (s.employees as Array<Record<string, unknown>>).map(({ updated_at: _, ...rest }) => rest);
+    expect(person1(after)).toEqual(person1(before));
+    expect(after.vault).toEqual(before.vault);
+    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
+      { valid_from: '2020-01-01', valid_to: '2026-05-31', hours_per_week: 32, department: 'D1' },
+      { valid_from: '2026-06-01', valid_to: null, hours_per_week: 20, department: 'D1' },
+    ]);
+    const again = await run([
+      partialPerson('1', { employments: [{ validFrom: '2026-06-01', hoursPerWeek: 20 }] }),
+      partialPerson('2'),
+    ]);
+    expect(again.counts.rowsWritten).toBe(0);
+  });
+
+  it('When a partial record arrives for an unknown employee, then it is quarantined with the reason and the rest continues', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1')]);
+    const r = await run([
+      partialPerson('1', { employments: [{ hoursPerWeek: 30 }] }),
+      partialPerson('9', { position: 'd.xml:9' }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 0, updated: 1, rejected: 1, ended: 0 });
+    expect(r.rejects).toEqual([
+      {
+        position: 'd.xml:9',
+        field: 'personnelNumber',
+        reason: 'employee unknown: deliver WerknemersGegevens (or a full record) first',
+      },
+    ]);
+    const employees = await store.db('employees').where({ employer_id: e.id });
+    expect(employees.map((x: { personnel_number: string }) => x.personnel_number)).toEqual(['1']);
+    expect(employees[0].last_name).toBe('Jansen 1');
+  });
+});
