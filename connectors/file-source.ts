@@ -52,8 +52,16 @@ export interface DropFile {
 
 /**
  * The files waiting in a drop folder, oldest first (by modification time, then name). Skips
- * `processed/`, `failed/`, other sub-folders and hidden or partial files (`.name`, `*.part`, `*.tmp`).
+ * `processed/`, `failed/`, other sub-folders, hidden files (`.name`, `~name`) and partial uploads
+ * (`partialUpload`).
  */
+/**
+ * Names uploading tools give a file while it is being written: `.part` (FileZilla, curl, lftp),
+ * `.filepart` (WinSCP), `.crdownload` (Chrome), `.download` (Safari), `.partial`, `.tmp`, `.temp`,
+ * `.!ut` and `.!qb` (torrent clients), `.upload`. Office lock files start with `~`.
+ */
+const partialUpload = /\.(part|filepart|partial|crdownload|download|tmp|temp|upload|!ut|!qb)$/i;
+
 export async function listDropFolder(folder: string): Promise<DropFile[]> {
   let entries;
   try {
@@ -64,7 +72,7 @@ export async function listDropFolder(folder: string): Promise<DropFile[]> {
   const files: DropFile[] = [];
   for (const entry of entries) {
     if (!entry.isFile()) continue;
-    if (entry.name.startsWith('.') || /\.(part|tmp|partial)$/i.test(entry.name)) continue;
+    if (entry.name.startsWith('.') || entry.name.startsWith('~') || partialUpload.test(entry.name)) continue;
     const full = path.join(folder, entry.name);
     const info = await stat(full).catch(() => undefined);
     if (!info) continue; // removed while listing

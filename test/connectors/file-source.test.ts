@@ -35,6 +35,8 @@ describe('drop folders', () => {
     await drop('c.csv', 1);
     await drop('.hidden.csv', 20);
     await drop('upload.csv.part', 30);
+    for (const name of ['werknemers.csv.filepart', 'w.xml.crdownload', 'w.csv.download', '~$werknemers.csv'])
+      await drop(name, 25);
     await mkdir(path.join(dir, 'processed'));
     await writeFile(path.join(dir, 'processed', 'old.csv'), 'x');
     await mkdir(path.join(dir, 'failed'));
