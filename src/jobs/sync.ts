@@ -85,6 +85,14 @@ export async function runScheduledSync(runtime: Runtime, employerId: string, slo
       });
       return;
     }
+    // A file that could not be moved would be taken again: the next slot tries after the cause is fixed.
+    if (result.fileNotMoved) {
+      log.error('scheduled sync stopped: delivery file not moved', {
+        employer: link.employer.code,
+        message: result.message,
+      });
+      return;
+    }
     if (result.waiting === 0 || typeof link.source.folder !== 'string') return;
   }
 }

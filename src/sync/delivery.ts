@@ -122,7 +122,7 @@ export function noDeliveryMessage(link: Link): string {
 export async function runDelivery(
   req: Omit<DeliveryRequest, 'file'>,
   prepared: PreparedDelivery,
-): Promise<SyncResult & { file?: string; waiting: number }> {
+): Promise<DeliveryResult> {
   const { source, next, mapping } = prepared;
   const columns: DeliveryColumns = { reads: sourceColumns(mapping) };
   const result = await runSync({
@@ -134,20 +134,39 @@ export async function runDelivery(
       next.file ??
       (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
   });
-  if (next.fromFolder && next.file && !req.dryRun) {
-    if (result.status === 'completed') await moveDelivery(next.file, 'processed');
-    else if (result.status === 'failed' || result.status === 'rejected') {
-      const moved = await moveDelivery(next.file, 'failed');
+  const out: DeliveryResult = { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
+  const outcome =
+    result.status === 'completed'
+      ? 'processed'
+      : result.status === 'failed' || result.status === 'rejected'
+        ? 'failed'
+        : undefined;
+  if (!next.fromFolder || !next.file || req.dryRun || !outcome) return out;
+  try {
+    const moved = await moveDelivery(next.file, outcome);
+    if (outcome === 'failed')
       log.warn('delivery moved to failed', { runId: result.runId, file: moved, status: result.status });
-    }
+  } catch (err) {
+    // The run itself stands (it is committed and recorded); only the file stays where it was.
+    log.error('delivery file not moved', { runId: result.runId, file: next.file, outcome, err });
+    const again = result.status === 'completed' ? ' (a rerun of it writes nothing)' : '';
+    const problem = `The delivery file could not be moved to ${outcome}/ (${(err as Error).message}); it stays in the drop folder and the next run reads it again${again}. Make ${outcome}/ in the drop folder writable.`;
+    out.message = result.message ? `${result.message} ${problem}` : problem;
+    out.fileNotMoved = true;
   }
-  return { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
+  return out;
 }
 
+/** A run of one delivery, with the file it read and how many more wait in the drop folder. */
+export type DeliveryResult = SyncResult & {
+  file?: string;
+  waiting: number;
+  /** The drop-folder file could not be moved after the run: the next run would read it again. */
+  fileNotMoved?: true;
+};
+
 /** Prepares and runs one delivery of a link (`prepareDelivery`, `runDelivery`). Undefined: nothing waiting. */
-export async function syncDelivery(
-  req: DeliveryRequest,
-): Promise<(SyncResult & { file?: string; waiting: number }) | undefined> {
+export async function syncDelivery(req: DeliveryRequest): Promise<DeliveryResult | undefined> {
   const prepared = await prepareDelivery(req.link, req.file);
   return prepared && runDelivery(req, prepared);
 }

@@ -167,4 +167,29 @@ describe('a scheduled run that does not complete', () => {
     expect(runs[0].message).toContain('mappings/csv-standrd.yaml: mapping file not found');
     expect(existsSync(join(folder, 'a.csv'))).toBe(true);
   });
+
+  it('When a completed delivery cannot be moved to processed/, then the run stays completed, says so, and the slot stops instead of reading it again', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-unmoved-'));
+    writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
+    writeCsvDelivery(join(folder, 'b.csv'), [csvRow('2')]);
+    const older = new Date(Date.now() - 120_000);
+    utimesSync(join(folder, 'a.csv'), older, older);
+    writeFileSync(join(folder, 'processed'), 'not a folder');
+    const error = vi.spyOn(log, 'error');
+    try {
+      const runs = await scheduledLink('sched-unmoved', folder, 'mappings/csv-standard.yaml');
+      expect(runs.map((r: { status: string }) => r.status)).toEqual(['completed']);
+      expect(existsSync(join(folder, 'a.csv'))).toBe(true);
+      expect(error).toHaveBeenCalledWith(
+        'scheduled sync stopped: delivery file not moved',
+        expect.objectContaining({
+          message: expect.stringMatching(
+            /^The delivery file could not be moved to processed\/ \(.*\); it stays/,
+          ),
+        }),
+      );
+    } finally {
+      error.mockRestore();
+    }
+  });
 });
