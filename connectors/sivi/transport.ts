@@ -4,7 +4,9 @@ import { TextDecoder } from 'node:util';
 import iconv from 'iconv-lite';
 import { AppError } from '../../src/errors.js';
 import type { SourceRecord } from '../../src/sync/types.js';
+import { todayIn } from '../../src/domain/dates.js';
 import { fileError } from '../file-source.js';
+import { withAddress } from './address.js';
 import { SiviTokenizer, XmlError } from './tokenizer.js';
 import type { SiviMessage, SiviReadOptions } from './message.js';
 
@@ -80,15 +82,16 @@ class XmlDecoder {
 /** Streams the `Wrknmr` records of a SIVI delivery file. */
 export async function* readSiviFile(file: string, options: SiviReadOptions): AsyncGenerator<SourceRecord> {
   const name = path.basename(file);
+  const today = todayIn();
   const tokenizer = new SiviTokenizer(name, options.message);
   const decoder = new XmlDecoder(name);
   const stream = createReadStream(file, { highWaterMark: CHUNK, signal: options.signal });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (const r of tokenizer.push(decoder.decode(chunk, false))) yield r;
+      for (const r of tokenizer.push(decoder.decode(chunk, false))) yield withAddress(r, today);
     }
     tokenizer.push(decoder.decode(Buffer.alloc(0), true));
-    for (const r of tokenizer.end()) yield r;
+    for (const r of tokenizer.end()) yield withAddress(r, today);
   } catch (err) {
     if (err instanceof AppError || (err as Error)?.name === 'AbortError') throw err;
     throw fileError(err, file, 'delivery file');

@@ -6,6 +6,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { sivi } from '../../connectors/sivi/index.js';
+import { withAddress } from '../../connectors/sivi/address.js';
 import { SiviTokenizer } from '../../connectors/sivi/tokenizer.js';
 import { AppError } from '../../src/errors.js';
 import { loadMapping, mapRecord, type Mapping } from '../../src/sync/mapping/index.js';
@@ -164,6 +165,67 @@ describe('sivi connector', () => {
     expect(ayse!.employments).toHaveLength(2);
     expect(lea!.employee).toMatchObject({ namePrefix: 'de', lastName: "d'Ançay", firstName: 'Léa' });
     expect(lea!.employee.vault).toMatchObject({ country: 'CH', town: 'Sion', street: 'Rue du Rhône' });
+  });
+
+  it('When a person has several addresses, then the vault gets one whole address: the one in force, the home address first', async () => {
+    const mapping = await loadMapping('mappings/sivi-werknemersgegevens.yaml');
+    const address = (kind: string, pc: string, town: string, nr: string, dates = '') =>
+      `<sivi:StrAdrNl><sivi:SrtAdrsCd>${kind}</sivi:SrtAdrsCd>${dates}<sivi:Pc>${pc}</sivi:Pc><sivi:Wnpl>${town}</sivi:Wnpl><sivi:Huisnr>${nr}</sivi:Huisnr></sivi:StrAdrNl>`;
+    const older = address('01', '9999ZZ', 'Groningen', '99', '<sivi:Enddat>2019-12-31</sivi:Enddat>');
+    const postal = address('02', '8888YY', 'Zwolle', '1');
+    // Before Jan's own (current home) address: an ended home address and a postal address.
+    const text = readFileSync(fixture('werknemersgegevens.xml'), 'utf8').replace(
+      '<sivi:StrAdrNl>',
+      `${older}${postal}<sivi:StrAdrNl>`,
+    );
+    const file = path.join(tmp, 'addresses.xml');
+    await writeFile(file, text);
+    const [jan] = candidates(mapping, await readAll({ file }));
+    expect(jan!.employee.vault).toMatchObject({
+      street: 'Dorpsstraat',
+      houseNumber: '12',
+      houseNumberSuffix: 'a',
+      postcode: '1234AB',
+      town: 'Utrecht',
+      country: 'NL',
+    });
+  });
+
+  it.each([
+    [
+      'an ended address and one in force',
+      [
+        ['01', '', '2019-12-31'],
+        ['01', '2020-01-01', ''],
+      ],
+      1,
+    ],
+    [
+      'a postal and a home address',
+      [
+        ['02', '', ''],
+        ['01', '', ''],
+      ],
+      1,
+    ],
+    [
+      'two home addresses in force',
+      [
+        ['01', '2018-01-01', ''],
+        ['01', '2024-05-01', ''],
+      ],
+      1,
+    ],
+    ['only ended addresses', [['01', '', '2019-12-31']], 0],
+  ])('When a record has %s, then Adres is the whole item chosen', (_what, items, chosen) => {
+    const StrAdrNl = items.map(([kind, from, to], i) => ({
+      SrtAdrsCd: kind,
+      ...(from ? { Ingdat: from } : {}),
+      ...(to ? { Enddat: to } : {}),
+      Huisnr: String(i),
+    }));
+    const out = withAddress({ position: 'x', data: { StrAdrNl } }, '2026-11-29');
+    expect(out.data.Adres).toEqual({ ...StrAdrNl[chosen as number], Land: 'NL' });
   });
 
   it.each([
