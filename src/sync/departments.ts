@@ -36,7 +36,7 @@ export async function applyDepartments(
   const inserted = await rows<{ id: string }>(
     trx,
     `insert into departments (employer_id, code, name)
-     select ?, s.code, s.name from stg_dep s
+     select ?, s.code, coalesce(s.name, s.code) from stg_dep s
       where not exists (select 1 from departments d where d.employer_id = ? and d.code = s.code)
      returning id`,
     [employerId, employerId],
@@ -44,11 +44,10 @@ export async function applyDepartments(
   const created = inserted.length;
   const renamed = await rows<{ id: string }>(
     trx,
-    `update departments d set name = case when s.explicit then s.name else d.name end, archived_at = null,
-            updated_at = now()
+    `update departments d set name = coalesce(s.name, d.name), archived_at = null, updated_at = now()
        from stg_dep s
       where d.employer_id = ? and d.code = s.code
-        and ((s.explicit and d.name is distinct from s.name) or d.archived_at is not null)
+        and ((s.name is not null and d.name is distinct from s.name) or d.archived_at is not null)
       returning d.id`,
     [employerId],
   );

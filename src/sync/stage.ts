@@ -114,7 +114,7 @@ async function createStagingTables(trx: Trx): Promise<void> {
   );
   await exec(
     trx,
-    `create temp table stg_dep (code text primary key, name text not null, parent_code text,
+    `create temp table stg_dep (code text primary key, name text, parent_code text,
        explicit boolean not null) on commit drop`,
   );
   await exec(
@@ -185,7 +185,14 @@ export async function stageDelivery(
       });
       continue;
     }
-    for (const d of c.departments) departments.set(d.code, d);
+    for (const d of c.departments) {
+      // Named by several records: the first name and parent given hold, one left out fills no gap.
+      const earlier = departments.get(d.code);
+      departments.set(
+        d.code,
+        earlier ? { ...d, name: earlier.name ?? d.name, parentCode: earlier.parentCode ?? d.parentCode } : d,
+      );
+    }
     batch.push({ rec, candidate: c });
     if (batch.length >= BATCH) {
       // The database stages one batch while the next is read and mapped; one flush at a time.
@@ -352,13 +359,14 @@ async function stageDepartments(
     ctx.kind,
     'stg_dep',
     ['code', 'name', 'parent_code', 'explicit'],
-    [...departments.values()].map((d) => [d.code, d.name ?? d.code, d.parentCode, true]),
+    [...departments.values()].map((d) => [d.code, d.name, d.parentCode, true]),
   );
-  // Departments only named by an employment or as a parent exist too, with their code as name.
+  // Departments only named by an employment or as a parent exist too; a new one without a name is
+  // named by its code, a stored one keeps its name.
   await exec(
     ctx.trx,
     `insert into stg_dep (code, name, parent_code, explicit)
-     select distinct c, c, null::text, false from (
+     select distinct c, null::text, null::text, false from (
        select department_code as c from stg_emp where department_code is not null
        union select parent_code from stg_dep where parent_code is not null) x
      on conflict (code) do nothing`,

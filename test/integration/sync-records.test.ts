@@ -144,3 +144,36 @@ describe('records without the person data (partialEmployee)', () => {
     expect(employees[0].last_name).toBe('Jansen 1');
   });
 });
+
+describe('departments named by several records', () => {
+  it('When records name a department differently or without a name, then the first name and parent given hold and a stored name stays', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    const tree = async () =>
+      (
+        await store.db.raw(
+          `select d.code, d.name, p.code as parent from departments d left join departments p on p.id = d.parent_id
+            where d.employer_id = ? order by d.code`,
+          [e.id],
+        )
+      ).rows;
+    await run([
+      person('1', {
+        departments: [
+          { code: 'B', name: 'Bee' },
+          { code: 'C', name: 'Cee', parentCode: 'B' },
+        ],
+      }),
+      person('2', { departments: [{ code: 'C', name: 'Cee tweede' }] }),
+      person('3', { departments: [{ code: 'C' }] }),
+    ]);
+    expect(await tree()).toEqual([
+      { code: 'B', name: 'Bee', parent: null },
+      { code: 'C', name: 'Cee', parent: 'B' },
+      { code: 'D1', name: 'D1', parent: null },
+    ]);
+    // Later a record names C by its code only: its stored name stays.
+    const r = await run([person('3', { departments: [{ code: 'C', parentCode: 'B' }] })]);
+    expect(r.counts.departments).toMatchObject({ updated: 0 });
+    expect((await tree())[1]).toEqual({ code: 'C', name: 'Cee', parent: 'B' });
+  });
+});
