@@ -166,4 +166,54 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("When a SIVI link keys on IdWrknmr and a person's employments carry different PersNr, then ending one renumbers the person instead of refusing them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'koppeling-sivi-persnr-'));
+    try {
+      const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
+      // Jan's second employment, DV-1002-2 open and with a personnel number of its own.
+      const two = xml
+        .replace(
+          '<sivi:PersNr>1002</sivi:PersNr>\n        <sivi:OrgeenhCd>PROD',
+          '<sivi:PersNr>5002</sivi:PersNr>\n        <sivi:OrgeenhCd>PROD',
+        )
+        .replace(
+          '<sivi:Enddat>2024-12-31</sivi:Enddat>\n        <sivi:RdEndDnstvbndCd>01</sivi:RdEndDnstvbndCd>\n',
+          '',
+        );
+      const first =
+        /<sivi:Dnstvbnd>\s*<sivi:IdDnstvbnd>DV-1002-1<\/sivi:IdDnstvbnd>[\s\S]*?<\/sivi:Dnstvbnd>\s*/;
+      const one = two.replace(first, '');
+      expect(one).not.toContain('DV-1002-1');
+      const file = join(dir, 'werknemers.xml');
+      const link = testLink('sivi-persnr', {
+        connector: 'sivi',
+        source: { file },
+        mapping: 'mappings/sivi-werknemersgegevens.yaml',
+        key: 'externalId',
+        guardAllowance: 1,
+      });
+      const employer = await saveLink(store.db, link, 'file');
+      const run = async (text: string) => {
+        await writeFile(file, text);
+        return (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+      };
+      expect((await run(two)).counts).toMatchObject({ created: 3, rejected: 0 });
+      const r = await run(one);
+      expect(r.rejects).toEqual([]);
+      expect(r.counts).toMatchObject({ updated: 1, ended: 1, rejected: 0 });
+      const ayse = await store
+        .db('employees')
+        .where({ employer_id: employer.id, remote_id: 'W-1002' })
+        .first();
+      expect(ayse.personnel_number).toBe('5002');
+      const ended = await store
+        .db('employments')
+        .where({ employer_id: employer.id, external_id: 'DV-1002-1' })
+        .first();
+      expect(ended.end_reason).toBe('missing from complete delivery');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
