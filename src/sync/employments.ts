@@ -103,6 +103,25 @@ export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: s
   );
 }
 
+/**
+ * Employments the source renumbered (`previousExternalId`, SIVI `IdDnstvbndOud`) take their new id,
+ * so planning sees the stored employment, with its history, instead of a new one while the old one
+ * ends. Only an employment of the same person, when no employment has the new id yet and the old
+ * id is not delivered itself. Returns how many took a new id.
+ */
+export async function rekeyRenumbered(trx: Trx, employerId: string): Promise<number> {
+  return exec(
+    trx,
+    `update employments m set external_id = s.external_id, updated_at = now()
+       from stg_employment s
+      where m.employer_id = ? and s.previous_id is not null and m.external_id = s.previous_id
+        and m.employee_id = s.employee_id
+        and not exists (select 1 from employments n where n.employer_id = ? and n.external_id = s.external_id)
+        and not exists (select 1 from stg_employment o where o.external_id = s.previous_id)`,
+    [employerId, employerId],
+  );
+}
+
 /** Applies the planned employments and versions (`date`: the delivery date); returns rows written. */
 export async function applyEmployments(trx: Trx, employerId: string, date: string): Promise<number> {
   await planEmployments(trx, employerId, date);

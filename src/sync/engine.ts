@@ -10,7 +10,7 @@ import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './c
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
-import { applyEmployments, rekeyCorrectedStarts } from './employments.js';
+import { applyEmployments, rekeyCorrectedStarts, rekeyRenumbered } from './employments.js';
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
 import {
@@ -248,6 +248,7 @@ async function applyRun(
     if (problems.lost.length + problems.emptied.length > 0) stops.push(columnProblemsMessage(problems));
   }
   req.onProgress?.('planning', staged.records);
+  const renumbered = await rekeyRenumbered(trx, employerId);
   // The same employment rows get their corrected dates when applied: counted there.
   if (link.delivery === 'complete') await rekeyCorrectedStarts(trx, employerId, date);
   const planned = await planEmployees(trx);
@@ -277,7 +278,7 @@ async function applyRun(
   }
   req.onProgress?.('applying', staged.records);
   const departments = await applyDepartments(trx, employerId);
-  let written = departments.written;
+  let written = departments.written + renumbered;
   written += await applyEmployees(trx, employerId, link.connector, date);
   written += await applyEmployments(trx, employerId, date);
   let archived = 0;

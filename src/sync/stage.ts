@@ -60,6 +60,7 @@ const recColumns = [
 const empColumns = [
   'rec',
   'external_id',
+  'previous_id',
   'start_date',
   'end_date',
   'end_reason',
@@ -106,7 +107,7 @@ async function createStagingTables(trx: Trx): Promise<void> {
   await exec(
     trx,
     `create temp table stg_emp (
-       rec int not null, external_id text not null, start_date date not null, end_date date,
+       rec int not null, external_id text not null, previous_id text, start_date date not null, end_date date,
        end_reason text, valid_from date, department_code text, function_code text, function_name text,
        contract_type text, hours numeric, normal_hours numeric, no_risk_policy boolean not null,
        new_employment_id uuid not null, new_version_id uuid not null
@@ -312,6 +313,7 @@ async function flush(
       empRows.push([
         rec,
         m.externalId,
+        m.previousExternalId,
         m.startDate,
         m.endDate,
         m.endReason,

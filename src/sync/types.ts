@@ -58,6 +58,8 @@ export interface CandidateDepartment {
 export interface CandidateEmployment {
   /** The employment's own id in the source (SIVI `IdDnstvbnd`); falls back to personnel number + start. */
   externalId: string;
+  /** The id the source gave the employment before it renumbered it (SIVI `IdDnstvbndOud`). */
+  previousExternalId?: string | undefined;
   startDate: string;
   endDate?: string | undefined;
   endReason?: string | undefined;

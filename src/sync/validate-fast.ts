@@ -37,6 +37,7 @@ const vaultText: Record<string, number> = {
 };
 const employmentText: Record<string, number> = {
   externalId: 40,
+  previousExternalId: 40,
   endReason: 200,
   departmentCode: 70,
   functionCode: 15,

@@ -83,6 +83,7 @@ const employeeShape = z
 const employmentShape = z
   .object({
     externalId: text(40),
+    previousExternalId: text(40).optional(),
     startDate: employmentDate,
     endDate: employmentDate.optional(),
     endReason: text(200).optional(),

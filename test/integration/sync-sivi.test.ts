@@ -216,4 +216,45 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('When the sender renumbers an employment (IdDnstvbndOud), then the stored employment takes the new id with its history', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'koppeling-sivi-renumber-'));
+    try {
+      const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
+      const renumbered = xml.replace(
+        '<sivi:IdDnstvbnd>DV-1003-1</sivi:IdDnstvbnd>',
+        '<sivi:IdDnstvbnd>DV-1003-9</sivi:IdDnstvbnd><sivi:IdDnstvbndOud>DV-1003-1</sivi:IdDnstvbndOud>',
+      );
+      const file = join(dir, 'werknemers.xml');
+      const link = testLink('sivi-renumber', {
+        connector: 'sivi',
+        source: { file },
+        mapping: 'mappings/sivi-werknemersgegevens.yaml',
+        key: 'externalId',
+      });
+      const employer = await saveLink(store.db, link, 'file');
+      const run = async (text: string) => {
+        await writeFile(file, text);
+        return (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
+      };
+      await run(xml);
+      const before = await store
+        .db('employments')
+        .where({ employer_id: employer.id, external_id: 'DV-1003-1' })
+        .first();
+      const r = await run(renumbered);
+      expect(r.counts).toMatchObject({ created: 0, ended: 0, rejected: 0, rowsWritten: 1 });
+      const after = await store
+        .db('employments')
+        .where({ employer_id: employer.id, external_id: 'DV-1003-9' })
+        .first();
+      expect(after).toMatchObject({ id: before.id, start_date: before.start_date, end_date: null });
+      expect(
+        await store.db('employments').where({ employer_id: employer.id, external_id: 'DV-1003-1' }),
+      ).toHaveLength(0);
+      expect((await run(renumbered)).counts).toMatchObject({ rowsWritten: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

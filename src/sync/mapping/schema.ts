@@ -39,6 +39,7 @@ export const vaultTargets = {
 
 export const employmentTargets = {
   externalId: 'string',
+  previousExternalId: 'string',
   startDate: 'date',
   endDate: 'date',
   endReason: 'string',
