@@ -288,6 +288,53 @@ departments:
     },
   );
 
+  it.each([
+    ['32,5', 32.5],
+    ['6.5', 6.5],
+    ['32.00', 32],
+    ['1.000,5', 1000.5],
+    ['1.000', 1000],
+  ])(
+    'When decimalComma reads "%s", then the hours are %s, a lone dot being a decimal point',
+    (text, hours) => {
+      const outcome = mapRecord(m, row({ Uren: text }));
+      const mapped = outcome.ok ? outcome.candidate.employments[0]!.hoursPerWeek : undefined;
+      if (hours <= 80) expect(mapped).toBe(hours);
+      else
+        expect(problems(outcome)).toEqual([
+          expect.objectContaining({ field: 'employments[1].hoursPerWeek' }),
+        ]);
+    },
+  );
+
+  it('When a department code is not in its code table, then the record has the problem instead of losing the department', () => {
+    const strict = parseMapping(
+      `
+version: 1
+name: t
+codeTables:
+  afd: { map: { 'Fin.': FIN } }
+employee:
+  - { target: personnelNumber, source: Nr, required: true }
+  - { target: lastName, source: Naam, required: true }
+employments:
+  fields:
+    - { target: startDate, source: Start, transforms: [{ date: d-m-yyyy }], required: true }
+    - { target: departmentCode, source: Afd }
+departments:
+  - fields:
+      - { target: code, source: Afd, transforms: [{ codes: afd }] }
+      - { target: name, source: Afdnaam }
+`,
+      't.yaml',
+    );
+    const outcome = mapRecord(strict, {
+      position: 'f.csv:2',
+      data: { Nr: '1', Naam: 'A', Start: '1-1-2020', Afd: 'Verkoop', Afdnaam: 'Verkoop NL' },
+    });
+    expect(problems(outcome).map((p) => p.field)).toEqual(['departments[1].code']);
+  });
+
   it('When the BSN is written with separators or left empty, then digits reads it', () => {
     expect(ok(mapRecord(m, row({ BSN: ' 1112.22-333 ', Uren: '36' }))).employee.vault.bsn).toBe('111222333');
     expect(ok(mapRecord(m, row({ BSN: '', Uren: '36' }))).employee.vault.bsn).toBeUndefined();

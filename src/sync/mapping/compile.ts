@@ -257,7 +257,11 @@ function compileTransform(t: TransformSpec, at: string, tables: Map<string, Code
       case 'decimalComma':
         return (v) => {
           if (typeof v === 'number') return { ok: true, value: v };
-          const text = asText(v).trim().replace(/\s+/g, '').replace(/\./g, '').replace(',', '.');
+          const raw = asText(v).trim().replace(/\s+/g, '');
+          // Dots group thousands (1.234,5) only before a comma or in groups of three; else a dot is
+          // the decimal point of an export that does not use the comma (6.5, 32.00).
+          const grouping = raw.includes(',') || /^[+-]?\d{1,3}(\.\d{3})+$/.test(raw);
+          const text = grouping ? raw.replace(/\./g, '').replace(',', '.') : raw;
           if (text === '') return { ok: true, value: undefined };
           if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
             return { ok: false, reason: 'is not a number with a decimal comma (such as 32,5)' };

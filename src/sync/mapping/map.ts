@@ -104,8 +104,9 @@ export function mapDraft(mapping: Mapping, record: SourceRecord): { draft: Draft
       for (const entry of group.fields) {
         applyEntry(entry, ctx, dept, local, 'departments', undefined, draft.departments.length);
       }
-      if (isEmpty(dept.code as Value)) continue; // a record without (sub-)department gives none
       if (local.length > 0) problems.push(...local);
+      // A record without (sub-)department gives none; one whose code could not be read has a problem.
+      if (isEmpty(dept.code as Value)) continue;
       const code = String(dept.code);
       seen ??= new Map();
       const earlier = seen.get(code);
