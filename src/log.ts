@@ -6,11 +6,13 @@ const REDACTED = '[redacted]';
 const secretKey =
   /pass(word)?|secret|token|authorization|cookie|api[-_]?key|master[-_]?key|index[-_]?key|totp|otp|backup[-_]?code|iban|bsn|sofi/i;
 const vaultKeys = new Set<string>(vaultFieldNames.map((f) => f.toLowerCase()));
-// A BSN-like number: nine digits (also written with dots or spaces as 1234.56.782) not inside a longer number.
-const bsnLike = /(?<![\d])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3})(?![\d])/g;
+// A BSN-like number: nine digits (also grouped with dots, spaces or dashes as 1234.56.782 or
+// 123-456-782) not inside a longer number.
+const bsnLike = /(?<![\d])(\d{9}|\d{4}[. -]\d{2}[. -]\d{3}|\d{3}[. -]\d{3}[. -]\d{3})(?![\d])/g;
 // The same, except in a loonheffingennummer (nine digits, L, two digits): employer data that
 // operators see anyway, and that a message about the wrong employer has to name.
-const bsnLikeNotPayroll = /(?<![\d])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3})(?![\d]|[Ll]\d{2}(?![\d]))/g;
+const bsnLikeNotPayroll =
+  /(?<![\d])(\d{9}|\d{4}[. -]\d{2}[. -]\d{3}|\d{3}[. -]\d{3}[. -]\d{3})(?![\d]|[Ll]\d{2}(?![\d]))/g;
 const bsnLikeOnce = /(?<![\d])\d{9}(?![\d])/;
 // Eight digits are a BSN with its leading zero dropped (as spreadsheets do) when they pass the
 // 11-check that way; other eight-digit numbers (KvK numbers, yyyymmdd dates) mostly do not.

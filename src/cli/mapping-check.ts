@@ -140,8 +140,9 @@ function pickConnector(flag: unknown, sample: string, mapping: Mapping): Connect
 }
 
 /**
- * The draft with every vault value replaced by whether it is present and valid, and any other
- * value that is the person's BSN (a key that is, validation refuses) not shown either.
+ * The draft with every vault value replaced by whether it is present and valid, any other value
+ * that is the person's BSN (a key that is, validation refuses) not shown either, and BSN-like
+ * numbers redacted as in the quarantine.
  */
 function masked(draft: Draft): CheckedRecord['mapped'] {
   const vault: Record<string, string> = {};
@@ -152,8 +153,14 @@ function masked(draft: Draft): CheckedRecord['mapped'] {
   const bsn = typeof draft.vault.bsn === 'string' ? normalizeBsn(draft.vault.bsn) : undefined;
   const hide = (fields: Record<string, unknown>) => {
     const out = { ...fields };
-    for (const [key, value] of Object.entries(out))
+    for (const [key, value] of Object.entries(out)) {
       if (bsn && isSameBsn(value, bsn)) out[key] = '(the BSN, not shown)';
+      // As in the quarantine: a BSN-like number in any other field is not shown either.
+      else if (typeof value === 'string' || typeof value === 'number') {
+        const shown = redactMessage(String(value));
+        if (shown !== String(value)) out[key] = shown;
+      }
+    }
     return out;
   };
   return {

@@ -72,6 +72,13 @@ describe('logger redaction', () => {
     expect(redactMessage('KvK 12345678, date 20240101')).toBe('KvK 12345678, date 20240101');
   });
 
+  it('When nine digits are grouped three by three, with dots, dashes or spaces, then they are redacted', () => {
+    expect(redactMessage('Geb "123.456.782" / 123-456-782 / 123 456 782 / 1234-56-782')).toBe(
+      'Geb "[redacted]" / [redacted] / [redacted] / [redacted]',
+    );
+    expect(redactText('date 2024-01-01, phone 020-123 4567')).toBe('date 2024-01-01, phone 020-123 4567');
+  });
+
   it('When a number is longer than nine digits, then it is left alone', () => {
     expect(redactText('order 12345678901')).toBe('order 12345678901');
   });

@@ -166,6 +166,15 @@ describe('koppeling mapping check', () => {
         /! employments\[1\]\.externalId: Dienstverband-id is the person's BSN \(value not shown\)/,
       );
       expect(d.out).not.toMatch(/111222333|2333/);
+      // A BSN-like number in another column is redacted in the mapped values too.
+      const other = path.join(dir, 'other.csv');
+      await writeFile(
+        other,
+        `Personeelsnummer;Achternaam;Functienaam;Datum in dienst\n1001;Vries;123 456 782;01-01-2020\n`,
+      );
+      const e = await run('mappings/csv-standard.yaml', '--sample', other);
+      expect(e.out).toMatch(/employments\[1\]\.functionName\s+\[redacted\]/);
+      expect(e.out).not.toMatch(/123 456 782|123456782/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
