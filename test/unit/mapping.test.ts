@@ -101,6 +101,20 @@ describe('loading mapping files', () => {
     expect(loadError('version: 1\nversion: 1\n')).toMatch(/not valid YAML/);
   });
 
+  it('When a code or constant is written as a number with a leading zero, then the file is refused with the line', () => {
+    const table = (key: string) => `version: 1\nname: t\ncodeTables:\n  afd: { map: { ${key}: FIN } }\n`;
+    expect(loadError(table('010'))).toBe(
+      "mappings/t.yaml:4: 010 is read as the number 10, which is another code: write it in quotes ('010') to keep it as written.",
+    );
+    expect(loadError(table('0x1'))).toMatch(/^mappings\/t\.yaml:4: 0x1 is read as the number 1/);
+    expect(loadError(`${base}    - { target: externalId, constant: 0012 }\n`)).toMatch(
+      /^mappings\/t\.yaml:10: 0012 is read as the number 12/,
+    );
+    // Quoted, or a number that reads as written (32.0 is 32), it is fine.
+    const fine = `${base}    - { target: hoursPerWeek, constant: 32.0 }\ncodeTables:\n  afd: { map: { '010': FIN } }\n`;
+    expect(() => parseMapping(fine, 't.yaml')).not.toThrow();
+  });
+
   it('When a regular expression is invalid, then it is rejected', () => {
     const text = base.replace(
       'source: Naam, required: true',

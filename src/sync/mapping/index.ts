@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
@@ -34,6 +34,23 @@ export async function loadMapping(file: string): Promise<Mapping> {
   return parseMapping(text, file);
 }
 
+/**
+ * YAML reads `010`, `0012` and `0x1` as the numbers 10, 12 and 1: a code-table key, a constant or a
+ * default written so would silently become another code. Such a number must be quoted.
+ */
+function refuseLossyNumbers(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): void {
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'number' || !/^[+-]?0(\d|[xob])/i.test(node.source ?? '')) return;
+      const line = node.range ? lines.linePos(node.range[0]).line : undefined;
+      throw new AppError(
+        'validation_failed',
+        `${file}${line ? `:${line}` : ''}: ${node.source} is read as the number ${String(node.value)}, which is another code: write it in quotes ('${node.source}') to keep it as written.`,
+      );
+    },
+  });
+}
+
 /** Like loadMapping, from text already read (`file` is only used in messages). */
 export function parseMapping(text: string, file: string): Mapping {
   let raw: unknown;
@@ -44,7 +61,8 @@ export function parseMapping(text: string, file: string): Mapping {
       throw new AppError('validation_failed', `${file}: not valid JSON: ${(err as Error).message}`);
     }
   } else {
-    const doc = parseDocument(text, { uniqueKeys: true });
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const line = e.linePos?.[0]?.line;
@@ -53,6 +71,7 @@ export function parseMapping(text: string, file: string): Mapping {
         `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`,
       );
     }
+    refuseLossyNumbers(doc, lines, file);
     raw = doc.toJS();
   }
   const parsed = mappingFileSchema.safeParse(raw);
