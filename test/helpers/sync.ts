@@ -1,9 +1,11 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '../../src/store/db.js';
 import type { Vault } from '../../src/vault/vault.js';
 import { runSync, type SyncRequest, type SyncResult } from '../../src/sync/engine.js';
 import { linkSchema, type Link, type LinkInput } from '../../src/sync/link.js';
 import { saveLink } from '../../src/store/links.js';
 import type { Candidate, CandidateEmployment, MappingOutcome } from '../../src/sync/types.js';
+import { createTestStore, testVault, type TestStore } from './store.js';
 
 /** A link document for tests (CSV drop folder, complete deliveries). */
 export function testLink(code: string, overrides: Partial<LinkInput> = {}): Link {
@@ -134,4 +136,26 @@ export async function versionsOf(db: Store['db'], employerId: string, externalId
     hours_per_week: number;
     department: string;
   }>;
+}
+
+/**
+ * The store of a test file, opened before its tests and closed after them, with its vault, and a
+ * fresh employer (`<prefix>-<n>`) per `employer()` call, so tests do not depend on each other.
+ */
+export function syncTestStore(prefix: string) {
+  let seq = 0;
+  const bed = {
+    store: undefined as unknown as TestStore,
+    vault: undefined as unknown as Vault,
+    employer(overrides: Partial<LinkInput> = {}) {
+      seq += 1;
+      return syncRunner(bed.store, bed.vault, testLink(`${prefix}-${seq}`, overrides));
+    },
+  };
+  beforeAll(async () => {
+    bed.store = await createTestStore();
+    bed.vault = testVault(bed.store);
+  });
+  afterAll(() => bed.store.close());
+  return bed;
 }

@@ -1,27 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
-import { person, syncRunner, testLink } from '../helpers/sync.js';
+import { describe, expect, it } from 'vitest';
+import { person, syncRunner, testLink, syncTestStore } from '../helpers/sync.js';
 import { exportEmployees, type ExportedEmployee } from '../../src/sync/export.js';
-import type { Vault } from '../../src/vault/vault.js';
 
-let store: TestStore;
-let vault: Vault;
-
-beforeAll(async () => {
-  store = await createTestStore();
-  vault = testVault(store);
-});
-afterAll(() => store.close());
+const bed = syncTestStore('export');
 
 async function exported(employerId: string, today: string): Promise<ExportedEmployee[]> {
   const out: ExportedEmployee[] = [];
-  for await (const e of exportEmployees(store.db, employerId, { today, pageSize: 2 })) out.push(e);
+  for await (const e of exportEmployees(bed.store.db, employerId, { today, pageSize: 2 })) out.push(e);
   return out;
 }
 
 describe('export', () => {
   it('When terms change from a future date, then the export shows the terms in force today and the change as a version', async () => {
-    const { employer, run } = await syncRunner(store, vault, testLink('export-terms'));
+    const { employer, run } = await syncRunner(bed.store, bed.vault, testLink('export-terms'));
     await run([person('1'), person('2'), person('3')]);
     const second = await run([
       person('1', {

@@ -1,29 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
-import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
-import { person, storedState, syncRunner, testLink } from '../helpers/sync.js';
+import { person, storedState, testLink, syncTestStore } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
-import type { Link } from '../../src/sync/link.js';
-import type { Vault } from '../../src/vault/vault.js';
 
-let store: TestStore;
-let vault: Vault;
-let seq = 0;
+const bed = syncTestStore('identity');
 
-beforeAll(async () => {
-  store = await createTestStore();
-  vault = testVault(store);
-});
-afterAll(() => store.close());
-
-async function employer(overrides: Partial<Link> = {}) {
-  seq += 1;
-  return syncRunner(store, vault, testLink(`identity-${seq}`, overrides));
-}
+const employer = bed.employer;
 
 describe('employment identity', () => {
   it.each(['complete', 'mutations'] as const)(
@@ -31,7 +17,7 @@ describe('employment identity', () => {
     async (delivery) => {
       const { employer: e, run } = await employer({ delivery });
       await run([person('2001', { employments: [{ externalId: 'DV-X' }] }), person('3'), person('4')]);
-      const { audit: _, ...before } = await storedState(store.db, e.id);
+      const { audit: _, ...before } = await storedState(bed.store.db, e.id);
       const r = await run([
         person('2002', { employments: [{ externalId: 'DV-X' }], position: 'delivery.csv:2' }),
         person('3'),
@@ -47,7 +33,7 @@ describe('employment identity', () => {
             'employment DV-X is stored for personnel number 2001, not for 2002: an employment never moves to another person, so this record is left out and the stored employee kept as is. Deliver the person under the personnel number they have, or give the employment a new id',
         },
       ]);
-      const { audit, ...after } = await storedState(store.db, e.id);
+      const { audit, ...after } = await storedState(bed.store.db, e.id);
       expect(after).toEqual(before);
       expect(audit.at(-1)).toMatchObject({ action: 'sync.completed' });
     },
@@ -67,7 +53,7 @@ describe('employment identity', () => {
       person('4'),
     ]);
     expect(r.counts).toMatchObject({ created: 0, ended: 0, rejected: 1 });
-    const open = await store
+    const open = await bed.store
       .db('employments')
       .where({ employer_id: e.id })
       .whereIn('external_id', ['DV-X', 'DV-Y'])
@@ -80,7 +66,7 @@ describe('employment identity', () => {
   });
 
   async function employmentsOf(employerId: string) {
-    return store.db
+    return bed.store.db
       .raw(
         `select m.id, m.external_id, m.start_date, m.end_date, e.personnel_number,
               (select min(v.valid_from) from employment_versions v where v.employment_id = m.id) as first_from
@@ -96,13 +82,19 @@ describe('employment identity', () => {
     try {
       const file = join(dir, 'werknemers.csv');
       const link = testLink('identity-csv', { source: { file } });
-      const { id: employerId } = await saveLink(store.db, link, 'file');
+      const { id: employerId } = await saveLink(bed.store.db, link, 'file');
       const run = async (starts: string[]) => {
         const rows = starts.map((start, i) =>
           csvRow(String(1001 + i), { 'Dienstverband-id': '', 'Datum in dienst': start }),
         );
         writeCsvDelivery(file, rows);
-        return (await syncDelivery({ store, vault, employerId, link, trigger: 'cli' }))!;
+        return (await syncDelivery({
+          store: bed.store,
+          vault: bed.vault,
+          employerId,
+          link,
+          trigger: 'cli',
+        }))!;
       };
       await run(['01-03-2015', '01-01-2020', '01-01-2020']);
       const [before] = await employmentsOf(employerId);

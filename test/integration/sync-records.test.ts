@@ -1,35 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
-import {
-  bsns,
-  partialPerson,
-  person,
-  storedState,
-  syncRunner,
-  testLink,
-  versionsOf,
-} from '../helpers/sync.js';
-import type { Link } from '../../src/sync/link.js';
-import type { Vault } from '../../src/vault/vault.js';
+import { describe, expect, it } from 'vitest';
+import { bsns, partialPerson, person, storedState, versionsOf, syncTestStore } from '../helpers/sync.js';
 
 /** Records the engine leaves out or takes in part: clashing keys, invalid records, person data missing. */
 
-let store: TestStore;
-let vault: Vault;
-let seq = 0;
+const bed = syncTestStore('records');
 
-beforeAll(async () => {
-  store = await createTestStore();
-  vault = testVault(store);
-});
-afterAll(() => store.close());
+const employer = bed.employer;
 
-async function employer(overrides: Partial<Link> = {}) {
-  seq += 1;
-  return syncRunner(store, vault, testLink(`records-${seq}`, overrides));
-}
-
-const snapshot = (employerId: string) => storedState(store.db, employerId);
+const snapshot = (employerId: string) => storedState(bed.store.db, employerId);
 
 describe('clashing and invalid records', () => {
   it('When two records share a key, then both are rejected with the reason and the rest continues', async () => {
@@ -48,7 +26,7 @@ describe('clashing and invalid records', () => {
     expect(r.rejects.find((x) => x.position === 'd.csv:5')!.reason).toContain(
       'employment SAME appears more than once',
     );
-    const stored = await store.db('sync_rejections').where({ run_id: r.runId });
+    const stored = await bed.store.db('sync_rejections').where({ run_id: r.runId });
     expect(stored).toHaveLength(4);
     expect((await snapshot(e.id)).employees).toHaveLength(1);
   });
@@ -70,7 +48,7 @@ describe('clashing and invalid records', () => {
       { position: 'd.csv:7', field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' },
       { position: 'delivery.csv:8', field: 'vault.bsn', reason: 'not a valid BSN (the 11-check fails)' },
     ]);
-    const text = JSON.stringify(await store.db('sync_rejections').where({ run_id: r.runId }));
+    const text = JSON.stringify(await bed.store.db('sync_rejections').where({ run_id: r.runId }));
     expect(text).not.toContain('123456789');
   });
 });
@@ -92,7 +70,7 @@ describe('rejected records in a complete delivery', () => {
       } as never,
     ]);
     expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
-    const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
+    const open = await bed.store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
     expect(open).toHaveLength(4);
   });
 });
@@ -112,7 +90,7 @@ describe('records without the person data (partialEmployee)', () => {
       (s.employees as Array<Record<string, unknown>>).map(({ updated_at: _, ...rest }) => rest);
     expect(person1(after)).toEqual(person1(before));
     expect(after.vault).toEqual(before.vault);
-    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
+    expect(await versionsOf(bed.store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: '2026-05-31', hours_per_week: 32, department: 'D1' },
       { valid_from: '2026-06-01', valid_to: null, hours_per_week: 20, department: 'D1' },
     ]);
@@ -139,7 +117,7 @@ describe('records without the person data (partialEmployee)', () => {
         reason: 'employee unknown: deliver WerknemersGegevens (or a full record) first',
       },
     ]);
-    const employees = await store.db('employees').where({ employer_id: e.id });
+    const employees = await bed.store.db('employees').where({ employer_id: e.id });
     expect(employees.map((x: { personnel_number: string }) => x.personnel_number)).toEqual(['1']);
     expect(employees[0].last_name).toBe('Jansen 1');
   });
@@ -150,7 +128,7 @@ describe('departments named by several records', () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     const tree = async () =>
       (
-        await store.db.raw(
+        await bed.store.db.raw(
           `select d.code, d.name, p.code as parent from departments d left join departments p on p.id = d.parent_id
             where d.employer_id = ? order by d.code`,
           [e.id],

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
-import { bsns, person, storedState, syncRunner, testLink, versionsOf } from '../helpers/sync.js';
+import { describe, expect, it } from 'vitest';
+import { testStoreKind } from '../helpers/store.js';
+import { bsns, person, storedState, versionsOf, syncTestStore } from '../helpers/sync.js';
 import { onEmploymentsEnded } from '../../src/sync/hooks.js';
-import type { Vault } from '../../src/vault/vault.js';
-import type { Link } from '../../src/sync/link.js';
 
-let store: TestStore;
-let vault: Vault;
-let seq = 0;
+const bed = syncTestStore('rules');
 
-beforeAll(async () => {
-  store = await createTestStore();
-  vault = testVault(store);
-});
-afterAll(() => store.close());
+const employer = bed.employer;
 
-/** A fresh employer per test, so tests do not depend on each other. */
-async function employer(overrides: Partial<Link> = {}) {
-  seq += 1;
-  return syncRunner(store, vault, testLink(`rules-${seq}`, overrides));
-}
-
-const snapshot = (employerId: string) => storedState(store.db, employerId);
+const snapshot = (employerId: string) => storedState(bed.store.db, employerId);
 
 describe('sync rules', () => {
   it('When the same delivery runs twice, then the second run writes 0 rows and reports all unchanged', async () => {
@@ -44,7 +30,7 @@ describe('sync rules', () => {
       }),
     ]);
     expect(r.counts.updated).toBe(1);
-    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
+    expect(await versionsOf(bed.store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: '2026-02-28', hours_per_week: 32, department: 'D1' },
       { valid_from: '2026-03-01', valid_to: null, hours_per_week: 32, department: 'D2' },
     ]);
@@ -54,7 +40,7 @@ describe('sync rules', () => {
     const { employer: e, run } = await employer();
     await run([person('1')]);
     await run([person('1', { employments: [{ validFrom: '2020-01-01', hoursPerWeek: 24 }] })]);
-    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
+    expect(await versionsOf(bed.store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: null, hours_per_week: 24, department: 'D1' },
     ]);
   });
@@ -66,11 +52,11 @@ describe('sync rules', () => {
     const delivery = [person('1', { employments: [{ hoursPerWeek: 24 }] }), person('2')];
     const r = await run(delivery);
     expect(r.counts).toMatchObject({ updated: 1, unchanged: 1 });
-    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
+    expect(await versionsOf(bed.store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: '2026-11-27', hours_per_week: 32, department: 'D1' },
       { valid_from: '2026-11-28', valid_to: null, hours_per_week: 24, department: 'D1' },
     ]);
-    expect(await versionsOf(store.db, e.id, '2-1')).toHaveLength(1);
+    expect(await versionsOf(bed.store.db, e.id, '2-1')).toHaveLength(1);
     const again = await run(delivery);
     expect(again.counts).toMatchObject({ updated: 0, unchanged: 2, rowsWritten: 0 });
     const nextNight = await run(delivery, { deliveryDate: '2026-11-29' });
@@ -80,7 +66,7 @@ describe('sync rules', () => {
   it('When a new employment is delivered without a change date, then its first version holds from its start date', async () => {
     const { employer: e, run } = await employer();
     await run([person('1', { employments: [{ startDate: '2026-02-01', hoursPerWeek: 20 }] })]);
-    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
+    expect(await versionsOf(bed.store.db, e.id, '1-1')).toEqual([
       { valid_from: '2026-02-01', valid_to: null, hours_per_week: 20, department: 'D1' },
     ]);
   });
@@ -89,7 +75,7 @@ describe('sync rules', () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     await run([person('1', { employments: [{ endDate: '2024-12-31' }] })]);
     await run([person('1', { employments: [{ endDate: '2024-12-31', hoursPerWeek: 16 }] })]);
-    expect(await versionsOf(store.db, e.id, '1-1')).toEqual([
+    expect(await versionsOf(bed.store.db, e.id, '1-1')).toEqual([
       { valid_from: '2020-01-01', valid_to: null, hours_per_week: 16, department: 'D1' },
     ]);
   });
@@ -126,7 +112,7 @@ describe('sync rules', () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     await run([person('1')]);
     const first = async () =>
-      (await versionsOf(store.db, e.id, '1-1')).map((v) => [v.valid_from, v.valid_to]);
+      (await versionsOf(bed.store.db, e.id, '1-1')).map((v) => [v.valid_from, v.valid_to]);
     const earlier = await run([person('1', { employments: [{ startDate: '2019-03-01' }] })]);
     expect(earlier.counts).toMatchObject({ updated: 1, rowsWritten: 2 });
     expect(await first()).toEqual([['2019-03-01', null]]);
@@ -176,7 +162,7 @@ describe('sync rules', () => {
       ]),
     );
     expect(inService).toEqual({ '1': true, '2': false });
-    const owners = await store.db.raw(
+    const owners = await bed.store.db.raw(
       `select m.external_id, e.personnel_number from employments m join employees e on e.id = m.employee_id
         where m.employer_id = ? order by m.external_id`,
       [e.id],
@@ -198,7 +184,7 @@ describe('sync rules', () => {
     try {
       const r = await run([person('1'), person('2')]);
       expect(r.counts).toMatchObject({ ended: 1, unchanged: 2 });
-      const ended = (await store
+      const ended = (await bed.store
         .db('employments')
         .where({ employer_id: e.id, external_id: '3-1' })
         .first()) as {
@@ -207,10 +193,10 @@ describe('sync rules', () => {
         end_reason: string;
       };
       expect(ended).toMatchObject({ end_date: '2026-11-28', end_reason: 'missing from complete delivery' });
-      const emp = await store.db('employees').where({ employer_id: e.id, personnel_number: '3' }).first();
+      const emp = await bed.store.db('employees').where({ employer_id: e.id, personnel_number: '3' }).first();
       expect(emp.remote_deleted_at).not.toBeNull();
       expect(emp.in_service).toBe(false);
-      const audit = await store
+      const audit = await bed.store
         .db('audit_events')
         .where({ action: 'employment.ended', entity_id: ended.id })
         .first();
@@ -226,7 +212,10 @@ describe('sync rules', () => {
         person('2'),
         person('3', { employments: [{ externalId: '3-2', startDate: '2026-11-28' }] }),
       ]);
-      const back = await store.db('employees').where({ employer_id: e.id, personnel_number: '3' }).first();
+      const back = await bed.store
+        .db('employees')
+        .where({ employer_id: e.id, personnel_number: '3' })
+        .first();
       expect(back.remote_deleted_at).toBeNull();
     } finally {
       onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
@@ -238,7 +227,7 @@ describe('sync rules', () => {
     await run([person('1'), person('2')]);
     const r = await run([person('1', { lastName: 'Bakker' })]);
     expect(r.counts).toMatchObject({ ended: 0, updated: 1 });
-    const open = await store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
+    const open = await bed.store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
     expect(open).toHaveLength(2);
   });
 
@@ -254,9 +243,11 @@ describe('sync rules', () => {
     const forced = await run(delivery, { forcedBy: 'operator:alice' });
     expect(forced.status).toBe('completed');
     expect(forced.counts.ended).toBe(8);
-    const row = await store.db('sync_runs').where({ id: forced.runId }).first();
+    const row = await bed.store.db('sync_runs').where({ id: forced.runId }).first();
     expect(row.forced_by).toBe('operator:alice');
-    expect((await store.db('sync_runs').where({ id: tripped.runId }).first()).status).toBe('guard_tripped');
+    expect((await bed.store.db('sync_runs').where({ id: tripped.runId }).first()).status).toBe(
+      'guard_tripped',
+    );
   });
 
   it('When a small employer loses no more employees than the link allows, then the guard lets it through', async () => {
@@ -280,14 +271,14 @@ describe('sync rules', () => {
     await run([person('1', { departments: deps })]);
     const r = await run([person('1')]);
     expect(r.counts.departments.archived).toBe(1);
-    const old = await store.db('departments').where({ employer_id: e.id, code: 'OLD' }).first();
+    const old = await bed.store.db('departments').where({ employer_id: e.id, code: 'OLD' }).first();
     expect(old.archived_at).not.toBeNull();
     // D1 still has a current employee: never archived.
-    const d1 = await store.db('departments').where({ employer_id: e.id, code: 'D1' }).first();
+    const d1 = await bed.store.db('departments').where({ employer_id: e.id, code: 'D1' }).first();
     expect(d1.archived_at).toBeNull();
     const again = await run([person('1', { departments: deps })]);
     expect(again.counts.departments.reactivated).toBe(1);
-    expect((await store.db('departments').where({ id: old.id }).first()).archived_at).toBeNull();
+    expect((await bed.store.db('departments').where({ id: old.id }).first()).archived_at).toBeNull();
   });
 
   it('When the delivered department tree has a cycle, then the delivery is rejected and nothing is applied', async () => {
@@ -334,7 +325,7 @@ describe('sync rules', () => {
       expect(r.message).toMatch(/internal error occurred \(logged under run /);
       expect(r.message).not.toContain('absence module refused');
       expect(await snapshot(e.id)).toEqual(before);
-      expect((await store.db('sync_runs').where({ id: r.runId }).first()).status).toBe('failed');
+      expect((await bed.store.db('sync_runs').where({ id: r.runId }).first()).status).toBe('failed');
     } finally {
       onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
     }
@@ -346,12 +337,12 @@ describe('sync rules', () => {
     const r = await run([person('1'), person('2')], { dryRun: true });
     expect(r.counts).toMatchObject({ created: 2 });
     expect(await snapshot(e.id)).toEqual(before);
-    expect(await store.db('sync_runs').where({ employer_id: e.id })).toHaveLength(0);
+    expect(await bed.store.db('sync_runs').where({ employer_id: e.id })).toHaveLength(0);
   });
 
   it('When a run was left running by a stopped process, then the next completed run marks it abandoned', async () => {
     const { employer: e, run } = await employer();
-    const [stale] = await store
+    const [stale] = await bed.store
       .db('sync_runs')
       .insert({
         employer_id: e.id,
@@ -364,7 +355,7 @@ describe('sync rules', () => {
     await run([person('1')]);
     expect(
       (
-        await store
+        await bed.store
           .db('sync_runs')
           .where({ id: (stale as { id: string }).id })
           .first()
@@ -376,7 +367,7 @@ describe('sync rules', () => {
     'When another run holds the employer, then a second run does not start (PostgreSQL only: PGlite has one connection)',
     async () => {
       const { employer: e, run } = await employer();
-      const trx = await store.db.transaction();
+      const trx = await bed.store.db.transaction();
       try {
         await trx.raw(`select pg_advisory_xact_lock(?, hashtext(?))`, [0x4b50_5359, e.id]);
         const r = await run([person('1')]);

@@ -1,23 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
-import { testLink } from '../helpers/sync.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testLink, syncTestStore } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
 import type { Link } from '../../src/sync/link.js';
-import type { Vault } from '../../src/vault/vault.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'sivi');
-let store: TestStore;
-let vault: Vault;
-
-beforeAll(async () => {
-  store = await createTestStore();
-  vault = testVault(store);
-});
-afterAll(() => store.close());
+const bed = syncTestStore('sivi');
 
 async function sync(
   code: string,
@@ -33,8 +24,41 @@ async function sync(
     mapping: `mappings/${mapping}.yaml`,
     delivery,
   });
-  const employer = await saveLink(store.db, link, 'file');
-  const run = () => syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' });
+  const employer = await saveLink(bed.store.db, link, 'file');
+  const run = () =>
+    syncDelivery({ store: bed.store, vault: bed.vault, employerId: employer.id, link, trigger: 'cli' });
+  return { employer, run };
+}
+
+/** Temporary folders of the tests that write their own delivery text; removed after the file. */
+const folders: string[] = [];
+afterAll(() => Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/**
+ * A WerknemersGegevens link reading `werknemers.xml` in a folder of its own: `run(xml)` writes that
+ * text as the delivery and syncs it.
+ */
+async function siviText(code: string, overrides: Parameters<typeof testLink>[1] = {}) {
+  const dir = await mkdtemp(join(tmpdir(), `koppeling-${code}-`));
+  folders.push(dir);
+  const file = join(dir, 'werknemers.xml');
+  const link = testLink(code, {
+    connector: 'sivi',
+    source: { file },
+    mapping: 'mappings/sivi-werknemersgegevens.yaml',
+    ...overrides,
+  });
+  const employer = await saveLink(bed.store.db, link, 'file');
+  const run = async (xml: string) => {
+    await writeFile(file, xml);
+    return (await syncDelivery({
+      store: bed.store,
+      vault: bed.vault,
+      employerId: employer.id,
+      link,
+      trigger: 'cli',
+    }))!;
+  };
   return { employer, run };
 }
 
@@ -43,7 +67,7 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
     const ids = { payrollTaxNumber: '123456789L01', arboEmployerId: 'WG-4711' };
     const people = await sync('sivi-dv', 'werknemersgegevens.xml', 'sivi-werknemersgegevens', ids);
     expect((await people.run())!.status).toBe('completed');
-    const names = await store
+    const names = await bed.store
       .db('employees')
       .where({ employer_id: people.employer.id })
       .orderBy('personnel_number')
@@ -53,9 +77,9 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
     const first = (await run())!;
     expect(first.status).toBe('completed');
     expect(first.counts).toMatchObject({ created: 0, rejected: 0 });
-    const employments = await store.db('employments').where({ employer_id: employer.id });
+    const employments = await bed.store.db('employments').where({ employer_id: employer.id });
     expect(employments.map((m: { external_id: string }) => m.external_id)).toContain('DV-1002-2');
-    const after = await store
+    const after = await bed.store
       .db('employees')
       .where({ employer_id: employer.id })
       .orderBy('personnel_number')
@@ -73,7 +97,7 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
     expect(new Set(r.rejects.map((x) => x.reason))).toEqual(
       new Set(['employee unknown: deliver WerknemersGegevens (or a full record) first']),
     );
-    expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+    expect(await bed.store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
   });
 
   it("When a delivery names another employer's loonheffingennummer or arbodienst id, then the run fails and nothing is applied", async () => {
@@ -93,8 +117,8 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
       const r = (await run())!;
       expect(r.status).toBe('failed');
       expect(r.message).toContain(expected);
-      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
-      const row = await store.db('sync_runs').where({ id: r.runId }).first();
+      expect(await bed.store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+      const row = await bed.store.db('sync_runs').where({ id: r.runId }).first();
       expect(row.status).toBe('failed');
     }
   });
@@ -114,7 +138,7 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
       const { employer, run } = await sync(code, file, 'sivi-dienstverbanden');
       const r = (await run())!;
       expect(r.status).toBe('failed');
-      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+      expect(await bed.store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
     }
   });
 
@@ -122,139 +146,99 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
     const code = 'sivi-schema';
     const first = await sync(code, 'werknemersgegevens.xml', 'sivi-werknemersgegevens', {}, 'complete');
     expect((await first.run())!.status).toBe('completed');
-    const before = await store
+    const before = await bed.store
       .db('employees')
       .where({ employer_id: first.employer.id })
       .orderBy('personnel_number')
       .select('personnel_number', 'last_name', 'in_service', 'remote_deleted_at');
-    const dir = await mkdtemp(join(tmpdir(), 'koppeling-sivi-schema-'));
-    try {
-      const file = join(dir, 'werknemers.xml');
-      const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
-      const changed = xml
-        .replace('<sivi:SignNm>Berg</sivi:SignNm>', '<sivi:SignNm>Bergen</sivi:SignNm>')
-        .replace('<sivi:GslchtCd>M</sivi:GslchtCd>', '<sivi:Geslacht>M</sivi:Geslacht>')
-        .replace('<sivi:SignNm>Çelik</sivi:SignNm>', '<sivi:SignNm>Çelik-Yilmaz</sivi:SignNm>');
-      await writeFile(file, changed);
-      const { run } = await sync(code, file, 'sivi-werknemersgegevens', {}, 'complete');
-      const r = (await run())!;
-      expect(r.status).toBe('completed');
-      expect(r.counts).toMatchObject({ rejected: 1, updated: 1, ended: 0 });
-      expect(r.rejects).toEqual([
-        {
-          position: 'werknemers.xml:21 /WerknemerGegevens/Wrkgvr[1]/Wrknmr[1]',
-          field: 'Wrknmr',
-          reason:
-            'line 29: <Geslacht> is not an element of <Wrknmr> in the SIVI WerknemersGegevens 2022 schema',
-        },
-        {
-          position: 'werknemers.xml:21 /WerknemerGegevens/Wrkgvr[1]/Wrknmr[1]',
-          field: 'Wrknmr',
-          reason:
-            'line 30: <Wrknmr> lacks <GslchtCd> before <IdWrknmr>, which the SIVI WerknemersGegevens 2022 schema requires',
-        },
-      ]);
-      const after = await store
-        .db('employees')
-        .where({ employer_id: first.employer.id })
-        .orderBy('personnel_number')
-        .select('personnel_number', 'last_name', 'in_service', 'remote_deleted_at');
-      expect(after[0]).toEqual(before[0]);
-      expect(after[1]).toEqual({ ...before[1], last_name: 'Çelik-Yilmaz' });
-      expect(after.slice(2)).toEqual(before.slice(2));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
+    const changed = xml
+      .replace('<sivi:SignNm>Berg</sivi:SignNm>', '<sivi:SignNm>Bergen</sivi:SignNm>')
+      .replace('<sivi:GslchtCd>M</sivi:GslchtCd>', '<sivi:Geslacht>M</sivi:Geslacht>')
+      .replace('<sivi:SignNm>Çelik</sivi:SignNm>', '<sivi:SignNm>Çelik-Yilmaz</sivi:SignNm>');
+    const { run } = await siviText(code, { delivery: 'complete' });
+    const r = await run(changed);
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ rejected: 1, updated: 1, ended: 0 });
+    expect(r.rejects).toEqual([
+      {
+        position: 'werknemers.xml:21 /WerknemerGegevens/Wrkgvr[1]/Wrknmr[1]',
+        field: 'Wrknmr',
+        reason:
+          'line 29: <Geslacht> is not an element of <Wrknmr> in the SIVI WerknemersGegevens 2022 schema',
+      },
+      {
+        position: 'werknemers.xml:21 /WerknemerGegevens/Wrkgvr[1]/Wrknmr[1]',
+        field: 'Wrknmr',
+        reason:
+          'line 30: <Wrknmr> lacks <GslchtCd> before <IdWrknmr>, which the SIVI WerknemersGegevens 2022 schema requires',
+      },
+    ]);
+    const after = await bed.store
+      .db('employees')
+      .where({ employer_id: first.employer.id })
+      .orderBy('personnel_number')
+      .select('personnel_number', 'last_name', 'in_service', 'remote_deleted_at');
+    expect(after[0]).toEqual(before[0]);
+    expect(after[1]).toEqual({ ...before[1], last_name: 'Çelik-Yilmaz' });
+    expect(after.slice(2)).toEqual(before.slice(2));
   });
 
   it("When a SIVI link keys on IdWrknmr and a person's employments carry different PersNr, then ending one renumbers the person instead of refusing them", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'koppeling-sivi-persnr-'));
-    try {
-      const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
-      // Jan's second employment, DV-1002-2 open and with a personnel number of its own.
-      const two = xml
-        .replace(
-          '<sivi:PersNr>1002</sivi:PersNr>\n        <sivi:OrgeenhCd>PROD',
-          '<sivi:PersNr>5002</sivi:PersNr>\n        <sivi:OrgeenhCd>PROD',
-        )
-        .replace(
-          '<sivi:Enddat>2024-12-31</sivi:Enddat>\n        <sivi:RdEndDnstvbndCd>01</sivi:RdEndDnstvbndCd>\n',
-          '',
-        );
-      const first =
-        /<sivi:Dnstvbnd>\s*<sivi:IdDnstvbnd>DV-1002-1<\/sivi:IdDnstvbnd>[\s\S]*?<\/sivi:Dnstvbnd>\s*/;
-      const one = two.replace(first, '');
-      expect(one).not.toContain('DV-1002-1');
-      const file = join(dir, 'werknemers.xml');
-      const link = testLink('sivi-persnr', {
-        connector: 'sivi',
-        source: { file },
-        mapping: 'mappings/sivi-werknemersgegevens.yaml',
-        key: 'externalId',
-        guardAllowance: 1,
-      });
-      const employer = await saveLink(store.db, link, 'file');
-      const run = async (text: string) => {
-        await writeFile(file, text);
-        return (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
-      };
-      expect((await run(two)).counts).toMatchObject({ created: 3, rejected: 0 });
-      const r = await run(one);
-      expect(r.rejects).toEqual([]);
-      expect(r.counts).toMatchObject({ updated: 1, ended: 1, rejected: 0 });
-      const ayse = await store
-        .db('employees')
-        .where({ employer_id: employer.id, remote_id: 'W-1002' })
-        .first();
-      expect(ayse.personnel_number).toBe('5002');
-      const ended = await store
-        .db('employments')
-        .where({ employer_id: employer.id, external_id: 'DV-1002-1' })
-        .first();
-      expect(ended.end_reason).toBe('missing from complete delivery');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
+    // Jan's second employment, DV-1002-2 open and with a personnel number of its own.
+    const two = xml
+      .replace(
+        '<sivi:PersNr>1002</sivi:PersNr>\n        <sivi:OrgeenhCd>PROD',
+        '<sivi:PersNr>5002</sivi:PersNr>\n        <sivi:OrgeenhCd>PROD',
+      )
+      .replace(
+        '<sivi:Enddat>2024-12-31</sivi:Enddat>\n        <sivi:RdEndDnstvbndCd>01</sivi:RdEndDnstvbndCd>\n',
+        '',
+      );
+    const first =
+      /<sivi:Dnstvbnd>\s*<sivi:IdDnstvbnd>DV-1002-1<\/sivi:IdDnstvbnd>[\s\S]*?<\/sivi:Dnstvbnd>\s*/;
+    const one = two.replace(first, '');
+    expect(one).not.toContain('DV-1002-1');
+    const { employer, run } = await siviText('sivi-persnr', { key: 'externalId', guardAllowance: 1 });
+    expect((await run(two)).counts).toMatchObject({ created: 3, rejected: 0 });
+    const r = await run(one);
+    expect(r.rejects).toEqual([]);
+    expect(r.counts).toMatchObject({ updated: 1, ended: 1, rejected: 0 });
+    const ayse = await bed.store
+      .db('employees')
+      .where({ employer_id: employer.id, remote_id: 'W-1002' })
+      .first();
+    expect(ayse.personnel_number).toBe('5002');
+    const ended = await bed.store
+      .db('employments')
+      .where({ employer_id: employer.id, external_id: 'DV-1002-1' })
+      .first();
+    expect(ended.end_reason).toBe('missing from complete delivery');
   });
 
   it('When the sender renumbers an employment (IdDnstvbndOud), then the stored employment takes the new id with its history', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'koppeling-sivi-renumber-'));
-    try {
-      const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
-      const renumbered = xml.replace(
-        '<sivi:IdDnstvbnd>DV-1003-1</sivi:IdDnstvbnd>',
-        '<sivi:IdDnstvbnd>DV-1003-9</sivi:IdDnstvbnd><sivi:IdDnstvbndOud>DV-1003-1</sivi:IdDnstvbndOud>',
-      );
-      const file = join(dir, 'werknemers.xml');
-      const link = testLink('sivi-renumber', {
-        connector: 'sivi',
-        source: { file },
-        mapping: 'mappings/sivi-werknemersgegevens.yaml',
-        key: 'externalId',
-      });
-      const employer = await saveLink(store.db, link, 'file');
-      const run = async (text: string) => {
-        await writeFile(file, text);
-        return (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' }))!;
-      };
-      await run(xml);
-      const before = await store
-        .db('employments')
-        .where({ employer_id: employer.id, external_id: 'DV-1003-1' })
-        .first();
-      const r = await run(renumbered);
-      expect(r.counts).toMatchObject({ created: 0, ended: 0, rejected: 0, rowsWritten: 1 });
-      const after = await store
-        .db('employments')
-        .where({ employer_id: employer.id, external_id: 'DV-1003-9' })
-        .first();
-      expect(after).toMatchObject({ id: before.id, start_date: before.start_date, end_date: null });
-      expect(
-        await store.db('employments').where({ employer_id: employer.id, external_id: 'DV-1003-1' }),
-      ).toHaveLength(0);
-      expect((await run(renumbered)).counts).toMatchObject({ rowsWritten: 0 });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const xml = await readFile(join(fixtures, 'werknemersgegevens.xml'), 'utf8');
+    const renumbered = xml.replace(
+      '<sivi:IdDnstvbnd>DV-1003-1</sivi:IdDnstvbnd>',
+      '<sivi:IdDnstvbnd>DV-1003-9</sivi:IdDnstvbnd><sivi:IdDnstvbndOud>DV-1003-1</sivi:IdDnstvbndOud>',
+    );
+    const { employer, run } = await siviText('sivi-renumber', { key: 'externalId' });
+    await run(xml);
+    const before = await bed.store
+      .db('employments')
+      .where({ employer_id: employer.id, external_id: 'DV-1003-1' })
+      .first();
+    const r = await run(renumbered);
+    expect(r.counts).toMatchObject({ created: 0, ended: 0, rejected: 0, rowsWritten: 1 });
+    const after = await bed.store
+      .db('employments')
+      .where({ employer_id: employer.id, external_id: 'DV-1003-9' })
+      .first();
+    expect(after).toMatchObject({ id: before.id, start_date: before.start_date, end_date: null });
+    expect(
+      await bed.store.db('employments').where({ employer_id: employer.id, external_id: 'DV-1003-1' }),
+    ).toHaveLength(0);
+    expect((await run(renumbered)).counts).toMatchObject({ rowsWritten: 0 });
   });
 });

@@ -323,22 +323,13 @@ departments:
 
   it('When a department code is not in its code table, then the record has the problem instead of losing the department', () => {
     const strict = parseMapping(
-      `
-version: 1
-name: t
-codeTables:
-  afd: { map: { 'Fin.': FIN } }
-employee:
-  - { target: personnelNumber, source: Nr, required: true }
-  - { target: lastName, source: Naam, required: true }
-employments:
-  fields:
-    - { target: startDate, source: Start, transforms: [{ date: d-m-yyyy }], required: true }
-    - { target: departmentCode, source: Afd }
+      `${base}    - { target: departmentCode, source: Afd }
 departments:
   - fields:
       - { target: code, source: Afd, transforms: [{ codes: afd }] }
       - { target: name, source: Afdnaam }
+codeTables:
+  afd: { map: { 'Fin.': FIN } }
 `,
       't.yaml',
     );
