@@ -24,6 +24,7 @@ import {
 } from './runs.js';
 import { count, exec, type Trx } from './sql.js';
 import { stageDelivery, type Reject } from './stage.js';
+import type { Notice } from './delivered-departments.js';
 import type { MappingOutcome } from './types.js';
 
 export interface SyncRequest {
@@ -62,6 +63,7 @@ export interface SyncResult {
   dryRun: boolean;
   counts: RunCounts;
   rejects: Reject[];
+  notices: Notice[];
   durationMs: number;
 }
 
@@ -128,6 +130,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   };
   const counts = emptyCounts();
   let rejects: Reject[] = [];
+  let notices: Notice[] = [];
   // The data key is created (and committed) before the run, so a rolled-back run never caches a lost key.
   await req.vault.dataKey(employerId);
   if (!dryRun) {
@@ -159,7 +162,10 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
             `A sync run for employer ${link.employer.code} is already going; this one did not start.`,
           );
         }
-        await applyRun(trx, req, runId, date, counts, (r) => (rejects = r));
+        await applyRun(trx, req, runId, date, counts, (r, n) => {
+          rejects = r;
+          notices = n;
+        });
         if (dryRun) throw new StopRun('completed');
         await abandonStaleRuns(trx, employerId, runId);
         await auditEvent(trx, {
@@ -173,6 +179,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
           status: 'completed',
           counts,
           rejects,
+          notices,
           forcedBy: req.forcedBy,
           columns: req.columns?.counts,
           durationMs: performance.now() - started,
@@ -192,6 +199,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       message,
       counts,
       rejects,
+      notices,
       columns: req.columns?.counts,
       durationMs,
     });
@@ -204,7 +212,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     ...counts,
     durationMs: Math.round(durationMs),
   });
-  return { runId, status, message, delivery: link.delivery, dryRun, counts, rejects, durationMs };
+  return { runId, status, message, delivery: link.delivery, dryRun, counts, rejects, notices, durationMs };
 }
 
 async function applyRun(
@@ -213,7 +221,7 @@ async function applyRun(
   runId: string,
   date: string,
   counts: RunCounts,
-  setRejects: (r: Reject[]) => void,
+  setProblems: (rejects: Reject[], notices: Notice[]) => void,
 ): Promise<void> {
   const { link, employerId } = req;
   await exec(trx, `create temp table touched (employee_id uuid primary key) on commit drop`);
@@ -235,7 +243,15 @@ async function applyRun(
     label: keyLabel(link.key),
   };
   const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, key))].map(withoutBsns);
-  setRejects(rejects);
+  // Department names come from the delivery: no BSN in a notice either.
+  setProblems(
+    rejects,
+    staged.notices.map((n) => ({
+      ...n,
+      position: redactMessage(n.position),
+      message: redactMessage(n.message),
+    })),
+  );
   counts.records = staged.records;
   counts.rejected = new Set(rejects.map((r) => r.position)).size;
   // Every guard that trips is reported at once: --force overrides them all.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import { countRejects, listRejects, type RunCounts, type RunRecord } from './runs.js';
+import type { Notice } from './delivered-departments.js';
 import type { Reject } from './stage.js';
 
 /** The report of one run, as `sync --json`, `runs show --json` and the API print it. */
@@ -22,6 +23,8 @@ export const runReportSchema = z.object({
     reactivated: z.number(),
   }),
   rejects: z.array(z.object({ position: z.string(), field: z.string(), reason: z.string() })),
+  /** What the operator should know that stopped no record: a department named two ways, say. */
+  notices: z.array(z.object({ position: z.string(), field: z.string(), message: z.string() })).optional(),
   /** Problems of a stored run past the ones listed in `rejects` (page through the run's rejects). */
   moreRejects: z.number().optional(),
 });
@@ -36,6 +39,7 @@ export function runReport(run: {
   dryRun?: boolean | undefined;
   counts: RunCounts;
   rejects: readonly Reject[];
+  notices?: readonly Notice[] | undefined;
   moreRejects?: number | undefined;
 }): RunReport {
   const c = run.counts;
@@ -52,6 +56,9 @@ export function runReport(run: {
     rejected: c.rejected,
     departments: { ...c.departments },
     rejects: run.rejects.map((r) => ({ position: r.position, field: r.field, reason: r.reason })),
+    ...(run.notices?.length
+      ? { notices: run.notices.map((n) => ({ position: n.position, field: n.field, message: n.message })) }
+      : {}),
     ...(run.moreRejects ? { moreRejects: run.moreRejects } : {}),
   };
 }
@@ -83,5 +90,10 @@ export function formatReport(r: RunReport, maxRejects = 20): string {
   for (const x of r.rejects.slice(0, maxRejects)) lines.push(`    ${x.position} ${x.field}: ${x.reason}`);
   const more = Math.max(0, r.rejects.length - maxRejects) + (r.moreRejects ?? 0);
   if (more > 0) lines.push(`    ... and ${more} more`);
+  if (r.notices?.length) {
+    lines.push(`  notices: ${r.notices.length}`);
+    for (const n of r.notices.slice(0, maxRejects)) lines.push(`    ${n.position} ${n.field}: ${n.message}`);
+    if (r.notices.length > maxRejects) lines.push(`    ... and ${r.notices.length - maxRejects} more`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@ import { redactMessage } from '../log.js';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
 import type { ColumnCounts } from './columns.js';
+import type { Notice } from './delivered-departments.js';
 import type { Reject } from './stage.js';
 
 export const runStatuses = [
@@ -67,6 +68,8 @@ export interface RunRecord {
    * had a value in it (null: no header, or not read).
    */
   columns: ColumnCounts | null;
+  /** What the operator should know that stopped no record (conflicting department names, say). */
+  notices: Notice[];
   startedBy: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -87,6 +90,7 @@ interface RunRow {
   rejected: number;
   forced_by: string | null;
   columns: unknown;
+  notices: unknown;
   started_by: string | null;
   started_at: Date;
   finished_at: Date | null;
@@ -109,6 +113,7 @@ function toRun(r: RunRow): RunRecord {
     rejected: r.rejected,
     forcedBy: r.forced_by,
     columns: (typeof r.columns === 'string' ? JSON.parse(r.columns) : r.columns) as ColumnCounts | null,
+    notices: ((typeof r.notices === 'string' ? JSON.parse(r.notices) : r.notices) ?? []) as Notice[],
     startedBy: r.started_by,
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
@@ -150,6 +155,7 @@ export async function finishRun(
     message?: string | undefined;
     counts: RunCounts;
     rejects: readonly Reject[];
+    notices?: readonly Notice[] | undefined;
     forcedBy?: string | undefined;
     /** The mapped columns the delivery carried, with their counts (`DeliveryColumns`). */
     columns?: ColumnCounts | undefined;
@@ -166,6 +172,7 @@ export async function finishRun(
         rejected: result.counts.rejected,
         forced_by: result.forcedBy ?? null,
         columns: result.columns ? JSON.stringify(result.columns) : null,
+        notices: result.notices?.length ? JSON.stringify(result.notices) : null,
         finished_at: trx.fn.now(),
         duration_ms: Math.round(result.durationMs),
       });

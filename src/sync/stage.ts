@@ -4,6 +4,7 @@ import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
 import type { Candidate, CandidateDepartment, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
+import { DeliveredDepartments, type Notice } from './delivered-departments.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
 
@@ -154,7 +155,7 @@ export async function stageDelivery(
 ): Promise<{
   records: number;
   rejects: Reject[];
-  departments: Map<string, CandidateDepartment>;
+  notices: Notice[];
 }> {
   await createStagingTables(ctx.trx);
   // On a first load no employee of the employer is stored yet: nothing to look up per batch. The
@@ -163,7 +164,7 @@ export async function stageDelivery(
     (await rows(ctx.trx, `select 1 from employees where employer_id = ? limit 1`, [ctx.employerId])).length >
     0;
   const rejects: Reject[] = [];
-  const departments = new Map<string, CandidateDepartment>();
+  const departments = new DeliveredDepartments();
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
   const held: string[] = [];
@@ -186,14 +187,7 @@ export async function stageDelivery(
       });
       continue;
     }
-    for (const d of c.departments) {
-      // Named by several records: the first name and parent given hold, one left out fills no gap.
-      const earlier = departments.get(d.code);
-      departments.set(
-        d.code,
-        earlier ? { ...d, name: earlier.name ?? d.name, parentCode: earlier.parentCode ?? d.parentCode } : d,
-      );
-    }
+    for (const d of c.departments) departments.add(d, c.position);
     batch.push({ rec, candidate: c });
     if (batch.length >= BATCH) {
       // The database stages one batch while the next is read and mapped; one flush at a time.
@@ -216,8 +210,8 @@ export async function stageDelivery(
     held.map((k) => [k]),
   );
   ctx.onProgress?.(rec);
-  await stageDepartments(ctx, departments);
-  return { records: rec, rejects, departments };
+  await stageDepartments(ctx, departments.byCode);
+  return { records: rec, rejects, notices: departments.notices };
 }
 
 interface StoredEmployee {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { findRun } from '../../src/sync/runs.js';
+import { formatReport, storedRunReport } from '../../src/sync/report.js';
 import { bsns, partialPerson, person, storedState, versionsOf, syncTestStore } from '../helpers/sync.js';
 
 /** Records the engine leaves out or takes in part: clashing keys, invalid records, person data missing. */
@@ -153,5 +155,42 @@ describe('departments named by several records', () => {
     const r = await run([person('3', { departments: [{ code: 'C', parentCode: 'B' }] })]);
     expect(r.counts.departments).toMatchObject({ updated: 0 });
     expect((await tree())[1]).toEqual({ code: 'C', name: 'Cee', parent: 'B' });
+  });
+
+  it('When records disagree on a department name or parent, then the run keeps the first and its report says so once per department and field', async () => {
+    const { run } = await employer({ delivery: 'mutations' });
+    const r = await run([
+      person('1', { position: 'd.csv:2', departments: [{ code: 'A', name: 'Aa', parentCode: 'P' }] }),
+      person('2', { position: 'd.csv:3', departments: [{ code: 'A', name: 'Ab', parentCode: 'Q' }] }),
+      person('3', { position: 'd.csv:4', departments: [{ code: 'A', name: 'Ac' }] }),
+      person('4', { position: 'd.csv:5', departments: [{ code: 'B' }] }),
+      person('5', { position: 'd.csv:6', departments: [{ code: 'B', name: 'Bee' }] }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(r.notices).toEqual([
+      {
+        position: 'd.csv:3',
+        field: 'department.name',
+        message: 'department "A" is named "Ab" here but "Aa" at d.csv:2; the first name given ("Aa") is kept',
+      },
+      {
+        position: 'd.csv:3',
+        field: 'department.parentCode',
+        message:
+          'department "A" has parent "Q" here but "P" at d.csv:2; the first parent given ("P") is kept',
+      },
+    ]);
+    const stored = await findRun(bed.store.db, r.runId);
+    const report = await storedRunReport(bed.store.db, stored!);
+    expect(report.notices).toEqual(r.notices);
+    expect(formatReport(report)).toContain(
+      'notices: 2\n    d.csv:3 department.name: department "A" is named "Ab"',
+    );
+    // A run without disagreement has no notices.
+    const quiet = await run([person('6', { departments: [{ code: 'A', name: 'Aa' }] })]);
+    expect(quiet.notices).toEqual([]);
+    expect(
+      (await storedRunReport(bed.store.db, (await findRun(bed.store.db, quiet.runId))!)).notices,
+    ).toBeUndefined();
   });
 });
