@@ -1,4 +1,5 @@
-import { exec, type Trx } from './sql.js';
+import type { Notice } from './delivered-departments.js';
+import { exec, rows, type Trx } from './sql.js';
 
 const terms = [
   'department_id',
@@ -122,9 +123,81 @@ export async function rekeyRenumbered(trx: Trx, employerId: string): Promise<num
   );
 }
 
-/** Applies the planned employments and versions (`date`: the delivery date); returns rows written. */
-export async function applyEmployments(trx: Trx, employerId: string, date: string): Promise<number> {
+/**
+ * A complete delivery gives each employment's latest terms, from `validFrom`. Stored versions that
+ * start after that date are changes the source no longer has (a transfer that was cancelled, a
+ * change date corrected to an earlier day, a planned change withdrawn): the delivered terms hold
+ * from `validFrom` on, and those versions go. Left in place, a cancelled transfer would stay the
+ * current department for good, and with it which managers see the employee. Mutation deliveries add
+ * a change from an earlier date between the stored versions instead.
+ */
+async function planSupersededVersions(trx: Trx): Promise<void> {
+  await exec(trx, `alter table plan_employment add column superseded date[]`);
+  await exec(
+    trx,
+    `update plan_employment p set superseded = q.starts, next_from = null
+       from (select p2.employment_id, array_agg(n.valid_from order by n.valid_from) as starts
+               from plan_employment p2
+               join employment_versions c on c.id = p2.covering_id and c.valid_from <= p2.vf
+               join employment_versions n on n.employment_id = p2.employment_id and n.valid_from > p2.vf
+              where p2.valid_from is not null and not p2.is_new
+              group by p2.employment_id) q
+      where p.employment_id = q.employment_id`,
+  );
+}
+
+/** At most this many notices name an employment whose later versions a complete delivery removed. */
+const supersededNoticeLimit = 100;
+
+/** What the operator is told of versions a complete delivery removed (see `planSupersededVersions`). */
+export async function supersededNotices(trx: Trx): Promise<Notice[]> {
+  const found = await rows<{
+    position: string;
+    external_id: string;
+    vf: string;
+    superseded: string[];
+    n: string;
+  }>(
+    trx,
+    `select r.position, p.external_id, to_char(p.vf, 'YYYY-MM-DD') as vf,
+            array(select to_char(d, 'YYYY-MM-DD') from unnest(p.superseded) d order by d) as superseded,
+            count(*) over () as n
+       from plan_employment p join stg_rec r using (rec)
+      where p.superseded is not null
+      order by p.rec, p.external_id limit ?`,
+    [supersededNoticeLimit],
+  );
+  const notices: Notice[] = found.map((f) => ({
+    position: f.position,
+    field: 'employment.validFrom',
+    message:
+      `employment ${f.external_id}: the complete delivery gives its terms from ${f.vf}, so the ` +
+      `${f.superseded.length === 1 ? 'version' : 'versions'} from ${f.superseded.join(', ')}, which the source no longer has, ` +
+      `${f.superseded.length === 1 ? 'was' : 'were'} removed`,
+  }));
+  const total = Number(found[0]?.n ?? 0);
+  if (total > found.length) {
+    notices.push({
+      position: '',
+      field: 'employment.validFrom',
+      message: `and ${total - found.length} more employments whose later versions the complete delivery removed`,
+    });
+  }
+  return notices;
+}
+
+/**
+ * Applies the planned employments and versions (`date`: the delivery date; `complete`: a complete
+ * delivery, whose terms replace the versions after the delivered date); returns rows written.
+ */
+export async function applyEmployments(
+  trx: Trx,
+  employerId: string,
+  date: string,
+  complete: boolean,
+): Promise<number> {
   await planEmployments(trx, employerId, date);
+  if (complete) await planSupersededVersions(trx);
   const versionCols = terms.map((t) => versionColumns[t]);
   let written = await exec(
     trx,
@@ -145,6 +218,13 @@ export async function applyEmployments(trx: Trx, employerId: string, date: strin
             updated_at = now()
        from plan_employment p where m.id = p.employment_id and p.dates_changed`,
   );
+  if (complete) {
+    written += await exec(
+      trx,
+      `delete from employment_versions v using plan_employment p
+        where p.superseded is not null and v.employment_id = p.employment_id and v.valid_from = any(p.superseded)`,
+    );
+  }
   written += await exec(
     trx,
     `update employment_versions v set ${terms.map((t) => `${versionColumns[t]} = p.${t}`).join(', ')},
@@ -165,6 +245,16 @@ export async function applyEmployments(trx: Trx, employerId: string, date: strin
      select new_version_id, employment_id, vf, next_from - 1, ${terms.join(', ')} from plan_employment
       where terms_action = 'change'`,
   );
+  if (complete) {
+    // Without a new version from the delivered date, the version in force then holds on, open-ended.
+    written += await exec(
+      trx,
+      `update employment_versions v set valid_to = p.next_from - 1, updated_at = now()
+         from plan_employment p
+        where p.superseded is not null and p.terms_action is distinct from 'change' and v.id = p.covering_id
+          and v.valid_to is distinct from p.next_from - 1`,
+    );
+  }
   // A corrected start date takes the first terms with it: moved earlier, the first version holds
   // from the new start (no days without terms); moved later, a first version still in force then
   // starts with it. A first version that ended before a later start stays, as history.
@@ -182,7 +272,7 @@ export async function applyEmployments(trx: Trx, employerId: string, date: strin
     // Touched are stored employees whose employments changed; new employees are counted as created.
     `insert into touched (employee_id)
      select e.employee_id from plan_employment e
-      where (e.is_new or e.dates_changed or e.terms_action is not null)
+      where (e.is_new or e.dates_changed or e.terms_action is not null${complete ? ' or e.superseded is not null' : ''})
         and not exists (select 1 from plan_person p where p.employee_id = e.employee_id and p.created)
      on conflict do nothing`,
   );

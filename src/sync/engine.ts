@@ -10,7 +10,7 @@ import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './c
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
-import { applyEmployments, rekeyCorrectedStarts, rekeyRenumbered } from './employments.js';
+import { applyEmployments, rekeyCorrectedStarts, rekeyRenumbered, supersededNotices } from './employments.js';
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
 import {
@@ -243,15 +243,14 @@ async function applyRun(
     label: keyLabel(link.key),
   };
   const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, key))].map(withoutBsns);
-  // Department names come from the delivery: no BSN in a notice either.
-  setProblems(
-    rejects,
-    staged.notices.map((n) => ({
-      ...n,
-      position: redactMessage(n.position),
-      message: redactMessage(n.message),
-    })),
-  );
+  // Notices quote the delivery (department names, employment ids): no BSN in a notice either.
+  const notices: Notice[] = [];
+  const notice = (list: Notice[]) =>
+    notices.push(
+      ...list.map((n) => ({ ...n, position: redactMessage(n.position), message: redactMessage(n.message) })),
+    );
+  notice(staged.notices);
+  setProblems(rejects, notices);
   counts.records = staged.records;
   counts.rejected = new Set(rejects.map((r) => r.position)).size;
   // Every guard that trips is reported at once: --force overrides them all.
@@ -296,7 +295,8 @@ async function applyRun(
   const departments = await applyDepartments(trx, employerId);
   let written = departments.written + renumbered;
   written += await applyEmployees(trx, employerId, link.connector, date);
-  written += await applyEmployments(trx, employerId, date);
+  written += await applyEmployments(trx, employerId, date, link.delivery === 'complete');
+  if (link.delivery === 'complete') notice(await supersededNotices(trx));
   let archived = 0;
   if (link.delivery === 'complete') {
     written += (await applyMissing(trx, employerId, runId, date)).written;

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { person, versionsOf, syncTestStore } from '../helpers/sync.js';
+
+/**
+ * Terms delivered from a date before stored versions (`validFrom` earlier than the latest change):
+ * a complete delivery gives the terms as they are now, a mutation delivery a change in between.
+ */
+
+const bed = syncTestStore('versions');
+
+const departments = [
+  { code: 'FIN', name: 'Financiën' },
+  { code: 'HR', name: 'Personeelszaken' },
+  { code: 'SALES', name: 'Verkoop' },
+];
+
+/** One employee, employment `1-1` since 2015-03-01, with the terms of `departmentCode` from `validFrom`. */
+const record = (departmentCode: string, validFrom?: string) =>
+  person('1', {
+    position: 'lonen.csv:2',
+    departments,
+    employments: [{ startDate: '2015-03-01', departmentCode, ...(validFrom ? { validFrom } : {}) }],
+  });
+
+/** An employee in FIN since 2015 and, from 2024-01-01, in HR (the delivery date is 2026-11-28). */
+async function transferred(delivery: 'complete' | 'mutations') {
+  const { employer, run } = await bed.employer({ delivery });
+  await run([record('FIN')]);
+  await run([record('HR', '2024-01-01')]);
+  const versions = () =>
+    versionsOf(bed.store.db, employer.id, '1-1').then((vs) =>
+      vs.map((v) => [v.valid_from, v.valid_to, v.department]),
+    );
+  expect(await versions()).toEqual([
+    ['2015-03-01', '2023-12-31', 'FIN'],
+    ['2024-01-01', null, 'HR'],
+  ]);
+  return { run, versions };
+}
+
+describe('terms delivered from a date before a stored change', () => {
+  it('When a complete delivery cancels a transfer (the terms of the start again), then the later version goes and the current department is the delivered one', async () => {
+    const { run, versions } = await transferred('complete');
+    const r = await run([record('FIN', '2015-03-01')]);
+    expect(r.status).toBe('completed');
+    expect(await versions()).toEqual([['2015-03-01', null, 'FIN']]);
+    expect(r.counts).toMatchObject({ updated: 1 });
+    expect(r.notices).toEqual([
+      {
+        position: 'lonen.csv:2',
+        field: 'employment.validFrom',
+        message:
+          'employment 1-1: the complete delivery gives its terms from 2015-03-01, so the version from 2024-01-01, ' +
+          'which the source no longer has, was removed',
+      },
+    ]);
+    const again = await run([record('FIN', '2015-03-01')]);
+    expect(again.counts).toMatchObject({ rowsWritten: 0, unchanged: 1 });
+    expect(again.notices).toEqual([]);
+  });
+
+  it('When a complete delivery gives other terms from an earlier date, then they hold from then on and the later versions go', async () => {
+    const { run, versions } = await transferred('complete');
+    const r = await run([record('SALES', '2022-01-01')]);
+    expect(await versions()).toEqual([
+      ['2015-03-01', '2021-12-31', 'FIN'],
+      ['2022-01-01', null, 'SALES'],
+    ]);
+    expect(r.notices.map((n) => n.message)).toEqual([
+      'employment 1-1: the complete delivery gives its terms from 2022-01-01, so the version from 2024-01-01, ' +
+        'which the source no longer has, was removed',
+    ]);
+    // The same terms from a date corrected to an earlier day: one version from that day.
+    await run([record('SALES', '2021-06-01')]);
+    expect(await versions()).toEqual([
+      ['2015-03-01', '2021-05-31', 'FIN'],
+      ['2021-06-01', null, 'SALES'],
+    ]);
+  });
+
+  it('When a complete delivery gives terms from an earlier date, then a planned version after the delivery date goes too', async () => {
+    const { run, versions } = await transferred('complete');
+    await run([record('SALES', '2027-02-01')]);
+    expect((await versions()).at(-1)).toEqual(['2027-02-01', null, 'SALES']);
+    const r = await run([record('FIN', '2015-03-01')]);
+    expect(await versions()).toEqual([['2015-03-01', null, 'FIN']]);
+    expect(r.notices.map((n) => n.message)).toEqual([
+      'employment 1-1: the complete delivery gives its terms from 2015-03-01, so the versions from 2024-01-01, ' +
+        '2027-02-01, which the source no longer has, were removed',
+    ]);
+  });
+
+  it('When a mutation delivery gives terms from an earlier date, then they are a change between the stored versions', async () => {
+    const { run, versions } = await transferred('mutations');
+    const r = await run([record('SALES', '2022-01-01')]);
+    expect(await versions()).toEqual([
+      ['2015-03-01', '2021-12-31', 'FIN'],
+      ['2022-01-01', '2023-12-31', 'SALES'],
+      ['2024-01-01', null, 'HR'],
+    ]);
+    expect(r.notices).toEqual([]);
+  });
+});
