@@ -1,14 +1,5 @@
+import type { Notice } from './notices.js';
 import type { CandidateDepartment } from './types.js';
-
-/**
- * Something the operator should know about a run that did not stop a record: where in the delivery,
- * what it is about, and what happened.
- */
-export interface Notice {
-  position: string;
-  field: string;
-  message: string;
-}
 
 /**
  * The departments a delivery names, merged over its records. Named by several records, the first

@@ -1,4 +1,4 @@
-import type { Notice } from './delivered-departments.js';
+import { countedNotices, noticeLimit, type Notice } from './notices.js';
 import { exec, rows, type Trx } from './sql.js';
 
 const terms = [
@@ -66,63 +66,6 @@ async function planEmployments(trx: Trx, employerId: string, date: string): Prom
   );
 }
 
-/** The id a mapping gives an employment the source names no id for: personnel number + start date. */
-const derivedId = (person: string, employment: string) =>
-  `${person}.personnel_number || '-' || to_char(${employment}.start_date, 'YYYY-MM-DD')`;
-
-/**
- * A corrected start date of an employment without an id of its own (the mapping made its id from
- * the personnel number and the start date) arrives under a new id. In a complete delivery, where a
- * person's record holds all their employments, a new such employment that replaces exactly one such
- * employment of the same person, still open on the delivery date, is that employment: it takes the
- * new id, and planning then sees a corrected start date instead of an ended employment plus a new
- * one overlapping it. A re-hire is not mistaken for it: the earlier employment has ended by then.
- */
-export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: string): Promise<void> {
-  await exec(
-    trx,
-    `with fresh as (
-       select s.employee_id, s.external_id
-         from stg_employment s
-         join stg_person p on p.employee_id = s.employee_id
-         left join employments m on m.employer_id = ? and m.external_id = s.external_id
-        where m.id is null and s.external_id = ${derivedId('p', 's')}
-     ), gone as (
-       select m.id, m.employee_id
-         from employments m
-         join employees e on e.id = m.employee_id
-        where m.employer_id = ? and m.employee_id in (select employee_id from fresh)
-          and (m.end_date is null or m.end_date >= ?::date) and m.external_id = ${derivedId('e', 'm')}
-          and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
-     )
-     update employments m set external_id = f.external_id, updated_at = now()
-       from fresh f join gone g using (employee_id)
-      where m.id = g.id
-        and f.employee_id in (select employee_id from fresh group by employee_id having count(*) = 1)
-        and g.employee_id in (select employee_id from gone group by employee_id having count(*) = 1)`,
-    [employerId, employerId, date],
-  );
-}
-
-/**
- * Employments the source renumbered (`previousExternalId`, SIVI `IdDnstvbndOud`) take their new id,
- * so planning sees the stored employment, with its history, instead of a new one while the old one
- * ends. Only an employment of the same person, when no employment has the new id yet and the old
- * id is not delivered itself. Returns how many took a new id.
- */
-export async function rekeyRenumbered(trx: Trx, employerId: string): Promise<number> {
-  return exec(
-    trx,
-    `update employments m set external_id = s.external_id, updated_at = now()
-       from stg_employment s
-      where m.employer_id = ? and s.previous_id is not null and m.external_id = s.previous_id
-        and m.employee_id = s.employee_id
-        and not exists (select 1 from employments n where n.employer_id = ? and n.external_id = s.external_id)
-        and not exists (select 1 from stg_employment o where o.external_id = s.previous_id)`,
-    [employerId, employerId],
-  );
-}
-
 /**
  * A complete delivery gives each employment's latest terms, from `validFrom`. Stored versions that
  * start after that date are changes the source no longer has (a transfer that was cancelled, a
@@ -146,9 +89,6 @@ async function planSupersededVersions(trx: Trx): Promise<void> {
   );
 }
 
-/** At most this many notices name an employment whose later versions a complete delivery removed. */
-const supersededNoticeLimit = 100;
-
 /** What the operator is told of versions a complete delivery removed (see `planSupersededVersions`). */
 export async function supersededNotices(trx: Trx): Promise<Notice[]> {
   const found = await rows<{
@@ -165,7 +105,7 @@ export async function supersededNotices(trx: Trx): Promise<Notice[]> {
        from plan_employment p join stg_rec r using (rec)
       where p.superseded is not null
       order by p.rec, p.external_id limit ?`,
-    [supersededNoticeLimit],
+    [noticeLimit],
   );
   const notices: Notice[] = found.map((f) => ({
     position: f.position,
@@ -175,15 +115,12 @@ export async function supersededNotices(trx: Trx): Promise<Notice[]> {
       `${f.superseded.length === 1 ? 'version' : 'versions'} from ${f.superseded.join(', ')}, which the source no longer has, ` +
       `${f.superseded.length === 1 ? 'was' : 'were'} removed`,
   }));
-  const total = Number(found[0]?.n ?? 0);
-  if (total > found.length) {
-    notices.push({
-      position: '',
-      field: 'employment.validFrom',
-      message: `and ${total - found.length} more employments whose later versions the complete delivery removed`,
-    });
-  }
-  return notices;
+  return countedNotices(
+    notices,
+    Number(found[0]?.n ?? 0),
+    'employment.validFrom',
+    'employments whose later versions the complete delivery removed',
+  );
 }
 
 /**

@@ -10,7 +10,8 @@ import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './c
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
-import { applyEmployments, rekeyCorrectedStarts, rekeyRenumbered, supersededNotices } from './employments.js';
+import { applyEmployments, supersededNotices } from './employments.js';
+import { rekeyCorrectedStarts, rekeyRehired, rekeyRenumbered } from './rekey.js';
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
 import {
@@ -24,7 +25,7 @@ import {
 } from './runs.js';
 import { count, exec, type Trx } from './sql.js';
 import { stageDelivery, type Reject } from './stage.js';
-import type { Notice } from './delivered-departments.js';
+import type { Notice } from './notices.js';
 import type { MappingOutcome } from './types.js';
 
 export interface SyncRequest {
@@ -264,6 +265,8 @@ async function applyRun(
   }
   req.onProgress?.('planning', staged.records);
   const renumbered = await rekeyRenumbered(trx, employerId);
+  const rehired = await rekeyRehired(trx, employerId);
+  notice(rehired.notices);
   // The same employment rows get their corrected dates when applied: counted there.
   if (link.delivery === 'complete') await rekeyCorrectedStarts(trx, employerId, date);
   const planned = await planEmployees(trx);
@@ -293,7 +296,7 @@ async function applyRun(
   }
   req.onProgress?.('applying', staged.records);
   const departments = await applyDepartments(trx, employerId);
-  let written = departments.written + renumbered;
+  let written = departments.written + renumbered + rehired.written;
   written += await applyEmployees(trx, employerId, link.connector, date);
   written += await applyEmployments(trx, employerId, date, link.delivery === 'complete');
   if (link.delivery === 'complete') notice(await supersededNotices(trx));

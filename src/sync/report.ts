@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import { countRejects, listRejects, type RunCounts, type RunRecord } from './runs.js';
-import type { Notice } from './delivered-departments.js';
+import type { Notice } from './notices.js';
 import type { Reject } from './stage.js';
 
 /** The report of one run, as `sync --json`, `runs show --json` and the API print it. */

@@ -3,7 +3,7 @@ import { redactMessage } from '../log.js';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
 import type { ColumnCounts } from './columns.js';
-import type { Notice } from './delivered-departments.js';
+import type { Notice } from './notices.js';
 import type { Reject } from './stage.js';
 
 export const runStatuses = [

@@ -4,7 +4,8 @@ import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
 import type { Candidate, CandidateDepartment, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
-import { DeliveredDepartments, type Notice } from './delivered-departments.js';
+import { DeliveredDepartments } from './delivered-departments.js';
+import type { Notice } from './notices.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
 

@@ -153,4 +153,60 @@ describe('employment identity', () => {
       '1-2016-01-01',
     ]);
   });
+
+  it.each(['complete', 'mutations'] as const)(
+    'When a %s delivery re-hires someone under the id of their ended employment, then that is a new employment and the earlier one keeps its dates',
+    async (delivery) => {
+      const { employer: e, run } = await employer({ delivery });
+      await run([
+        person('7', {
+          employments: [{ externalId: 'DV-7', startDate: '2015-03-01', endDate: '2020-12-31' }],
+        }),
+      ]);
+      const employments = async () =>
+        (
+          await bed.store.db.raw(
+            `select m.external_id, m.start_date, m.end_date, count(v.id)::int as versions
+               from employments m join employment_versions v on v.employment_id = m.id
+              where m.employer_id = ? group by m.id order by m.start_date`,
+            [e.id],
+          )
+        ).rows;
+      const rehire = person('7', {
+        employments: [{ externalId: 'DV-7', startDate: '2023-01-01' }],
+        position: 'delivery.csv:2',
+      });
+      const r = await run([rehire]);
+      expect(r.status).toBe('completed');
+      expect(await employments()).toEqual([
+        { external_id: 'DV-7/2015-03-01', start_date: '2015-03-01', end_date: '2020-12-31', versions: 1 },
+        { external_id: 'DV-7', start_date: '2023-01-01', end_date: null, versions: 1 },
+      ]);
+      expect(r.notices).toEqual([
+        {
+          position: 'delivery.csv:2',
+          field: 'employment.externalId',
+          message:
+            'employment DV-7 ended on 2020-12-31 and is delivered again from 2023-01-01: a re-hire under the same id. ' +
+            'It is a new employment; the earlier one keeps its history as DV-7/2015-03-01',
+        },
+      ]);
+      const again = await run([rehire]);
+      expect(again.counts).toMatchObject({ rowsWritten: 0, unchanged: 1 });
+      expect(again.notices).toEqual([]);
+    },
+  );
+
+  it('When a delivery corrects the dates of an ended employment without a gap after its end, then it is a correction of that employment', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([
+      person('8', { employments: [{ externalId: 'DV-8', startDate: '2015-03-01', endDate: '2020-12-31' }] }),
+    ]);
+    const r = await run([person('8', { employments: [{ externalId: 'DV-8', startDate: '2020-12-31' }] })]);
+    expect(r.notices).toEqual([]);
+    const rows = (await bed.store.db('employments').where({ employer_id: e.id })) as Array<{
+      external_id: string;
+    }>;
+    expect(rows.map((m) => m.external_id)).toEqual(['DV-8']);
+  });
 });

@@ -1,0 +1,120 @@
+import { countedNotices, noticeLimit, type Notice } from './notices.js';
+import { exec, rows, type Trx } from './sql.js';
+
+/**
+ * Steps that give stored employments the id the delivery knows them by, before planning, so that
+ * planning compares like with like: an employment the source renumbered, one whose derived id
+ * changed with a corrected start date, and an ended one whose id the source gave to a re-hire.
+ */
+
+/** The id a mapping gives an employment the source names no id for: personnel number + start date. */
+const derivedId = (person: string, employment: string) =>
+  `${person}.personnel_number || '-' || to_char(${employment}.start_date, 'YYYY-MM-DD')`;
+
+/**
+ * A corrected start date of an employment without an id of its own (the mapping made its id from
+ * the personnel number and the start date) arrives under a new id. In a complete delivery, where a
+ * person's record holds all their employments, a new such employment that replaces exactly one such
+ * employment of the same person, still open on the delivery date, is that employment: it takes the
+ * new id, and planning then sees a corrected start date instead of an ended employment plus a new
+ * one overlapping it. A re-hire is not mistaken for it: the earlier employment has ended by then.
+ */
+export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: string): Promise<void> {
+  await exec(
+    trx,
+    `with fresh as (
+       select s.employee_id, s.external_id
+         from stg_employment s
+         join stg_person p on p.employee_id = s.employee_id
+         left join employments m on m.employer_id = ? and m.external_id = s.external_id
+        where m.id is null and s.external_id = ${derivedId('p', 's')}
+     ), gone as (
+       select m.id, m.employee_id
+         from employments m
+         join employees e on e.id = m.employee_id
+        where m.employer_id = ? and m.employee_id in (select employee_id from fresh)
+          and (m.end_date is null or m.end_date >= ?::date) and m.external_id = ${derivedId('e', 'm')}
+          and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
+     )
+     update employments m set external_id = f.external_id, updated_at = now()
+       from fresh f join gone g using (employee_id)
+      where m.id = g.id
+        and f.employee_id in (select employee_id from fresh group by employee_id having count(*) = 1)
+        and g.employee_id in (select employee_id from gone group by employee_id having count(*) = 1)`,
+    [employerId, employerId, date],
+  );
+}
+
+/**
+ * Employments the source renumbered (`previousExternalId`, SIVI `IdDnstvbndOud`) take their new id,
+ * so planning sees the stored employment, with its history, instead of a new one while the old one
+ * ends. Only an employment of the same person, when no employment has the new id yet and the old
+ * id is not delivered itself. Returns how many took a new id.
+ */
+export async function rekeyRenumbered(trx: Trx, employerId: string): Promise<number> {
+  return exec(
+    trx,
+    `update employments m set external_id = s.external_id, updated_at = now()
+       from stg_employment s
+      where m.employer_id = ? and s.previous_id is not null and m.external_id = s.previous_id
+        and m.employee_id = s.employee_id
+        and not exists (select 1 from employments n where n.employer_id = ? and n.external_id = s.external_id)
+        and not exists (select 1 from stg_employment o where o.external_id = s.previous_id)`,
+    [employerId, employerId],
+  );
+}
+
+/**
+ * A re-hire under the id of an earlier employment of the same person (a source that reuses its
+ * employment ids): the stored employment ended before the delivered start date. Planning would
+ * take it for corrected dates and move its start and end to the new period, losing the earlier one
+ * (and the absence cases in it would fall outside any employment). Instead the stored employment
+ * keeps its dates and history under its id with its start date added (`DV-12/2015-03-01`), and the
+ * delivered one is a new employment. Returns the rows written and a notice per re-hire.
+ */
+export async function rekeyRehired(
+  trx: Trx,
+  employerId: string,
+): Promise<{ written: number; notices: Notice[] }> {
+  const found = await rows<{
+    position: string;
+    external_id: string;
+    kept_as: string;
+    start_date: string;
+    ended: string;
+    n: string;
+  }>(
+    trx,
+    `with renamed as (
+       update employments m set external_id = m.external_id || '/' || to_char(m.start_date, 'YYYY-MM-DD'),
+              updated_at = now()
+         from stg_employment s
+        where m.employer_id = ? and m.external_id = s.external_id and m.employee_id = s.employee_id
+          and m.end_date is not null and s.start_date > m.end_date
+          and not exists (select 1 from employments n where n.employer_id = m.employer_id
+                            and n.external_id = m.external_id || '/' || to_char(m.start_date, 'YYYY-MM-DD'))
+       returning s.rec, s.external_id, m.external_id as kept_as, s.start_date, m.end_date)
+     select r.position, x.external_id, x.kept_as, to_char(x.start_date, 'YYYY-MM-DD') as start_date,
+            to_char(x.end_date, 'YYYY-MM-DD') as ended, count(*) over () as n
+       from renamed x join stg_rec r using (rec)
+      order by x.rec, x.external_id limit ?`,
+    [employerId, noticeLimit],
+  );
+  const total = Number(found[0]?.n ?? 0);
+  const notices = found.map((f) => ({
+    position: f.position,
+    field: 'employment.externalId',
+    message:
+      `employment ${f.external_id} ended on ${f.ended} and is delivered again from ${f.start_date}: a re-hire ` +
+      `under the same id. It is a new employment; the earlier one keeps its history as ${f.kept_as}`,
+  }));
+  return {
+    written: total,
+    notices: countedNotices(
+      notices,
+      total,
+      'employment.externalId',
+      're-hires under the id of an earlier employment',
+    ),
+  };
+}
