@@ -306,29 +306,49 @@ function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found
     }
     return { raw, found };
   }
-  if (entry.concat) {
-    let found = false;
-    let sourced = false;
-    const parts: string[] = [];
-    for (const p of entry.concat) {
-      if ('constant' in p) {
-        if (p.constant !== '') parts.push(p.constant);
-        continue;
-      }
-      const r = resolveValues(ctx, p);
-      found ||= r.found;
-      const v = firstNonEmpty(r.values);
-      if (v !== undefined) {
-        parts.push(v.trim());
-        sourced = true;
-      }
-    }
-    // Constants alone (every source empty) give no value, so `required` and `default` still work.
-    const hasSource = entry.concat.some((p) => !('constant' in p));
-    if (hasSource && !sourced) return { raw: [], found };
-    return { raw: [parts.join(entry.spec.separator)], found };
-  }
+  if (entry.concat) return readConcat(entry.concat, entry.spec.separator, ctx);
   return { raw: [], found: false };
+}
+
+/**
+ * Joins the parts of a concat. A constant stands between values, so it is kept only when every
+ * side of it that has sources has a value there: `Jansen` + `-` + (empty) gives `Jansen`, not
+ * `Jansen-`. Constants alone (every source empty) give no value, so `required` and `default` work.
+ */
+function readConcat(
+  concat: NonNullable<CompiledEntry['concat']>,
+  separator: string,
+  ctx: PathContext,
+): { raw: string[]; found: boolean } {
+  let found = false;
+  let sourced = false;
+  let sourceSeen = false;
+  const parts: string[] = [];
+  // parts[pending..] are constants after the last value, not yet known to have a value after them;
+  // parts[pending..trailing) also have a source after them, so they need a value still to come.
+  let pending = 0;
+  let trailing = 0;
+  for (const p of concat) {
+    if ('constant' in p) {
+      // A source before this constant and no value yet: the side before is empty.
+      if (p.constant !== '' && (sourced || !sourceSeen)) parts.push(p.constant);
+      continue;
+    }
+    sourceSeen = true;
+    const r = resolveValues(ctx, p);
+    found ||= r.found;
+    const v = firstNonEmpty(r.values);
+    if (v === undefined) {
+      trailing = parts.length;
+      continue;
+    }
+    parts.push(v.trim());
+    sourced = true;
+    pending = trailing = parts.length;
+  }
+  if (sourceSeen && !sourced) return { raw: [], found };
+  if (trailing > pending) parts.splice(pending, trailing - pending);
+  return { raw: [parts.join(separator)], found };
 }
 
 function coerce(kind: TargetKind, value: Value): TransformResult {
