@@ -76,3 +76,56 @@ describe('concat', () => {
     expect(legal('', '')).toBeUndefined();
   });
 });
+
+describe('firstOf', () => {
+  const m =
+    mapping(`  - { target: firstName, firstOf: [Roepnaam, Voornaam], transforms: [{ exclude: '^(-|onbekend)$' }] }
+  - target: gender
+    firstOf: [GeslachtNieuw, Geslacht]
+    transforms: [{ codes: { M: M, V: V, '?': '' } }]
+    default: O
+  - { target: namePrefix, firstOf: [Voorv1, Voorv2], transforms: [{ match: '^[a-z ]+$' }], required: true }
+  - { target: vault.emailAddresses, firstOf: [Mail1, Mail2], transforms: [{ match: '@' }] }`);
+  const data = { Roepnaam: 'Jan', Voornaam: 'Johannes', Geslacht: 'V', Voorv1: 'van', Mail1: 'j@x.nl' };
+  const map = (over: Record<string, string>) => mapRecord(m, record({ ...data, ...over }));
+
+  it('When the transforms empty the first source, then the next source that gives a value is used', () => {
+    expect(ok(map({ Roepnaam: '-' })).employee.firstName).toBe('Johannes');
+    expect(ok(map({ Roepnaam: 'onbekend' })).employee.firstName).toBe('Johannes');
+    expect(ok(map({ GeslachtNieuw: '?' })).employee.gender).toBe('V');
+    expect(ok(map({ Voorv1: 'VAN', Voorv2: 'van der' })).employee.namePrefix).toBe('van der');
+  });
+
+  it('When the first source gives a value, then the later sources are not used', () => {
+    expect(ok(map({ Voornaam: 'onbekend' })).employee.firstName).toBe('Jan');
+    expect(ok(map({ GeslachtNieuw: 'M' })).employee.gender).toBe('M');
+  });
+
+  it('When every source transforms to empty, then the default applies, or a required entry is a problem', () => {
+    expect(ok(map({ Roepnaam: '-', Voornaam: 'onbekend' })).employee.firstName).toBeUndefined();
+    expect(ok(map({ GeslachtNieuw: '?', Geslacht: '' })).employee.gender).toBe('O');
+    const outcome = map({ Voorv1: 'VAN', Voorv2: '' });
+    expect(outcome.ok ? [] : outcome.problems).toEqual([
+      { field: 'employee.namePrefix', reason: 'Voorv1 / Voorv2 is empty, and a value is required' },
+    ]);
+  });
+
+  it('When a transform fails on a source, then it is a problem, not a reason to take the next source', () => {
+    const outcome = map({ GeslachtNieuw: 'Q', Geslacht: 'V' });
+    expect(outcome.ok ? [] : outcome.problems).toEqual([
+      {
+        field: 'employee.gender',
+        reason: 'GeslachtNieuw / Geslacht "Q" is not a known code code (expected one of M, V, ?)',
+      },
+    ]);
+    const later = map({ GeslachtNieuw: '?', Geslacht: 'Q' });
+    expect(later.ok ? [] : later.problems.map((p) => p.reason)).toEqual([
+      expect.stringContaining('"Q" is not a known code code'),
+    ]);
+  });
+
+  it('When a list target has firstOf, then every source that gives a value adds one', () => {
+    expect(ok(map({ Mail1: 'geen', Mail2: 'p@x.nl' })).employee.vault.emailAddresses).toEqual(['p@x.nl']);
+    expect(ok(map({ Mail2: 'p@x.nl' })).employee.vault.emailAddresses).toEqual(['j@x.nl', 'p@x.nl']);
+  });
+});

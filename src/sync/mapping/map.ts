@@ -179,22 +179,32 @@ function applyEntry(
     }
   }
   if (entry.when && firstNonEmpty(resolveValues(ctx, entry.when).values) === undefined) return;
-  const { raw, found } = readRaw(entry, ctx);
   const values: Value[] = [];
-  for (const r of raw) {
-    const parts = entry.split === undefined ? [r] : splitValue(entry.split, r);
-    for (const part of parts) {
-      let v: Value = part;
-      for (const t of entry.transforms) {
-        if (v === undefined) break;
-        const res = t(v);
-        if (!res.ok) {
-          pushProblem(problems, entry, scope, each, index, v, res.reason, found);
-          return;
-        }
-        v = res.value;
+  let found = false;
+  if (entry.firstOf && entry.kind !== 'list') {
+    // Each source in turn through the transforms: one they empty (an excluded or unmatched value)
+    // gives way to the next, one they refuse is a problem, as bad data must never be skipped.
+    for (const p of entry.firstOf) {
+      const r = resolveValues(ctx, p);
+      found ||= r.found;
+      const first = firstNonEmpty(r.values);
+      if (first === undefined) continue;
+      const failed = transformInto(entry, first, values);
+      if (failed) {
+        pushProblem(problems, entry, scope, each, index, failed.value, failed.reason, true);
+        return;
       }
-      if (!isEmpty(v)) values.push(v);
+      if (values.length > 0) break;
+    }
+  } else {
+    const read = readRaw(entry, ctx);
+    found = read.found;
+    for (const r of read.raw) {
+      const failed = transformInto(entry, r, values);
+      if (failed) {
+        pushProblem(problems, entry, scope, each, index, failed.value, failed.reason, found);
+        return;
+      }
     }
   }
   if (values.length === 0 && entry.spec.default !== undefined) values.push(entry.spec.default);
@@ -212,6 +222,26 @@ function applyEntry(
   }
 
   finishScalar(entry, values[0], found, into, problems, scope, each, index);
+}
+
+/** Runs an entry's transforms on one raw text and adds the non-empty results to `values`. */
+function transformInto(
+  entry: CompiledEntry,
+  raw: string,
+  values: Value[],
+): { value: Value; reason: string } | undefined {
+  const parts = entry.split === undefined ? [raw] : splitValue(entry.split, raw);
+  for (const part of parts) {
+    let v: Value = part;
+    for (const t of entry.transforms) {
+      if (v === undefined) break;
+      const res = t(v);
+      if (!res.ok) return { value: v, reason: res.reason };
+      v = res.value;
+    }
+    if (!isEmpty(v)) values.push(v);
+  }
+  return undefined;
 }
 
 /** Coerces a single value to the target's kind, checks `required`, and stores it. */
