@@ -129,3 +129,34 @@ describe('firstOf', () => {
     expect(ok(map({ Mail2: 'p@x.nl' })).employee.vault.emailAddresses).toEqual(['j@x.nl', 'p@x.nl']);
   });
 });
+
+describe('split', () => {
+  const m = mapping(`  - target: vault.emailAddresses
+    source: Mail
+    transforms: [lower, { split: ' of ' }, { replace: { pattern: '\\s', with: '' } }, { match: '@' }]
+  - target: vault.phoneNumbers
+    source: Tel
+    transforms: [{ replace: { pattern: ' ?/ ?', with: ';' } }, { split: ';' }, digits]`);
+  const vault = (data: Record<string, string>) => ok(mapRecord(m, record(data))).employee.vault;
+
+  it('When a transform comes before split, then it applies to the whole value first', () => {
+    expect(vault({ Mail: 'A@X.nl OF B @Y.nl' }).emailAddresses).toEqual(['a@x.nl', 'b@y.nl']);
+    expect(vault({ Tel: '06-12345678 / 020-1234567' }).phoneNumbers).toEqual(['0612345678', '0201234567']);
+  });
+
+  it('When transforms come after split, then they apply to each part', () => {
+    expect(vault({ Mail: 'a@x.nl of geen' }).emailAddresses).toEqual(['a@x.nl']);
+    const outcome = mapRecord(m, record({ Tel: '0612345678/onbekend' }));
+    expect(outcome.ok ? [] : outcome.problems.map((p) => p.field)).toEqual(['vault.phoneNumbers']);
+  });
+
+  it('When the shipped CSV mapping splits phone numbers and e-mail addresses, then each is trimmed', async () => {
+    const shipped = await loadMapping('mappings/csv-standard.yaml');
+    const { draft } = mapDraft(shipped, {
+      position: 'x:1',
+      data: { Telefoon: ' 0612345678 ,, 020-1234567', 'E-mail': 'A@X.nl, b@y.nl ' },
+    });
+    expect(draft.vault.phoneNumbers).toEqual(['0612345678', '020-1234567']);
+    expect(draft.vault.emailAddresses).toEqual(['a@x.nl', 'b@y.nl']);
+  });
+});

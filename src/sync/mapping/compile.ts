@@ -54,8 +54,11 @@ export interface CompiledEntry {
   transforms: Transform[];
   /** Reads one value by key: `source` only, no `each`, `when` or `split`, not a list. */
   simple: boolean;
-  /** Separator of a `split` transform: one source value gives several list values. */
-  split?: string | undefined;
+  /**
+   * The separator of each `split` transform by its place in `transforms` (where its own slot passes
+   * the value on); undefined when there is none. Transforms after a split apply to each part.
+   */
+  splitAt?: Array<string | undefined> | undefined;
 }
 
 export interface CompiledGroup {
@@ -216,14 +219,20 @@ function compileEntry(
     each: e.each !== undefined ? compilePath(e.each) : undefined,
     where: compileWhere(e.where),
     transforms,
-    split: e.transforms.find((t): t is { split: string } => typeof t === 'object' && 'split' in t)?.split,
+    splitAt: e.transforms.some(isSplit)
+      ? e.transforms.map((t) => (isSplit(t) ? t.split : undefined))
+      : undefined,
     simple:
       source !== undefined &&
       e.each === undefined &&
       e.when === undefined &&
       kind !== 'list' &&
-      !e.transforms.some((t) => typeof t === 'object' && 'split' in t),
+      !e.transforms.some(isSplit),
   };
+}
+
+function isSplit(t: TransformSpec): t is { split: string } {
+  return typeof t === 'object' && 'split' in t;
 }
 
 export function asText(v: string | number | boolean): string {

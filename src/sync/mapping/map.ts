@@ -189,7 +189,7 @@ function applyEntry(
       found ||= r.found;
       const first = firstNonEmpty(r.values);
       if (first === undefined) continue;
-      const failed = transformInto(entry, first, values);
+      const failed = transformInto(entry, first, 0, values);
       if (failed) {
         pushProblem(problems, entry, scope, each, index, failed.value, failed.reason, true);
         return;
@@ -200,7 +200,7 @@ function applyEntry(
     const read = readRaw(entry, ctx);
     found = read.found;
     for (const r of read.raw) {
-      const failed = transformInto(entry, r, values);
+      const failed = transformInto(entry, r, 0, values);
       if (failed) {
         pushProblem(problems, entry, scope, each, index, failed.value, failed.reason, found);
         return;
@@ -224,23 +224,31 @@ function applyEntry(
   finishScalar(entry, values[0], found, into, problems, scope, each, index);
 }
 
-/** Runs an entry's transforms on one raw text and adds the non-empty results to `values`. */
+/**
+ * Runs an entry's transforms, in the order written, from `from` on one value and adds the non-empty
+ * results to `values`; a `split` there runs the rest on each of its parts.
+ */
 function transformInto(
   entry: CompiledEntry,
-  raw: string,
+  value: Value,
+  from: number,
   values: Value[],
 ): { value: Value; reason: string } | undefined {
-  const parts = entry.split === undefined ? [raw] : splitValue(entry.split, raw);
-  for (const part of parts) {
-    let v: Value = part;
-    for (const t of entry.transforms) {
-      if (v === undefined) break;
-      const res = t(v);
-      if (!res.ok) return { value: v, reason: res.reason };
-      v = res.value;
+  let v = value;
+  for (let i = from; v !== undefined && i < entry.transforms.length; i++) {
+    const separator = entry.splitAt?.[i];
+    if (separator !== undefined) {
+      for (const part of splitValue(separator, asText(v))) {
+        const failed = transformInto(entry, part, i + 1, values);
+        if (failed) return failed;
+      }
+      return undefined;
     }
-    if (!isEmpty(v)) values.push(v);
+    const res = entry.transforms[i]!(v);
+    if (!res.ok) return { value: v, reason: res.reason };
+    v = res.value;
   }
+  if (!isEmpty(v)) values.push(v);
   return undefined;
 }
 
