@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { loadMapping, mapDraft, mapRecord, parseMapping } from '../../src/sync/mapping/index.js';
 import type { MappingOutcome } from '../../src/sync/types.js';
 
-/** A mapping whose `employee` list ends with `extra`, and a record of it. */
-function mapping(extra: string) {
+/** A mapping whose `employee` list ends with `extra` (and its employment fields with `employment`). */
+function mapping(extra: string, employment = '') {
   return parseMapping(
     `version: 1
 name: t
@@ -14,7 +15,7 @@ ${extra}
 employments:
   fields:
     - { target: startDate, source: Start, transforms: [{ date: d-m-yyyy }], required: true }
-`,
+${employment}`,
     'mappings/t.yaml',
   );
 }
@@ -158,5 +159,27 @@ describe('split', () => {
     });
     expect(draft.vault.phoneNumbers).toEqual(['0612345678', '020-1234567']);
     expect(draft.vault.emailAddresses).toEqual(['a@x.nl', 'b@y.nl']);
+  });
+
+  it('When split is used on a target that takes one value, then the mapping is refused when it is loaded', () => {
+    const refused = (extra: string, employment = '') => {
+      try {
+        mapping(extra, employment);
+      } catch (err) {
+        expect(err).toBeInstanceOf(AppError);
+        return (err as Error).message;
+      }
+      throw new Error('expected the mapping to be refused');
+    };
+    expect(refused(`  - { target: firstName, source: Voornamen, transforms: [trim, { split: ' ' }] }`)).toBe(
+      'Mapping file is not valid:\nmappings/t.yaml: employee[2].transforms[1]: split gives several values, ' +
+        'but target "firstName" takes one value (only vault.phoneNumbers, vault.emailAddresses and ' +
+        'vault.ibans take several): remove the split, or pick one part with match or replace',
+    );
+    expect(
+      refused('', `    - { target: departmentCode, firstOf: [A, B], transforms: [{ split: ',' }] }`),
+    ).toMatch(
+      /^Mapping file is not valid:\nmappings\/t\.yaml: employments\.fields\[1\]\.transforms\[0\]: .*"departmentCode"/,
+    );
   });
 });

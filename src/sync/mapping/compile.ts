@@ -52,7 +52,7 @@ export interface CompiledEntry {
   each?: SourcePath | undefined;
   where?: Array<{ path: SourcePath; values: Set<string> }> | undefined;
   transforms: Transform[];
-  /** Reads one value by key: `source` only, no `each`, `when` or `split`, not a list. */
+  /** Reads one value by key: `source` only, no `each` or `when`, not a list (so no `split` either). */
   simple: boolean;
   /**
    * The separator of each `split` transform by its place in `transforms` (where its own slot passes
@@ -194,7 +194,18 @@ function compileEntry(
       `unknown target "${e.target}"; known targets here: ${known.join(', ')}`,
     );
   }
-  // `each` on a scalar target is allowed: it takes the first item that has a value.
+  // `each` on a scalar target is allowed: it takes the first item that has a value. A split is not:
+  // keeping one of its parts without a word would hide a mistake in the mapping.
+  const split = kind === 'list' ? -1 : e.transforms.findIndex(isSplit);
+  if (split !== -1) {
+    const lists = Object.keys(vaultTargets)
+      .filter((k) => (vaultTargets as Record<string, TargetKind>)[k] === 'list')
+      .map((k) => `vault.${k}`);
+    throw new MappingCompileError(
+      `${at}.transforms[${split}]`,
+      `split gives several values, but target "${e.target}" takes one value (only ${lists.slice(0, -1).join(', ')} and ${lists.at(-1)} take several): remove the split, or pick one part with match or replace`,
+    );
+  }
   const transforms = e.transforms.map((t, i) => compileTransform(t, `${at}.transforms[${i}]`, tables));
   const source = e.source !== undefined ? compilePath(e.source) : undefined;
   const firstOf = e.firstOf?.map(compilePath);
@@ -222,12 +233,7 @@ function compileEntry(
     splitAt: e.transforms.some(isSplit)
       ? e.transforms.map((t) => (isSplit(t) ? t.split : undefined))
       : undefined,
-    simple:
-      source !== undefined &&
-      e.each === undefined &&
-      e.when === undefined &&
-      kind !== 'list' &&
-      !e.transforms.some(isSplit),
+    simple: source !== undefined && e.each === undefined && e.when === undefined && kind !== 'list',
   };
 }
 
