@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
 import { validateCandidate } from '../validate.js';
 import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping } from './map.js';
-import { mappingFileSchema } from './schema.js';
+import { mappingFileSchema, mappingIssueMessage } from './schema.js';
 
 export type { Draft, Mapping } from './map.js';
 export { mapDraft, sourceColumns } from './map.js';
@@ -14,7 +14,7 @@ export { mapDraft, sourceColumns } from './map.js';
 /**
  * Reads a mapping file (YAML or JSON), checks it and compiles it. Any problem is an AppError that
  * names the file, the path inside it and what is wrong, e.g.
- * `mappings/x.yaml: employee[2].trasforms: unknown key "trasforms"`.
+ * `mappings/x.yaml: employee[2]: unknown key "trasforms" (did you mean "transforms"?)`.
  */
 export async function loadMapping(file: string): Promise<Mapping> {
   let text: string;
@@ -74,14 +74,15 @@ export function parseMapping(text: string, file: string): Mapping {
     refuseLossyNumbers(doc, lines, file);
     raw = doc.toJS();
   }
-  const parsed = mappingFileSchema.safeParse(raw);
+  const parsed = mappingFileSchema.safeParse(raw, { error: mappingIssueMessage });
   if (!parsed.success) {
-    const lines = parsed.error.issues
-      .slice(0, 10)
-      .map((i) => `${file}: ${issuePath(i.path)}: ${issueMessage(i)}`);
-    const more = parsed.error.issues.length > 10 ? `\n(and ${parsed.error.issues.length - 10} more)` : '';
+    const problems = parsed.error.issues
+      .flatMap(specific)
+      .map((i) => ({ path: issuePath(i.path), message: i.message }));
+    const lines = problems.slice(0, 10).map((p) => `${file}: ${p.path}: ${p.message}`);
+    const more = problems.length > 10 ? `\n(and ${problems.length - 10} more)` : '';
     throw new AppError('validation_failed', `Mapping file is not valid:\n${lines.join('\n')}${more}`, {
-      issues: parsed.error.issues.map((i) => ({ path: issuePath(i.path), message: issueMessage(i) })),
+      issues: problems,
     });
   }
   try {
@@ -97,19 +98,25 @@ export function parseMapping(text: string, file: string): Mapping {
   }
 }
 
-function issuePath(p: PropertyKey[]): string {
+/**
+ * A union's issue as the issues of the one alternative that fits the value's kind (a list given to
+ * `text or a list`, say), so the error names what is wrong inside it.
+ */
+function specific(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  let fitting = issue.errors.filter(
+    (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+  );
+  // A list of date formats with one unknown fits the list, not the single format.
+  if (fitting.length > 1) fitting = fitting.filter((branch) => branch.every((i) => i.path.length > 0));
+  if (fitting.length !== 1) return [issue];
+  return fitting[0]!.flatMap((i) => specific({ ...i, path: [...issue.path, ...i.path] }));
+}
+
+function issuePath(p: readonly PropertyKey[]): string {
   let out = '';
   for (const k of p) out += typeof k === 'number' ? `[${k}]` : `${out ? '.' : ''}${String(k)}`;
   return out || '(top level)';
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
-  if (issue.code === 'invalid_union') return 'is not a valid transform (see mappings/README.md for the list)';
-  return issue.message;
 }
 
 /**
