@@ -190,7 +190,7 @@ describe('koppeling mapping check', () => {
   it('When the mapping file is invalid, then it exits 1 with the file and path', async () => {
     const r = await run('test/fixtures/csv/empty.csv', '--sample', 'test/fixtures/csv/standard-tab.csv');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/test\/fixtures\/csv\/empty\.csv: \(top level\)/);
+    expect(r.err).toMatch(/test\/fixtures\/csv\/empty\.csv:1: \(top level\)/);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { parseMapping } from '../../src/sync/mapping/index.js';
@@ -125,5 +126,84 @@ describe('mapping file errors: values of the wrong kind', () => {
     expect(problems(base.replace(/fields:\n.*\n/, 'fields: []\n'))[0]).toMatch(
       /: employments\.fields: must have at least 1 item$/,
     );
+  });
+});
+
+describe('mapping file errors: lines', () => {
+  const block = [
+    'version: 1', // 1
+    'name: t', // 2
+    'employee:', // 3
+    '  - target: personnelNumber', // 4
+    '    source: Nr', // 5
+    '    required: 1', // 6
+    '  - target: lastName', // 7
+    '    source: Naam', // 8
+    '    transforms:', // 9
+    '      - trim', // 10
+    '      - uper', // 11
+    '    trasforms: [trim]', // 12
+    '  - label: Initialen', // 13
+    '    source: Vl', // 14
+    'employments:', // 15
+    '  fields:', // 16
+    '    - { target: startDate, source: Start, transforms: [{ date: dd/mm/yy }] }', // 17
+  ].join('\n');
+
+  it('When a file has several problems, then each names its own line, in the order of the file', () => {
+    expect(problems(block).map((p) => /^mappings\/t\.yaml:(\d+): ([^:]+):/.exec(p)?.slice(1))).toEqual([
+      ['6', 'employee[0].required'],
+      ['11', 'employee[1].transforms[1]'],
+      // The unknown key's own line; a missing key gives the line of its entry.
+      ['12', 'employee[1]'],
+      ['13', 'employee[2].target'],
+      ['17', 'employments.fields[0].transforms[0].date'],
+    ]);
+    expect(refused(block).details).toMatchObject({
+      issues: expect.arrayContaining([
+        { path: 'employee[1]', line: 12, message: expect.stringMatching(/trasforms/) },
+      ]),
+    });
+  });
+
+  it('When a target, a code table or a needed target is wrong, then that error has the line too', () => {
+    expect(problems(base.replace('target: lastName', 'target: lastname'))[0]).toMatch(
+      /^mappings\/t\.yaml:6: employee\[1\]\.target: unknown target "lastname"; known targets here: personnelNumber, /,
+    );
+    expect(problems(withTransforms('trim, { codes: colours }'))[0]).toMatch(
+      /^mappings\/t\.yaml:6: employee\[1\]\.transforms\[1\]\.codes: unknown code table "colours"/,
+    );
+    expect(problems(base.replace(/ {2}- \{ target: lastName.*\n/, ''))[0]).toMatch(
+      /^mappings\/t\.yaml:4: employee: has no entry with target "lastName"/,
+    );
+  });
+
+  it('When the file is empty or JSON, then the error still has a line', () => {
+    expect(problems('')).toEqual([
+      'mappings/t.yaml:1: (top level): must be key: value pairs (found no value)',
+    ]);
+    const json = JSON.stringify(
+      {
+        version: 1,
+        name: 'j',
+        employee: [{ target: 'personnelNumber', source: 'Nr', required: 'yes' }],
+        employments: { fields: [{ target: 'startDate', source: 'Start' }] },
+      },
+      null,
+      2,
+    );
+    expect(problems(json, 'mappings/j.json')).toEqual([
+      'mappings/j.json:8: employee[0].required: must be true or false (found the text "yes")',
+    ]);
+  });
+
+  it('When the README shows a broken mapping file, then its message is the one printed for it', () => {
+    const doc = readFileSync('mappings/README.md', 'utf8');
+    const example =
+      /```yaml\n(# mappings\/acme\.yaml\n[\s\S]*?)```[\s\S]*?```\n(Mapping file is not valid:\n[\s\S]*?)\n```/.exec(
+        doc,
+      );
+    expect(example).not.toBeNull();
+    expect(refused(example![1]!, 'mappings/acme.yaml').message).toBe(example![2]);
   });
 });

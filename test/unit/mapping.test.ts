@@ -51,11 +51,13 @@ describe('loading mapping files', () => {
       'required: true }\n  - { target: lastName',
       'required: true, trasforms: [trim] }\n  - { target: lastName',
     );
-    expect(loadError(text)).toMatch(/mappings\/t\.yaml: employee\[0\]: unknown key "trasforms"/);
+    expect(loadError(text)).toMatch(/mappings\/t\.yaml:5: employee\[0\]: unknown key "trasforms"/);
   });
 
   it('When a top-level key is unknown, then it is rejected', () => {
-    expect(loadError(base + 'extra: 1\n')).toMatch(/mappings\/t\.yaml: \(top level\): unknown key "extra"/);
+    expect(loadError(base + 'extra: 1\n')).toMatch(
+      /mappings\/t\.yaml:10: \(top level\): unknown key "extra"/,
+    );
   });
 
   it('When a target does not exist, then the error lists the known targets', () => {

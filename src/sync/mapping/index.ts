@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isNode, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
@@ -13,8 +13,8 @@ export { mapDraft, sourceColumns } from './map.js';
 
 /**
  * Reads a mapping file (YAML or JSON), checks it and compiles it. Any problem is an AppError that
- * names the file, the path inside it and what is wrong, e.g.
- * `mappings/x.yaml: employee[2]: unknown key "trasforms" (did you mean "transforms"?)`.
+ * names the file, the line, the path inside it and what is wrong, e.g.
+ * `mappings/x.yaml:14: employee[2]: unknown key "trasforms" (did you mean "transforms"?)`.
  */
 export async function loadMapping(file: string): Promise<Mapping> {
   let text: string;
@@ -51,15 +51,51 @@ function refuseLossyNumbers(doc: ReturnType<typeof parseDocument>, lines: LineCo
   });
 }
 
+/** The line (from 1) of the node at a path inside the file, or of the nearest parent that exists. */
+type LineOf = (path: readonly PropertyKey[]) => number | undefined;
+
+function yamlLines(doc: Document.Parsed, counter: LineCounter): LineOf {
+  const lineAt = (node: unknown): number | undefined =>
+    isNode(node) && node.range ? counter.linePos(node.range[0]).line : undefined;
+  return (path) => {
+    let node: unknown = doc.contents;
+    // An empty document has no node: its problem is on line 1.
+    let line = lineAt(node) ?? 1;
+    for (const key of path) {
+      if (isAlias(node)) node = node.resolve(doc);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => String(isNode(p.key) ? p.key.toJSON() : p.key) === String(key));
+        if (!pair) break;
+        line = lineAt(pair.key) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number' && key < node.items.length) {
+        node = node.items[key];
+        line = lineAt(node) ?? line;
+      } else break;
+    }
+    return line;
+  };
+}
+
+/** JSON is YAML too: the same lookup, when the text also reads as YAML (else no line). */
+function jsonLines(text: string): LineOf {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false });
+  return doc.errors.length > 0 ? () => undefined : yamlLines(doc, counter);
+}
+
 /** Like loadMapping, from text already read (`file` is only used in messages). */
 export function parseMapping(text: string, file: string): Mapping {
   let raw: unknown;
+  let lineOf: LineOf;
   if (path.extname(file).toLowerCase() === '.json') {
     try {
       raw = JSON.parse(text);
     } catch (err) {
       throw new AppError('validation_failed', `${file}: not valid JSON: ${(err as Error).message}`);
     }
+    let json: LineOf | undefined;
+    lineOf = (p) => (json ??= jsonLines(text))(p);
   } else {
     const lines = new LineCounter();
     const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
@@ -73,13 +109,21 @@ export function parseMapping(text: string, file: string): Mapping {
     }
     refuseLossyNumbers(doc, lines, file);
     raw = doc.toJS();
+    lineOf = yamlLines(doc, lines);
   }
+  const at = (line: number | undefined) => `${file}${line ? `:${line}` : ''}`;
   const parsed = mappingFileSchema.safeParse(raw, { error: mappingIssueMessage });
   if (!parsed.success) {
     const problems = parsed.error.issues
       .flatMap(specific)
-      .map((i) => ({ path: issuePath(i.path), message: i.message }));
-    const lines = problems.slice(0, 10).map((p) => `${file}: ${p.path}: ${p.message}`);
+      .map((i) => ({
+        path: issuePath(i.path),
+        // An unknown key is shown where it is written, not where its object starts.
+        line: lineOf(i.code === 'unrecognized_keys' ? [...i.path, ...i.keys.slice(0, 1)] : i.path),
+        message: i.message,
+      }))
+      .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+    const lines = problems.slice(0, 10).map((p) => `${at(p.line)}: ${p.path}: ${p.message}`);
     const more = problems.length > 10 ? `\n(and ${problems.length - 10} more)` : '';
     throw new AppError('validation_failed', `Mapping file is not valid:\n${lines.join('\n')}${more}`, {
       issues: problems,
@@ -89,9 +133,11 @@ export function parseMapping(text: string, file: string): Mapping {
     return compileMapping(file, parsed.data);
   } catch (err) {
     if (err instanceof MappingCompileError) {
+      const line = lineOf(pathSegments(err.path));
       throw new AppError(
         'validation_failed',
-        `Mapping file is not valid:\n${file}: ${err.path}: ${err.message}`,
+        `Mapping file is not valid:\n${at(line)}: ${err.path}: ${err.message}`,
+        { issues: [{ path: err.path, line, message: err.message }] },
       );
     }
     throw err;
@@ -117,6 +163,11 @@ function issuePath(p: readonly PropertyKey[]): string {
   let out = '';
   for (const k of p) out += typeof k === 'number' ? `[${k}]` : `${out ? '.' : ''}${String(k)}`;
   return out || '(top level)';
+}
+
+/** `employee[1].transforms[0]` back into its keys and indexes. */
+function pathSegments(p: string): PropertyKey[] {
+  return [...p.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
 /**
