@@ -172,14 +172,14 @@ describe('split', () => {
       throw new Error('expected the mapping to be refused');
     };
     expect(refused(`  - { target: firstName, source: Voornamen, transforms: [trim, { split: ' ' }] }`)).toBe(
-      'Mapping file is not valid:\nmappings/t.yaml: employee[2].transforms[1]: split gives several values, ' +
+      'Mapping file is not valid:\nmappings/t.yaml:6: employee[2].transforms[1]: split gives several values, ' +
         'but target "firstName" takes one value (only vault.phoneNumbers, vault.emailAddresses and ' +
         'vault.ibans take several): remove the split, or pick one part with match or replace',
     );
     expect(
       refused('', `    - { target: departmentCode, firstOf: [A, B], transforms: [{ split: ',' }] }`),
     ).toMatch(
-      /^Mapping file is not valid:\nmappings\/t\.yaml: employments\.fields\[1\]\.transforms\[0\]: .*"departmentCode"/,
+      /^Mapping file is not valid:\nmappings\/t\.yaml:10: employments\.fields\[1\]\.transforms\[0\]: .*"departmentCode"/,
     );
   });
 });

@@ -126,8 +126,9 @@ describe('quick validation', () => {
       }),
       { numRuns: 1500 },
     );
-    // Enough valid records went through for the comparison to mean something.
-    expect(accepted).toBeGreaterThan(100);
+    // Enough valid records went through for the comparison to mean something. About 7% of the
+    // generated records are valid (100 to 110 of 1500): the bound leaves room for chance.
+    expect(accepted).toBeGreaterThan(60);
   }, 120_000);
 
   it('When a mostly valid record is validated, then both paths accept it identically', () => {
