@@ -4,7 +4,7 @@ import { findEmployerByCode, listEmployers } from '../store/employers.js';
 import { linkModes, type Employer } from '../domain/employer.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { findLink, saveLink } from '../store/links.js';
+import { findStoredLink, readStoredLink, saveLink } from '../store/links.js';
 import { checkLink } from '../sync/link-check.js';
 import { linkSchema } from '../sync/link.js';
 import { listRuns } from '../sync/runs.js';
@@ -21,12 +21,16 @@ const employerView = z.object({
 });
 
 const linkSummary = z
-  .object({
-    connector: z.string(),
-    delivery: z.string(),
-    schedule: z.string().nullable(),
-    managedBy: z.enum(['file', 'api']),
-  })
+  .union([
+    z.object({
+      connector: z.string(),
+      delivery: z.string(),
+      schedule: z.string().nullable(),
+      managedBy: z.enum(['file', 'api']),
+    }),
+    // A link stored by an earlier version that the current schema does not read (`readStoredLink`).
+    z.object({ managedBy: z.enum(['file', 'api']), problem: z.string() }),
+  ])
   .nullable();
 
 const lastRunView = z
@@ -76,7 +80,8 @@ function summary(
   row: { document: unknown; source: 'file' | 'api' } | undefined,
 ): z.infer<typeof linkSummary> {
   if (!row) return null;
-  const link = linkSchema.parse(typeof row.document === 'string' ? JSON.parse(row.document) : row.document);
+  const { link, problem } = readStoredLink(row.document);
+  if (!link) return { managedBy: row.source, problem };
   return {
     connector: link.connector,
     delivery: link.delivery,
@@ -131,14 +136,23 @@ export const employerRoutes: RouteDef[] = [
     responses: {
       200: {
         description: 'The employer',
-        schema: z.object({ employer: employerView, link: linkSchema.nullable(), runs: z.array(z.unknown()) }),
+        schema: z.object({
+          employer: employerView,
+          link: linkSchema.nullable(),
+          linkProblem: z.string().optional(),
+          runs: z.array(z.unknown()),
+        }),
       },
       404: { description: 'No such employer' },
     },
     handler: async ({ ctx, params }) => {
       const employer = await requireEmployer(ctx.store.db, params.code);
-      const link = (await findLink(ctx.store.db, employer.id)) ?? null;
-      return { body: { employer, link, runs: await listRuns(ctx.store.db, employer.id, 10) } };
+      const stored = await findStoredLink(ctx.store.db, employer.id);
+      const runs = await listRuns(ctx.store.db, employer.id, 10);
+      if (stored?.problem !== undefined) {
+        return { body: { employer, link: null, linkProblem: stored.problem, runs } };
+      }
+      return { body: { employer, link: stored?.link ?? null, runs } };
     },
   }),
   defineRoute({

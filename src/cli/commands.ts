@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { exportCommand } from './export.js';
+import { linksCheckCommand } from './links.js';
 import { mappingCheckCommand } from './mapping-check.js';
 import { migrateCommand } from './migrate.js';
 import { rolesMatrixCommand } from './roles.js';
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   runsShowCommand,
   exportCommand,
   mappingCheckCommand,
+  linksCheckCommand,
   createSuperuserCommand,
   linkUserCommand,
   rolesMatrixCommand,

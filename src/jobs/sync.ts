@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { log } from '../log.js';
 import type { Runtime } from '../runtime.js';
-import { findLink, listScheduledLinks } from '../store/links.js';
+import { findLink, listLinks } from '../store/links.js';
 import { prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
 import { failedRunMessage } from '../sync/engine.js';
 import type { Link } from '../sync/link.js';
 import { recordFailedRun } from '../sync/runs.js';
+import { checkStoredLink } from '../sync/link-check.js';
 import type { Scheduler } from './scheduler.js';
 
 const instance = `${hostname()}:${process.pid}`;
@@ -107,12 +108,20 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   // instance's own, shared with the runs started through the API.
   const turn = runtime.syncTurn;
   const registered = new Map<string, string>();
+  const reported = new Set<string>();
   const refresh = async () => {
-    const links = await listScheduledLinks(runtime.store.db);
+    const links = await listLinks(runtime.store.db, { scheduled: true });
     const seen = new Set<string>();
-    for (const { employerId, link } of links) {
-      const name = `sync:${link.employer.code}`;
+    for (const { employerId, code, link, problem } of links) {
+      const name = `sync:${code}`;
       seen.add(name);
+      if (problem !== undefined) {
+        // Said once (this refresh runs every minute); its runs fail with the same words meanwhile.
+        if (!reported.has(`${name}:${problem}`))
+          log.warn('stored link cannot be read', { employer: code, problem });
+        reported.add(`${name}:${problem}`);
+      }
+      if (!link) continue;
       if (registered.get(name) === link.schedule) continue;
       scheduler.add({
         name,
@@ -130,4 +139,17 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   };
   await refresh();
   scheduler.add({ name: 'sync:schedules', cron: '* * * * *', run: refresh });
+  // A scheduled link that cannot run is said when the service starts, not only when its slot comes.
+  void warnLinksThatCannotRun(runtime).catch((err: unknown) =>
+    log.error('checking the scheduled links failed', { err }),
+  );
+}
+
+/** Logs each scheduled link that could not run now (`koppeling links check` lists them all). */
+async function warnLinksThatCannotRun(runtime: Runtime): Promise<void> {
+  for (const stored of await listLinks(runtime.store.db, { scheduled: true })) {
+    const status = await checkStoredLink(stored);
+    if (!status.ok)
+      log.warn('scheduled link cannot run', { employer: status.employer, problem: status.message });
+  }
 }

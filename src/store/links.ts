@@ -3,6 +3,7 @@ import { inTransaction } from './db.js';
 import { upsertEmployer } from './employers.js';
 import { linkSchema, type Link } from '../sync/link.js';
 import type { Employer } from '../domain/employer.js';
+import { AppError } from '../errors.js';
 
 export type LinkSource = 'file' | 'api';
 
@@ -22,21 +23,54 @@ export async function saveLink(db: Db, link: Link, source: LinkSource): Promise<
   });
 }
 
-/** The stored link document of an employer, if it has one. */
-export async function findLink(db: Db, employerId: string): Promise<Link | undefined> {
-  const row = (await db('employer_links').where({ employer_id: employerId }).first()) as
-    { document: unknown } | undefined;
-  return row && linkSchema.parse(typeof row.document === 'string' ? JSON.parse(row.document) : row.document);
+/** A stored link document as the current link schema reads it, or why it cannot. */
+export type StoredLink = { link: Link; problem?: undefined } | { link?: undefined; problem: string };
+
+/**
+ * Reads a stored link document. One stored by an earlier version may not fit the current schema:
+ * that is a problem of this one link, said in words, and never stops the other links.
+ */
+export function readStoredLink(document: unknown): StoredLink {
+  const parsed = linkSchema.safeParse(typeof document === 'string' ? JSON.parse(document) : document);
+  if (parsed.success) return { link: parsed.data };
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'link'}: ${i.message}`);
+  return {
+    problem: `the stored link does not fit this version of Koppeling (${problems.join('; ')}); store it again with koppeling sync --config or PUT /api/v1/employers/{code}/link`,
+  };
 }
 
-/** Links with a schedule, for the scheduler. */
-export async function listScheduledLinks(db: Db): Promise<Array<{ employerId: string; link: Link }>> {
-  const rows = (await db('employer_links').whereNotNull('schedule')) as Array<{
-    employer_id: string;
-    document: unknown;
-  }>;
-  return rows.map((r) => ({
-    employerId: r.employer_id,
-    link: linkSchema.parse(typeof r.document === 'string' ? JSON.parse(r.document) : r.document),
-  }));
+/** The stored link document of an employer as read (`readStoredLink`), with the employer's code. */
+export async function findStoredLink(
+  db: Db,
+  employerId: string,
+): Promise<(StoredLink & { code: string }) | undefined> {
+  const row = (await db('employer_links as l')
+    .join('employers as e', 'e.id', 'l.employer_id')
+    .where({ 'l.employer_id': employerId })
+    .first('l.document', 'e.code')) as { document: unknown; code: string } | undefined;
+  return row && { code: row.code, ...readStoredLink(row.document) };
+}
+
+/** The stored link document of an employer, if it has one; a document that does not fit is an error. */
+export async function findLink(db: Db, employerId: string): Promise<Link | undefined> {
+  const stored = await findStoredLink(db, employerId);
+  if (stored?.problem !== undefined) {
+    throw new AppError('validation_failed', `Employer ${stored.code}: ${stored.problem}.`);
+  }
+  return stored?.link;
+}
+
+/** Every stored link with its employer's code, in code order; `scheduled`: only links with a schedule. */
+export async function listLinks(
+  db: Db,
+  options: { scheduled?: boolean; code?: string } = {},
+): Promise<Array<StoredLink & { employerId: string; code: string }>> {
+  const q = db('employer_links as l')
+    .join('employers as e', 'e.id', 'l.employer_id')
+    .select('l.employer_id', 'l.document', 'e.code')
+    .orderBy('e.code');
+  if (options.scheduled) q.whereNotNull('l.schedule');
+  if (options.code !== undefined) q.where('e.code', options.code);
+  const rows = (await q) as Array<{ employer_id: string; document: unknown; code: string }>;
+  return rows.map((r) => ({ employerId: r.employer_id, code: r.code, ...readStoredLink(r.document) }));
 }

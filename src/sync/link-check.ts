@@ -1,6 +1,7 @@
 import { getConnector } from '../../connectors/index.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
+import type { StoredLink } from '../store/links.js';
 import type { Link } from './link.js';
 import { loadMapping, type Mapping } from './mapping/index.js';
 
@@ -65,4 +66,30 @@ export async function checkLink(link: Link, where: string): Promise<void> {
 function refused(err: unknown, where: string): unknown {
   if (!(err instanceof AppError) || err.status >= 500) return err;
   return new AppError('validation_failed', `${where}: ${err.message}`, err.details);
+}
+
+/** How a stored link stands: whether a run could use it now, and what to fix or what was found. */
+export interface LinkStatus {
+  employer: string;
+  ok: boolean;
+  message: string;
+}
+
+/**
+ * Checks a stored link as a run would use it: the document reads, the settings and the mapping hold
+ * (a mapping file edited or an upgrade since the link was stored can break them), and the source
+ * can be reached (the delivery file or the drop folder exists and can be read).
+ */
+export async function checkStoredLink(stored: StoredLink & { code: string }): Promise<LinkStatus> {
+  const employer = stored.code;
+  if (!stored.link) return { employer, ok: false, message: stored.problem };
+  try {
+    await checkLink(stored.link, `the link of ${employer}`);
+    const { connector, config } = connectorConfig(stored.link);
+    const source = await connector.check(config);
+    return { employer, ...source };
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) return { employer, ok: false, message: err.message };
+    throw err;
+  }
 }

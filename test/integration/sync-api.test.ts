@@ -79,6 +79,29 @@ describe('employer links and sync runs over the API', () => {
     expect((await server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(401);
   });
 
+  it('When a stored link no longer fits the link schema, then the employer lists still answer and say what is wrong with it', async () => {
+    const put = await server.request('PUT', '/api/v1/employers/api-old/link', {
+      token,
+      body: { ...link, employer: { code: 'api-old', name: 'Old BV' } },
+    });
+    expect(put.status).toBe(200);
+    await store
+      .db('employer_links')
+      .where({ employer_id: put.body.employer.id })
+      .update({
+        document: JSON.stringify({ ...link, employer: { code: 'api-old', name: 'Old BV' }, key: 'bsn' }),
+      });
+    const list = await server.request('GET', '/api/v1/employers', { token });
+    expect(list.status).toBe(200);
+    expect(list.body.employers.find((e: { code: string }) => e.code === 'api-old').link).toEqual({
+      managedBy: 'api',
+      problem: expect.stringMatching(/^the stored link does not fit this version of Koppeling \(key: /),
+    });
+    const one = await server.request('GET', '/api/v1/employers/api-old', { token });
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ link: null, linkProblem: expect.stringContaining('store it again') });
+  });
+
   it('When a PUT link names a mapping file that cannot be loaded, then 400 names it and the stored link stays', async () => {
     const before = (await server.request('GET', '/api/v1/employers/api-bv', { token })).body.link;
     const res = await server.request('PUT', '/api/v1/employers/api-bv/link', {
