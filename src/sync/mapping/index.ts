@@ -10,6 +10,7 @@ import { mappingFileSchema, mappingIssueMessage } from './schema.js';
 
 export type { Draft, Mapping } from './map.js';
 export { mapDraft, sourceColumns } from './map.js';
+export { elementPaths, type ElementPath } from './element-paths.js';
 
 /**
  * Reads a mapping file (YAML or JSON), checks it and compiles it. Any problem is an AppError that

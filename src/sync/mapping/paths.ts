@@ -82,3 +82,48 @@ export function resolveItems(ctx: PathContext, path: SourcePath): Record<string,
   }
   return out;
 }
+
+const own = (obj: object, key: string) => Object.prototype.hasOwnProperty.call(obj, key);
+const isGroup = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Whether a chain of paths reaches a leaf with a non-blank text from `root`: the first path is read
+ * from `root`, each next one from the items the one before reaches (an `each` group, then a field of
+ * its items), as `resolveNodes` reads them (`fromRoot` is not looked at here). It stops at the first
+ * value and builds no arrays: it runs for every path of every record.
+ */
+export function reachesValue(root: Record<string, unknown>, chain: readonly SourcePath[]): boolean {
+  return chain.length > 0 && fromPath(root, chain, 0);
+}
+
+function fromPath(start: Record<string, unknown>, chain: readonly SourcePath[], at: number): boolean {
+  const path = chain[at]!;
+  if (own(start, path.key)) return fromNode(start[path.key], chain, at + 1);
+  return path.steps.length > 1 && fromStep(start, path.steps, 0, chain, at);
+}
+
+function fromStep(
+  obj: Record<string, unknown>,
+  steps: readonly string[],
+  i: number,
+  chain: readonly SourcePath[],
+  at: number,
+): boolean {
+  if (!own(obj, steps[i]!)) return false;
+  const v = obj[steps[i]!];
+  if (i === steps.length - 1) return fromNode(v, chain, at + 1);
+  if (!Array.isArray(v)) return isGroup(v) && fromStep(v, steps, i + 1, chain, at);
+  for (const item of v) if (isGroup(item) && fromStep(item, steps, i + 1, chain, at)) return true;
+  return false;
+}
+
+function fromNode(node: unknown, chain: readonly SourcePath[], at: number): boolean {
+  if (Array.isArray(node)) {
+    for (const item of node) if (fromNode(item, chain, at)) return true;
+    return false;
+  }
+  if (at < chain.length) return isGroup(node) && fromPath(node, chain, at);
+  const text = leafText(node);
+  return text !== undefined && text !== '' && (text.charCodeAt(0) > 32 || text.trim() !== '');
+}
