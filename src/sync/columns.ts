@@ -1,19 +1,30 @@
+import type { ElementPath } from './mapping/element-paths.js';
+import { reachesValue } from './mapping/paths.js';
 import { rows, type Trx } from './sql.js';
 
-/** Per mapped column of a delivery's header: in how many records it had a value. */
+/**
+ * Per mapped column of a delivery's header, or per element path a mapping reads from a delivery
+ * without one: in how many records it had a value.
+ */
 export type ColumnCounts = Record<string, number>;
 
 /**
- * The columns a delivery with a header row (CSV) carried of those its mapping reads, with how many
- * records had a value in each. A column left out, or emptied by a broken export, reads as empty in
+ * The columns a delivery with a header row (CSV) carried of those its mapping reads, or the element
+ * paths its mapping reads from a delivery without one (SIVI XML), with how many records had a value
+ * in each. A column left out, or a column or element emptied by a broken export, reads as empty in
  * every record, so it would empty that field (a department, the BSN in the vault) for every
  * employee in the delivery.
  */
 export interface DeliveryColumns {
-  /** The columns the link's mapping reads. */
+  /** The columns (or, once `elements` is set, the element paths) the link's mapping reads. */
   reads: readonly string[];
-  /** Those the delivery's header has, with their counts; undefined until the header is read, or for a delivery without one. */
+  /**
+   * Those the delivery's header has, with their counts, or every element path's count; undefined
+   * until the header (or, without one, the first record) is read.
+   */
   counts?: ColumnCounts | undefined;
+  /** Set at the first record of a delivery without a header row: the element paths counted. */
+  elements?: readonly ElementPath[] | undefined;
 }
 
 /**
@@ -52,6 +63,18 @@ export function startCounts(columns: DeliveryColumns, names: readonly string[]):
   columns.counts = Object.fromEntries(columns.reads.filter((c) => header.has(c)).map((c) => [c, 0]));
 }
 
+/**
+ * Starts the counts of a delivery without a header row (SIVI XML), at its first record: every element
+ * path the mapping reads, keyed as the mapping writes it (`SofiNr`, `Dnstvbnd/OrgeenhCd`). Only the
+ * names the current mapping reads are compared with the last delivery, so after a change of
+ * connector the other connector's column names are left alone.
+ */
+export function startElementCounts(columns: DeliveryColumns, paths: readonly ElementPath[]): void {
+  columns.elements = paths;
+  columns.reads = paths.map((p) => p.key);
+  columns.counts = Object.fromEntries(paths.map((p) => [p.key, 0]));
+}
+
 /** Counts the mapped columns with a value in one record. */
 export function countValues(counts: ColumnCounts, data: Record<string, unknown>): void {
   for (const c in counts) {
@@ -60,17 +83,38 @@ export function countValues(counts: ColumnCounts, data: Record<string, unknown>)
   }
 }
 
+/**
+ * Counts one record: its mapped columns with a value, or the element paths that reach one (a path
+ * in a repeated group, such as `Dnstvbnd/OrgeenhCd`, when any item has it).
+ */
+export function countRecord(columns: DeliveryColumns, data: Record<string, unknown>): void {
+  const { counts, elements } = columns;
+  if (!counts) return;
+  if (!elements) {
+    countValues(counts, data);
+    return;
+  }
+  for (let i = 0; i < elements.length; i++) {
+    const path = elements[i]!;
+    if (reachesValue(data, path.chain)) counts[path.key]! += 1;
+  }
+}
+
 export interface ColumnProblems {
-  /** Columns the last completed delivery had that this one lacks. */
+  /** What the delivery's values are found by: header columns (CSV), or element paths (SIVI XML). */
+  unit: 'column' | 'element';
+  /** Columns the last completed delivery had that this one lacks (never elements: XML has no header). */
   lost: string[];
-  /** Columns present but empty in every record, with how many records had a value last time, of how many. */
+  /** Columns (elements) empty in every record, with how many records had a value last time, of how many. */
   emptied: Array<{ column: string; before: number; of: number }>;
 }
 
 /**
- * Compares a delivery's columns with the employer's last completed delivery with a header: columns
- * the mapping still reads that it lacks, and (`checkEmptied`) columns without a value in any record
- * that had values before in at least `EMPTIED_MIN_RECORDS` records and half of the records.
+ * Compares a delivery's columns (element paths) with the employer's last completed delivery that
+ * recorded any: columns the mapping still reads that it lacks, and (`checkEmptied`) columns or
+ * element paths without a value in any record that had values before in at least
+ * `EMPTIED_MIN_RECORDS` records and half of the records. Only names the current mapping reads are
+ * compared.
  */
 export async function columnProblems(
   trx: Trx,
@@ -79,7 +123,8 @@ export async function columnProblems(
   checkEmptied: boolean,
 ): Promise<ColumnProblems> {
   const now = columns.counts;
-  if (!now) return { lost: [], emptied: [] };
+  const unit = columns.elements ? 'element' : 'column';
+  if (!now) return { unit, lost: [], emptied: [] };
   const [last] = await rows<{ columns: unknown; records: number | string | null }>(
     trx,
     `select columns, (counts->>'records')::int as records from sync_runs
@@ -87,7 +132,7 @@ export async function columnProblems(
       order by started_at desc limit 1`,
     [employerId],
   );
-  if (!last) return { lost: [], emptied: [] };
+  if (!last) return { unit, lost: [], emptied: [] };
   const before = (typeof last.columns === 'string' ? JSON.parse(last.columns) : last.columns) as ColumnCounts;
   const read = new Set(columns.reads);
   const lost = Object.keys(before).filter((c) => read.has(c) && !(c in now));
@@ -97,22 +142,23 @@ export async function columnProblems(
         .filter(([c, n]) => now[c] === 0 && n >= EMPTIED_MIN_RECORDS && n * 2 >= records)
         .map(([column, n]) => ({ column, before: n, of: records }))
     : [];
-  return { lost, emptied };
+  return { unit, lost, emptied };
 }
 
 /** Why a run with column problems applied nothing, and what the operator can do. */
-export function columnProblemsMessage({ lost, emptied }: ColumnProblems): string {
+export function columnProblemsMessage({ unit, lost, emptied }: ColumnProblems): string {
   const quoted = (names: string[]) => names.map((c) => `"${c}"`).join(', ');
+  const noun = (n: number) => (n === 1 ? unit : `${unit}s`);
   const parts: string[] = [];
   if (lost.length > 0) {
     parts.push(
-      `The delivery lacks the ${lost.length === 1 ? 'column' : 'columns'} ${quoted(lost)} that the last completed delivery had`,
+      `The delivery lacks the ${noun(lost.length)} ${quoted(lost)} that the last completed delivery had`,
     );
   }
   if (emptied.length > 0) {
     const counts = emptied.map((e) => `"${e.column}" in ${e.before} of ${e.of}`).join(', ');
     parts.push(
-      `${lost.length > 0 ? 'it' : 'The delivery'} has no value in any record in the ${emptied.length === 1 ? 'column' : 'columns'} ` +
+      `${lost.length > 0 ? 'it' : 'The delivery'} has no value in any record in the ${noun(emptied.length)} ` +
         `${quoted(emptied.map((e) => e.column))}, which had values in the last completed delivery (${counts} records)`,
     );
   }

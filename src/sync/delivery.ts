@@ -5,9 +5,15 @@ import type { Vault } from '../vault/vault.js';
 import { assertLinkEmployer } from './employer-check.js';
 import { runSync, type SyncRequest, type SyncResult } from './engine.js';
 import type { Link } from './link.js';
-import { countValues, mappingSpelling, startCounts, type DeliveryColumns } from './columns.js';
+import {
+  countRecord,
+  mappingSpelling,
+  startCounts,
+  startElementCounts,
+  type DeliveryColumns,
+} from './columns.js';
 import { connectorConfig, linkMapping } from './link-check.js';
-import { mapRecord, sourceColumns, type Mapping } from './mapping/index.js';
+import { elementPaths, mapRecord, sourceColumns, type Mapping } from './mapping/index.js';
 import type { MappingOutcome } from './types.js';
 
 export interface DeliveryRequest extends Pick<
@@ -32,8 +38,8 @@ export interface DeliveryRequest extends Pick<
 }
 
 /**
- * The delivery's source records, each checked against the link's employer, then mapped. `source` is
- * the link's connector with its parsed settings (`connectorConfig`).
+ * The delivery's source records, each checked against the link's employer, counted in `columns`,
+ * then mapped. `source` is the link's connector with its parsed settings (`connectorConfig`).
  */
 async function* mapped(
   link: Link,
@@ -52,7 +58,9 @@ async function* mapped(
     },
   })) {
     assertLinkEmployer(link.employer, record);
-    if (columns.counts) countValues(columns.counts, record.data);
+    // No header row came before the first record (SIVI XML): count the element paths the mapping reads.
+    if (!columns.counts) startElementCounts(columns, elementPaths(mapping));
+    countRecord(columns, record.data);
     yield mapRecord(mapping, record);
   }
 }

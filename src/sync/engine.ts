@@ -51,7 +51,7 @@ export interface SyncRequest {
   turn?: Turn | undefined;
   /** Called once the run is recorded (`running`), so its id can be looked up; not for dry runs. */
   onRecorded?: (() => void) | undefined;
-  /** The mapped columns of a delivery with a header row, filled in as it is read. */
+  /** The mapped columns of a delivery (element paths, without a header row), counted as it is read. */
   columns?: DeliveryColumns | undefined;
   onProgress?: ((phase: string, records: number) => void) | undefined;
 }
@@ -257,8 +257,8 @@ async function applyRun(
   // Every guard that trips is reported at once: --force overrides them all.
   const stops: string[] = [];
   if (req.columns && !req.forcedBy) {
-    // Emptied columns count in complete deliveries only: a mutation file of a few records may well
-    // have no phone number in any; a complete one without records is the deletion guard's case.
+    // Emptied columns (elements) count in complete deliveries only: a mutation file of a few records
+    // may well have no phone number in any; a complete one without records is the deletion guard's.
     const emptiedCounts = link.delivery === 'complete' && staged.records > 0;
     const problems = await columnProblems(trx, employerId, req.columns, emptiedCounts);
     if (problems.lost.length + problems.emptied.length > 0) stops.push(columnProblemsMessage(problems));

@@ -64,8 +64,9 @@ export interface RunRecord {
   rejected: number;
   forcedBy: string | null;
   /**
-   * The mapped columns a delivery with a header row carried, each with the number of records that
-   * had a value in it (null: no header, or not read).
+   * The mapped columns a delivery with a header row carried, or the element paths its mapping reads
+   * from a delivery without one (SIVI), each with the number of records that had a value in it
+   * (null: not read).
    */
   columns: ColumnCounts | null;
   /** What the operator should know that stopped no record (conflicting department names, say). */
@@ -157,7 +158,7 @@ export async function finishRun(
     rejects: readonly Reject[];
     notices?: readonly Notice[] | undefined;
     forcedBy?: string | undefined;
-    /** The mapped columns the delivery carried, with their counts (`DeliveryColumns`). */
+    /** The mapped columns (element paths) the delivery carried, with their counts (`DeliveryColumns`). */
     columns?: ColumnCounts | undefined;
     durationMs: number;
   },

@@ -2,10 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testLink, syncTestStore } from '../helpers/sync.js';
+import { writeSiviDelivery } from '../helpers/deliveries.js';
+import { storedState, testLink, syncTestStore } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
 import type { Link } from '../../src/sync/link.js';
+import { findRun } from '../../src/sync/runs.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'sivi');
 const bed = syncTestStore('sivi');
@@ -34,14 +36,18 @@ async function sync(
 const folders: string[] = [];
 afterAll(() => Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-/**
- * A WerknemersGegevens link reading `werknemers.xml` in a folder of its own: `run(xml)` writes that
- * text as the delivery and syncs it.
- */
-async function siviText(code: string, overrides: Parameters<typeof testLink>[1] = {}) {
+async function ownFolder(code: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `koppeling-${code}-`));
   folders.push(dir);
-  const file = join(dir, 'werknemers.xml');
+  return dir;
+}
+
+/**
+ * A WerknemersGegevens link reading `werknemers.xml` in a folder of its own: `run(xml)` writes that
+ * text as the delivery and syncs it (`forcedBy`: past the guards).
+ */
+async function siviText(code: string, overrides: Parameters<typeof testLink>[1] = {}) {
+  const file = join(await ownFolder(code), 'werknemers.xml');
   const link = testLink(code, {
     connector: 'sivi',
     source: { file },
@@ -49,7 +55,7 @@ async function siviText(code: string, overrides: Parameters<typeof testLink>[1] 
     ...overrides,
   });
   const employer = await saveLink(bed.store.db, link, 'file');
-  const run = async (xml: string) => {
+  const run = async (xml: string, forcedBy?: string) => {
     await writeFile(file, xml);
     return (await syncDelivery({
       store: bed.store,
@@ -57,9 +63,25 @@ async function siviText(code: string, overrides: Parameters<typeof testLink>[1] 
       employerId: employer.id,
       link,
       trigger: 'cli',
+      forcedBy,
     }))!;
   };
   return { employer, run };
+}
+
+/** A generated WerknemersGegevens delivery of `employees` people, each with a BSN, address and e-mail. */
+async function generatedXml(employees: number): Promise<string> {
+  const file = join(await ownFolder('sivi-generated'), 'generated.xml');
+  await writeSiviDelivery(file, employees);
+  return readFile(file, 'utf8');
+}
+
+/** `xml` without the element `name` (a leaf or a whole group), except in its first `keep` places. */
+function without(xml: string, name: string, keep = 0): string {
+  let seen = 0;
+  return xml.replace(new RegExp(`[ \\t]*<${name}>[\\s\\S]*?</${name}>\\n`, 'g'), (found) =>
+    seen++ < keep ? found : '',
+  );
 }
 
 describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine)', () => {
@@ -240,5 +262,102 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
       await bed.store.db('employments').where({ employer_id: employer.id, external_id: 'DV-1003-1' }),
     ).toHaveLength(0);
     expect((await run(renumbered)).counts).toMatchObject({ rowsWritten: 0 });
+  });
+
+  describe('a complete delivery that lost an element every record had', () => {
+    const recorded = async (runId: string) => (await findRun(bed.store.db, runId))!.columns;
+    const storedBsns = async (employerId: string) =>
+      (await bed.store.db('employee_vault').where({ employer_id: employerId }).whereNotNull('bsn_index'))
+        .length;
+
+    it('When SofiNr is left out of every record after a delivery with BSNs, then nothing is applied and the run names it; forced, it applies', async () => {
+      const xml = await generatedXml(12);
+      const { employer, run } = await siviText('sivi-emptied', { delivery: 'complete' });
+      const first = await run(xml);
+      expect(first).toMatchObject({ status: 'completed', counts: { created: 12, rejected: 0 } });
+      expect(await recorded(first.runId)).toMatchObject({
+        SofiNr: 12,
+        IdWrknmr: 12,
+        'Adres/Pc': 12,
+        'Com/NrCom': 12,
+        'Dnstvbnd/PersNr': 12,
+        'Dnstvbnd/OrgeenhCd': 12,
+        'Dnstvbnd/IdDnstvbndOud': 0,
+      });
+      const before = await storedState(bed.store.db, employer.id);
+      expect(await storedBsns(employer.id)).toBe(12);
+
+      const lost = without(xml, 'SofiNr');
+      expect(lost).not.toContain('SofiNr');
+      const r = await run(lost);
+      expect(r.status).toBe('guard_tripped');
+      expect(r.message).toBe(
+        'The delivery has no value in any record in the element "SofiNr", which had values in the last completed ' +
+          'delivery ("SofiNr" in 12 of 12 records): the fields the mapping reads from it would be emptied for ' +
+          'every employee in the delivery. Nothing was applied. Correct the export; if this is on purpose, rerun ' +
+          'with --force.',
+      );
+      expect(await storedState(bed.store.db, employer.id)).toEqual(before);
+      expect(await recorded(r.runId)).toMatchObject({ SofiNr: 0, IdWrknmr: 12 });
+
+      // Forced: applied, and the delivery without BSNs is what the next one is compared with.
+      const forced = await run(lost, 'cli:operator');
+      expect(forced).toMatchObject({ status: 'completed', counts: { updated: 12 } });
+      expect(await storedBsns(employer.id)).toBe(0);
+      expect(await run(lost)).toMatchObject({ status: 'completed', counts: { rowsWritten: 0 } });
+    });
+
+    it('When the address group and the organisation unit are left out of every record, then the run names each element', async () => {
+      const xml = await generatedXml(12);
+      const { run } = await siviText('sivi-emptied-groups', { delivery: 'complete' });
+      expect((await run(xml)).status).toBe('completed');
+      const r = await run(without(without(xml, 'StrAdrNl'), 'OrgeenhCd'));
+      expect(r.status).toBe('guard_tripped');
+      expect(r.message).toMatch(
+        /^The delivery has no value in any record in the elements "Adres\/Pc", .*"Dnstvbnd\/OrgeenhCd", .*which had values in the last completed delivery \("Adres\/Pc" in 12 of 12, /,
+      );
+      for (const element of ['Adres/StraatLang', 'Adres/Huisnr', 'Adres/Wnpl', 'Adres/Land'])
+        expect(r.message).toContain(`"${element}"`);
+      // A foreign address's house number was in no record: it is not named.
+      expect(r.message).not.toContain('HuisnrBtl');
+    });
+
+    it('When a mutation delivery or a first delivery has no SofiNr, then it applies', async () => {
+      const xml = await generatedXml(12);
+      const mutations = await siviText('sivi-emptied-mutations', { delivery: 'mutations' });
+      expect((await mutations.run(xml)).status).toBe('completed');
+      const r = await mutations.run(without(xml, 'SofiNr'));
+      expect(r).toMatchObject({ status: 'completed', counts: { updated: 12 } });
+      expect(await recorded(r.runId)).toMatchObject({ SofiNr: 0, IdWrknmr: 12 });
+
+      const fresh = await siviText('sivi-emptied-first', { delivery: 'complete' });
+      const first = await fresh.run(without(xml, 'SofiNr'));
+      expect(first).toMatchObject({ status: 'completed', counts: { created: 12 } });
+      expect(await recorded(first.runId)).toMatchObject({ SofiNr: 0, IdWrknmr: 12 });
+    });
+
+    it('When SofiNr had values in fewer than ten records or half of them, then a delivery without it applies', async () => {
+      // 9 of 12 records: under ten.
+      const twelve = await generatedXml(12);
+      const few = await siviText('sivi-emptied-few', { delivery: 'complete' });
+      expect(await recorded((await few.run(without(twelve, 'SofiNr', 9))).runId)).toMatchObject({
+        SofiNr: 9,
+      });
+      expect(await few.run(without(twelve, 'SofiNr'))).toMatchObject({
+        status: 'completed',
+        counts: { updated: 9 },
+      });
+
+      // 11 of 24 records: under half.
+      const many = await generatedXml(24);
+      const sparse = await siviText('sivi-emptied-sparse', { delivery: 'complete' });
+      expect(await recorded((await sparse.run(without(many, 'SofiNr', 11))).runId)).toMatchObject({
+        SofiNr: 11,
+      });
+      expect(await sparse.run(without(many, 'SofiNr'))).toMatchObject({
+        status: 'completed',
+        counts: { updated: 11 },
+      });
+    });
   });
 });
