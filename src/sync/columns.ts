@@ -25,6 +25,13 @@ export interface DeliveryColumns {
   counts?: ColumnCounts | undefined;
   /** Set at the first record of a delivery without a header row: the element paths counted. */
   elements?: readonly ElementPath[] | undefined;
+  /**
+   * The names whose loss or emptying stops a complete delivery: those read for data of their own.
+   * One read only for the previous id of an employment or the date terms hold from (`IdDnstvbndOud`
+   * after a renumbering, `IngdatMut` after a change for everyone) may be gone the next day with
+   * nothing lost. Undefined: every name read.
+   */
+  guarded?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -135,11 +142,12 @@ export async function columnProblems(
   if (!last) return { unit, lost: [], emptied: [] };
   const before = (typeof last.columns === 'string' ? JSON.parse(last.columns) : last.columns) as ColumnCounts;
   const read = new Set(columns.reads);
-  const lost = Object.keys(before).filter((c) => read.has(c) && !(c in now));
+  const guarded = (c: string) => columns.guarded?.has(c) ?? true;
+  const lost = Object.keys(before).filter((c) => read.has(c) && !(c in now) && guarded(c));
   const records = Number(last.records ?? 0);
   const emptied = checkEmptied
     ? Object.entries(before)
-        .filter(([c, n]) => now[c] === 0 && n >= EMPTIED_MIN_RECORDS && n * 2 >= records)
+        .filter(([c, n]) => now[c] === 0 && guarded(c) && n >= EMPTIED_MIN_RECORDS && n * 2 >= records)
         .map(([column, n]) => ({ column, before: n, of: records }))
     : [];
   return { unit, lost, emptied };

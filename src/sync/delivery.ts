@@ -13,7 +13,7 @@ import {
   type DeliveryColumns,
 } from './columns.js';
 import { connectorConfig, linkMapping } from './link-check.js';
-import { elementPaths, mapRecord, sourceColumns, type Mapping } from './mapping/index.js';
+import { elementPaths, mapRecord, readsData, sourceColumns, type Mapping } from './mapping/index.js';
 import type { MappingOutcome } from './types.js';
 
 export interface DeliveryRequest extends Pick<
@@ -59,7 +59,10 @@ async function* mapped(
   })) {
     assertLinkEmployer(link.employer, record);
     // No header row came before the first record (SIVI XML): count the element paths the mapping reads.
-    if (!columns.counts) startElementCounts(columns, elementPaths(mapping));
+    if (!columns.counts) {
+      startElementCounts(columns, elementPaths(mapping));
+      columns.guarded = new Set(elementPaths(mapping, readsData).map((p) => p.key));
+    }
     countRecord(columns, record.data);
     yield mapRecord(mapping, record);
   }
@@ -132,7 +135,10 @@ export async function runDelivery(
   prepared: PreparedDelivery,
 ): Promise<DeliveryResult> {
   const { source, next, mapping } = prepared;
-  const columns: DeliveryColumns = { reads: sourceColumns(mapping) };
+  const columns: DeliveryColumns = {
+    reads: sourceColumns(mapping),
+    guarded: new Set(sourceColumns(mapping, readsData)),
+  };
   const result = await runSync({
     ...req,
     columns,

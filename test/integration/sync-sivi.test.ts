@@ -359,5 +359,25 @@ describe('SIVI deliveries end to end (sivi connector + shipped mappings + engine
         counts: { updated: 11 },
       });
     });
+
+    it('When IngdatMut and IdDnstvbndOud were in every record and are gone the next day, then the delivery applies: nothing is lost', async () => {
+      const xml = await generatedXml(12);
+      const { run } = await siviText('sivi-emptied-transient', { delivery: 'complete' });
+      expect((await run(xml)).status).toBe('completed');
+      // A change for everyone from 1 January, and every employment renumbered, in one delivery.
+      const changed = xml.replace(
+        /<Dnstvbnd>\n(\s*)<IdDnstvbnd>([^<]*)<\/IdDnstvbnd>/g,
+        (_all, indent: string, id: string) =>
+          `<Dnstvbnd>\n${indent}<IngdatMut>2026-01-01</IngdatMut>\n${indent}<IdDnstvbnd>${id}-N</IdDnstvbnd>\n${indent}<IdDnstvbndOud>${id}</IdDnstvbndOud>`,
+      );
+      const renumbered = await run(changed);
+      expect(renumbered).toMatchObject({ status: 'completed', counts: { rejected: 0 } });
+      expect(await recorded(renumbered.runId)).toMatchObject({
+        'Dnstvbnd/IngdatMut': 12,
+        'Dnstvbnd/IdDnstvbndOud': 12,
+      });
+      const next = await run(without(without(changed, 'IngdatMut'), 'IdDnstvbndOud'));
+      expect(next).toMatchObject({ status: 'completed', counts: { rejected: 0 } });
+    });
   });
 });

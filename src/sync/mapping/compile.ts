@@ -122,13 +122,14 @@ export function compileMapping(file: string, spec: MappingFile): Mapping {
  * The top-level source keys a mapping reads (CSV column names, or first elements of paths), for
  * telling a user which columns the mapping expects that a file does not have.
  */
-export function sourceColumns(mapping: Mapping): string[] {
+export function sourceColumns(mapping: Mapping, keep: (e: CompiledEntry) => boolean = () => true): string[] {
   const keys = new Set<string>();
   const add = (p: SourcePath | undefined, inGroup: boolean) => {
     if (!p || (inGroup && !p.fromRoot)) return;
     keys.add(p.key);
   };
   const addEntry = (e: CompiledEntry, inGroup: boolean) => {
+    if (!keep(e)) return;
     add(e.each, inGroup);
     const nested = inGroup || e.each !== undefined;
     add(e.source, nested);
@@ -143,6 +144,13 @@ export function sourceColumns(mapping: Mapping): string[] {
   }
   return [...keys];
 }
+
+/**
+ * Entries whose target carries data of its own (a name, a BSN, a department). The previous id of a
+ * renumbered employment and the date terms hold from do not: a delivery without them loses nothing.
+ */
+export const readsData = (e: CompiledEntry): boolean =>
+  !(e.section === 'employment' && (e.field === 'previousExternalId' || e.field === 'validFrom'));
 
 function checkRequiredTargets(entries: CompiledEntry[], needed: string[], where: string): void {
   for (const t of needed) {

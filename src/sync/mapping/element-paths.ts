@@ -15,7 +15,10 @@ export interface ElementPath {
  * so the key says where the element is whatever part of the mapping reads it; one that starts with
  * `/` is read from the record itself and keyed without the slash.
  */
-export function elementPaths(mapping: Mapping): ElementPath[] {
+export function elementPaths(
+  mapping: Mapping,
+  keep: (e: CompiledEntry) => boolean = () => true,
+): ElementPath[] {
   const byKey = new Map<string, ElementPath>();
   const add = (outer: readonly SourcePath[], path: SourcePath | undefined) => {
     if (!path) return;
@@ -28,6 +31,7 @@ export function elementPaths(mapping: Mapping): ElementPath[] {
   const addWhere = (outer: readonly SourcePath[], where: CompiledGroup['where']) =>
     where?.forEach((w) => add(outer, w.path));
   const addEntry = (outer: readonly SourcePath[], e: CompiledEntry) => {
+    if (!keep(e)) return;
     add(outer, e.when);
     const item = within(outer, e.each);
     addWhere(item, e.where);

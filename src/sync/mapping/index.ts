@@ -10,6 +10,7 @@ import { mappingFileSchema, mappingIssueMessage } from './schema.js';
 
 export type { Draft, Mapping } from './map.js';
 export { mapDraft, sourceColumns } from './map.js';
+export { readsData } from './compile.js';
 export { elementPaths, type ElementPath } from './element-paths.js';
 
 /**
