@@ -12,6 +12,10 @@ export interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  /** Linux: when the process started, in clock ticks since boot (`/proc/<pid>/stat`, field 22). */
+  procStart?: string;
+  /** Linux: the boot it started in (`/proc/sys/kernel/random/boot_id`). */
+  bootId?: string;
 }
 
 export interface DataDirLock {
@@ -46,6 +50,26 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return errnoOf(err) !== 'ESRCH';
   }
+}
+
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // No /proc (not Linux), or hidden from this user.
+  }
+}
+
+/** When a process started, in clock ticks since boot: field 22 of `/proc/<pid>/stat`. */
+function procStart(pid: number | 'self'): string | undefined {
+  const stat = readProc(`/proc/${pid}/stat`);
+  // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
+  const start = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
+  return start && /^\d+$/.test(start) ? start : undefined;
+}
+
+function bootId(): string | undefined {
+  return readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
 }
 
 /** Creates `file` with `content` only when it does not exist yet; false when it does. */
@@ -91,6 +115,9 @@ function readLock(file: string): LockFile | undefined {
       const parsed = JSON.parse(raw) as Partial<LockOwner>;
       if (Number.isSafeInteger(parsed.pid) && parsed.pid! > 0 && typeof parsed.host === 'string') {
         owner = { pid: parsed.pid!, host: parsed.host, since: String(parsed.since ?? '') };
+        // Written by versions that record them; older lock files have neither.
+        if (typeof parsed.procStart === 'string') owner.procStart = parsed.procStart;
+        if (typeof parsed.bootId === 'string') owner.bootId = parsed.bootId;
       }
     } catch {
       // Being written, or damaged: judged by its age below.
@@ -111,7 +138,14 @@ function judge(lock: LockFile): Verdict {
   if (owner.host !== hostname()) return 'held';
   // Our own id in a lock this process does not hold: an earlier process that had the same id.
   if (owner.pid === process.pid) return 'stale';
-  return isAlive(owner.pid) ? 'held' : 'stale';
+  if (!isAlive(owner.pid)) return 'stale';
+  // Where /proc tells more: a process with that id that started in another boot or at another
+  // moment reuses the id of the one that wrote the lock.
+  const boot = bootId();
+  if (owner.bootId && boot && owner.bootId !== boot) return 'stale';
+  const start = owner.procStart && procStart(owner.pid);
+  if (start && start !== owner.procStart) return 'stale';
+  return 'held';
 }
 
 /**
@@ -186,7 +220,8 @@ function inUse(dataDir: string, file: string, owner: LockOwner | undefined): App
 
 /**
  * Takes the lock on an embedded store's data folder (which must exist), or throws an AppError that
- * says which process holds it. A lock left by a process that no longer runs is taken over.
+ * says which process holds it. A lock left by a process that no longer runs is taken over, also
+ * when (on Linux) another process now has its id.
  */
 export function lockDataDir(dataDir: string): DataDirLock {
   const dir = realpathSync(dataDir);
@@ -196,6 +231,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
     pid: process.pid,
     host: hostname(),
     since: new Date().toISOString(),
+    procStart: procStart('self'),
+    bootId: bootId(),
     token: randomBytes(8).toString('hex'),
   });
   for (let attempt = 0; attempt < 500; attempt++) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { openStore, type Store } from '../../src/store/db.js';
-import { lockFileName } from '../../src/store/lock.js';
+import { lockDataDir, lockFileName } from '../../src/store/lock.js';
 import { repoRoot, spawnKoppeling, waitForOutput } from '../helpers/process.js';
 
 /** The embedded store's data folder can be open in one process at a time. */
@@ -84,6 +84,58 @@ describe('the lock on the embedded data folder', () => {
     await store.db.raw('select 1');
     expect(JSON.parse(readFileSync(join(dir, lockFileName), 'utf8'))).toMatchObject({ pid: process.pid });
   });
+
+  /** When a running process started (clock ticks since boot) and the boot it started in, from /proc. */
+  function procOf(pid: number): { procStart: string; bootId: string } {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return {
+      procStart: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!,
+      bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    };
+  }
+
+  const hasProc = existsSync('/proc/self/stat');
+
+  it.runIf(hasProc)(
+    'When the lock names a running process that started at another moment (its id was reused), then it is taken over; with the start time of that process it is kept',
+    () => {
+      const dir = dataDir();
+      const file = join(dir, lockFileName);
+      // The test's parent process runs for as long as the test does.
+      const pid = process.ppid;
+      const { procStart, bootId } = procOf(pid);
+      const lock = (fields: object) =>
+        JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', token: 't', ...fields });
+
+      writeFileSync(file, lock({ procStart: String(Number(procStart) + 1), bootId }));
+      lockDataDir(dir).release();
+
+      writeFileSync(file, lock({ procStart, bootId }));
+      expect(() => lockDataDir(dir)).toThrow(`is in use by Koppeling process ${pid} (since 2026-01-01`);
+      // A lock file without them (written by an earlier version) is judged by the process id alone.
+      writeFileSync(file, lock({}));
+      expect(() => lockDataDir(dir)).toThrow(`is in use by Koppeling process ${pid}`);
+      expect(readFileSync(file, 'utf8')).toBe(lock({}));
+    },
+  );
+
+  it.runIf(hasProc)(
+    'When the lock was written before the machine last started (another boot id), then it is taken over even though a process with its id runs',
+    () => {
+      const dir = dataDir();
+      const { procStart } = procOf(process.ppid);
+      const stale = { pid: process.ppid, host: hostname(), since: '', procStart, bootId: 'an-earlier-boot' };
+      writeFileSync(join(dir, lockFileName), JSON.stringify(stale));
+
+      const lock = lockDataDir(dir);
+      expect(JSON.parse(readFileSync(lock.file, 'utf8'))).toMatchObject({
+        pid: process.pid,
+        ...procOf(process.pid),
+      });
+      lock.release();
+      expect(existsSync(lock.file)).toBe(false);
+    },
+  );
 
   it('When the lock was written on another host, then it is kept and the message names that host and the lock file', async () => {
     const dir = dataDir();
