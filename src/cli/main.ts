@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
+import { stoppingSignal } from '../shutdown.js';
 import { commands } from './commands.js';
 import { exitCodes, UsageError, type Command, type CommandIO } from './command.js';
 
@@ -75,8 +76,11 @@ export async function main(argv: string[], io: CommandIO): Promise<{ code: numbe
       io.stderr.write(`koppeling ${command.name.join(' ')}: ${err.message}\nUsage: ${command.usage}\n`);
       return { code: exitCodes.usage, longRunning: false };
     }
+    const signal = stoppingSignal();
     let message: string;
-    if (err instanceof ConfigError || err instanceof AppError) message = err.message;
+    // Stopped on a signal: the store closed under the command, which is what its error is about.
+    if (signal) message = `stopped by ${signal} before it finished`;
+    else if (err instanceof ConfigError || err instanceof AppError) message = err.message;
     else {
       log.error('command failed', { command: command.name.join(' '), err });
       message = `failed: ${(err as Error).message}`;

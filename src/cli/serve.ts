@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { loadConfig } from '../config.js';
-import { log } from '../log.js';
 import { openRuntime } from '../runtime.js';
+import { onShutdown } from '../shutdown.js';
 import { createApp } from '../api/app.js';
 import { ensureOperatorToken } from '../store/tokens.js';
 import { Scheduler } from '../jobs/scheduler.js';
@@ -37,18 +37,13 @@ export const serveCommand: Command = {
       `Koppeling listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} ` +
         `(store: ${runtime.store.kind} at ${runtime.store.location}; scheduler ${config.scheduler === 'on' ? `on, ${scheduler.jobNames().length} job(s)` : 'off'})\n`,
     );
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info('stopping', { signal });
+    // On SIGINT or SIGTERM: no new jobs or requests, the requests under way are answered, then
+    // the store closes.
+    onShutdown(async () => {
       await scheduler.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
     return 0;
   },
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type * as PGliteModule from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { onShutdown } from '../shutdown.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
 import { migrationSource } from './migrations/index.js';
 
@@ -113,22 +114,36 @@ export function openStore(options: StoreOptions): Store {
       client: engine.client,
       connection: () => ({ pglite }) as object,
     });
-    const close = async () => {
-      try {
-        await db.destroy();
-        // Knex closes the database only when it was used: one never used may still be starting.
-        // The lock goes only once the files are closed.
-        const started =
-          !pglite.closed &&
-          (await pglite.waitReady.then(
-            () => true,
-            () => false,
-          ));
-        if (started && !pglite.closed) await pglite.close();
-      } finally {
-        lock?.release();
-      }
-    };
+    let stopClosing: (() => void) | undefined;
+    let filesClosed: Promise<void> | undefined;
+    // The database closes before knex does: a transaction still running (a run stopped by a
+    // signal) is rolled back instead of awaited. One never used may still be starting.
+    const closeFiles = () =>
+      (filesClosed ??= (async () => {
+        try {
+          const started =
+            !pglite.closed &&
+            (await pglite.waitReady.then(
+              () => true,
+              () => false,
+            ));
+          if (started && !pglite.closed) await pglite.close();
+        } finally {
+          // The lock goes only once the files are closed.
+          stopClosing?.();
+          lock?.release();
+        }
+      })());
+    let closed: Promise<void> | undefined;
+    // Knex lets go of its connection once the transaction on it fails at its next statement.
+    const close = () => (closed ??= closeFiles().finally(() => db.destroy()));
+    if (lock) {
+      // A process stopped by SIGINT or SIGTERM closes the files and ends; knex need not be awaited.
+      stopClosing = onShutdown(async () => {
+        close().catch(() => undefined);
+        await closeFiles();
+      });
+    }
     return { db, kind: 'pglite', location: dir ?? 'memory', close, pglite };
   } catch (err) {
     lock?.release();

@@ -182,7 +182,8 @@ function takeOver(file: string, raw: string): void {
   }
 }
 
-function releaseAll(): void {
+/** Removes the lock files this process holds, for an end that cannot wait for its stores to close. */
+export function releaseLocks(): void {
   for (const [file, content] of held) {
     held.delete(file);
     try {
@@ -240,7 +241,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
       held.set(file, content);
       if (!exitHook) {
         exitHook = true;
-        process.on('exit', releaseAll);
+        process.on('exit', releaseLocks);
       }
       return {
         file,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -13,24 +14,37 @@ export function sharedKeys(): Record<string, string> {
   };
 }
 
-/** Starts `koppeling <args>` as a real process in the repository root and collects its output. */
-export function spawnKoppeling(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): {
+export interface SpawnedProcess {
   child: ChildProcess;
   output: () => string;
-  exited: Promise<{ code: number | null; signal: string | null }>;
-} {
-  const child = spawn(process.execPath, [binPath, ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The exit status a shell shows for a process: its exit code, or 128 + the signal that ended it. */
+export function exitStatus(exit: { code: number | null; signal: NodeJS.Signals | null }): number {
+  return exit.code ?? 128 + constants.signals[exit.signal!];
+}
+
+/** Starts `koppeling <args>` as a real process in the repository root and collects its output. */
+export function spawnKoppeling(args: string[], env: NodeJS.ProcessEnv): SpawnedProcess {
+  return spawnNode([binPath, ...args], { PATH: process.env.PATH, HOME: process.env.HOME, ...env });
+}
+
+/** Starts a TypeScript file of the repository (a test helper) as a process of its own. */
+export function spawnScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): SpawnedProcess {
+  return spawnNode(['--import', 'tsx', join(repoRoot, script), ...args], env);
+}
+
+function spawnNode(args: string[], env: NodeJS.ProcessEnv): SpawnedProcess {
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (out += String(d)));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, output: () => out, exited };
@@ -51,7 +65,8 @@ export interface RunningService {
   child: ChildProcess;
   url: string;
   output(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends the signal (SIGTERM unless given) and resolves with the exit status. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
 /** Starts `koppeling serve` on a free port and waits for its "listening" line. */
@@ -72,8 +87,8 @@ export async function startService(env: NodeJS.ProcessEnv, timeoutMs = 45_000): 
     url,
     output: proc.output,
     stop: async (signal = 'SIGTERM') => {
-      if (proc.child.exitCode === null) proc.child.kill(signal);
-      return (await proc.exited).code;
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
+      return exitStatus(await proc.exited);
     },
   };
 }

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../helpers/process.js';
 import { openStore } from '../../src/store/db.js';
+import { lockFileName } from '../../src/store/lock.js';
 import { testDatabaseUrl, testStoreKind } from '../helpers/store.js';
 
 /** `koppeling serve` as a user starts it: a fresh data folder (or database schema), then a restart. */
@@ -36,7 +37,7 @@ describe('koppeling serve', () => {
     }
   });
 
-  it('When started on a fresh store, then it migrates, prints one token and where it listens, and answers /health', async () => {
+  it('When started on a fresh store, then it migrates, prints one token and where it listens, answers /health, and stops on SIGTERM', async () => {
     const service = await startService(env);
     try {
       const health = await fetch(`${service.url}/health`);
@@ -53,11 +54,12 @@ describe('koppeling serve', () => {
       expect(employers.status).toBe(200);
       expect((await fetch(`${service.url}/api/v1/employers`)).status).toBe(401);
     } finally {
-      expect(await service.stop()).toBe(0);
+      expect(await service.stop('SIGTERM')).toBe(143);
     }
+    if (testStoreKind === 'pglite') expect(existsSync(join(dataDir, lockFileName))).toBe(false);
   });
 
-  it('When started again on the same store, then it keeps the data, applies nothing and prints no new token', async () => {
+  it('When started again on the same store, then it keeps the data, applies nothing, prints no new token and stops on SIGINT', async () => {
     const service = await startService(env);
     try {
       expect(service.output()).not.toMatch(/Operator token/);
@@ -69,7 +71,8 @@ describe('koppeling serve', () => {
       });
       expect(employers.status).toBe(200);
     } finally {
-      await service.stop();
+      expect(await service.stop('SIGINT')).toBe(130);
     }
+    if (testStoreKind === 'pglite') expect(existsSync(join(dataDir, lockFileName))).toBe(false);
   });
 });
