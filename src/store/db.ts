@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type * as PGliteModule from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
@@ -61,7 +62,14 @@ function embeddedEngine(): {
   client: typeof Knex.Client;
 } {
   const { PGlite: engine } = require('@electric-sql/pglite') as typeof PGliteModule;
-  const client = require('knex-pglite') as typeof Knex.Client;
+  const base = require('knex-pglite') as typeof Knex.Client;
+  // PGlite runs a statement without giving the event loop a turn, so a run of statements would
+  // keep a signal (Ctrl-C) from being handled until the last one; each waits for one turn first.
+  class client extends base {
+    override query(connection: unknown, obj: unknown): Promise<unknown> {
+      return nextTurn().then(() => super.query(connection, obj) as Promise<unknown>);
+    }
+  }
   return { PGlite: engine, client };
 }
 

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { openStore, type Store } from '../../src/store/db.js';
+import { lockFileName } from '../../src/store/lock.js';
 import { createTestStore, testStoreKind, type TestStore } from '../helpers/store.js';
 import { cliEnv, runCli } from '../helpers/cli.js';
-import { sharedKeys, spawnKoppeling, waitForOutput } from '../helpers/process.js';
+import { exitStatus, sharedKeys, spawnKoppeling, waitForOutput } from '../helpers/process.js';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 
 // Two staging batches at least (a batch is 5000 records), so a kill can land mid-staging.
@@ -103,4 +104,22 @@ describe('a sync run killed at any moment', () => {
       );
     }, 120_000);
   }
+
+  it('When the process gets SIGINT (Ctrl-C) while applying, then it stops between two statements, rolls the run back, removes its lock and ends with status 130', async () => {
+    const before = await withStore(digest);
+    writeCsvDelivery(
+      delivery,
+      Array.from({ length: size }, (_, i) => csvRow(String(i + 1), { Woonplaats: 'Zwolle Ctrl-C' })),
+    );
+    const proc = spawnKoppeling(['sync', '--config', config], { ...env, LOG_LEVEL: 'debug' });
+    await waitForOutput(proc.output, /"phase":"applying","records":[1-9]/, 60_000);
+    proc.child.kill('SIGINT');
+    expect(exitStatus(await proc.exited)).toBe(130);
+    expect(proc.output()).toContain('"message":"stopping; a second signal stops at once","signal":"SIGINT"');
+    expect(proc.output()).not.toContain('sync run finished');
+    expect(existsSync(join(env.KOPPELING_DATA_DIR!, lockFileName))).toBe(false);
+    expect(await withStore(digest)).toEqual(before);
+    const next = await runCli(['sync', '--config', config, '--json'], env);
+    expect(JSON.parse(next.stdout)).toMatchObject({ status: 'completed', updated: size });
+  }, 120_000);
 });
