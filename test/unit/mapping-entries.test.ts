@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
 import { loadMapping, mapDraft, mapRecord, parseMapping } from '../../src/sync/mapping/index.js';
-import type { MappingOutcome } from '../../src/sync/types.js';
+import { candidateOf as ok, problemsOf as problems, refusedMapping } from '../helpers/mapping.js';
 
 /** A mapping whose `employee` list ends with `extra` (and its employment fields with `employment`). */
 function mapping(extra: string, employment = '') {
@@ -24,11 +23,6 @@ const record = (data: Record<string, unknown>) => ({
   position: 't.csv:2',
   data: { Nr: '1', Naam: 'Jansen', Start: '1-1-2020', ...data },
 });
-
-function ok(outcome: MappingOutcome) {
-  if (!outcome.ok) throw new Error(outcome.problems.map((p) => `${p.field}: ${p.reason}`).join('\n'));
-  return outcome.candidate;
-}
 
 describe('concat', () => {
   const m = mapping(`  - target: vault.legalLastName
@@ -162,15 +156,8 @@ describe('split', () => {
   });
 
   it('When split is used on a target that takes one value, then the mapping is refused when it is loaded', () => {
-    const refused = (extra: string, employment = '') => {
-      try {
-        mapping(extra, employment);
-      } catch (err) {
-        expect(err).toBeInstanceOf(AppError);
-        return (err as Error).message;
-      }
-      throw new Error('expected the mapping to be refused');
-    };
+    const refused = (extra: string, employment = '') =>
+      refusedMapping('', 'mappings/t.yaml', () => mapping(extra, employment)).message;
     expect(refused(`  - { target: firstName, source: Voornamen, transforms: [trim, { split: ' ' }] }`)).toBe(
       'Mapping file is not valid:\nmappings/t.yaml:6: employee[2].transforms[1]: split gives several values, ' +
         'but target "firstName" takes one value (only vault.phoneNumbers, vault.emailAddresses and ' +
@@ -181,5 +168,76 @@ describe('split', () => {
     ).toMatch(
       /^Mapping file is not valid:\nmappings\/t\.yaml:10: employments\.fields\[1\]\.transforms\[0\]: .*"departmentCode"/,
     );
+  });
+});
+
+describe('repeated groups', () => {
+  const m = parseMapping(
+    `
+version: 1
+name: groups
+employee:
+  - { target: personnelNumber, firstOf: [Dnstvbnd/PersNr, IdWrknmr], required: true }
+  - { target: lastName, source: SignNm, required: true }
+  - { target: vault.phoneNumbers, each: Com, source: NrCom, transforms: [{ exclude: '@' }] }
+  - { target: vault.emailAddresses, each: Com, where: { SrtComCd: ['08', '09'] }, source: NrCom }
+employments:
+  each: Dnstvbnd
+  fields:
+    - { target: externalId, source: IdDnstvbnd, required: true }
+    - { target: startDate, source: Ingdat, transforms: [{ date: xsd:date }], required: true }
+    - { target: departmentCode, firstOf: [OndOrgeenhCd, OrgeenhCd] }
+    - { target: functionName, source: /Functie }
+departments:
+  - each: Dnstvbnd
+    fields:
+      - { target: code, source: OndOrgeenhCd }
+      - { target: parentCode, source: OrgeenhCd }
+`,
+    'g.yaml',
+  );
+  const record = {
+    position: 'x.xml:5 /Dienstverbanden/Wrkgvr[1]/Wrknmr[1]',
+    data: {
+      IdWrknmr: 'W1',
+      SignNm: 'Jansen',
+      Functie: 'Bakker',
+      Com: [
+        { SrtComCd: '06', NrCom: '0612345678' },
+        { SrtComCd: '08', NrCom: 'a@example.nl' },
+      ],
+      Dnstvbnd: [
+        { IdDnstvbnd: 'D1', Ingdat: '2020-01-01', OrgeenhCd: 'A', OndOrgeenhCd: 'A1' },
+        { IdDnstvbnd: 'D2', Ingdat: '2021-01-01', OrgeenhCd: 'B', PersNr: '77' },
+      ],
+    },
+  };
+
+  it('When a Wrknmr has two Dnstvbnd, then it gives two employments and the sub-departments', () => {
+    const c = ok(mapRecord(m, record));
+    expect(c.employee.personnelNumber).toBe('77');
+    expect(c.employee.vault).toEqual({ phoneNumbers: ['0612345678'], emailAddresses: ['a@example.nl'] });
+    expect(c.employments).toEqual([
+      { externalId: 'D1', startDate: '2020-01-01', departmentCode: 'A1', functionName: 'Bakker' },
+      { externalId: 'D2', startDate: '2021-01-01', departmentCode: 'B', functionName: 'Bakker' },
+    ]);
+    expect(c.departments).toEqual([{ code: 'A1', parentCode: 'A' }]);
+  });
+
+  it('When one employment of a group is wrong, then the problem names its item', () => {
+    const bad = structuredClone(record);
+    bad.data.Dnstvbnd[1]!.Ingdat = '2021-13-01';
+    expect(problems(mapRecord(m, bad))).toEqual([
+      {
+        field: 'employments[2].startDate',
+        reason: 'Dnstvbnd[2]/Ingdat "2021-13-01" is not an existing calendar date',
+      },
+    ]);
+  });
+
+  it('When two employments share an id, then the record is rejected', () => {
+    const bad = structuredClone(record);
+    bad.data.Dnstvbnd[1]!.IdDnstvbnd = 'D1';
+    expect(problems(mapRecord(m, bad))[0]!.reason).toMatch(/"D1" is used by employments 1 and 2/);
   });
 });

@@ -1,30 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { parseMapping } from '../../src/sync/mapping/index.js';
+import { baseMapping, refusedMapping } from '../helpers/mapping.js';
 
-// Line 5: personnelNumber, line 6: lastName, line 9: startDate.
-const base = `
-version: 1
-name: t
-employee:
-  - { target: personnelNumber, source: Nr, required: true }
-  - { target: lastName, source: Naam, required: true }
-employments:
-  fields:
-    - { target: startDate, source: Start, transforms: [{ date: d-m-yyyy }], required: true }
-`;
-
-/** The error of a mapping that must be refused, one line per problem. */
-function refused(text: string, file = 'mappings/t.yaml'): AppError {
-  try {
-    parseMapping(text, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the mapping to be refused');
-}
+const base = baseMapping;
+const refused = (text: string, file?: string) => refusedMapping(text, file);
 
 const problems = (text: string, file?: string): string[] => refused(text, file).message.split('\n').slice(1);
 

@@ -1,39 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
 import { loadMapping, mapRecord, parseMapping, sourceColumns } from '../../src/sync/mapping/index.js';
-import type { MappingOutcome } from '../../src/sync/types.js';
+import {
+  baseMapping,
+  candidateOf as ok,
+  problemsOf as problems,
+  refusedMapping,
+} from '../helpers/mapping.js';
 
-const base = `
-version: 1
-name: t
-employee:
-  - { target: personnelNumber, source: Nr, required: true }
-  - { target: lastName, source: Naam, required: true }
-employments:
-  fields:
-    - { target: startDate, source: Start, transforms: [{ date: d-m-yyyy }], required: true }
-`;
-
-function loadError(text: string, file = 'mappings/t.yaml'): string {
-  try {
-    parseMapping(text, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the mapping to be rejected');
-}
-
-function ok(outcome: MappingOutcome) {
-  if (!outcome.ok) throw new Error(outcome.problems.map((p) => `${p.field}: ${p.reason}`).join('\n'));
-  return outcome.candidate;
-}
-
-function problems(outcome: MappingOutcome) {
-  if (outcome.ok) throw new Error('expected problems');
-  return outcome.problems;
-}
+const base = baseMapping;
+const loadError = (text: string, file?: string) => refusedMapping(text, file).message;
 
 describe('loading mapping files', () => {
   it.each([
@@ -367,76 +343,5 @@ employments:
     expect(sourceColumns(m)).toEqual(
       expect.arrayContaining(['Nr', 'Naam', 'Roepnaam', 'Voornaam', 'Postcode', 'Start', 'Volgnr']),
     );
-  });
-});
-
-describe('repeated groups', () => {
-  const m = parseMapping(
-    `
-version: 1
-name: groups
-employee:
-  - { target: personnelNumber, firstOf: [Dnstvbnd/PersNr, IdWrknmr], required: true }
-  - { target: lastName, source: SignNm, required: true }
-  - { target: vault.phoneNumbers, each: Com, source: NrCom, transforms: [{ exclude: '@' }] }
-  - { target: vault.emailAddresses, each: Com, where: { SrtComCd: ['08', '09'] }, source: NrCom }
-employments:
-  each: Dnstvbnd
-  fields:
-    - { target: externalId, source: IdDnstvbnd, required: true }
-    - { target: startDate, source: Ingdat, transforms: [{ date: xsd:date }], required: true }
-    - { target: departmentCode, firstOf: [OndOrgeenhCd, OrgeenhCd] }
-    - { target: functionName, source: /Functie }
-departments:
-  - each: Dnstvbnd
-    fields:
-      - { target: code, source: OndOrgeenhCd }
-      - { target: parentCode, source: OrgeenhCd }
-`,
-    'g.yaml',
-  );
-  const record = {
-    position: 'x.xml:5 /Dienstverbanden/Wrkgvr[1]/Wrknmr[1]',
-    data: {
-      IdWrknmr: 'W1',
-      SignNm: 'Jansen',
-      Functie: 'Bakker',
-      Com: [
-        { SrtComCd: '06', NrCom: '0612345678' },
-        { SrtComCd: '08', NrCom: 'a@example.nl' },
-      ],
-      Dnstvbnd: [
-        { IdDnstvbnd: 'D1', Ingdat: '2020-01-01', OrgeenhCd: 'A', OndOrgeenhCd: 'A1' },
-        { IdDnstvbnd: 'D2', Ingdat: '2021-01-01', OrgeenhCd: 'B', PersNr: '77' },
-      ],
-    },
-  };
-
-  it('When a Wrknmr has two Dnstvbnd, then it gives two employments and the sub-departments', () => {
-    const c = ok(mapRecord(m, record));
-    expect(c.employee.personnelNumber).toBe('77');
-    expect(c.employee.vault).toEqual({ phoneNumbers: ['0612345678'], emailAddresses: ['a@example.nl'] });
-    expect(c.employments).toEqual([
-      { externalId: 'D1', startDate: '2020-01-01', departmentCode: 'A1', functionName: 'Bakker' },
-      { externalId: 'D2', startDate: '2021-01-01', departmentCode: 'B', functionName: 'Bakker' },
-    ]);
-    expect(c.departments).toEqual([{ code: 'A1', parentCode: 'A' }]);
-  });
-
-  it('When one employment of a group is wrong, then the problem names its item', () => {
-    const bad = structuredClone(record);
-    bad.data.Dnstvbnd[1]!.Ingdat = '2021-13-01';
-    expect(problems(mapRecord(m, bad))).toEqual([
-      {
-        field: 'employments[2].startDate',
-        reason: 'Dnstvbnd[2]/Ingdat "2021-13-01" is not an existing calendar date',
-      },
-    ]);
-  });
-
-  it('When two employments share an id, then the record is rejected', () => {
-    const bad = structuredClone(record);
-    bad.data.Dnstvbnd[1]!.IdDnstvbnd = 'D1';
-    expect(problems(mapRecord(m, bad))[0]!.reason).toMatch(/"D1" is used by employments 1 and 2/);
   });
 });
