@@ -132,6 +132,7 @@ export async function applyEmployments(
   employerId: string,
   date: string,
   complete: boolean,
+  runId: string,
 ): Promise<number> {
   await planEmployments(trx, employerId, date);
   if (complete) await planSupersededVersions(trx);
@@ -156,6 +157,16 @@ export async function applyEmployments(
        from plan_employment p where m.id = p.employment_id and p.dates_changed`,
   );
   if (complete) {
+    // History that goes is written down: which versions, from which run, for which delivered date.
+    written += await exec(
+      trx,
+      `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+       select 'sync', ?, ?, 'employment.versions_removed', 'employment', p.employment_id::text,
+              jsonb_build_object('runId', ?::text, 'validFrom', to_char(p.vf, 'YYYY-MM-DD'),
+                'removed', to_jsonb(array(select to_char(d, 'YYYY-MM-DD') from unnest(p.superseded) d order by d)))
+         from plan_employment p where p.superseded is not null`,
+      [runId, employerId, runId],
+    );
     written += await exec(
       trx,
       `delete from employment_versions v using plan_employment p

@@ -265,7 +265,7 @@ async function applyRun(
   }
   req.onProgress?.('planning', staged.records);
   const renumbered = await rekeyRenumbered(trx, employerId);
-  const rehired = await rekeyRehired(trx, employerId);
+  const rehired = await rekeyRehired(trx, employerId, runId);
   notice(rehired.notices);
   // The same employment rows get their corrected dates when applied: counted there.
   if (link.delivery === 'complete') await rekeyCorrectedStarts(trx, employerId, date);
@@ -298,7 +298,7 @@ async function applyRun(
   const departments = await applyDepartments(trx, employerId);
   let written = departments.written + renumbered + rehired.written;
   written += await applyEmployees(trx, employerId, link.connector, date);
-  written += await applyEmployments(trx, employerId, date, link.delivery === 'complete');
+  written += await applyEmployments(trx, employerId, date, link.delivery === 'complete', runId);
   if (link.delivery === 'complete') notice(await supersededNotices(trx));
   let archived = 0;
   if (link.delivery === 'complete') {

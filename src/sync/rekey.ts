@@ -70,11 +70,13 @@ export async function rekeyRenumbered(trx: Trx, employerId: string): Promise<num
  * take it for corrected dates and move its start and end to the new period, losing the earlier one
  * (and the absence cases in it would fall outside any employment). Instead the stored employment
  * keeps its dates and history under its id with its start date added (`DV-12/2015-03-01`), and the
- * delivered one is a new employment. Returns the rows written and a notice per re-hire.
+ * delivered one is a new employment, and an audit event records the change of id. Returns the
+ * employments renamed and a notice per re-hire.
  */
 export async function rekeyRehired(
   trx: Trx,
   employerId: string,
+  runId: string,
 ): Promise<{ written: number; notices: Notice[] }> {
   const found = await rows<{
     position: string;
@@ -93,12 +95,17 @@ export async function rekeyRehired(
           and m.end_date is not null and s.start_date > m.end_date
           and not exists (select 1 from employments n where n.employer_id = m.employer_id
                             and n.external_id = m.external_id || '/' || to_char(m.start_date, 'YYYY-MM-DD'))
-       returning s.rec, s.external_id, m.external_id as kept_as, s.start_date, m.end_date)
+       returning m.id, s.rec, s.external_id, m.external_id as kept_as, s.start_date, m.end_date),
+     audited as (
+       insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+       select 'sync', ?, ?, 'employment.id_kept_for_rehire', 'employment', x.id::text,
+              jsonb_build_object('runId', ?::text, 'externalId', x.external_id, 'keptAs', x.kept_as)
+         from renamed x)
      select r.position, x.external_id, x.kept_as, to_char(x.start_date, 'YYYY-MM-DD') as start_date,
             to_char(x.end_date, 'YYYY-MM-DD') as ended, count(*) over () as n
        from renamed x join stg_rec r using (rec)
       order by x.rec, x.external_id limit ?`,
-    [employerId, noticeLimit],
+    [employerId, runId, employerId, runId, noticeLimit],
   );
   const total = Number(found[0]?.n ?? 0);
   const notices = found.map((f) => ({
@@ -109,7 +116,8 @@ export async function rekeyRehired(
       `under the same id. It is a new employment; the earlier one keeps its history as ${f.kept_as}`,
   }));
   return {
-    written: total,
+    // Each renamed employment and its audit event.
+    written: 2 * total,
     notices: countedNotices(
       notices,
       total,

@@ -191,6 +191,13 @@ describe('employment identity', () => {
             'It is a new employment; the earlier one keeps its history as DV-7/2015-03-01',
         },
       ]);
+      const audit = await bed.store.db('audit_events').where({
+        employer_id: e.id,
+        action: 'employment.id_kept_for_rehire',
+      });
+      expect(audit.map((a: { details: unknown }) => a.details)).toEqual([
+        { runId: r.runId, externalId: 'DV-7', keptAs: 'DV-7/2015-03-01' },
+      ]);
       const again = await run([rehire]);
       expect(again.counts).toMatchObject({ rowsWritten: 0, unchanged: 1 });
       expect(again.notices).toEqual([]);

@@ -54,6 +54,10 @@ describe('terms delivered from a date before a stored change', () => {
           'which the source no longer has, was removed',
       },
     ]);
+    const audit = await bed.store.db('audit_events').where({ action: 'employment.versions_removed' });
+    expect(
+      audit.filter((a: { details: { runId: string } }) => a.details.runId === r.runId).map((a) => a.details),
+    ).toEqual([{ runId: r.runId, validFrom: '2015-03-01', removed: ['2024-01-01'] }]);
     const again = await run([record('FIN', '2015-03-01')]);
     expect(again.counts).toMatchObject({ rowsWritten: 0, unchanged: 1 });
     expect(again.notices).toEqual([]);
