@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { saveLink } from '../store/links.js';
 import { noDeliveryMessage, syncDelivery } from '../sync/delivery.js';
-import { loadLinkFile } from '../sync/link.js';
+import { readLinkFile } from '../sync/link.js';
 import { checkLink } from '../sync/link-check.js';
 import { formatReport, runReport } from '../sync/report.js';
 import { exitCodes, UsageError, type Command, type CommandIO } from './command.js';
@@ -47,9 +47,9 @@ export const syncCommand: Command = {
   jsonFailure: (message) => ({ runId: null, status: 'failed', message }),
   async run({ values, io }) {
     if (typeof values.config !== 'string') throw new UsageError('--config <link file> is required');
-    const link = await loadLinkFile(values.config);
+    const { link, lineOf } = await readLinkFile(values.config);
     // Checked completely before it is stored: a link that cannot run leaves the stored one as it was.
-    await checkLink(link, values.config);
+    await checkLink(link, values.config, lineOf);
     const runtime = await openRuntime(loadConfig(io.env));
     try {
       const employer = await saveLink(runtime.store.db, link, 'file');

@@ -2,7 +2,7 @@ import { getConnector } from '../../connectors/index.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { StoredLink } from '../store/links.js';
-import type { Link } from './link.js';
+import type { Link, LinkLineOf } from './link.js';
 import { loadMapping, type Mapping } from './mapping/index.js';
 
 /**
@@ -13,6 +13,7 @@ import { loadMapping, type Mapping } from './mapping/index.js';
 export function connectorConfig(
   link: Link,
   where = `the link of employer ${link.employer.code}`,
+  lineOf?: LinkLineOf,
 ): { config: unknown; connector: ReturnType<typeof getConnector> } {
   let connector: ReturnType<typeof getConnector>;
   try {
@@ -21,17 +22,27 @@ export function connectorConfig(
     throw refused(err, `${where}: connector`);
   }
   const parsed = connector.configSchema.safeParse(link.source);
-  if (!parsed.success) throw new AppError('validation_failed', `${where}: ${settingProblems(parsed.error)}`);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', `${where}: ${settingProblems(parsed.error, lineOf)}`);
+  }
   return { connector, config: parsed.data };
 }
 
-/** Each problem with the `source` settings, by the setting's path: an unknown key is named itself. */
-function settingProblems(error: z.ZodError): string {
+/**
+ * Each problem with the `source` settings, by the setting's path (an unknown key is named itself),
+ * after its line in the link file when `lineOf` knows it.
+ */
+function settingProblems(error: z.ZodError, lineOf: LinkLineOf = () => undefined): string {
+  const problem = (path: PropertyKey[], message: string) => {
+    const line = lineOf(path);
+    return `${line ? `line ${line}, ` : ''}${path.map(String).join('.')}: ${message}`;
+  };
   return error.issues
     .flatMap((i) => {
-      const at = ['source', ...i.path.map(String)].join('.');
-      if (i.code === 'unrecognized_keys') return i.keys.map((key) => `${at}.${key}: unknown setting`);
-      return [`${at}: ${i.message}`];
+      const at = ['source', ...i.path];
+      if (i.code === 'unrecognized_keys')
+        return i.keys.map((key) => problem([...at, key], 'unknown setting'));
+      return [problem(at, i.message)];
     })
     .join('; ');
 }
@@ -53,8 +64,8 @@ export async function linkMapping(link: Link): Promise<Mapping> {
  * (it loads, is valid and fits the connector). A link that cannot run is refused with each problem
  * after `where` (the link file, or `link` for a document sent to the API).
  */
-export async function checkLink(link: Link, where: string): Promise<void> {
-  connectorConfig(link, where);
+export async function checkLink(link: Link, where: string, lineOf?: LinkLineOf): Promise<void> {
+  connectorConfig(link, where, lineOf);
   try {
     await linkMapping(link);
   } catch (err) {

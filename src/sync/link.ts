@@ -42,7 +42,7 @@ export const linkSchema = z
 export type Link = z.infer<typeof linkSchema>;
 export type LinkInput = z.input<typeof linkSchema>;
 
-function describeIssues(err: z.ZodError, lineOf: (path: PropertyKey[]) => number | undefined): string {
+function describeIssues(err: z.ZodError, lineOf: LinkLineOf): string {
   return err.issues
     .map((i) => {
       const path = i.path.join('.') || '(root)';
@@ -62,8 +62,16 @@ export function parseLink(data: unknown, where = 'link'): Link {
   return result.data;
 }
 
+/** The line (from 1) of the value at a path of a link file, when the file has it. */
+export type LinkLineOf = (path: readonly PropertyKey[]) => number | undefined;
+
 /** Reads and validates a link file `config/employers/<code>.yaml`; errors carry file and line. */
 export async function loadLinkFile(file: string): Promise<Link> {
+  return (await readLinkFile(file)).link;
+}
+
+/** Like `loadLinkFile`, with the lines of the file's values for later checks (the source settings). */
+export async function readLinkFile(file: string): Promise<{ link: Link; lineOf: LinkLineOf }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -75,14 +83,14 @@ export async function loadLinkFile(file: string): Promise<Link> {
     const e = doc.errors[0]!;
     throw new AppError('validation_failed', `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`);
   }
+  const lineOf: LinkLineOf = (path) => {
+    const node = doc.getIn(path as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0];
+    return offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
+  };
   const result = linkSchema.safeParse(doc.toJS());
   if (!result.success) {
-    const lineOf = (path: PropertyKey[]) => {
-      const node = doc.getIn(path as unknown[], true) as { range?: [number, number, number] } | undefined;
-      const offset = node?.range?.[0];
-      return offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
-    };
     throw new AppError('validation_failed', `${file}: ${describeIssues(result.error, lineOf)}`);
   }
-  return result.data;
+  return { link: result.data, lineOf };
 }

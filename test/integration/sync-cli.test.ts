@@ -221,11 +221,11 @@ describe('koppeling sync', () => {
     expect(await stored()).toEqual(before);
   });
 
-  it('When a source setting is mistyped, then the message names the link file and the setting', async () => {
+  it('When a source setting is mistyped, then the message names the link file, the line and the setting', async () => {
     const config = linkFile('typo', { file: join(dir, 'typo.csv'), delimitor: ';' });
     const res = await runCli(['sync', '--config', config], env);
     expect(res.code).toBe(1);
-    expect(res.stderr).toBe(`koppeling sync: ${config}: source.delimitor: unknown setting\n`);
+    expect(res.stderr).toBe(`koppeling sync: ${config}: line 7, source.delimitor: unknown setting\n`);
   });
 
   it('When a sync with --json fails before a run exists, then one JSON object says why; usage errors stay exit 2', async () => {
