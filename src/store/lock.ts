@@ -60,11 +60,16 @@ function readProc(path: string): string | undefined {
   }
 }
 
-/** When a process started, in clock ticks since boot: field 22 of `/proc/<pid>/stat`. */
-function procStart(pid: number | 'self'): string | undefined {
+/** Field `n` (from 1) of `/proc/<pid>/stat`, from field 3 on. */
+function procStat(pid: number | 'self', n: number): string | undefined {
   const stat = readProc(`/proc/${pid}/stat`);
   // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
-  const start = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3];
+}
+
+/** When a process started, in clock ticks since boot: field 22 of `/proc/<pid>/stat`. */
+function procStart(pid: number | 'self'): string | undefined {
+  const start = procStat(pid, 22);
   return start && /^\d+$/.test(start) ? start : undefined;
 }
 
@@ -138,7 +143,8 @@ function judge(lock: LockFile): Verdict {
   if (owner.host !== hostname()) return 'held';
   // Our own id in a lock this process does not hold: an earlier process that had the same id.
   if (owner.pid === process.pid) return 'stale';
-  if (!isAlive(owner.pid)) return 'stale';
+  // A zombie (state Z) has ended; only its exit status waits for its parent.
+  if (!isAlive(owner.pid) || procStat(owner.pid, 3) === 'Z') return 'stale';
   // Where /proc tells more: a process with that id that started in another boot or at another
   // moment reuses the id of the one that wrote the lock.
   const boot = bootId();

@@ -120,6 +120,30 @@ describe('the lock on the embedded data folder', () => {
   );
 
   it.runIf(hasProc)(
+    'When the lock names a process that has ended but was not yet reaped by its parent (a zombie), then it is taken over',
+    async () => {
+      const dir = dataDir();
+      // `sleep 0` ends at once; the shell then becomes `sleep 5`, which never reaps it.
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
+      const pid = Number(
+        (await new Promise<Buffer>((resolve) => parent.stdout.once('data', resolve))).toString(),
+      );
+      try {
+        await expect.poll(() => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]).toBe('Z');
+        const { procStart, bootId } = procOf(pid);
+        const since = '2026-01-01T00:00:00.000Z';
+        writeFileSync(
+          join(dir, lockFileName),
+          JSON.stringify({ pid, host: hostname(), since, procStart, bootId }),
+        );
+        lockDataDir(dir).release();
+      } finally {
+        parent.kill();
+      }
+    },
+  );
+
+  it.runIf(hasProc)(
     'When the lock was written before the machine last started (another boot id), then it is taken over even though a process with its id runs',
     () => {
       const dir = dataDir();
