@@ -110,13 +110,20 @@ describe('firstOf', () => {
     expect(outcome.ok ? [] : outcome.problems).toEqual([
       {
         field: 'employee.gender',
-        reason: 'GeslachtNieuw / Geslacht "Q" is not a known code code (expected one of M, V, ?)',
+        reason: 'GeslachtNieuw / Geslacht "Q" is not a known code (expected one of M, V, ?)',
       },
     ]);
     const later = map({ GeslachtNieuw: '?', Geslacht: 'Q' });
     expect(later.ok ? [] : later.problems.map((p) => p.reason)).toEqual([
-      expect.stringContaining('"Q" is not a known code code'),
+      expect.stringContaining('"Q" is not a known code'),
     ]);
+  });
+
+  it('When firstOf reads inside a repeated group (each), then its sources are read from the items', () => {
+    const grouped = mapping(`  - { target: firstName, each: Namen, firstOf: [Roep, Voor] }`);
+    const named = (Namen: unknown) => ok(mapRecord(grouped, record({ Namen }))).employee.firstName;
+    expect(named([{ Voor: 'Johannes' }])).toBe('Johannes');
+    expect(named([{ Roep: '' }, { Roep: 'Jan', Voor: 'Johannes' }])).toBe('Jan');
   });
 
   it('When a list target has firstOf, then every source that gives a value adds one', () => {

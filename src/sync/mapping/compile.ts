@@ -314,7 +314,7 @@ function compileTransform(t: TransformSpec, at: string, tables: Map<string, Code
         );
       }
     } else {
-      table = makeCodeTable('code', t.codes);
+      table = makeCodeTable('', t.codes); // an inline table has no name of its own
     }
     const found = table;
     const unknown = t.unknown;

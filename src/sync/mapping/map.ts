@@ -181,7 +181,7 @@ function applyEntry(
   if (entry.when && firstNonEmpty(resolveValues(ctx, entry.when).values) === undefined) return;
   const values: Value[] = [];
   let found = false;
-  if (entry.firstOf && entry.kind !== 'list') {
+  if (entry.firstOf && entry.kind !== 'list' && !entry.each) {
     // Each source in turn through the transforms: one they empty (an excluded or unmatched value)
     // gives way to the next, one they refuse is a problem, as bad data must never be skipped.
     for (const p of entry.firstOf) {

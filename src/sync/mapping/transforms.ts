@@ -199,7 +199,10 @@ export function lookupCode(table: CodeTable, input: string): TransformResult {
   const hit = table.map.get(codeKey(input, table.caseSensitive));
   if (hit !== undefined) return { ok: true, value: hit };
   const shown = table.codes.slice(0, 8).join(', ') + (table.codes.length > 8 ? ', ...' : '');
-  return { ok: false, reason: `is not a known ${table.name} code (expected one of ${shown})` };
+  return {
+    ok: false,
+    reason: `is not a known ${table.name ? `${table.name} ` : ''}code (expected one of ${shown})`,
+  };
 }
 
 /** Initials as "J.A." from "JA", "J A", "j.a" or "J.A.". */
