@@ -4,7 +4,7 @@ import { findEmployerByCode, listEmployers } from '../store/employers.js';
 import { linkModes, type Employer } from '../domain/employer.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { findStoredLink, readStoredLink, saveLink } from '../store/links.js';
+import { findStoredLink, listLinks, saveLink, type ListedLink } from '../store/links.js';
 import { checkLink } from '../sync/link-check.js';
 import { linkSchema } from '../sync/link.js';
 import { listRuns } from '../sync/runs.js';
@@ -41,15 +41,6 @@ const codeParam = z
   .object({ code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'an employer code') })
   .strict();
 
-async function linkRows(db: Db): Promise<Map<string, { document: unknown; source: 'file' | 'api' }>> {
-  const rows = (await db('employer_links').select('employer_id', 'document', 'source')) as Array<{
-    employer_id: string;
-    document: unknown;
-    source: 'file' | 'api';
-  }>;
-  return new Map(rows.map((r) => [r.employer_id, { document: r.document, source: r.source }]));
-}
-
 async function lastRuns(db: Db): Promise<Map<string, z.infer<typeof lastRunView>>> {
   const rows = (await db.raw(
     `select distinct on (employer_id) employer_id, id, status, started_at, finished_at
@@ -76,18 +67,11 @@ async function lastRuns(db: Db): Promise<Map<string, z.infer<typeof lastRunView>
   );
 }
 
-function summary(
-  row: { document: unknown; source: 'file' | 'api' } | undefined,
-): z.infer<typeof linkSummary> {
-  if (!row) return null;
-  const { link, problem } = readStoredLink(row.document);
-  if (!link) return { managedBy: row.source, problem };
-  return {
-    connector: link.connector,
-    delivery: link.delivery,
-    schedule: link.schedule ?? null,
-    managedBy: row.source,
-  };
+function summary(stored: ListedLink | undefined): z.infer<typeof linkSummary> {
+  if (!stored) return null;
+  const { link, problem, managedBy } = stored;
+  if (!link) return { managedBy, problem };
+  return { connector: link.connector, delivery: link.delivery, schedule: link.schedule ?? null, managedBy };
 }
 
 async function requireEmployer(db: Db, code: string): Promise<Employer> {
@@ -114,7 +98,8 @@ export const employerRoutes: RouteDef[] = [
     },
     handler: async ({ ctx }) => {
       const db = ctx.store.db;
-      const [employers, links, runs] = await Promise.all([listEmployers(db), linkRows(db), lastRuns(db)]);
+      const [employers, stored, runs] = await Promise.all([listEmployers(db), listLinks(db), lastRuns(db)]);
+      const links = new Map(stored.map((l) => [l.employerId, l]));
       return {
         body: {
           employers: employers.map((e) => ({

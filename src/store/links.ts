@@ -1,7 +1,7 @@
 import type { Db } from './db.js';
 import { inTransaction } from './db.js';
 import { upsertEmployer } from './employers.js';
-import { linkSchema, type Link } from '../sync/link.js';
+import { describeIssues, linkSchema, type Link } from '../sync/link.js';
 import type { Employer } from '../domain/employer.js';
 import { AppError } from '../errors.js';
 
@@ -30,25 +30,20 @@ export type StoredLink = { link: Link; problem?: undefined } | { link?: undefine
  * Reads a stored link document. One stored by an earlier version may not fit the current schema:
  * that is a problem of this one link, said in words, and never stops the other links.
  */
-export function readStoredLink(document: unknown): StoredLink {
+function readStoredLink(document: unknown): StoredLink {
   const parsed = linkSchema.safeParse(typeof document === 'string' ? JSON.parse(document) : document);
   if (parsed.success) return { link: parsed.data };
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'link'}: ${i.message}`);
   return {
-    problem: `the stored link does not fit this version of Koppeling (${problems.join('; ')}); store it again with koppeling sync --config or PUT /api/v1/employers/{code}/link`,
+    problem: `the stored link does not fit this version of Koppeling (${describeIssues(parsed.error)}); store it again with koppeling sync --config or PUT /api/v1/employers/{code}/link`,
   };
 }
 
+/** A stored link as read (`readStoredLink`), with its employer and where it was last written from. */
+export type ListedLink = StoredLink & { employerId: string; code: string; managedBy: LinkSource };
+
 /** The stored link document of an employer as read (`readStoredLink`), with the employer's code. */
-export async function findStoredLink(
-  db: Db,
-  employerId: string,
-): Promise<(StoredLink & { code: string }) | undefined> {
-  const row = (await db('employer_links as l')
-    .join('employers as e', 'e.id', 'l.employer_id')
-    .where({ 'l.employer_id': employerId })
-    .first('l.document', 'e.code')) as { document: unknown; code: string } | undefined;
-  return row && { code: row.code, ...readStoredLink(row.document) };
+export async function findStoredLink(db: Db, employerId: string): Promise<ListedLink | undefined> {
+  return (await listLinks(db, { employerId }))[0];
 }
 
 /** The stored link document of an employer, if it has one; a document that does not fit is an error. */
@@ -60,17 +55,31 @@ export async function findLink(db: Db, employerId: string): Promise<Link | undef
   return stored?.link;
 }
 
-/** Every stored link with its employer's code, in code order; `scheduled`: only links with a schedule. */
+/**
+ * Every stored link with its employer's code, in code order; `scheduled`: only links with a
+ * schedule, `code` or `employerId`: one employer's.
+ */
 export async function listLinks(
   db: Db,
-  options: { scheduled?: boolean; code?: string } = {},
-): Promise<Array<StoredLink & { employerId: string; code: string }>> {
+  options: { scheduled?: boolean; code?: string; employerId?: string } = {},
+): Promise<ListedLink[]> {
   const q = db('employer_links as l')
     .join('employers as e', 'e.id', 'l.employer_id')
-    .select('l.employer_id', 'l.document', 'e.code')
+    .select('l.employer_id', 'l.document', 'l.source', 'e.code')
     .orderBy('e.code');
   if (options.scheduled) q.whereNotNull('l.schedule');
   if (options.code !== undefined) q.where('e.code', options.code);
-  const rows = (await q) as Array<{ employer_id: string; document: unknown; code: string }>;
-  return rows.map((r) => ({ employerId: r.employer_id, code: r.code, ...readStoredLink(r.document) }));
+  if (options.employerId !== undefined) q.where('l.employer_id', options.employerId);
+  const rows = (await q) as Array<{
+    employer_id: string;
+    document: unknown;
+    source: LinkSource;
+    code: string;
+  }>;
+  return rows.map((r) => ({
+    employerId: r.employer_id,
+    code: r.code,
+    managedBy: r.source,
+    ...readStoredLink(r.document),
+  }));
 }

@@ -43,7 +43,8 @@ async function planEmployments(trx: Trx, employerId: string, date: string): Prom
                  when c.id is null or ${delivered} is distinct from ${covering} then 'change' end as terms_action,
             c.id as covering_id, v.vf,
             (select min(n.valid_from) from employment_versions n
-              where n.employment_id = m.id and n.valid_from > v.vf) as next_from
+              where n.employment_id = m.id and n.valid_from > v.vf) as next_from,
+            null::date[] as superseded
        from (select e.*, d.id as department_id
                from stg_employment e
                left join departments d on d.employer_id = ? and d.code = e.department_code) s
@@ -75,7 +76,6 @@ async function planEmployments(trx: Trx, employerId: string, date: string): Prom
  * a change from an earlier date between the stored versions instead.
  */
 async function planSupersededVersions(trx: Trx): Promise<void> {
-  await exec(trx, `alter table plan_employment add column superseded date[]`);
   await exec(
     trx,
     `update plan_employment p set superseded = q.starts, next_from = null
@@ -220,7 +220,7 @@ export async function applyEmployments(
     // Touched are stored employees whose employments changed; new employees are counted as created.
     `insert into touched (employee_id)
      select e.employee_id from plan_employment e
-      where (e.is_new or e.dates_changed or e.terms_action is not null${complete ? ' or e.superseded is not null' : ''})
+      where (e.is_new or e.dates_changed or e.terms_action is not null or e.superseded is not null)
         and not exists (select 1 from plan_person p where p.employee_id = e.employee_id and p.created)
      on conflict do nothing`,
   );

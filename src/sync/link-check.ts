@@ -2,7 +2,8 @@ import { getConnector } from '../../connectors/index.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { StoredLink } from '../store/links.js';
-import type { Link, LinkLineOf } from './link.js';
+import type { Link } from './link.js';
+import type { LineOf } from '../yaml-lines.js';
 import { loadMapping, type Mapping } from './mapping/index.js';
 
 /**
@@ -13,7 +14,7 @@ import { loadMapping, type Mapping } from './mapping/index.js';
 export function connectorConfig(
   link: Link,
   where = `the link of employer ${link.employer.code}`,
-  lineOf?: LinkLineOf,
+  lineOf?: LineOf,
 ): { config: unknown; connector: ReturnType<typeof getConnector> } {
   let connector: ReturnType<typeof getConnector>;
   try {
@@ -32,7 +33,7 @@ export function connectorConfig(
  * Each problem with the `source` settings, by the setting's path (an unknown key is named itself),
  * after its line in the link file when `lineOf` knows it.
  */
-function settingProblems(error: z.ZodError, lineOf: LinkLineOf = () => undefined): string {
+function settingProblems(error: z.ZodError, lineOf: LineOf = () => undefined): string {
   const problem = (path: PropertyKey[], message: string) => {
     const line = lineOf(path);
     return `${line ? `line ${line}, ` : ''}${path.map(String).join('.')}: ${message}`;
@@ -62,15 +63,21 @@ export async function linkMapping(link: Link): Promise<Mapping> {
 /**
  * Checks a link completely before it is stored: the connector's settings, and the mapping file
  * (it loads, is valid and fits the connector). A link that cannot run is refused with each problem
- * after `where` (the link file, or `link` for a document sent to the API).
+ * after `where` (the link file, or `link` for a document sent to the API). Answers the connector
+ * with its checked settings.
  */
-export async function checkLink(link: Link, where: string, lineOf?: LinkLineOf): Promise<void> {
-  connectorConfig(link, where, lineOf);
+export async function checkLink(
+  link: Link,
+  where: string,
+  lineOf?: LineOf,
+): Promise<ReturnType<typeof connectorConfig>> {
+  const source = connectorConfig(link, where, lineOf);
   try {
     await linkMapping(link);
   } catch (err) {
     throw refused(err, `${where}: mapping`);
   }
+  return source;
 }
 
 /** A problem of the link (an AppError a person can act on) as a refused link, after `where`. */
@@ -95,8 +102,7 @@ export async function checkStoredLink(stored: StoredLink & { code: string }): Pr
   const employer = stored.code;
   if (!stored.link) return { employer, ok: false, message: stored.problem };
   try {
-    await checkLink(stored.link, `the link of ${employer}`);
-    const { connector, config } = connectorConfig(stored.link);
+    const { connector, config } = await checkLink(stored.link, `the link of ${employer}`);
     const source = await connector.check(config);
     return { employer, ...source };
   } catch (err) {

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import cron from 'node-cron';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { employerSchema } from '../domain/employer.js';
 import { AppError } from '../errors.js';
+import { yamlLines, type LineOf } from '../yaml-lines.js';
 
 export const deliveryKinds = ['complete', 'mutations'] as const;
 export const linkKeys = ['personnelNumber', 'externalId'] as const;
@@ -42,7 +43,8 @@ export const linkSchema = z
 export type Link = z.infer<typeof linkSchema>;
 export type LinkInput = z.input<typeof linkSchema>;
 
-function describeIssues(err: z.ZodError, lineOf: LinkLineOf): string {
+/** Each problem of a link document in words, after its line when `lineOf` knows it. */
+export function describeIssues(err: z.ZodError, lineOf: LineOf = () => undefined): string {
   return err.issues
     .map((i) => {
       const path = i.path.join('.') || '(root)';
@@ -57,13 +59,10 @@ function describeIssues(err: z.ZodError, lineOf: LinkLineOf): string {
 export function parseLink(data: unknown, where = 'link'): Link {
   const result = linkSchema.safeParse(data);
   if (!result.success) {
-    throw new AppError('validation_failed', `${where}: ${describeIssues(result.error, () => undefined)}`);
+    throw new AppError('validation_failed', `${where}: ${describeIssues(result.error)}`);
   }
   return result.data;
 }
-
-/** The line (from 1) of the value at a path of a link file, when the file has it. */
-export type LinkLineOf = (path: readonly PropertyKey[]) => number | undefined;
 
 /** Reads and validates a link file `config/employers/<code>.yaml`; errors carry file and line. */
 export async function loadLinkFile(file: string): Promise<Link> {
@@ -71,23 +70,20 @@ export async function loadLinkFile(file: string): Promise<Link> {
 }
 
 /** Like `loadLinkFile`, with the lines of the file's values for later checks (the source settings). */
-export async function readLinkFile(file: string): Promise<{ link: Link; lineOf: LinkLineOf }> {
+export async function readLinkFile(file: string): Promise<{ link: Link; lineOf: LineOf }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     throw new AppError('not_found', `${file}: the link file cannot be read; check the path.`);
   }
-  const doc = parseDocument(text);
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new AppError('validation_failed', `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`);
   }
-  const lineOf: LinkLineOf = (path) => {
-    const node = doc.getIn(path as unknown[], true) as { range?: [number, number, number] } | undefined;
-    const offset = node?.range?.[0];
-    return offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
-  };
+  const lineOf = yamlLines(doc, counter);
   const result = linkSchema.safeParse(doc.toJS());
   if (!result.success) {
     throw new AppError('validation_failed', `${file}: ${describeIssues(result.error, lineOf)}`);

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlias, isMap, isNode, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
 import { validateCandidate } from '../validate.js';
 import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping } from './map.js';
 import { mappingFileSchema, mappingIssueMessage } from './schema.js';
+import { yamlLines, type LineOf } from '../../yaml-lines.js';
 
 export type { Draft, Mapping } from './map.js';
 export { mapDraft, sourceColumns } from './map.js';
@@ -51,32 +52,6 @@ function refuseLossyNumbers(doc: ReturnType<typeof parseDocument>, lines: LineCo
       );
     },
   });
-}
-
-/** The line (from 1) of the node at a path inside the file, or of the nearest parent that exists. */
-type LineOf = (path: readonly PropertyKey[]) => number | undefined;
-
-function yamlLines(doc: Document.Parsed, counter: LineCounter): LineOf {
-  const lineAt = (node: unknown): number | undefined =>
-    isNode(node) && node.range ? counter.linePos(node.range[0]).line : undefined;
-  return (path) => {
-    let node: unknown = doc.contents;
-    // An empty document has no node: its problem is on line 1.
-    let line = lineAt(node) ?? 1;
-    for (const key of path) {
-      if (isAlias(node)) node = node.resolve(doc);
-      if (isMap(node)) {
-        const pair = node.items.find((p) => String(isNode(p.key) ? p.key.toJSON() : p.key) === String(key));
-        if (!pair) break;
-        line = lineAt(pair.key) ?? line;
-        node = pair.value;
-      } else if (isSeq(node) && typeof key === 'number' && key < node.items.length) {
-        node = node.items[key];
-        line = lineAt(node) ?? line;
-      } else break;
-    }
-    return line;
-  };
 }
 
 /** JSON is YAML too: the same lookup, when the text also reads as YAML (else no line). */

@@ -1,0 +1,31 @@
+import { isAlias, isMap, isNode, isSeq, type Document, type LineCounter } from 'yaml';
+
+/** The line (from 1) of the node at a path inside a YAML file, or of the nearest parent that exists. */
+export type LineOf = (path: readonly PropertyKey[]) => number | undefined;
+
+/**
+ * Line lookup for a parsed YAML document (parsed with `counter` as its line counter). A key of a map
+ * is found on the line of the key itself, so an unknown key is shown where it is written.
+ */
+export function yamlLines(doc: Document.Parsed, counter: LineCounter): LineOf {
+  const lineAt = (node: unknown): number | undefined =>
+    isNode(node) && node.range ? counter.linePos(node.range[0]).line : undefined;
+  return (path) => {
+    let node: unknown = doc.contents;
+    // An empty document has no node: its problem is on line 1.
+    let line = lineAt(node) ?? 1;
+    for (const key of path) {
+      if (isAlias(node)) node = node.resolve(doc);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => String(isNode(p.key) ? p.key.toJSON() : p.key) === String(key));
+        if (!pair) break;
+        line = lineAt(pair.key) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number' && key < node.items.length) {
+        node = node.items[key];
+        line = lineAt(node) ?? line;
+      } else break;
+    }
+    return line;
+  };
+}
