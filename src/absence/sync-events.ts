@@ -6,40 +6,22 @@ export const fixedTermWarningDays = 42;
 
 /**
  * Called by the sync's apply step, inside its transaction: records an event on every open absence
- * case of the ended employments. The case stays open: an employee out of service while sick keeps
- * the case until it is ended explicitly. Idempotent per case, kind and date.
+ * case of the employments in `table` (`employment_id`, `end_date`: what the run ended, on which
+ * date). The case stays open: an employee out of service while sick keeps the case until it is
+ * ended explicitly. Idempotent per case, kind and date.
  */
 export async function recordEmploymentsEnded(
   trx: Knex,
-  input: { employmentIds: string[]; runId: string; endDate: string },
+  input: { table: string; runId: string },
 ): Promise<number> {
-  if (input.employmentIds.length === 0) return 0;
-  const cases = (await trx('absence_cases')
-    .whereIn('employment_id', input.employmentIds)
-    .where({ status: 'open' })
-    .select('id', 'employer_id', 'employee_id', 'employment_id')) as Array<{
-    id: string;
-    employer_id: string;
-    employee_id: string;
-    employment_id: string;
-  }>;
-  if (cases.length === 0) return 0;
-  const inserted = (await trx('case_events')
-    .insert(
-      cases.map((c) => ({
-        employer_id: c.employer_id,
-        employee_id: c.employee_id,
-        employment_id: c.employment_id,
-        absence_case_id: c.id,
-        kind: 'employment_ended_while_sick',
-        event_date: input.endDate,
-        sync_run_id: input.runId,
-      })),
-    )
-    .onConflict(['absence_case_id', 'kind', 'event_date'])
-    .ignore()
-    .returning('id')) as unknown[];
-  return inserted.length;
+  const result = (await trx.raw(
+    `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date, sync_run_id)
+     select c.employer_id, c.employee_id, c.employment_id, c.id, 'employment_ended_while_sick', x.end_date, ?
+       from ${input.table} x join absence_cases c on c.employment_id = x.employment_id and c.status = 'open'
+     on conflict (absence_case_id, kind, event_date) do nothing`,
+    [input.runId],
+  )) as { rowCount?: number | null };
+  return result.rowCount ?? 0;
 }
 
 export interface FixedTermEnding {

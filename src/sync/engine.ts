@@ -11,6 +11,7 @@ import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } f
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
 import { applyEmployments, supersededNotices } from './employments.js';
+import { announceEndedEmployments, createEndedEmployments } from './hooks.js';
 import { rekeyCorrectedStarts, rekeyRehired, rekeyRenumbered } from './rekey.js';
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
@@ -226,6 +227,7 @@ async function applyRun(
 ): Promise<void> {
   const { link, employerId } = req;
   await exec(trx, `create temp table touched (employee_id uuid primary key) on commit drop`);
+  await createEndedEmployments(trx);
   const staged = await stageDelivery(
     {
       trx,
@@ -302,10 +304,11 @@ async function applyRun(
   if (link.delivery === 'complete') notice(await supersededNotices(trx));
   let archived = 0;
   if (link.delivery === 'complete') {
-    written += (await applyMissing(trx, employerId, runId, date)).written;
+    written += await applyMissing(trx, employerId, runId, date);
     archived = await archiveMissingDepartments(trx, employerId, date);
     written += archived;
   }
+  await announceEndedEmployments(trx, runId);
   written += await refreshInService(trx, employerId, date);
   const persons = await count(trx, `select count(*) as n from plan_person`);
   counts.updated = await count(

@@ -1,5 +1,5 @@
-import { count, exec, rows, type Trx } from './sql.js';
-import { onEmploymentsEnded } from './hooks.js';
+import { count, exec, type Trx } from './sql.js';
+import { endedEmploymentsTable } from './hooks.js';
 
 export const missingReason = 'missing from complete delivery';
 
@@ -42,22 +42,26 @@ export async function planMissing(
 
 /**
  * Ends the planned employments (end date = delivery date), marks employees that disappeared as
- * deleted at the source, writes one audit event per ended employment and calls the hooks.
+ * deleted at the source, writes one audit event per ended employment and lists the ended employments
+ * for the hooks (`endedEmploymentsTable`).
  */
 export async function applyMissing(
   trx: Trx,
   employerId: string,
   runId: string,
   date: string,
-): Promise<{ written: number; employmentIds: string[] }> {
-  const ended = await rows<{ id: string }>(
+): Promise<number> {
+  let written = await exec(
     trx,
     `update employments m set end_date = ?::date, end_reason = ?, updated_at = now()
-       from plan_missing p where m.id = p.employment_id returning m.id`,
+       from plan_missing p where m.id = p.employment_id`,
     [date, missingReason],
   );
-  const employmentIds = ended.map((e) => e.id);
-  let written = employmentIds.length;
+  await exec(
+    trx,
+    `insert into ${endedEmploymentsTable} (employment_id, end_date) select employment_id, ?::date from plan_missing`,
+    [date],
+  );
   written += await exec(
     trx,
     `update employees e set remote_deleted_at = now(), updated_at = now()
@@ -75,8 +79,5 @@ export async function applyMissing(
        from plan_missing p`,
     [runId, employerId, runId, date, missingReason],
   );
-  if (employmentIds.length > 0) {
-    for (const hook of onEmploymentsEnded) await hook(trx, { employmentIds, runId, endDate: date });
-  }
-  return { written, employmentIds };
+  return written;
 }

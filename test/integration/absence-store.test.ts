@@ -12,6 +12,7 @@ import { fixedTermEndingsOfSick, recordEmploymentsEnded } from '../../src/absenc
 import { actOnTask, tasksOfCase } from '../../src/absence/tasks.js';
 import { caseOfEmployee } from '../../src/absence/views.js';
 import { inTransaction } from '../../src/store/db.js';
+import { createEndedEmployments, endedEmploymentsTable } from '../../src/sync/hooks.js';
 import type { Actor } from '../../src/absence/records.js';
 
 const actor: Actor = { type: 'user', id: 'u-1' };
@@ -117,13 +118,18 @@ describe('Absence store rules', () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
     const healthy = await seedEmployee(store.db, { employerId, departmentId });
     const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 });
-    const input = {
-      employmentIds: [e.employmentId, healthy.employmentId],
-      runId: 'run-1',
-      endDate: '2026-11-30',
-    };
-    expect(await inTransaction(store.db, (trx) => recordEmploymentsEnded(trx, input))).toBe(1);
-    expect(await inTransaction(store.db, (trx) => recordEmploymentsEnded(trx, input))).toBe(0);
+    // As the sync hands them over: a table of the run's transaction.
+    const record = () =>
+      inTransaction(store.db, async (trx) => {
+        await createEndedEmployments(trx);
+        await trx(endedEmploymentsTable).insert([
+          { employment_id: e.employmentId, end_date: '2026-11-30' },
+          { employment_id: healthy.employmentId, end_date: '2026-11-30' },
+        ]);
+        return recordEmploymentsEnded(trx, { table: endedEmploymentsTable, runId: 'run-1' });
+      });
+    expect(await record()).toBe(1);
+    expect(await record()).toBe(0);
     const c = await caseOfEmployee(store.db, e.employeeId, caseId);
     expect(c.status).toBe('open');
     expect(c.events).toEqual([

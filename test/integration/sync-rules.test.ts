@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testStoreKind } from '../helpers/store.js';
 import { bsns, person, storedState, versionsOf, syncTestStore } from '../helpers/sync.js';
-import { onEmploymentsEnded } from '../../src/sync/hooks.js';
+import { onEmploymentsEnded, type EmploymentsEndedHook } from '../../src/sync/hooks.js';
 
 const bed = syncTestStore('rules');
 
@@ -176,9 +176,10 @@ describe('sync rules', () => {
   it('When an employee is missing from a complete delivery, then the employment ends with reason, audit event and hook', async () => {
     const { employer: e, run } = await employer({ guard: 0.5 });
     await run([person('1'), person('2'), person('3')]);
-    const seen: Array<{ employmentIds: string[]; runId: string; endDate: string }> = [];
-    const hook = async (_trx: unknown, event: (typeof seen)[number]) => {
-      seen.push(event);
+    const seen: Array<{ runId: string; ended: unknown[] }> = [];
+    const hook: EmploymentsEndedHook = async (trx, event) => {
+      const ended = await trx(event.table).select('employment_id', 'end_date');
+      seen.push({ runId: event.runId, ended });
     };
     onEmploymentsEnded.push(hook);
     try {
@@ -205,7 +206,9 @@ describe('sync rules', () => {
         endDate: '2026-11-28',
         reason: 'missing from complete delivery',
       });
-      expect(seen).toEqual([{ employmentIds: [ended.id], runId: r.runId, endDate: '2026-11-28' }]);
+      expect(seen).toEqual([
+        { runId: r.runId, ended: [{ employment_id: ended.id, end_date: '2026-11-28' }] },
+      ]);
       // The person comes back: no longer deleted at the source.
       await run([
         person('1'),
