@@ -182,7 +182,16 @@ describe('initials', () => {
     ['J.A.', 'J.A.'],
     ['j.a', 'J.A.'],
     ['Th.J.', 'Th.J.'],
+    ['Chr. J.', 'Chr.J.'],
     ['', ''],
+    // A given name in the initials column counts with its first letter.
+    ['Jan', 'J.'],
+    ['Jan Willem', 'J.W.'],
+    ['jan willem', 'J.W.'],
+    ['Willem A.', 'W.A.'],
+    ['IJsbrand', 'IJ.'],
+    ['Ijsbrand', 'I.'],
+    ['Émile', 'É.'],
   ])('When initials "%s" are normalised, then they read "%s"', (input, out) => {
     expect(normalizeInitials(input)).toBe(out);
   });

@@ -205,7 +205,24 @@ export function lookupCode(table: CodeTable, input: string): TransformResult {
   };
 }
 
-/** Initials as "J.A." from "JA", "J A", "j.a" or "J.A.". */
+/**
+ * A given name where initials were expected ("Jan", "Willem"): letters in lower case after the first,
+ * at least `min` of them. Two-letter initials such as "Th" and "Ph" are not names; written with points,
+ * "Chr." is not either.
+ */
+function isGivenName(part: string, min: number): boolean {
+  return part.length >= min && /\p{Ll}/u.test(part.slice(1));
+}
+
+/** The initial of a given name: its first letter, or the Dutch "IJ" of "IJsbrand". */
+function initialOf(name: string): string {
+  return /^ij/i.test(name) && name.charAt(1) === 'J' ? 'IJ.' : name.charAt(0).toUpperCase() + '.';
+}
+
+/**
+ * Initials as "J.A." from "JA", "J A", "j.a" or "J.A."; a given name delivered as initials counts
+ * with its first letter ("Jan Willem" -> "J.W.", not "J.A.N.W.I.L.L.E.M.").
+ */
 export function normalizeInitials(input: string): string {
   const letters = input.replace(/[.\s]+/g, '');
   if (letters === '') return '';
@@ -214,8 +231,12 @@ export function normalizeInitials(input: string): string {
     return input
       .split(/[.\s]+/)
       .filter(Boolean)
-      .map((p) => p.charAt(0).toUpperCase() + p.slice(1) + '.')
+      .map((p) => (isGivenName(p, 4) ? initialOf(p) : p.charAt(0).toUpperCase() + p.slice(1) + '.'))
       .join('');
   }
-  return [...letters].map((c) => c.toUpperCase() + '.').join('');
+  return input
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => (isGivenName(p, 3) ? initialOf(p) : [...p].map((c) => c.toUpperCase() + '.').join('')))
+    .join('');
 }
