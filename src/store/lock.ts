@@ -1,8 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
+import { log } from '../log.js';
 
 /** The lock file in the data folder: present while a process has the embedded store open. */
 export const lockFileName = 'store.lock';
@@ -134,24 +144,33 @@ function readLock(file: string): LockFile | undefined {
   }
 }
 
-type Verdict = 'held' | 'writing' | 'stale';
+type Verdict = { verdict: 'held' } | { verdict: 'writing' } | { verdict: 'stale'; why: string };
 
 function judge(lock: LockFile): Verdict {
   const { owner } = lock;
-  if (!owner) return lock.ageMs < WRITING_MS ? 'writing' : 'stale';
+  if (!owner) {
+    return lock.ageMs < WRITING_MS
+      ? { verdict: 'writing' }
+      : { verdict: 'stale', why: 'the lock file names no process and is not being written' };
+  }
   // A process on another machine (or in another container) cannot be checked from here.
-  if (owner.host !== hostname()) return 'held';
+  if (owner.host !== hostname()) return { verdict: 'held' };
   // Our own id in a lock this process does not hold: an earlier process that had the same id.
-  if (owner.pid === process.pid) return 'stale';
+  if (owner.pid === process.pid) return { verdict: 'stale', why: 'an earlier process had this process id' };
+  if (!isAlive(owner.pid)) return { verdict: 'stale', why: 'that process no longer runs' };
   // A zombie (state Z) has ended; only its exit status waits for its parent.
-  if (!isAlive(owner.pid) || procStat(owner.pid, 3) === 'Z') return 'stale';
+  if (procStat(owner.pid, 3) === 'Z') return { verdict: 'stale', why: 'that process has ended (a zombie)' };
   // Where /proc tells more: a process with that id that started in another boot or at another
   // moment reuses the id of the one that wrote the lock.
   const boot = bootId();
-  if (owner.bootId && boot && owner.bootId !== boot) return 'stale';
+  if (owner.bootId && boot && owner.bootId !== boot) {
+    return { verdict: 'stale', why: 'the lock was written before the machine restarted' };
+  }
   const start = owner.procStart && procStart(owner.pid);
-  if (start && start !== owner.procStart) return 'stale';
-  return 'held';
+  if (start && start !== owner.procStart) {
+    return { verdict: 'stale', why: 'another process now has that process id' };
+  }
+  return { verdict: 'held' };
 }
 
 /**
@@ -162,28 +181,44 @@ function judge(lock: LockFile): Verdict {
  * meanwhile is never removed. A claim left by a process that died during its takeover gives way
  * to a next one.
  */
-function takeOver(file: string, raw: string): void {
+function takeOver(file: string, raw: string): boolean {
   const id = createHash('sha256').update(raw).digest('hex').slice(0, 16);
   for (let n = 0; n < 10; n++) {
     const claim = `${file}.takeover-${id}-${n}`;
     if (createExclusive(claim, String(process.pid))) {
       try {
-        if (readLock(file)?.raw === raw) unlinkIfPresent(file);
+        if (readLock(file)?.raw !== raw) return false;
+        unlinkIfPresent(file);
+        return true;
       } finally {
         for (let k = 0; k <= n; k++) unlinkIfPresent(`${file}.takeover-${id}-${k}`);
       }
-      return;
     }
     let ageMs: number;
     try {
       ageMs = Date.now() - statSync(claim).mtimeMs;
     } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return; // The takeover just finished.
+      if (errnoOf(err) === 'ENOENT') return false; // The takeover just finished.
       throw err;
     }
     if (ageMs < CLAIM_ABANDONED_MS) {
       sleep(20); // Another process is taking it over right now.
-      return;
+      return false;
+    }
+  }
+  return false;
+}
+
+/** Removes takeover claims in the folder left by processes that died while taking a lock over. */
+function removeAbandonedClaims(dir: string): void {
+  const prefix = `${lockFileName}.takeover-`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const claim = join(dir, name);
+    try {
+      if (Date.now() - statSync(claim).mtimeMs >= CLAIM_ABANDONED_MS) unlinkIfPresent(claim);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
     }
   }
 }
@@ -245,6 +280,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
   for (let attempt = 0; attempt < 500; attempt++) {
     if (createExclusive(file, content)) {
       held.set(file, content);
+      removeAbandonedClaims(dir);
       if (!exitHook) {
         exitHook = true;
         process.on('exit', releaseLocks);
@@ -261,9 +297,16 @@ export function lockDataDir(dataDir: string): DataDirLock {
     const current = readLock(file);
     if (!current) continue;
     const verdict = judge(current);
-    if (verdict === 'held') throw inUse(dir, file, current.owner);
-    if (verdict === 'writing') sleep(20);
-    else takeOver(file, current.raw);
+    if (verdict.verdict === 'held') throw inUse(dir, file, current.owner);
+    if (verdict.verdict === 'writing') sleep(20);
+    else if (takeOver(file, current.raw)) {
+      log.warn('embedded store: lock taken over', {
+        dataDir: dir,
+        lockFile: file,
+        why: verdict.why,
+        ...current.owner,
+      });
+    }
   }
   throw inUse(dir, file, readLock(file)?.owner);
 }

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,8 +38,8 @@ describe('the lock on the embedded data folder', () => {
   }
 
   /** `koppeling migrate --status` in a process of its own: it opens the store and reads from it. */
-  async function statusIn(dir: string): Promise<{ code: number | null; output: string }> {
-    const proc = spawnKoppeling(['migrate', '--status'], { KOPPELING_DATA_DIR: dir, LOG_LEVEL: 'error' });
+  async function statusIn(dir: string, logLevel = 'error'): Promise<{ code: number | null; output: string }> {
+    const proc = spawnKoppeling(['migrate', '--status'], { KOPPELING_DATA_DIR: dir, LOG_LEVEL: logLevel });
     const { code } = await proc.exited;
     return { code, output: proc.output() };
   }
@@ -73,11 +81,24 @@ describe('the lock on the embedded data folder', () => {
     const pid = await deadPid();
     const since = new Date().toISOString();
     writeFileSync(join(dir, lockFileName), JSON.stringify({ pid, host: hostname(), since, token: 'x' }));
+    // A claim left by a process that died while taking over another lock goes too.
+    const claim = join(dir, `${lockFileName}.takeover-0123456789abcdef-0`);
+    writeFileSync(claim, '4242');
+    utimesSync(claim, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
 
-    const status = await statusIn(dir);
+    const status = await statusIn(dir, 'warn');
     expect(status.output).toContain('store: pglite');
     expect(status.code).toBe(0);
     expect(existsSync(join(dir, lockFileName))).toBe(false);
+    expect(existsSync(claim)).toBe(false);
+    // The operator can see that, why and from which process the lock was taken over.
+    const taken = status.output
+      .split('\n')
+      .filter((l) => l.includes('lock taken over'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(taken).toEqual([
+      expect.objectContaining({ level: 'warn', why: 'that process no longer runs', pid, since }),
+    ]);
 
     writeFileSync(join(dir, lockFileName), JSON.stringify({ pid, host: hostname(), since, token: 'y' }));
     const store = openIn(dir);
