@@ -49,6 +49,19 @@ describe('concat', () => {
     expect(names('', '')).toBeUndefined();
   });
 
+  it('When a constant opens a bracket that another closes, then both go when either goes', () => {
+    const bracketed = mapping(`  - target: firstName
+    concat: [A, { constant: ' (' }, B, { constant: ')' }, C, { constant: ' [NL]' }]
+    separator: ''`);
+    const first = (a: string, b: string, c: string) =>
+      ok(mapRecord(bracketed, record({ A: a, B: b, C: c }))).employee.firstName;
+    expect(first('Jan', 'Piet', '')).toBe('Jan (Piet) [NL]');
+    expect(first('Jan', '', '')).toBe('Jan [NL]');
+    expect(first('', 'Piet', '')).toBe('Piet [NL]');
+    expect(first('Jan', '', 'Klaas')).toBe('JanKlaas [NL]');
+    expect(first('', '', '')).toBeUndefined();
+  });
+
   it('When parts are joined with a separator, then empty parts and their constants leave no double separator', () => {
     const spaced = mapping(`  - { target: vault.legalFirstNames, concat: [A, { constant: '&' }, B, C] }`);
     const first = (a: string, b: string, c: string) =>

@@ -70,7 +70,10 @@ export function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]
 /**
  * Joins the parts of a concat. A constant stands between values, so it is kept only when every
  * side of it that has sources has a value there: `Jansen` + `-` + (empty) gives `Jansen`, not
- * `Jansen-`. Constants alone (every source empty) give no value, so `required` and `default` work.
+ * `Jansen-`. Brackets go in pairs: a constant that closes a bracket of a constant left out is left
+ * out too, so `Jansen` + ` (` + (empty) + `)` gives `Jansen`, not `Jansen )`, and a pair stays
+ around a value whatever follows it. Constants alone
+ * (every source empty) give no value, so `required` and `default` work.
  */
 function readConcat(
   concat: NonNullable<CompiledEntry['concat']>,
@@ -78,32 +81,54 @@ function readConcat(
   ctx: PathContext,
 ): { raw: string[]; found: boolean } {
   let found = false;
-  let sourced = false;
-  let sourceSeen = false;
-  const parts: string[] = [];
-  // parts[pending..] are constants after the last value, not yet known to have a value after them;
-  // parts[pending..trailing) also have a source after them, so they need a value still to come.
-  let pending = 0;
-  let trailing = 0;
-  for (const p of concat) {
-    if ('constant' in p) {
-      // A source before this constant and no value yet: the side before is empty.
-      if (p.constant !== '' && (sourced || !sourceSeen)) parts.push(p.constant);
-      continue;
-    }
-    sourceSeen = true;
+  // The value of each source part (undefined when empty); positions of the first and last source
+  // part and of the first and last one with a value.
+  const values: Array<string | undefined> = new Array(concat.length);
+  let firstSource = -1;
+  let lastSource = -1;
+  let firstValue = -1;
+  let lastValue = -1;
+  for (let i = 0; i < concat.length; i++) {
+    const p = concat[i]!;
+    if ('constant' in p) continue;
+    if (firstSource < 0) firstSource = i;
+    lastSource = i;
     const r = resolveValues(ctx, p);
     found ||= r.found;
     const v = firstNonEmpty(r.values);
-    if (v === undefined) {
-      trailing = parts.length;
-      continue;
-    }
-    parts.push(v.trim());
-    sourced = true;
-    pending = trailing = parts.length;
+    if (v === undefined) continue;
+    values[i] = v.trim();
+    if (firstValue < 0) firstValue = i;
+    lastValue = i;
   }
-  if (sourceSeen && !sourced) return { raw: [], found };
-  if (trailing > pending) parts.splice(pending, trailing - pending);
+  if (firstSource >= 0 && firstValue < 0) return { raw: [], found };
+  // Whether a constant at i has a value before it, where it has sources before it.
+  const before = (i: number) => i < firstSource || firstValue < i;
+  const kept: boolean[] = new Array(concat.length).fill(false);
+  const open: number[] = [];
+  for (let i = 0; i < concat.length; i++) {
+    const p = concat[i]!;
+    if (!('constant' in p) || p.constant === '') continue;
+    kept[i] = before(i) && (lastSource < i || i < lastValue);
+    for (const c of p.constant) {
+      if (c === '(' || c === '[' || c === '{') open.push(i);
+      else if (c === ')' || c === ']' || c === '}') {
+        const o = open.pop();
+        // A pair of brackets encloses values: both stay when one is there (and the opening one has
+        // its value before it), both go otherwise.
+        if (o === undefined || o === i) continue;
+        let inside = false;
+        for (let j = o + 1; j < i && !inside; j++) inside = values[j] !== undefined;
+        kept[o] = kept[i] = before(o) && inside;
+      }
+    }
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < concat.length; i++) {
+    const p = concat[i]!;
+    if ('constant' in p) {
+      if (kept[i]) parts.push(p.constant);
+    } else if (values[i] !== undefined) parts.push(values[i]!);
+  }
   return { raw: [parts.join(separator)], found };
 }
