@@ -1,5 +1,5 @@
-import { exec, rows, type Trx } from './sql.js';
-import type { Reject } from './stage.js';
+import { exec, type Trx } from './sql.js';
+import type { RunRejects } from './rejects.js';
 
 export interface KeyOf {
   employerId: string;
@@ -7,6 +7,14 @@ export interface KeyOf {
   column: 'personnel_number' | 'remote_id';
   label: string;
 }
+
+/**
+ * The positions of a group of records (`position`, `rec`), in delivery order: the first five, and how
+ * many more. A key that every record of a large delivery shares (a mapping that reads the wrong
+ * column) would otherwise give each record a reason as long as the delivery.
+ */
+const positionList = `array_to_string((array_agg(position order by rec))[1:5], ', ') ||
+  case when count(*) > 5 then ' and ' || (count(*) - 5) || ' more' else '' end`;
 
 /**
  * Rejects records that deliver a stored employment under another employee than the one it is
@@ -50,7 +58,7 @@ async function rejectMovedEmployments(trx: Trx, key: KeyOf): Promise<void> {
  * rest of the delivery continues. Then builds the de-duplicated working tables `stg_person` (one row
  * per employee) and `stg_employment`.
  */
-export async function rejectDuplicates(trx: Trx, key: KeyOf): Promise<Reject[]> {
+export async function rejectDuplicates(trx: Trx, key: KeyOf, rejects: RunRejects): Promise<void> {
   const keyLabel = key.label;
   await rejectMovedEmployments(trx, key);
   // Positions are gathered only for keys that occur more than once: in a large delivery almost none do.
@@ -61,10 +69,11 @@ export async function rejectDuplicates(trx: Trx, key: KeyOf): Promise<Reject[]> 
             'employment ' || e.external_id || ' appears more than once in this delivery (at ' || d.positions ||
             '); all these records are left out'
        from stg_emp e
-       join (select s.external_id, string_agg(distinct r.position, ', ') as positions
-               from stg_emp s join stg_rec r using (rec)
-              where s.external_id in (select external_id from stg_emp group by external_id having count(*) > 1)
-              group by s.external_id) d using (external_id)`,
+       join (select external_id, ${positionList} as positions
+               from (select distinct s.external_id, s.rec, r.position
+                       from stg_emp s join stg_rec r using (rec)
+                      where s.external_id in (select external_id from stg_emp group by external_id having count(*) > 1)) p
+              group by external_id) d using (external_id)`,
   );
   await exec(
     trx,
@@ -73,7 +82,7 @@ export async function rejectDuplicates(trx: Trx, key: KeyOf): Promise<Reject[]> 
             ? || ' ' || r.emp_key || ' appears more than once in this delivery (at ' || d.positions || ')' ||
             case when d.people > 1 then ' with different person data' else '' end || '; all these records are left out'
        from stg_rec r
-       join (select emp_key, string_agg(position, ', ' order by rec) as positions,
+       join (select emp_key, ${positionList} as positions,
                     count(distinct (personnel_number, remote_id, initials, first_name, name_prefix, last_name,
                                     gender, birth_date, fingerprint)) as people,
                     bool_or(n_employments = 0) as bare
@@ -84,9 +93,8 @@ export async function rejectDuplicates(trx: Trx, key: KeyOf): Promise<Reject[]> 
         and not exists (select 1 from stg_reject x where x.rec = r.rec)`,
     [keyLabel, keyLabel],
   );
-  const rejects = await rows<Reject>(
-    trx,
-    `select r.position, x.field, x.reason from stg_reject x join stg_rec r using (rec) order by x.rec`,
+  await rejects.addQuery(
+    `select r.position, x.field, x.reason from stg_reject x join stg_rec r using (rec) order by x.rec, x.field, x.reason`,
   );
   await exec(
     trx,
@@ -107,5 +115,4 @@ export async function rejectDuplicates(trx: Trx, key: KeyOf): Promise<Reject[]> 
   );
   await exec(trx, `create unique index on stg_employment (external_id)`);
   await exec(trx, `analyze stg_person, stg_employment`);
-  return rejects;
 }

@@ -25,7 +25,8 @@ import {
   type RunTrigger,
 } from './runs.js';
 import { count, exec, type Trx } from './sql.js';
-import { stageDelivery, type Reject } from './stage.js';
+import { stageDelivery } from './stage.js';
+import { RunRejects, type Reject } from './rejects.js';
 import type { Notice } from './notices.js';
 import type { MappingOutcome } from './types.js';
 
@@ -64,7 +65,9 @@ export interface SyncResult {
   delivery: Link['delivery'];
   dryRun: boolean;
   counts: RunCounts;
+  /** The first problems (at most `reportedRejectsLimit`); `moreRejects` counts the rest. */
   rejects: Reject[];
+  moreRejects: number;
   notices: Notice[];
   durationMs: number;
 }
@@ -86,14 +89,6 @@ class StopRun extends Error {
  * the wrong column would then be stored and shown in clear: BSN-like numbers are redacted (see
  * `redactMessage`).
  */
-function withoutBsns(reject: Reject): Reject {
-  return {
-    position: redactMessage(reject.position),
-    field: reject.field,
-    reason: redactMessage(reject.reason),
-  };
-}
-
 function keyLabel(key: Link['key']): string {
   return key === 'personnelNumber' ? 'personnel number' : 'source id';
 }
@@ -131,7 +126,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     },
   };
   const counts = emptyCounts();
-  let rejects: Reject[] = [];
+  let problems: RunRejects | undefined;
   let notices: Notice[] = [];
   // The data key is created (and committed) before the run, so a rolled-back run never caches a lost key.
   await req.vault.dataKey(employerId);
@@ -165,7 +160,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
           );
         }
         await applyRun(trx, req, runId, date, counts, (r, n) => {
-          rejects = r;
+          problems = r;
           notices = n;
         });
         if (dryRun) throw new StopRun('completed');
@@ -177,10 +172,11 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
           entity: { type: 'sync_run', id: runId },
           details: { delivery: link.delivery, forcedBy: req.forcedBy ?? null, counts },
         });
+        await problems?.store(runId);
         await finishRun(trx, runId, {
           status: 'completed',
           counts,
-          rejects,
+          rejects: [],
           notices,
           forcedBy: req.forcedBy,
           columns: req.columns?.counts,
@@ -193,6 +189,9 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     message = err instanceof StopRun ? err.reason : failedRunMessage(err, runId, link.employer.code);
   }
   const durationMs = performance.now() - started;
+  // A run that applied nothing stores the first problems: its table went with the transaction.
+  const rejects = problems?.first ?? [];
+  const moreRejects = problems ? problems.total - rejects.length : 0;
   // The message can quote the delivery (a header row that was a record, say): no BSN in it either.
   message = message && redactMessage(message);
   if (!dryRun && status !== 'completed') {
@@ -214,7 +213,18 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     ...counts,
     durationMs: Math.round(durationMs),
   });
-  return { runId, status, message, delivery: link.delivery, dryRun, counts, rejects, notices, durationMs };
+  return {
+    runId,
+    status,
+    message,
+    delivery: link.delivery,
+    dryRun,
+    counts,
+    rejects,
+    moreRejects,
+    notices,
+    durationMs,
+  };
 }
 
 async function applyRun(
@@ -223,11 +233,12 @@ async function applyRun(
   runId: string,
   date: string,
   counts: RunCounts,
-  setProblems: (rejects: Reject[], notices: Notice[]) => void,
+  setProblems: (rejects: RunRejects, notices: Notice[]) => void,
 ): Promise<void> {
   const { link, employerId } = req;
   await exec(trx, `create temp table touched (employee_id uuid primary key) on commit drop`);
   await createEndedEmployments(trx);
+  const rejects = await RunRejects.open(trx, req.store.kind);
   const staged = await stageDelivery(
     {
       trx,
@@ -239,13 +250,14 @@ async function applyRun(
       onProgress: (n) => req.onProgress?.('staging', n),
     },
     req.input,
+    rejects,
   );
   const key = {
     employerId,
     column: link.key === 'personnelNumber' ? ('personnel_number' as const) : ('remote_id' as const),
     label: keyLabel(link.key),
   };
-  const rejects = [...staged.rejects, ...(await rejectDuplicates(trx, key))].map(withoutBsns);
+  await rejectDuplicates(trx, key, rejects);
   // Notices quote the delivery (department names, employment ids): no BSN in a notice either.
   const notices: Notice[] = [];
   const notice = (list: Notice[]) =>
@@ -255,7 +267,7 @@ async function applyRun(
   notice(staged.notices);
   setProblems(rejects, notices);
   counts.records = staged.records;
-  counts.rejected = new Set(rejects.map((r) => r.position)).size;
+  counts.rejected = await rejects.records();
   // Every guard that trips is reported at once: --force overrides them all.
   const stops: string[] = [];
   if (req.columns && !req.forcedBy) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import { countRejects, listRejects, type RunCounts, type RunRecord } from './runs.js';
 import type { Notice } from './notices.js';
-import type { Reject } from './stage.js';
+import { reportedRejectsLimit, type Reject } from './rejects.js';
 
 /** The report of one run, as `sync --json`, `runs show --json` and the API print it. */
 export const runReportSchema = z.object({
@@ -63,14 +63,11 @@ export function runReport(run: {
   };
 }
 
-/** The most problems the report of a stored run lists; the rest are counted in `moreRejects`. */
-export const storedRejectsLimit = 10_000;
-
 /** The report of a recorded run, with its quarantined problems as stored (`runs show`, the API). */
 export async function storedRunReport(
   db: Db,
   run: RunRecord,
-  limit = storedRejectsLimit,
+  limit = reportedRejectsLimit,
 ): Promise<RunReport> {
   const rejects = await listRejects(db, run.id, limit);
   const moreRejects = rejects.length < limit ? 0 : (await countRejects(db, run.id)) - rejects.length;

@@ -4,7 +4,7 @@ import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
 import type { ColumnCounts } from './columns.js';
 import type { Notice } from './notices.js';
-import type { Reject } from './stage.js';
+import type { Reject } from './rejects.js';
 
 export const runStatuses = [
   'running',

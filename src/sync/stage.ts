@@ -8,13 +8,7 @@ import { DeliveredDepartments } from './delivered-departments.js';
 import type { Notice } from './notices.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
-
-/** One quarantined problem: where in the delivery, which field, and why (never a BSN). */
-export interface Reject {
-  position: string;
-  field: string;
-  reason: string;
-}
+import type { RunRejects } from './rejects.js';
 
 export interface StageContext {
   trx: Trx;
@@ -24,11 +18,6 @@ export interface StageContext {
   key: Link['key'];
   connector: string;
   onProgress?: ((records: number) => void) | undefined;
-}
-
-export interface StageResult {
-  records: number;
-  rejects: Reject[];
 }
 
 /**
@@ -124,8 +113,6 @@ async function createStagingTables(trx: Trx): Promise<void> {
     trx,
     `create temp table stg_reject (rec int not null, field text not null, reason text not null) on commit drop`,
   );
-  // Keys of rejected records: a complete delivery must not end those employees as missing.
-  await exec(trx, `create temp table stg_held (emp_key text not null) on commit drop`);
 }
 
 /** The key of a rejected record when the mapping could still read it. */
@@ -153,9 +140,9 @@ function keyOf(c: Candidate, key: Link['key']): string | undefined {
 export async function stageDelivery(
   ctx: StageContext,
   input: AsyncIterable<MappingOutcome>,
+  rejects: RunRejects,
 ): Promise<{
   records: number;
-  rejects: Reject[];
   notices: Notice[];
 }> {
   await createStagingTables(ctx.trx);
@@ -164,24 +151,27 @@ export async function stageDelivery(
   const anyStored =
     (await rows(ctx.trx, `select 1 from employees where employer_id = ? limit 1`, [ctx.employerId])).length >
     0;
-  const rejects: Reject[] = [];
   const departments = new DeliveredDepartments();
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
-  const held: string[] = [];
   let pending: Promise<void> = Promise.resolve();
   for await (const outcome of input) {
     rec += 1;
     if (!outcome.ok) {
-      const heldKey = rejectedKey(outcome, ctx.key);
-      if (heldKey) held.push(heldKey);
+      rejects.hold(rejectedKey(outcome, ctx.key));
       for (const p of outcome.problems)
-        rejects.push({ position: outcome.position, field: p.field, reason: p.reason });
+        rejects.add({ position: outcome.position, field: p.field, reason: p.reason });
+      // A delivery of nothing but problems is written as it comes, not kept in memory.
+      if (rejects.full) {
+        await pending;
+        pending = rejects.write();
+        pending.catch(() => undefined);
+      }
       continue;
     }
     const c = outcome.candidate;
     if (!keyOf(c, ctx.key)) {
-      rejects.push({
+      rejects.add({
         position: c.position,
         field: keyField(ctx.key),
         reason: `the record has no ${ctx.key === 'personnelNumber' ? 'personnel number' : 'source id of the person'}, which this link uses as the key`,
@@ -193,26 +183,20 @@ export async function stageDelivery(
     if (batch.length >= BATCH) {
       // The database stages one batch while the next is read and mapped; one flush at a time.
       await pending;
-      pending = flush(ctx, batch, rejects, held, anyStored);
+      pending = flush(ctx, batch, rejects, anyStored);
       pending.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
       batch = [];
       ctx.onProgress?.(rec);
     }
   }
   await pending;
-  await flush(ctx, batch, rejects, held, anyStored);
+  await flush(ctx, batch, rejects, anyStored);
   await exec(ctx.trx, `analyze stg_rec, stg_emp`);
   await keepStoredPersons(ctx.trx);
-  await bulkLoad(
-    ctx.trx,
-    ctx.kind,
-    'stg_held',
-    ['emp_key'],
-    held.map((k) => [k]),
-  );
+  await rejects.write();
   ctx.onProgress?.(rec);
   await stageDepartments(ctx, departments.byCode);
-  return { records: rec, rejects, notices: departments.notices };
+  return { records: rec, notices: departments.notices };
 }
 
 interface StoredEmployee {
@@ -236,8 +220,7 @@ async function storedEmployees(ctx: StageContext, keys: string[]): Promise<Map<s
 async function flush(
   ctx: StageContext,
   batch: Array<{ rec: number; candidate: Candidate }>,
-  rejects: Reject[],
-  held: string[],
+  rejects: RunRejects,
   anyStored: boolean,
 ): Promise<void> {
   if (batch.length === 0) return;
@@ -255,8 +238,8 @@ async function flush(
     const found = existing.get(key);
     if (c.partialEmployee && !found) {
       // Without names the employee cannot be created; the record waits for the person's own data.
-      rejects.push({ position: c.position, field: keyField(ctx.key), reason: unknownEmployeeReason });
-      held.push(key);
+      rejects.add({ position: c.position, field: keyField(ctx.key), reason: unknownEmployeeReason });
+      rejects.hold(key);
       continue;
     }
     // Mapped records arrive validated; the vault schema is the guard for any other producer.
@@ -266,13 +249,13 @@ async function flush(
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           // Zod messages of the vault schema describe the rule, never the value.
-          rejects.push({
+          rejects.add({
             position: c.position,
             field: `vault.${issue.path.join('.')}`,
             reason: issue.message,
           });
         }
-        held.push(key);
+        rejects.hold(key);
         continue;
       }
       fields = parsed.data;
