@@ -84,11 +84,6 @@ class StopRun extends Error {
   }
 }
 
-/**
- * A reason can quote a value of the delivery (`Geslacht "..." is not a known gender code`). A BSN in
- * the wrong column would then be stored and shown in clear: BSN-like numbers are redacted (see
- * `redactMessage`).
- */
 function keyLabel(key: Link['key']): string {
   return key === 'personnelNumber' ? 'personnel number' : 'source id';
 }

@@ -58,6 +58,10 @@ export class RunRejects {
     return this.pending.length + this.held.length >= WRITE_EVERY;
   }
 
+  /**
+   * A reason can quote a value of the delivery (`Geslacht "..." is not a known gender code`). A BSN
+   * in the wrong column would then be stored and shown in clear: BSN-like numbers are redacted.
+   */
   add(reject: Reject): void {
     const safe: Reject = {
       position: redactMessage(reject.position),

@@ -157,16 +157,16 @@ export async function stageDelivery(
   let pending: Promise<void> = Promise.resolve();
   for await (const outcome of input) {
     rec += 1;
+    // A delivery of nothing but problems is written as it comes, not kept in memory.
+    if (rejects.full) {
+      await pending;
+      pending = rejects.write();
+      pending.catch(() => undefined);
+    }
     if (!outcome.ok) {
       rejects.hold(rejectedKey(outcome, ctx.key));
       for (const p of outcome.problems)
         rejects.add({ position: outcome.position, field: p.field, reason: p.reason });
-      // A delivery of nothing but problems is written as it comes, not kept in memory.
-      if (rejects.full) {
-        await pending;
-        pending = rejects.write();
-        pending.catch(() => undefined);
-      }
       continue;
     }
     const c = outcome.candidate;
@@ -312,6 +312,8 @@ async function flush(
   await bulkLoad(ctx.trx, ctx.kind, 'stg_rec', recColumns, recRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_emp', empColumns, empRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_sealed', ['rec', 'ciphertext', 'bsn_index'], sealedRows);
+  // Problems found here (every record of a batch can have one) are not kept until the end either.
+  if (rejects.full) await rejects.write();
 }
 
 /**

@@ -3,7 +3,7 @@ import { findRun } from '../../src/sync/runs.js';
 import { formatReport, runReport, storedRunReport } from '../../src/sync/report.js';
 import { reportedRejectsLimit } from '../../src/sync/rejects.js';
 import type { MappingOutcome } from '../../src/sync/types.js';
-import { person, syncTestStore } from '../helpers/sync.js';
+import { partialPerson, person, syncTestStore } from '../helpers/sync.js';
 
 /** Deliveries with a problem in (nearly) every record: a mapping that reads the wrong column, say. */
 
@@ -63,6 +63,18 @@ describe('a delivery with more problems than a report lists', () => {
     expect(Number(stored[0]!.n)).toBe(reportedRejectsLimit);
     const recorded = await findRun(bed.store.db, r.runId);
     expect(recorded).toMatchObject({ status: 'guard_tripped', rejected: reportedRejectsLimit + over });
+  });
+
+  it('When every record of a delivery lacks the person data of an unknown employee, then each is quarantined and stored', async () => {
+    const { run } = await bed.employer({ delivery: 'mutations' });
+    const count = reportedRejectsLimit + over;
+    const r = await run(Array.from({ length: count }, (_, i) => partialPerson(`p${i}`)));
+    expect(r.status).toBe('completed');
+    expect(r.counts.rejected).toBe(count);
+    expect(r.rejects).toHaveLength(reportedRejectsLimit);
+    expect(r.moreRejects).toBe(over);
+    const stored = await bed.store.db('sync_rejections').where({ run_id: r.runId }).count({ n: '*' });
+    expect(Number(stored[0]!.n)).toBe(count);
   });
 
   it('When many records share one key, then each reason names the first five positions and counts the rest', async () => {
