@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { todayIn } from '../domain/dates.js';
 import { log, redactMessage } from '../log.js';
+import { stoppingSignal } from '../shutdown.js';
 import type { Store } from '../store/db.js';
 import { auditEvent } from '../store/audit.js';
 import type { Vault } from '../vault/vault.js';
@@ -27,6 +28,7 @@ import {
 import { count, exec, type Trx } from './sql.js';
 import { stageDelivery } from './stage.js';
 import { RunRejects, type Reject } from './rejects.js';
+import { stopWithSignals } from './stop.js';
 import type { Notice } from './notices.js';
 import type { MappingOutcome } from './types.js';
 
@@ -139,10 +141,12 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   }
   let status: SyncResult['status'] = 'completed';
   let message: string | undefined;
+  const stop = stopWithSignals(req.store);
   try {
     const turn: Turn = req.turn ?? ((task) => task());
     await turn(() =>
       req.store.db.transaction(async (trx) => {
+        await stop.attach(trx);
         const locked = await count(
           trx,
           `select case when pg_try_advisory_xact_lock(?, hashtext(?)) then 1 else 0 end as n`,
@@ -181,7 +185,14 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     );
   } catch (err) {
     status = err instanceof StopRun ? err.status : 'failed';
-    message = err instanceof StopRun ? err.reason : failedRunMessage(err, runId, link.employer.code);
+    const signal = stoppingSignal();
+    if (signal && status === 'failed') {
+      message = `The run was stopped by ${signal} and nothing was applied; the next run reads the delivery again.`;
+    } else {
+      message = err instanceof StopRun ? err.reason : failedRunMessage(err, runId, link.employer.code);
+    }
+  } finally {
+    stop.detach();
   }
   const durationMs = performance.now() - started;
   // A run that applied nothing stores the first problems: its table went with the transaction.
@@ -189,16 +200,20 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   const moreRejects = problems ? problems.total - rejects.length : 0;
   // The message can quote the delivery (a header row that was a record, say): no BSN in it either.
   message = message && redactMessage(message);
-  if (!dryRun && status !== 'completed') {
-    await finishRun(req.store.db, runId, {
-      status,
-      message,
-      counts,
-      rejects,
-      notices,
-      columns: req.columns?.counts,
-      durationMs,
-    });
+  try {
+    if (!dryRun && status !== 'completed') {
+      await finishRun(req.store.db, runId, {
+        status,
+        message,
+        counts,
+        rejects,
+        notices,
+        columns: req.columns?.counts,
+        durationMs,
+      });
+    }
+  } finally {
+    stop.done();
   }
   log.info('sync run finished', {
     runId,

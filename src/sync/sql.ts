@@ -3,18 +3,37 @@ import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { StoreKind } from '../store/db.js';
+import { stoppingSignal } from '../shutdown.js';
 
 export type Trx = Knex.Transaction;
 export type Row = Record<string, unknown>;
 
+/** A run's statement refused because the process is stopping on a signal. */
+class StoppedBySignal extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`stopped by ${signal}`);
+  }
+}
+
+/**
+ * A process stopping on SIGINT or SIGTERM starts no further statement of a run: the run fails at
+ * once, its transaction is rolled back and the run is recorded, instead of going on to the end.
+ */
+function unlessStopping(): void {
+  const signal = stoppingSignal();
+  if (signal) throw new StoppedBySignal(signal);
+}
+
 /** Runs one statement and returns how many rows it wrote (or returned). */
 export async function exec(trx: Trx, sql: string, bindings: readonly unknown[] = []): Promise<number> {
+  unlessStopping();
   const res = (await trx.raw(sql, bindings as Knex.RawBinding[])) as { rowCount?: number | null };
   return res.rowCount ?? 0;
 }
 
 /** Rows of one query. */
 export async function rows<T = Row>(trx: Trx, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
+  unlessStopping();
   const res = (await trx.raw(sql, bindings as Knex.RawBinding[])) as { rows: T[] };
   return res.rows;
 }
@@ -64,6 +83,7 @@ export async function bulkLoad(
   data: ReadonlyArray<readonly unknown[]>,
 ): Promise<void> {
   if (data.length === 0) return;
+  unlessStopping();
   // Inside a transaction knex hands out the transaction's own connection (PGlite has only one).
   const conn = await (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection();
   const target = `${table} (${columns.join(', ')})`;

@@ -13,6 +13,9 @@ import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 // Two staging batches at least (a batch is 5000 records), so a kill can land mid-staging.
 const size = testStoreKind === 'pglite' ? 6_000 : 12_000;
 
+const stoppedMessage = (signal: string) =>
+  `The run was stopped by ${signal} and nothing was applied; the next run reads the delivery again.`;
+
 /** A digest of every table a sync writes, so "exactly as before" is checked row by row. */
 async function digest(store: Store): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -116,10 +119,57 @@ describe('a sync run killed at any moment', () => {
     proc.child.kill('SIGINT');
     expect(exitStatus(await proc.exited)).toBe(130);
     expect(proc.output()).toContain('"message":"stopping; a second signal stops at once","signal":"SIGINT"');
-    expect(proc.output()).not.toContain('sync run finished');
     expect(existsSync(join(env.KOPPELING_DATA_DIR!, lockFileName))).toBe(false);
     expect(await withStore(digest)).toEqual(before);
+    // The run is recorded as stopped, not left as running for the next run to find.
+    const runs = await withStore((s) => s.db('sync_runs').orderBy('started_at', 'desc').limit(1));
+    expect(runs[0]).toMatchObject({ status: 'failed', message: stoppedMessage('SIGINT') });
     const next = await runCli(['sync', '--config', config, '--json'], env);
     expect(JSON.parse(next.stdout)).toMatchObject({ status: 'completed', updated: size });
   }, 120_000);
+
+  it.runIf(testStoreKind === 'postgres')(
+    'When the process gets SIGTERM while a statement of the run waits (PostgreSQL), then the statement is cancelled and the run is recorded as stopped',
+    async () => {
+      const before = await withStore(digest);
+      writeCsvDelivery(
+        delivery,
+        Array.from({ length: size }, (_, i) => csvRow(String(i + 1), { Woonplaats: 'Zwolle SIGTERM' })),
+      );
+      // Another session holds the departments table: the run's plan waits for it, in one statement.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let holding!: (pid: number) => void;
+      const holderPid = new Promise<number>((resolve) => (holding = resolve));
+      const holder = store.db.transaction(async (trx) => {
+        await trx.raw('lock table departments in access exclusive mode');
+        holding((await trx.raw('select pg_backend_pid() as pid')).rows[0].pid);
+        await released;
+      });
+      try {
+        const pid = await holderPid;
+        const proc = spawnKoppeling(['sync', '--config', config], { ...env, LOG_LEVEL: 'info' });
+        const waiting = async () =>
+          Number(
+            (
+              await store.db.raw(
+                `select count(*) as n from pg_stat_activity where ? = any(pg_blocking_pids(pid))`,
+                [pid],
+              )
+            ).rows[0].n,
+          );
+        await expect.poll(waiting, { timeout: 60_000, interval: 200 }).toBe(1);
+        proc.child.kill('SIGTERM');
+        // It ends while the table is still held: the waiting statement was cancelled, not awaited.
+        expect(exitStatus(await proc.exited)).toBe(143);
+      } finally {
+        release();
+        await holder;
+      }
+      expect(await withStore(digest)).toEqual(before);
+      const runs = await withStore((s) => s.db('sync_runs').orderBy('started_at', 'desc').limit(1));
+      expect(runs[0]).toMatchObject({ status: 'failed', message: stoppedMessage('SIGTERM') });
+    },
+    120_000,
+  );
 });
