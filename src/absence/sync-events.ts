@@ -8,18 +8,25 @@ export const fixedTermWarningDays = 42;
  * Called by the sync's apply step, inside its transaction: records an event on every open absence
  * case of the employments in `table` (`employment_id`, `end_date`: what the run ended, on which
  * date). The case stays open: an employee out of service while sick keeps the case until it is
- * ended explicitly. Idempotent per case, kind and date.
+ * ended explicitly. An end the source withdrew (`end_date` null) after one was recorded on the case
+ * is recorded too (`employment_end_withdrawn`, on the delivery date `date`). Idempotent per case,
+ * kind and date.
  */
 export async function recordEmploymentsEnded(
   trx: Knex,
-  input: { table: string; runId: string },
+  input: { table: string; runId: string; date: string },
 ): Promise<number> {
   const result = (await trx.raw(
     `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date, sync_run_id)
-     select c.employer_id, c.employee_id, c.employment_id, c.id, 'employment_ended_while_sick', x.end_date, ?
+     select c.employer_id, c.employee_id, c.employment_id, c.id,
+            case when x.end_date is null then 'employment_end_withdrawn' else 'employment_ended_while_sick' end,
+            coalesce(x.end_date, ?::date), ?
        from ${input.table} x join absence_cases c on c.employment_id = x.employment_id and c.status = 'open'
+      where x.end_date is not null
+         or exists (select 1 from case_events e
+                     where e.absence_case_id = c.id and e.kind = 'employment_ended_while_sick')
      on conflict (absence_case_id, kind, event_date) do nothing`,
-    [input.runId],
+    [input.date, input.runId],
   )) as { rowCount?: number | null };
   return result.rowCount ?? 0;
 }

@@ -151,12 +151,12 @@ export async function applyEmployments(
     `insert into employment_versions (id, employment_id, valid_from, ${versionCols.join(', ')})
      select new_version_id, employment_id, start_date, ${terms.join(', ')} from plan_employment where is_new`,
   );
-  // An end date the source delivers or moves ends the employment too: listed for the hooks.
+  // An end date the source delivers, moves or withdraws (null) is listed for the hooks.
   await exec(
     trx,
     `insert into ${endedEmploymentsTable} (employment_id, end_date)
      select p.employment_id, p.end_date from plan_employment p join employments m on m.id = p.employment_id
-      where p.dates_changed and p.end_date is distinct from m.end_date and p.end_date is not null
+      where p.dates_changed and p.end_date is distinct from m.end_date
      on conflict (employment_id) do nothing`,
   );
   written += await exec(

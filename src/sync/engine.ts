@@ -330,7 +330,7 @@ async function applyRun(
     archived = await archiveMissingDepartments(trx, employerId, date);
     written += archived;
   }
-  await announceEndedEmployments(trx, runId);
+  await announceEndedEmployments(trx, runId, date);
   written += await refreshInService(trx, employerId, date);
   const persons = await count(trx, `select count(*) as n from plan_person`);
   counts.updated = await count(

@@ -126,7 +126,11 @@ describe('Absence store rules', () => {
           { employment_id: e.employmentId, end_date: '2026-11-30' },
           { employment_id: healthy.employmentId, end_date: '2026-11-30' },
         ]);
-        return recordEmploymentsEnded(trx, { table: endedEmploymentsTable, runId: 'run-1' });
+        return recordEmploymentsEnded(trx, {
+          table: endedEmploymentsTable,
+          runId: 'run-1',
+          date: '2026-11-28',
+        });
       });
     expect(await record()).toBe(1);
     expect(await record()).toBe(0);

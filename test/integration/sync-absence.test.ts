@@ -39,7 +39,7 @@ describe('sync and absence together', () => {
     expect(events[0].sync_run_id).toBe(result.runId);
   });
 
-  it('When a delivery gives the employment of a sick employee an end date or moves it, then the open case records each date once', async () => {
+  it('When a delivery gives the employment of a sick employee an end date, moves it or withdraws it, then the open case records each once', async () => {
     const vault = testVault(store);
     for (const delivery of ['complete', 'mutations'] as const) {
       const { run } = await syncRunner(store, vault, testLink(`sick-end-${delivery}`, { delivery }));
@@ -61,19 +61,42 @@ describe('sync and absence together', () => {
       const first = await run(ending('2026-12-15'));
       expect(first.status).toBe('completed');
       // The same delivery again records nothing more; a moved end date records the new one;
-      // a withdrawn end date records nothing.
+      // a withdrawn end date is recorded on the delivery date, once.
       expect((await run(ending('2026-12-15'))).counts.rowsWritten).toBe(0);
       const moved = await run(ending('2026-12-10'));
-      await run(ending(undefined));
+      const withdrawn = await run(ending(undefined));
+      expect((await run(ending(undefined))).counts.rowsWritten).toBe(0);
 
       const c = await caseOfEmployee(store.db, employee.id, caseId);
       expect(c.status).toBe('open');
       expect(c.events).toEqual([
         expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-12-15' }),
         expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-12-10' }),
+        expect.objectContaining({ kind: 'employment_end_withdrawn', eventDate: '2026-11-28' }),
       ]);
       const events = await store.db('case_events').where({ absence_case_id: caseId }).orderBy('recorded_at');
-      expect(events.map((e: { sync_run_id: string }) => e.sync_run_id)).toEqual([first.runId, moved.runId]);
+      expect(events.map((e: { sync_run_id: string }) => e.sync_run_id)).toEqual([
+        first.runId,
+        moved.runId,
+        withdrawn.runId,
+      ]);
     }
+  });
+
+  it('When an end date given before the case began is withdrawn, then the case records nothing', async () => {
+    const vault = testVault(store);
+    const { run } = await syncRunner(store, vault, testLink('sick-end-before'));
+    await run([person('1', { employments: [{ endDate: '2026-12-31' }] })]);
+    const employee = await store
+      .db('employees')
+      .where({ personnel_number: '1' })
+      .orderBy('created_at', 'desc')
+      .first('id');
+    const { caseId } = await reportSick({ db: store.db, actor, today: '2026-11-20' }, employee.id, {
+      firstSickDay: '2026-11-16',
+      percentage: 100,
+    });
+    expect((await run([person('1')])).status).toBe('completed');
+    expect((await caseOfEmployee(store.db, employee.id, caseId)).events).toEqual([]);
   });
 });
