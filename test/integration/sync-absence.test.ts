@@ -16,20 +16,29 @@ describe('sync and absence together', () => {
   });
   afterAll(() => store.close());
 
-  it('When a complete delivery ends the employment of a sick employee, then the open case records it and stays open', async () => {
-    const vault = testVault(store);
-    const { run } = await syncRunner(store, vault, testLink('sick-sync', { guard: 1 }));
-    await run([person('1'), person('2')]);
-    const employee = await store.db('employees').where({ personnel_number: '1' }).first('id');
+  /** Reports the employee with personnel number `nr` of the employer sick from 16 November. */
+  async function sick(employerId: string, nr: string): Promise<{ employeeId: string; caseId: string }> {
+    const employee = await store
+      .db('employees')
+      .where({ employer_id: employerId, personnel_number: nr })
+      .first('id');
     const { caseId } = await reportSick({ db: store.db, actor, today: '2026-11-20' }, employee.id, {
       firstSickDay: '2026-11-16',
       percentage: 100,
     });
+    return { employeeId: employee.id, caseId };
+  }
+
+  it('When a complete delivery ends the employment of a sick employee, then the open case records it and stays open', async () => {
+    const vault = testVault(store);
+    const { employer, run } = await syncRunner(store, vault, testLink('sick-sync', { guard: 1 }));
+    await run([person('1'), person('2')]);
+    const { employeeId, caseId } = await sick(employer.id, '1');
 
     const result = await run([person('2')]);
     expect(result.counts.ended).toBe(1);
 
-    const c = await caseOfEmployee(store.db, employee.id, caseId);
+    const c = await caseOfEmployee(store.db, employeeId, caseId);
     expect(c.status).toBe('open');
     expect(c.events).toEqual([
       expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-11-28' }),
@@ -42,17 +51,13 @@ describe('sync and absence together', () => {
   it('When a delivery gives the employment of a sick employee an end date, moves it or withdraws it, then the open case records each once', async () => {
     const vault = testVault(store);
     for (const delivery of ['complete', 'mutations'] as const) {
-      const { run } = await syncRunner(store, vault, testLink(`sick-end-${delivery}`, { delivery }));
+      const { employer, run } = await syncRunner(
+        store,
+        vault,
+        testLink(`sick-end-${delivery}`, { delivery }),
+      );
       await run([person('1'), person('2')]);
-      const employee = await store
-        .db('employees')
-        .where({ personnel_number: '1' })
-        .orderBy('created_at', 'desc')
-        .first('id');
-      const { caseId } = await reportSick({ db: store.db, actor, today: '2026-11-20' }, employee.id, {
-        firstSickDay: '2026-11-16',
-        percentage: 100,
-      });
+      const { employeeId, caseId } = await sick(employer.id, '1');
       const ending = (endDate: string | undefined) => [
         person('1', { employments: [{ endDate, endReason: endDate ? 'overleden' : undefined }] }),
         // Ending a healthy employee's employment records nothing.
@@ -67,7 +72,7 @@ describe('sync and absence together', () => {
       const withdrawn = await run(ending(undefined));
       expect((await run(ending(undefined))).counts.rowsWritten).toBe(0);
 
-      const c = await caseOfEmployee(store.db, employee.id, caseId);
+      const c = await caseOfEmployee(store.db, employeeId, caseId);
       expect(c.status).toBe('open');
       expect(c.events).toEqual([
         expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-12-15' }),
@@ -85,18 +90,10 @@ describe('sync and absence together', () => {
 
   it('When an end date given before the case began is withdrawn, then the case records nothing', async () => {
     const vault = testVault(store);
-    const { run } = await syncRunner(store, vault, testLink('sick-end-before'));
+    const { employer, run } = await syncRunner(store, vault, testLink('sick-end-before'));
     await run([person('1', { employments: [{ endDate: '2026-12-31' }] })]);
-    const employee = await store
-      .db('employees')
-      .where({ personnel_number: '1' })
-      .orderBy('created_at', 'desc')
-      .first('id');
-    const { caseId } = await reportSick({ db: store.db, actor, today: '2026-11-20' }, employee.id, {
-      firstSickDay: '2026-11-16',
-      percentage: 100,
-    });
+    const { employeeId, caseId } = await sick(employer.id, '1');
     expect((await run([person('1')])).status).toBe('completed');
-    expect((await caseOfEmployee(store.db, employee.id, caseId)).events).toEqual([]);
+    expect((await caseOfEmployee(store.db, employeeId, caseId)).events).toEqual([]);
   });
 });
