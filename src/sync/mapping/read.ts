@@ -70,10 +70,10 @@ export function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]
 /**
  * Joins the parts of a concat. A constant stands between values, so it is kept only when every
  * side of it that has sources has a value there: `Jansen` + `-` + (empty) gives `Jansen`, not
- * `Jansen-`. Brackets go in pairs: a constant that closes a bracket of a constant left out is left
- * out too, so `Jansen` + ` (` + (empty) + `)` gives `Jansen`, not `Jansen )`, and a pair stays
- around a value whatever follows it. Constants alone
- * (every source empty) give no value, so `required` and `default` work.
+ * `Jansen-`. Brackets go in pairs: a pair stays when a value is between them (and the opening one
+ * has its value before it) and goes whole otherwise, so `Jansen` + ` (` + (empty) + `)` gives
+ * `Jansen`, not `Jansen )`. Constants alone (every source empty) give no value, so `required` and
+ * `default` work.
  */
 function readConcat(
   concat: NonNullable<CompiledEntry['concat']>,

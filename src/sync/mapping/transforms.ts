@@ -206,9 +206,9 @@ export function lookupCode(table: CodeTable, input: string): TransformResult {
 }
 
 /**
- * A given name where initials were expected ("Jan", "Willem"): letters in lower case after the first,
- * at least `min` of them. Two-letter initials such as "Th" and "Ph" are not names; written with points,
- * "Chr." is not either.
+ * A given name where initials were expected ("Jan", "Willem"): at least `min` letters, one of them in
+ * lower case after the first. Two-letter initials such as "Th" and "Ph" are not names; written with
+ * points, "Chr." is not either.
  */
 function isGivenName(part: string, min: number): boolean {
   return part.length >= min && /\p{Ll}/u.test(part.slice(1));
