@@ -35,7 +35,8 @@ export const runsCommand: Command = {
         io.stdout.write(
           `${r.startedAt}  ${r.id}  ${r.status.padEnd(13)} ${r.trigger.padEnd(8)} ${r.delivery.padEnd(9)} ` +
             `+${c.created} ~${c.updated} -${c.ended} !${r.rejected}` +
-            `${r.durationMs !== null ? `  ${(r.durationMs / 1000).toFixed(1)}s` : ''}${r.forcedBy ? `  forced by ${r.forcedBy}` : ''}\n`,
+            `${r.durationMs !== null ? `  ${(r.durationMs / 1000).toFixed(1)}s` : ''}${r.forcedBy ? `  forced by ${r.forcedBy}` : ''}` +
+            `${r.progress ? `  ${r.progress.phase}, ${r.progress.records.toLocaleString('en')} records (${r.progress.at})` : ''}\n`,
         );
       }
       if (older)

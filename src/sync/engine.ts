@@ -29,6 +29,7 @@ import { count, exec, type Trx } from './sql.js';
 import { stageDelivery } from './stage.js';
 import { RunRejects, type Reject } from './rejects.js';
 import { stopWithSignals } from './stop.js';
+import { progressWriter } from './progress.js';
 import type { Notice } from './notices.js';
 import type { MappingOutcome } from './types.js';
 
@@ -115,10 +116,12 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   const date = req.deliveryDate ?? todayIn();
   const { link, employerId } = req;
   const report = req.onProgress;
+  const progress = dryRun ? undefined : progressWriter(req.store, runId);
   req = {
     ...req,
     onProgress: (phase, records) => {
       log.debug('sync progress', { runId, phase, records });
+      progress?.(phase, records);
       report?.(phase, records);
     },
   };

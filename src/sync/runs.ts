@@ -5,6 +5,7 @@ import { inTransaction } from '../store/db.js';
 import type { ColumnCounts } from './columns.js';
 import type { Notice } from './notices.js';
 import type { Reject } from './rejects.js';
+import type { RunProgress } from './progress.js';
 
 export const runStatuses = [
   'running',
@@ -75,6 +76,11 @@ export interface RunRecord {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
+  /**
+   * While the run goes (PostgreSQL): its phase and the records read so far, as last written (at most
+   * 5 seconds old); null once it has ended, and on the embedded store.
+   */
+  progress: RunProgress | null;
 }
 
 interface RunRow {
@@ -96,6 +102,7 @@ interface RunRow {
   started_at: Date;
   finished_at: Date | null;
   duration_ms: number | null;
+  progress: unknown;
 }
 
 function toRun(r: RunRow): RunRecord {
@@ -119,6 +126,10 @@ function toRun(r: RunRow): RunRecord {
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
     durationMs: r.duration_ms,
+    progress:
+      r.status === 'running'
+        ? ((typeof r.progress === 'string' ? JSON.parse(r.progress) : r.progress) as RunProgress | null)
+        : null,
   };
 }
 
@@ -176,6 +187,7 @@ export async function finishRun(
         notices: result.notices?.length ? JSON.stringify(result.notices) : null,
         finished_at: trx.fn.now(),
         duration_ms: Math.round(result.durationMs),
+        progress: null,
       });
     for (let i = 0; i < result.rejects.length; i += 1000) {
       await trx('sync_rejections').insert(
