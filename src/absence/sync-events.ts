@@ -4,13 +4,17 @@ import { addDays } from '../domain/dates.js';
 /** How far ahead the end of a fixed-term employment of a sick employee is signalled. */
 export const fixedTermWarningDays = 42;
 
+/** The kinds of event the sync records on a case as the source's end dates change. */
+const endKinds = ['employment_ended_while_sick', 'employment_end_withdrawn'] as const;
+
 /**
  * Called by the sync's apply step, inside its transaction: records an event on every open absence
  * case of the employments in `table` (`employment_id`, `end_date`: what the run ended, on which
  * date). The case stays open: an employee out of service while sick keeps the case until it is
  * ended explicitly. An end the source withdrew (`end_date` null) after one was recorded on the case
- * is recorded too (`employment_end_withdrawn`, on the delivery date `date`). Idempotent per case,
- * kind and date.
+ * is recorded too (`employment_end_withdrawn`, on the delivery date `date`). An event is recorded
+ * when it differs from the case's latest one of these kinds, so an end, its withdrawal and the same
+ * end again are three events, and the same end twice is one.
  */
 export async function recordEmploymentsEnded(
   trx: Knex,
@@ -18,15 +22,19 @@ export async function recordEmploymentsEnded(
 ): Promise<number> {
   const result = (await trx.raw(
     `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date, sync_run_id)
-     select c.employer_id, c.employee_id, c.employment_id, c.id,
-            case when x.end_date is null then 'employment_end_withdrawn' else 'employment_ended_while_sick' end,
-            coalesce(x.end_date, ?::date), ?
-       from ${input.table} x join absence_cases c on c.employment_id = x.employment_id and c.status = 'open'
-      where x.end_date is not null
-         or exists (select 1 from case_events e
-                     where e.absence_case_id = c.id and e.kind = 'employment_ended_while_sick')
-     on conflict (absence_case_id, kind, event_date) do nothing`,
-    [input.date, input.runId],
+     select c.employer_id, c.employee_id, c.employment_id, c.id, k.kind, k.event_date, ?
+       from ${input.table} x
+       join absence_cases c on c.employment_id = x.employment_id and c.status = 'open'
+       cross join lateral (
+         select case when x.end_date is null then ? else ? end as kind,
+                coalesce(x.end_date, ?::date) as event_date) k
+       left join lateral (
+         select e.kind, e.event_date from case_events e
+          where e.absence_case_id = c.id and e.kind in (?, ?)
+          order by e.recorded_at desc, e.id desc limit 1) latest on true
+      where (latest.kind, latest.event_date) is distinct from (k.kind, k.event_date)
+        and (x.end_date is not null or latest.kind = ?)`,
+    [input.runId, endKinds[1], endKinds[0], input.date, ...endKinds, endKinds[0]],
   )) as { rowCount?: number | null };
   return result.rowCount ?? 0;
 }
@@ -88,7 +96,7 @@ export async function fixedTermEndingsOfSick(
           event_date: e.endDate,
         })),
       )
-      .onConflict(['absence_case_id', 'kind', 'event_date'])
+      .onConflict(db.raw(`(absence_case_id, event_date) where kind = 'fixed_term_ending_while_sick'`))
       .ignore();
   }
   return endings;

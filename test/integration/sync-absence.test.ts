@@ -48,7 +48,7 @@ describe('sync and absence together', () => {
     expect(events[0].sync_run_id).toBe(result.runId);
   });
 
-  it('When a delivery gives the employment of a sick employee an end date, moves it or withdraws it, then the open case records each once', async () => {
+  it('When a delivery gives the employment of a sick employee an end date, moves it or withdraws it, then the open case records each change once', async () => {
     const vault = testVault(store);
     for (const delivery of ['complete', 'mutations'] as const) {
       const { employer, run } = await syncRunner(
@@ -71,6 +71,9 @@ describe('sync and absence together', () => {
       const moved = await run(ending('2026-12-10'));
       const withdrawn = await run(ending(undefined));
       expect((await run(ending(undefined))).counts.rowsWritten).toBe(0);
+      // The same end again after its withdrawal is an event of its own.
+      const again = await run(ending('2026-12-10'));
+      expect((await run(ending('2026-12-10'))).counts.rowsWritten).toBe(0);
 
       const c = await caseOfEmployee(store.db, employeeId, caseId);
       expect(c.status).toBe('open');
@@ -78,12 +81,14 @@ describe('sync and absence together', () => {
         expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-12-15' }),
         expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-12-10' }),
         expect.objectContaining({ kind: 'employment_end_withdrawn', eventDate: '2026-11-28' }),
+        expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-12-10' }),
       ]);
       const events = await store.db('case_events').where({ absence_case_id: caseId }).orderBy('recorded_at');
       expect(events.map((e: { sync_run_id: string }) => e.sync_run_id)).toEqual([
         first.runId,
         moved.runId,
         withdrawn.runId,
+        again.runId,
       ]);
     }
   });
