@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { log } from '../log.js';
+import { stoppingSignal } from '../shutdown.js';
 
 export interface ScheduledJob {
   name: string;
@@ -44,6 +45,8 @@ export class Scheduler {
   }
 
   private async fire(job: ScheduledJob, slot: Date): Promise<void> {
+    // Stopping on a signal: no new work (the scheduler itself is stopped once running work is).
+    if (stoppingSignal()) return;
     if (this.running.has(job.name)) {
       log.warn('scheduled job still running; slot skipped', { job: job.name });
       return;

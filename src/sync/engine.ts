@@ -194,10 +194,12 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     } else {
       message = err instanceof StopRun ? err.reason : failedRunMessage(err, runId, link.employer.code);
     }
-  } finally {
-    stop.detach();
   }
   const durationMs = performance.now() - started;
+  if (problems) {
+    counts.rejected = problems.rejectedRecords;
+    counts.problems = problems.total;
+  }
   // A run that applied nothing stores the first problems: its table went with the transaction.
   const rejects = problems?.first ?? [];
   const moreRejects = problems ? problems.total - rejects.length : 0;
@@ -252,6 +254,14 @@ async function applyRun(
   await exec(trx, `create temp table touched (employee_id uuid primary key) on commit drop`);
   await createEndedEmployments(trx);
   const rejects = await RunRejects.open(trx, req.store.kind);
+  // Notices quote the delivery (department names, employment ids): no BSN in a notice either.
+  const notices: Notice[] = [];
+  const notice = (list: Notice[]) =>
+    notices.push(
+      ...list.map((n) => ({ ...n, position: redactMessage(n.position), message: redactMessage(n.message) })),
+    );
+  // Known from the start, so a run that fails on the way records the problems found until then.
+  setProblems(rejects, notices);
   const staged = await stageDelivery(
     {
       trx,
@@ -271,16 +281,10 @@ async function applyRun(
     label: keyLabel(link.key),
   };
   await rejectDuplicates(trx, key, rejects);
-  // Notices quote the delivery (department names, employment ids): no BSN in a notice either.
-  const notices: Notice[] = [];
-  const notice = (list: Notice[]) =>
-    notices.push(
-      ...list.map((n) => ({ ...n, position: redactMessage(n.position), message: redactMessage(n.message) })),
-    );
   notice(staged.notices);
-  setProblems(rejects, notices);
   counts.records = staged.records;
-  counts.rejected = await rejects.records();
+  counts.rejected = rejects.rejectedRecords;
+  counts.problems = rejects.total;
   // Every guard that trips is reported at once: --force overrides them all.
   const stops: string[] = [];
   if (req.columns && !req.forcedBy) {

@@ -1,6 +1,6 @@
 import { redactMessage } from '../log.js';
 import type { StoreKind } from '../store/db.js';
-import { bulkLoad, count, exec, rows, type Trx } from './sql.js';
+import { bulkLoad, exec, rows, type Trx } from './sql.js';
 
 /** One quarantined problem: where in the delivery, which field, and why (never a BSN). */
 export interface Reject {
@@ -31,6 +31,8 @@ export class RunRejects {
   private pending: unknown[][] = [];
   private held: unknown[][] = [];
   private added = 0;
+  private records = 0;
+  private lastPosition: string | undefined;
 
   private constructor(
     private readonly trx: Trx,
@@ -69,6 +71,9 @@ export class RunRejects {
       reason: redactMessage(reject.reason),
     };
     this.added += 1;
+    // A record's problems come one after the other (mapping, staging, duplicates alike).
+    if (safe.position !== this.lastPosition) this.records += 1;
+    this.lastPosition = safe.position;
     if (this.first.length < reportedRejectsLimit) this.first.push(safe);
     this.pending.push([this.added, safe.position, safe.field, safe.reason]);
   }
@@ -104,11 +109,8 @@ export class RunRejects {
   }
 
   /** How many records have a problem (a record can have several). */
-  async records(): Promise<number> {
-    await this.write();
-    if (this.added === 0) return 0;
-    if (this.added === this.first.length) return new Set(this.first.map((r) => r.position)).size;
-    return count(this.trx, `select count(distinct position) as n from run_rejects`);
+  get rejectedRecords(): number {
+    return this.records;
   }
 
   /** Stores every problem with the run (inside the run's transaction, when it completes). */

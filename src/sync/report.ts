@@ -70,7 +70,9 @@ export async function storedRunReport(
   limit = reportedRejectsLimit,
 ): Promise<RunReport> {
   const rejects = await listRejects(db, run.id, limit);
-  const moreRejects = rejects.length < limit ? 0 : (await countRejects(db, run.id)) - rejects.length;
+  // A run that applied nothing stored only its first problems; it counted them all.
+  const stored = rejects.length < limit ? rejects.length : await countRejects(db, run.id);
+  const moreRejects = Math.max(stored, run.counts.problems) - rejects.length;
   return runReport({ ...run, runId: run.id, rejects, moreRejects });
 }
 

@@ -26,6 +26,8 @@ export const runCountsSchema = z.object({
   unchanged: z.number(),
   ended: z.number(),
   rejected: z.number(),
+  /** Quarantined problems in all (a record can have several); a run that applied nothing stores the first 10,000. */
+  problems: z.number(),
   rowsWritten: z.number(),
   currentEmployees: z.number(),
   departments: z.object({
@@ -45,6 +47,7 @@ export function emptyCounts(): RunCounts {
     unchanged: 0,
     ended: 0,
     rejected: 0,
+    problems: 0,
     rowsWritten: 0,
     currentEmployees: 0,
     departments: { created: 0, updated: 0, archived: 0, reactivated: 0 },

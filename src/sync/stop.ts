@@ -6,10 +6,31 @@ import type { Trx } from './sql.js';
 export interface RunStop {
   /** The run's transaction holds its connection: on PostgreSQL a signal cancels its statement. */
   attach(trx: Trx): Promise<void>;
-  /** The transaction has ended: nothing to cancel any more. */
-  detach(): void;
   /** The run is recorded: the process may close its store and end. */
   done(): void;
+}
+
+interface Going {
+  cancel?: () => Promise<void>;
+  recorded: Promise<void>;
+}
+
+/** The runs going in this process. */
+const going = new Set<Going>();
+let unregister: (() => void) | undefined;
+
+/**
+ * Stops every run going: first each one's statement is cancelled, then each is awaited until it is
+ * recorded, so a run that waits for its turn does not hold up cancelling the one it waits for. Runs
+ * that started meanwhile are awaited too.
+ */
+async function stopAll(): Promise<void> {
+  while (going.size > 0) {
+    const runs = [...going];
+    await Promise.all(runs.map((r) => r.cancel?.()));
+    await Promise.all(runs.map((r) => r.recorded));
+    for (const r of runs) going.delete(r);
+  }
 }
 
 /**
@@ -21,31 +42,53 @@ export interface RunStop {
  */
 export function stopWithSignals(store: Store): RunStop {
   let recorded!: () => void;
-  const isRecorded = new Promise<void>((resolve) => (recorded = resolve));
-  let cancel: (() => Promise<void>) | undefined;
-  const unregister = onShutdown(async () => {
-    await cancel?.();
-    await isRecorded;
-  });
+  const run: Going = { recorded: new Promise<void>((resolve) => (recorded = resolve)) };
+  going.add(run);
+  // Registered while runs go, after the store's own step, so that it runs before the store closes.
+  unregister ??= onShutdown(stopAll);
   return {
     async attach(trx) {
       if (store.kind !== 'postgres') return;
-      // Inside a transaction knex hands out the transaction's own connection.
-      const conn = await (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection();
-      const client = store.db.client as { cancelQuery(connection: unknown): Promise<unknown> };
-      cancel = () =>
-        client.cancelQuery(conn).then(
-          () => undefined,
-          () => undefined,
-        );
-    },
-    detach() {
-      cancel = undefined;
+      const [self] = (await trx.raw(`select pg_backend_pid() as pid, now()::text as started`)).rows as Array<{
+        pid: number;
+        started: string;
+      }>;
+      // Only a statement of this very transaction: its connection may serve another by the time
+      // the cancel arrives.
+      run.cancel = () => cancelStatement(store, self!.pid, self!.started);
     },
     done() {
-      cancel = undefined;
-      unregister();
+      delete run.cancel;
       recorded();
+      going.delete(run);
+      if (going.size === 0 && unregister) {
+        unregister();
+        unregister = undefined;
+      }
     },
   };
+}
+
+interface RawClient {
+  acquireRawConnection(): Promise<{ query(sql: string, params: unknown[]): Promise<unknown> }>;
+  destroyRawConnection(connection: unknown): Promise<void>;
+}
+
+/** Cancels the statement a transaction is running, on a connection of its own (not the pool's). */
+async function cancelStatement(store: Store, pid: number, started: string): Promise<void> {
+  const client = store.db.client as RawClient;
+  try {
+    const conn = await client.acquireRawConnection();
+    try {
+      await conn.query(
+        `select pg_cancel_backend(pid) from pg_stat_activity
+          where pid = $1 and xact_start = $2::timestamptz and state = 'active'`,
+        [pid, started],
+      );
+    } finally {
+      await client.destroyRawConnection(conn);
+    }
+  } catch {
+    // The stop goes on: the run then ends when its statement does.
+  }
 }

@@ -63,6 +63,10 @@ describe('a delivery with more problems than a report lists', () => {
     expect(Number(stored[0]!.n)).toBe(reportedRejectsLimit);
     const recorded = await findRun(bed.store.db, r.runId);
     expect(recorded).toMatchObject({ status: 'guard_tripped', rejected: reportedRejectsLimit + over });
+    // Its stored report says how many more there were.
+    const report = await storedRunReport(bed.store.db, recorded!);
+    expect(report.rejects).toHaveLength(reportedRejectsLimit);
+    expect(report.moreRejects).toBe(problems - reportedRejectsLimit);
   });
 
   it('When every record of a delivery lacks the person data of an unknown employee, then each is quarantined and stored', async () => {
