@@ -184,14 +184,17 @@ describe('initials', () => {
     ['Th.J.', 'Th.J.'],
     ['Chr. J.', 'Chr.J.'],
     ['', ''],
+    ['jhm', 'J.H.M.'],
+    ['JAN', 'J.A.N.'],
     // A given name in the initials column counts with its first letter.
     ['Jan', 'J.'],
     ['Jan Willem', 'J.W.'],
-    ['jan willem', 'J.W.'],
+    ['Jan W.', 'J.W.'],
     ['Willem A.', 'W.A.'],
     ['IJsbrand', 'IJ.'],
     ['Ijsbrand', 'I.'],
     ['Émile', 'É.'],
+    ['J-P', 'J.P.'],
   ])('When initials "%s" are normalised, then they read "%s"', (input, out) => {
     expect(normalizeInitials(input)).toBe(out);
   });

@@ -206,37 +206,23 @@ export function lookupCode(table: CodeTable, input: string): TransformResult {
 }
 
 /**
- * A given name where initials were expected ("Jan", "Willem"): at least `min` letters, one of them in
- * lower case after the first. Two-letter initials such as "Th" and "Ph" are not names; written with
- * points, "Chr." is not either.
+ * A given name where initials were expected ("Jan", "Willem", "IJsbrand"): a capital and at least two
+ * lower-case letters, not followed by a point. Lower case only ("jhm") or capitals only ("JAN") are
+ * read as initials; so are "Th." and "Chr.", written with their point.
  */
-function isGivenName(part: string, min: number): boolean {
-  return part.length >= min && /\p{Ll}/u.test(part.slice(1));
-}
-
-/** The initial of a given name: its first letter, or the Dutch "IJ" of "IJsbrand". */
-function initialOf(name: string): string {
-  return /^ij/i.test(name) && name.charAt(1) === 'J' ? 'IJ.' : name.charAt(0).toUpperCase() + '.';
-}
+const givenName = /^(\p{Lu}\p{Ll}{2,}|IJ\p{Ll}+)$/u;
 
 /**
- * Initials as "J.A." from "JA", "J A", "j.a" or "J.A."; a given name delivered as initials counts
- * with its first letter ("Jan Willem" -> "J.W.", not "J.A.N.W.I.L.L.E.M.").
+ * Initials as "J.A." from "JA", "J A", "j.a" or "J.A."; a part written with its point stays as written
+ * ("Th.", "Chr."); a given name delivered as initials counts with its first letter, the Dutch "IJ" as
+ * one ("Jan Willem" -> "J.W.", "IJsbrand" -> "IJ.", not "J.A.N.W.I.L.L.E.M.").
  */
 export function normalizeInitials(input: string): string {
-  const letters = input.replace(/[.\s]+/g, '');
-  if (letters === '') return '';
-  // "Th." style multi-letter initials stay as written when the source already uses points.
-  if (/\./.test(input)) {
-    return input
-      .split(/[.\s]+/)
-      .filter(Boolean)
-      .map((p) => (isGivenName(p, 4) ? initialOf(p) : p.charAt(0).toUpperCase() + p.slice(1) + '.'))
-      .join('');
+  let out = '';
+  for (const [, part, point] of input.matchAll(/(\p{L}+)(\.?)/gu)) {
+    if (point) out += part!.charAt(0).toUpperCase() + part!.slice(1) + '.';
+    else if (givenName.test(part!)) out += part!.startsWith('IJ') ? 'IJ.' : part!.charAt(0) + '.';
+    else for (const c of part!) out += c.toUpperCase() + '.';
   }
-  return input
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((p) => (isGivenName(p, 3) ? initialOf(p) : [...p].map((c) => c.toUpperCase() + '.').join('')))
-    .join('');
+  return out;
 }
