@@ -57,9 +57,21 @@ describe('concat', () => {
       ok(mapRecord(bracketed, record({ A: a, B: b, C: c }))).employee.firstName;
     expect(first('Jan', 'Piet', '')).toBe('Jan (Piet) [NL]');
     expect(first('Jan', '', '')).toBe('Jan [NL]');
-    expect(first('', 'Piet', '')).toBe('Piet [NL]');
-    expect(first('Jan', '', 'Klaas')).toBe('JanKlaas [NL]');
+    expect(first('', 'Piet', '')).toBe('(Piet) [NL]');
+    expect(first('Jan', '', 'Klaas')).toBe('Jan Klaas [NL]');
     expect(first('', '', '')).toBeUndefined();
+  });
+
+  it('When a constant closes one pair of brackets and opens the next, then each pair stays or goes on its own', () => {
+    const pairs = mapping(`  - target: firstName
+    concat: [{ constant: '(' }, A, { constant: ') (' }, B, { constant: ')' }, { constant: ' - ' }, C]
+    separator: ''`);
+    const first = (a: string, b: string, c: string) =>
+      ok(mapRecord(pairs, record({ A: a, B: b, C: c }))).employee.firstName;
+    expect(first('Jan', 'Piet', 'Klaas')).toBe('(Jan) (Piet) - Klaas');
+    expect(first('Jan', '', '')).toBe('(Jan)');
+    expect(first('Jan', '', 'Klaas')).toBe('(Jan) - Klaas');
+    expect(first('', 'Piet', '')).toBe('(Piet)');
   });
 
   it('When parts are joined with a separator, then empty parts and their constants leave no double separator', () => {

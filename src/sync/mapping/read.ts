@@ -67,68 +67,101 @@ export function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]
   return { raw: [], found: false };
 }
 
+/** A piece of a concat: a source part, or a run of a constant's text, or one bracket of it. */
+interface Piece {
+  /** The concat part it comes from: pieces of one constant join without the separator. */
+  part: number;
+  /** Its text: a constant's, or a source's value (undefined: the source is empty). */
+  text: string | undefined;
+  source: boolean;
+  bracket: 'open' | 'close' | undefined;
+}
+
+const constantPieces = /[([{]|[)\]}]|[^()[\]{}]+/g;
+
+function piecesOf(
+  concat: NonNullable<CompiledEntry['concat']>,
+  ctx: PathContext,
+): { pieces: Piece[]; found: boolean } {
+  let found = false;
+  const pieces: Piece[] = [];
+  concat.forEach((p, part) => {
+    if ('constant' in p) {
+      for (const [text] of p.constant.matchAll(constantPieces)) {
+        const bracket = '([{'.includes(text) ? 'open' : ')]}'.includes(text) ? 'close' : undefined;
+        pieces.push({ part, text, source: false, bracket });
+      }
+      return;
+    }
+    const r = resolveValues(ctx, p);
+    found ||= r.found;
+    pieces.push({ part, text: firstNonEmpty(r.values)?.trim(), source: true, bracket: undefined });
+  });
+  return { pieces, found };
+}
+
 /**
  * Joins the parts of a concat. A constant stands between values, so it is kept only when every
  * side of it that has sources has a value there: `Jansen` + `-` + (empty) gives `Jansen`, not
- * `Jansen-`. Brackets go in pairs: a pair stays when a value is between them (and the opening one
- * has its value before it) and goes whole otherwise, so `Jansen` + ` (` + (empty) + `)` gives
- * `Jansen`, not `Jansen )`. Constants alone (every source empty) give no value, so `required` and
- * `default` work.
+ * `Jansen-`. Brackets in constants go in pairs: a pair around sources stays when one of them has a
+ * value and goes otherwise, whatever else the constant holds, so `Jansen` + ` (` + (empty) + `)`
+ * gives `Jansen`, not `Jansen )`. Spaces left next to each other by what went become one. Constants
+ * alone (every source empty) give no value, so `required` and `default` work.
  */
 function readConcat(
   concat: NonNullable<CompiledEntry['concat']>,
   separator: string,
   ctx: PathContext,
 ): { raw: string[]; found: boolean } {
-  let found = false;
-  // The value of each source part (undefined when empty); positions of the first and last source
-  // part and of the first and last one with a value.
-  const values: Array<string | undefined> = new Array(concat.length);
+  if (!concat.some((p) => 'constant' in p)) {
+    // Sources only (a prefix and a surname, say): the values there are, joined.
+    let found = false;
+    const values: string[] = [];
+    for (const p of concat as Exclude<(typeof concat)[number], { constant: string }>[]) {
+      const r = resolveValues(ctx, p);
+      found ||= r.found;
+      const v = firstNonEmpty(r.values);
+      if (v !== undefined) values.push(v.trim());
+    }
+    return { raw: values.length > 0 ? [values.join(separator)] : [], found };
+  }
+  const { pieces, found } = piecesOf(concat, ctx);
   let firstSource = -1;
   let lastSource = -1;
   let firstValue = -1;
   let lastValue = -1;
-  for (let i = 0; i < concat.length; i++) {
-    const p = concat[i]!;
-    if ('constant' in p) continue;
+  pieces.forEach((p, i) => {
+    if (!p.source) return;
     if (firstSource < 0) firstSource = i;
     lastSource = i;
-    const r = resolveValues(ctx, p);
-    found ||= r.found;
-    const v = firstNonEmpty(r.values);
-    if (v === undefined) continue;
-    values[i] = v.trim();
+    if (p.text === undefined) return;
     if (firstValue < 0) firstValue = i;
     lastValue = i;
-  }
+  });
   if (firstSource >= 0 && firstValue < 0) return { raw: [], found };
-  // Whether a constant at i has a value before it, where it has sources before it.
   const before = (i: number) => i < firstSource || firstValue < i;
-  const kept: boolean[] = new Array(concat.length).fill(false);
+  const after = (i: number) => lastSource < i || i < lastValue;
+  const kept = pieces.map((p, i) => (p.source ? p.text !== undefined : before(i) && after(i)));
   const open: number[] = [];
-  for (let i = 0; i < concat.length; i++) {
-    const p = concat[i]!;
-    if (!('constant' in p) || p.constant === '') continue;
-    kept[i] = before(i) && (lastSource < i || i < lastValue);
-    for (const c of p.constant) {
-      if (c === '(' || c === '[' || c === '{') open.push(i);
-      else if (c === ')' || c === ']' || c === '}') {
-        const o = open.pop();
-        // A pair of brackets encloses values: both stay when one is there (and the opening one has
-        // its value before it), both go otherwise.
-        if (o === undefined || o === i) continue;
-        let inside = false;
-        for (let j = o + 1; j < i && !inside; j++) inside = values[j] !== undefined;
-        kept[o] = kept[i] = before(o) && inside;
-      }
-    }
-  }
-  const parts: string[] = [];
-  for (let i = 0; i < concat.length; i++) {
-    const p = concat[i]!;
-    if ('constant' in p) {
-      if (kept[i]) parts.push(p.constant);
-    } else if (values[i] !== undefined) parts.push(values[i]!);
-  }
-  return { raw: [parts.join(separator)], found };
+  pieces.forEach((p, i) => {
+    if (p.bracket === 'open') open.push(i);
+    if (p.bracket !== 'close') return;
+    const o = open.pop();
+    if (o === undefined) return;
+    const inside = pieces.slice(o + 1, i).filter((q) => q.source);
+    // Brackets around constants only are text like any other.
+    if (inside.length > 0) kept[o] = kept[i] = inside.some((q) => q.text !== undefined);
+  });
+  let out = '';
+  let lastPart = -1;
+  pieces.forEach((p, i) => {
+    if (!kept[i]) return;
+    const glue = lastPart >= 0 && lastPart !== p.part ? separator : '';
+    // A constant's spaces after spaces already there (left by what went) are one space.
+    const text = !p.source && /\s$/.test(out + glue) ? p.text!.trimStart() : p.text!;
+    if (text === '') return;
+    out += glue + text;
+    lastPart = p.part;
+  });
+  return { raw: [out], found };
 }
