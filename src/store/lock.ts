@@ -209,17 +209,21 @@ function takeOver(file: string, raw: string): boolean {
   return false;
 }
 
-/** Removes takeover claims in the folder left by processes that died while taking a lock over. */
+/**
+ * Removes takeover claims in the folder left by processes that died while taking a lock over. Only
+ * tidying: the lock is taken already, so a claim that cannot be removed is left and logged.
+ */
 function removeAbandonedClaims(dir: string): void {
   const prefix = `${lockFileName}.takeover-`;
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix)) continue;
-    const claim = join(dir, name);
-    try {
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(prefix)) continue;
+      const claim = join(dir, name);
       if (Date.now() - statSync(claim).mtimeMs >= CLAIM_ABANDONED_MS) unlinkIfPresent(claim);
-    } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') throw err;
     }
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT')
+      log.warn('embedded store: a left takeover claim was not removed', { dataDir: dir, err });
   }
 }
 

@@ -59,7 +59,8 @@ export async function applyMissing(
   );
   await exec(
     trx,
-    `insert into ${endedEmploymentsTable} (employment_id, end_date) select employment_id, ?::date from plan_missing`,
+    `insert into ${endedEmploymentsTable} (employment_id, end_date) select employment_id, ?::date from plan_missing
+     on conflict (employment_id) do nothing`,
     [date],
   );
   written += await exec(

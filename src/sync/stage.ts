@@ -155,39 +155,45 @@ export async function stageDelivery(
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
   let pending: Promise<void> = Promise.resolve();
-  for await (const outcome of input) {
-    rec += 1;
-    // A delivery of nothing but problems is written as it comes, not kept in memory.
-    if (rejects.full) {
-      await pending;
-      pending = rejects.write();
-      pending.catch(() => undefined);
+  try {
+    for await (const outcome of input) {
+      rec += 1;
+      // A delivery of nothing but problems is written as it comes, not kept in memory.
+      if (rejects.full) {
+        await pending;
+        pending = rejects.write();
+        pending.catch(() => undefined);
+      }
+      if (!outcome.ok) {
+        rejects.hold(rejectedKey(outcome, ctx.key));
+        for (const p of outcome.problems)
+          rejects.add({ position: outcome.position, field: p.field, reason: p.reason });
+        continue;
+      }
+      const c = outcome.candidate;
+      if (!keyOf(c, ctx.key)) {
+        rejects.add({
+          position: c.position,
+          field: keyField(ctx.key),
+          reason: `the record has no ${ctx.key === 'personnelNumber' ? 'personnel number' : 'source id of the person'}, which this link uses as the key`,
+        });
+        continue;
+      }
+      for (const d of c.departments) departments.add(d, c.position);
+      batch.push({ rec, candidate: c });
+      if (batch.length >= BATCH) {
+        // The database stages one batch while the next is read and mapped; one flush at a time.
+        await pending;
+        pending = flush(ctx, batch, rejects, anyStored);
+        pending.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
+        batch = [];
+        ctx.onProgress?.(rec);
+      }
     }
-    if (!outcome.ok) {
-      rejects.hold(rejectedKey(outcome, ctx.key));
-      for (const p of outcome.problems)
-        rejects.add({ position: outcome.position, field: p.field, reason: p.reason });
-      continue;
-    }
-    const c = outcome.candidate;
-    if (!keyOf(c, ctx.key)) {
-      rejects.add({
-        position: c.position,
-        field: keyField(ctx.key),
-        reason: `the record has no ${ctx.key === 'personnelNumber' ? 'personnel number' : 'source id of the person'}, which this link uses as the key`,
-      });
-      continue;
-    }
-    for (const d of c.departments) departments.add(d, c.position);
-    batch.push({ rec, candidate: c });
-    if (batch.length >= BATCH) {
-      // The database stages one batch while the next is read and mapped; one flush at a time.
-      await pending;
-      pending = flush(ctx, batch, rejects, anyStored);
-      pending.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
-      batch = [];
-      ctx.onProgress?.(rec);
-    }
+  } catch (err) {
+    // The run's transaction ends with this error: the statement under way finishes first.
+    await pending.catch(() => undefined);
+    throw err;
   }
   await pending;
   await flush(ctx, batch, rejects, anyStored);

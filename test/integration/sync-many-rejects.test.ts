@@ -81,6 +81,23 @@ describe('a delivery with more problems than a report lists', () => {
     expect(Number(stored[0]!.n)).toBe(count);
   });
 
+  it('When the delivery breaks off while problems and a batch are being written, then the run is recorded as failed with its problems and nothing is applied', async () => {
+    const { employer, run } = await bed.employer({ guard: 1 });
+    async function* breaking(): AsyncIterable<MappingOutcome> {
+      yield* invalid(3_000);
+      for (let i = 1; i <= 2_500; i++) yield person(String(i));
+      throw new Error('connection to the source lost');
+    }
+    const r = await run([], { input: breaking() });
+    expect(r.status).toBe('failed');
+    expect(r.counts).toMatchObject({ rejected: 3_000, problems: 6_000 });
+    const recorded = await findRun(bed.store.db, r.runId);
+    expect(recorded).toMatchObject({ status: 'failed', rejected: 3_000 });
+    expect(await bed.store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+    const stored = await bed.store.db('sync_rejections').where({ run_id: r.runId }).count({ n: '*' });
+    expect(Number(stored[0]!.n)).toBe(6_000);
+  });
+
   it('When many records share one key, then each reason names the first five positions and counts the rest', async () => {
     const { run } = await bed.employer();
     const positions = 'd.csv:2, d.csv:3, d.csv:4, d.csv:5, d.csv:6 and 3 more';
