@@ -209,11 +209,14 @@ export const syncRunRoutes: RouteDef[] = [
       const run = await findRun(ctx.store.db, params.id);
       if (!run) throw new AppError('not_found', `No sync run ${params.id}.`);
       const rejects = await listRejects(ctx.store.db, run.id, query.limit, query.offset);
+      const total = await countRejects(ctx.store.db, run.id);
       return {
         body: {
           runId: run.id,
           records: run.rejected,
-          total: await countRejects(ctx.store.db, run.id),
+          total,
+          // A run that applied nothing stored its first problems only; this counts them all.
+          problems: Math.max(total, run.counts.problems),
           offset: query.offset,
           rejects,
         },

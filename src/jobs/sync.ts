@@ -9,6 +9,7 @@ import type { Link } from '../sync/link.js';
 import { recordFailedRun } from '../sync/runs.js';
 import { checkStoredLink } from '../sync/link-check.js';
 import type { Scheduler } from './scheduler.js';
+import { stoppingSignal } from '../shutdown.js';
 
 const instance = `${hostname()}:${process.pid}`;
 const startedBy = `schedule:${instance}`;
@@ -60,10 +61,14 @@ async function nextScheduled(
 
 /** Runs a claimed slot: every delivery waiting for the employer, oldest first, until one does not complete. */
 export async function runScheduledSync(runtime: Runtime, employerId: string, slot: Date): Promise<void> {
+  // A slot that got its turn while the process is stopping is left unclaimed, for another instance.
+  if (stoppingSignal()) return;
   if (!(await claimSlot(runtime, employerId, slot))) return;
   const link = await findLink(runtime.store.db, employerId);
   if (!link) return;
   for (;;) {
+    // Stopping: the deliveries still waiting stay for the next slot.
+    if (stoppingSignal()) return;
     const prepared = await nextScheduled(runtime, employerId, link);
     if (!prepared) return;
     const result = await runDelivery(

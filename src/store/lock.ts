@@ -219,7 +219,11 @@ function removeAbandonedClaims(dir: string): void {
     for (const name of readdirSync(dir)) {
       if (!name.startsWith(prefix)) continue;
       const claim = join(dir, name);
-      if (Date.now() - statSync(claim).mtimeMs >= CLAIM_ABANDONED_MS) unlinkIfPresent(claim);
+      try {
+        if (Date.now() - statSync(claim).mtimeMs >= CLAIM_ABANDONED_MS) unlinkIfPresent(claim);
+      } catch (err) {
+        if (errnoOf(err) !== 'ENOENT') throw err; // Removed meanwhile by another process.
+      }
     }
   } catch (err) {
     if (errnoOf(err) !== 'ENOENT')

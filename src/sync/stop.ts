@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../store/db.js';
 import { onShutdown } from '../shutdown.js';
 import type { Trx } from './sql.js';
@@ -15,6 +16,9 @@ interface Going {
   recorded: Promise<void>;
 }
 
+/** How often a run's statement is cancelled again while it is not recorded yet. */
+const CANCEL_AGAIN_MS = 1_000;
+
 /** The runs going in this process. */
 const going = new Set<Going>();
 let unregister: (() => void) | undefined;
@@ -27,9 +31,21 @@ let unregister: (() => void) | undefined;
 async function stopAll(): Promise<void> {
   while (going.size > 0) {
     const runs = [...going];
-    await Promise.all(runs.map((r) => r.cancel?.()));
-    await Promise.all(runs.map((r) => r.recorded));
+    await Promise.all(runs.map(stopRun));
     for (const r of runs) going.delete(r);
+  }
+}
+
+/**
+ * Cancels a run's statement until the run is recorded: a statement sent just before the signal may
+ * not have started when the first cancel looks for it.
+ */
+async function stopRun(run: Going): Promise<void> {
+  let recorded = false;
+  void run.recorded.then(() => (recorded = true));
+  while (!recorded) {
+    await run.cancel?.();
+    await Promise.race([run.recorded, delay(CANCEL_AGAIN_MS)]);
   }
 }
 

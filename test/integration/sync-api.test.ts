@@ -127,6 +127,7 @@ describe('employer links and sync runs over the API', () => {
     const run = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
     expect(run.body).toMatchObject({ status: 'completed', trigger: 'api', employerCode: 'api-bv' });
     const rejects = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}/rejects`, { token });
+    expect(rejects.body).toMatchObject({ records: 1, total: 1, problems: 1, offset: 0 });
     expect(rejects.body.rejects).toHaveLength(1);
     expect(rejects.body.rejects[0].field).toMatch(/bsn/i);
     expect(JSON.stringify(rejects.body)).not.toContain('123456789');

@@ -195,6 +195,8 @@ describe('initials', () => {
     ['Ijsbrand', 'I.'],
     ['Émile', 'É.'],
     ['J-P', 'J.P.'],
+    ['Anna Maria.', 'A.M.'],
+    ['Joh. Willem', 'Joh.W.'],
   ])('When initials "%s" are normalised, then they read "%s"', (input, out) => {
     expect(normalizeInitials(input)).toBe(out);
   });

@@ -207,8 +207,8 @@ export function lookupCode(table: CodeTable, input: string): TransformResult {
 
 /**
  * A given name where initials were expected ("Jan", "Willem", "IJsbrand"): a capital and at least two
- * lower-case letters, not followed by a point. Lower case only ("jhm") or capitals only ("JAN") are
- * read as initials; so are "Th." and "Chr.", written with their point.
+ * lower-case letters, and with a point after it at least four letters ("Maria."). Lower case only
+ * ("jhm") or capitals only ("JAN") are read as initials; so are "Th." and "Chr.", with their point.
  */
 const givenName = /^(\p{Lu}\p{Ll}{2,}|IJ\p{Ll}+)$/u;
 
@@ -220,8 +220,10 @@ const givenName = /^(\p{Lu}\p{Ll}{2,}|IJ\p{Ll}+)$/u;
 export function normalizeInitials(input: string): string {
   let out = '';
   for (const [, part, point] of input.matchAll(/(\p{L}+)(\.?)/gu)) {
-    if (point) out += part!.charAt(0).toUpperCase() + part!.slice(1) + '.';
-    else if (givenName.test(part!)) out += part!.startsWith('IJ') ? 'IJ.' : part!.charAt(0) + '.';
+    // With its point, a name of four letters or more ("Maria.") is a name still; "Chr." an initial.
+    const name = givenName.test(part!) && (!point || part!.length > 3);
+    if (name) out += part!.startsWith('IJ') ? 'IJ.' : part!.charAt(0) + '.';
+    else if (point) out += part!.charAt(0).toUpperCase() + part!.slice(1) + '.';
     else for (const c of part!) out += c.toUpperCase() + '.';
   }
   return out;
