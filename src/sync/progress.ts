@@ -19,10 +19,10 @@ const WRITE_EVERY_MS = 5_000;
  * connection, which the run holds until it ends: there nothing else can read meanwhile.
  */
 export function progressWriter(store: Store, runId: string): (phase: string, records: number) => void {
+  if (store.kind !== 'postgres') return () => undefined;
   let writtenAt = 0;
   let writtenPhase = '';
   return (phase, records) => {
-    if (store.kind !== 'postgres') return;
     const now = Date.now();
     if (phase === writtenPhase && now - writtenAt < WRITE_EVERY_MS) return;
     writtenAt = now;

@@ -8,20 +8,13 @@ import { stoppingSignal } from '../shutdown.js';
 export type Trx = Knex.Transaction;
 export type Row = Record<string, unknown>;
 
-/** A run's statement refused because the process is stopping on a signal. */
-class StoppedBySignal extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`stopped by ${signal}`);
-  }
-}
-
 /**
  * A process stopping on SIGINT or SIGTERM starts no further statement of a run: the run fails at
  * once, its transaction is rolled back and the run is recorded, instead of going on to the end.
  */
 function unlessStopping(): void {
   const signal = stoppingSignal();
-  if (signal) throw new StoppedBySignal(signal);
+  if (signal) throw new Error(`stopped by ${signal}`);
 }
 
 /** Runs one statement and returns how many rows it wrote (or returned). */

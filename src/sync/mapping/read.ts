@@ -113,18 +113,6 @@ function readConcat(
   separator: string,
   ctx: PathContext,
 ): { raw: string[]; found: boolean } {
-  if (!concat.some((p) => 'constant' in p)) {
-    // Sources only (a prefix and a surname, say): the values there are, joined.
-    let found = false;
-    const values: string[] = [];
-    for (const p of concat as Exclude<(typeof concat)[number], { constant: string }>[]) {
-      const r = resolveValues(ctx, p);
-      found ||= r.found;
-      const v = firstNonEmpty(r.values);
-      if (v !== undefined) values.push(v.trim());
-    }
-    return { raw: values.length > 0 ? [values.join(separator)] : [], found };
-  }
   const { pieces, found } = piecesOf(concat, ctx);
   let firstSource = -1;
   let lastSource = -1;
