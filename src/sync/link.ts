@@ -64,12 +64,10 @@ export function parseLink(data: unknown, where = 'link'): Link {
   return result.data;
 }
 
-/** Reads and validates a link file `config/employers/<code>.yaml`; errors carry file and line. */
-export async function loadLinkFile(file: string): Promise<Link> {
-  return (await readLinkFile(file)).link;
-}
-
-/** Like `loadLinkFile`, with the lines of the file's values for later checks (the source settings). */
+/**
+ * Reads and validates a link file `config/employers/<code>.yaml`; errors carry file and line. With
+ * the lines of the file's values for later checks (the source settings).
+ */
 export async function readLinkFile(file: string): Promise<{ link: Link; lineOf: LineOf }> {
   let text: string;
   try {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLinkFile, parseLink } from '../../src/sync/link.js';
+import { parseLink, readLinkFile } from '../../src/sync/link.js';
 
 const dir = 'config/employers';
 const base = {
@@ -17,11 +17,11 @@ describe('employer link files', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
-      const link = await loadLinkFile(join(dir, file));
+      const { link } = await readLinkFile(join(dir, file));
       expect(`${link.employer.code}.yaml`).toBe(file);
       expect(existsSync(link.mapping)).toBe(true);
     }
-    expect((await loadLinkFile(join(dir, 'bakkerij-de-vries.yaml'))).guardAllowance).toBe(1);
+    expect((await readLinkFile(join(dir, 'bakkerij-de-vries.yaml'))).link.guardAllowance).toBe(1);
   });
 
   it('When the guard allowance is left out, then it is 0; a fraction or a negative number is refused', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadMapping, mapRecord } from '../../src/sync/mapping/index.js';
+import { candidateOf } from '../helpers/mapping.js';
 
 /** The shipped SIVI mappings on single records. */
 
@@ -18,11 +19,8 @@ const person = (extra: Record<string, unknown>, employment: Record<string, unkno
 describe.each(['mappings/sivi-werknemersgegevens.yaml', 'mappings/sivi-dienstverbanden.yaml'])(
   '%s',
   (file) => {
-    const employment = async (extra: Record<string, unknown>, of: Record<string, unknown> = {}) => {
-      const outcome = mapRecord(await loadMapping(file), person(extra, of));
-      if (!outcome.ok) throw new Error(JSON.stringify(outcome.problems));
-      return outcome.candidate.employments[0]!;
-    };
+    const employment = async (extra: Record<string, unknown>, of: Record<string, unknown> = {}) =>
+      candidateOf(mapRecord(await loadMapping(file), person(extra, of))).employments[0]!;
 
     it('When the employee has died (Overldat), then an employment without an end date ends on the date of death', async () => {
       expect(await employment({ Overldat: '2026-10-03' })).toMatchObject({
