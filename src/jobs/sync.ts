@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { log } from '../log.js';
 import type { Runtime } from '../runtime.js';
-import { findLink, listLinks } from '../store/links.js';
+import { findLink, listLinks, type ListedLink } from '../store/links.js';
 import { prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
 import { failedRunMessage } from '../sync/engine.js';
 import type { Link } from '../sync/link.js';
@@ -114,7 +114,7 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   const turn = runtime.syncTurn;
   const registered = new Map<string, string>();
   const reported = new Set<string>();
-  const refresh = async () => {
+  const refresh = async (): Promise<ListedLink[]> => {
     const links = await listLinks(runtime.store.db, { scheduled: true });
     const seen = new Set<string>();
     for (const { employerId, code, link, problem } of links) {
@@ -141,18 +141,29 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
         registered.delete(name);
       }
     }
+    return links;
   };
-  await refresh();
-  scheduler.add({ name: 'sync:schedules', cron: '* * * * *', run: refresh });
+  const links = await refresh();
+  scheduler.add({
+    name: 'sync:schedules',
+    cron: '* * * * *',
+    run: async () => {
+      await refresh();
+    },
+  });
   // A scheduled link that cannot run is said when the service starts, not only when its slot comes.
-  void warnLinksThatCannotRun(runtime).catch((err: unknown) =>
+  void warnLinksThatCannotRun(links).catch((err: unknown) =>
     log.error('checking the scheduled links failed', { err }),
   );
 }
 
-/** Logs each scheduled link that could not run now (`koppeling links check` lists them all). */
-async function warnLinksThatCannotRun(runtime: Runtime): Promise<void> {
-  for (const stored of await listLinks(runtime.store.db, { scheduled: true })) {
+/**
+ * Logs each scheduled link that could not run now (`koppeling links check` lists them all); one
+ * that cannot be read was said when it was registered.
+ */
+async function warnLinksThatCannotRun(links: ListedLink[]): Promise<void> {
+  for (const stored of links) {
+    if (stored.problem !== undefined) continue;
     const status = await checkStoredLink(stored);
     if (!status.ok)
       log.warn('scheduled link cannot run', { employer: status.employer, problem: status.message });

@@ -168,6 +168,48 @@ describe('a scheduled run that does not complete', () => {
     expect(existsSync(join(folder, 'a.csv'))).toBe(true);
   });
 
+  it('When scheduled links cannot run at start-up, then each is said once, with what is wrong', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-warn-'));
+    const stored = async (code: string, mapping: string) =>
+      saveLink(
+        store.db,
+        linkSchema.parse({
+          employer: { code, name: `${code} BV` },
+          connector: 'csv',
+          source: { folder },
+          mapping,
+          delivery: 'mutations',
+          schedule: '30 2 * * *',
+        }),
+        'api',
+      );
+    await stored('warn-mapping', 'mappings/csv-standrd.yaml');
+    const old = await stored('warn-old', 'mappings/csv-standard.yaml');
+    // A stored document that no longer fits the link schema.
+    const document = (await store.db('employer_links').where({ employer_id: old.id }).first()).document;
+    await store
+      .db('employer_links')
+      .where({ employer_id: old.id })
+      .update({
+        document: JSON.stringify({
+          ...(typeof document === 'string' ? JSON.parse(document) : document),
+          key: 'bsn',
+        }),
+      });
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      await collectJobs(1);
+      const said = (code: string) =>
+        (warn.mock.calls as unknown as Array<[string, { employer?: string }]>)
+          .filter(([, meta]) => meta?.employer === code)
+          .map(([message]) => message);
+      await expect.poll(() => said('warn-mapping')).toEqual(['scheduled link cannot run']);
+      expect(said('warn-old')).toEqual(['stored link cannot be read']);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('When a completed delivery cannot be moved to processed/, then the run stays completed, says so, and the slot stops instead of reading it again', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-unmoved-'));
     writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
