@@ -90,8 +90,11 @@ async function planSupersededVersions(trx: Trx): Promise<void> {
   );
 }
 
+/** The start dates of the versions a complete delivery removes, in order, as text. */
+const supersededDates = `array(select to_char(d, 'YYYY-MM-DD') from unnest(p.superseded) d order by d)`;
+
 /** What the operator is told of versions a complete delivery removed (see `planSupersededVersions`). */
-export async function supersededNotices(trx: Trx): Promise<Notice[]> {
+async function supersededNotices(trx: Trx): Promise<Notice[]> {
   const found = await rows<{
     position: string;
     external_id: string;
@@ -101,7 +104,7 @@ export async function supersededNotices(trx: Trx): Promise<Notice[]> {
   }>(
     trx,
     `select r.position, p.external_id, to_char(p.vf, 'YYYY-MM-DD') as vf,
-            array(select to_char(d, 'YYYY-MM-DD') from unnest(p.superseded) d order by d) as superseded,
+            ${supersededDates} as superseded,
             count(*) over () as n
        from plan_employment p join stg_rec r using (rec)
       where p.superseded is not null
@@ -126,7 +129,8 @@ export async function supersededNotices(trx: Trx): Promise<Notice[]> {
 
 /**
  * Applies the planned employments and versions (`date`: the delivery date; `complete`: a complete
- * delivery, whose terms replace the versions after the delivered date); returns rows written.
+ * delivery, whose terms replace the versions after the delivered date); returns the rows written and
+ * what the operator is told of versions removed.
  */
 export async function applyEmployments(
   trx: Trx,
@@ -134,7 +138,7 @@ export async function applyEmployments(
   date: string,
   complete: boolean,
   runId: string,
-): Promise<number> {
+): Promise<{ written: number; notices: Notice[] }> {
   await planEmployments(trx, employerId, date);
   if (complete) await planSupersededVersions(trx);
   const versionCols = terms.map((t) => versionColumns[t]);
@@ -172,7 +176,7 @@ export async function applyEmployments(
       `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
        select 'sync', ?, ?, 'employment.versions_removed', 'employment', p.employment_id::text,
               jsonb_build_object('runId', ?::text, 'validFrom', to_char(p.vf, 'YYYY-MM-DD'),
-                'removed', to_jsonb(array(select to_char(d, 'YYYY-MM-DD') from unnest(p.superseded) d order by d)))
+                'removed', to_jsonb(${supersededDates}))
          from plan_employment p where p.superseded is not null`,
       [runId, employerId, runId],
     );
@@ -233,5 +237,5 @@ export async function applyEmployments(
         and not exists (select 1 from plan_person p where p.employee_id = e.employee_id and p.created)
      on conflict do nothing`,
   );
-  return written;
+  return { written, notices: complete ? await supersededNotices(trx) : [] };
 }

@@ -11,7 +11,7 @@ import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './c
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
-import { applyEmployments, supersededNotices } from './employments.js';
+import { applyEmployments } from './employments.js';
 import { announceEndedEmployments, createEndedEmployments } from './hooks.js';
 import { rekeyCorrectedStarts, rekeyRehired, rekeyRenumbered } from './rekey.js';
 import type { Link } from './link.js';
@@ -329,8 +329,9 @@ async function applyRun(
   const departments = await applyDepartments(trx, employerId);
   let written = departments.written + renumbered + rehired.written;
   written += await applyEmployees(trx, employerId, link.connector, date);
-  written += await applyEmployments(trx, employerId, date, link.delivery === 'complete', runId);
-  if (link.delivery === 'complete') notice(await supersededNotices(trx));
+  const employments = await applyEmployments(trx, employerId, date, link.delivery === 'complete', runId);
+  written += employments.written;
+  notice(employments.notices);
   let archived = 0;
   if (link.delivery === 'complete') {
     written += await applyMissing(trx, employerId, runId, date);
