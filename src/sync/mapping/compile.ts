@@ -119,33 +119,6 @@ export function compileMapping(file: string, spec: MappingFile): Mapping {
 }
 
 /**
- * The top-level source keys a mapping reads (CSV column names, or first elements of paths), for
- * telling a user which columns the mapping expects that a file does not have.
- */
-export function sourceColumns(mapping: Mapping, keep: (e: CompiledEntry) => boolean = () => true): string[] {
-  const keys = new Set<string>();
-  const add = (p: SourcePath | undefined, inGroup: boolean) => {
-    if (!p || (inGroup && !p.fromRoot)) return;
-    keys.add(p.key);
-  };
-  const addEntry = (e: CompiledEntry, inGroup: boolean) => {
-    if (!keep(e)) return;
-    add(e.each, inGroup);
-    const nested = inGroup || e.each !== undefined;
-    add(e.source, nested);
-    e.firstOf?.forEach((p) => add(p, nested));
-    e.concat?.forEach((p) => ('raw' in p ? add(p, nested) : undefined));
-    add(e.when, nested);
-  };
-  mapping.employee.forEach((e) => addEntry(e, false));
-  for (const group of [mapping.employments, ...mapping.departments]) {
-    add(group.each, false);
-    group.fields.forEach((e) => addEntry(e, group.each !== undefined));
-  }
-  return [...keys];
-}
-
-/**
  * Entries whose target carries data of its own (a name, a BSN, a department). The previous id of a
  * renumbered employment and the date terms hold from do not: a delivery without them loses nothing.
  */

@@ -47,3 +47,11 @@ export function elementPaths(
   }
   return [...byKey.values()];
 }
+
+/**
+ * The top-level source keys a mapping reads (CSV column names, or first elements of paths), for
+ * telling a user which columns the mapping expects that a file does not have.
+ */
+export function sourceColumns(mapping: Mapping, keep: (e: CompiledEntry) => boolean = () => true): string[] {
+  return [...new Set(elementPaths(mapping, keep).map((p) => p.chain[0]!.key))];
+}

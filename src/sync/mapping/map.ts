@@ -5,7 +5,8 @@ import type { TargetKind } from './schema.js';
 import { parseBoolean, parseDate, parseNumber, type TransformResult, type Value } from './transforms.js';
 import { asText, type CompiledEntry, type CompiledGroup, type Mapping } from './compile.js';
 
-export { compileMapping, MappingCompileError, sourceColumns, type Mapping } from './compile.js';
+export { compileMapping, MappingCompileError, type Mapping } from './compile.js';
+export { sourceColumns } from './element-paths.js';
 
 export interface Draft {
   position: string;
