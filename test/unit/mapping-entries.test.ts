@@ -151,6 +151,19 @@ describe('firstOf', () => {
     expect(named([{ Roep: '' }, { Roep: 'Jan', Voor: 'Johannes' }])).toBe('Jan');
   });
 
+  it('When the transforms empty a value inside a repeated group, then the next source or item is used', () => {
+    const grouped = mapping(`  - target: firstName
+    each: Namen
+    firstOf: [Roep, Voor]
+    transforms: [{ exclude: '^(-|onbekend)$' }]
+  - { target: initials, each: Namen, source: Voorl, transforms: [{ exclude: '^-$' }] }`);
+    const mapped = (Namen: unknown) => ok(mapRecord(grouped, record({ Namen }))).employee;
+    expect(mapped([{ Roep: '-', Voor: 'Johannes' }]).firstName).toBe('Johannes');
+    expect(mapped([{ Roep: 'onbekend' }, { Roep: 'Jan' }]).firstName).toBe('Jan');
+    expect(mapped([{ Roep: '-', Voor: 'onbekend' }]).firstName).toBeUndefined();
+    expect(mapped([{ Voorl: '-' }, { Voorl: 'J.' }]).initials).toBe('J.');
+  });
+
   it('When a list target has firstOf, then every source that gives a value adds one', () => {
     expect(ok(map({ Mail1: 'geen', Mail2: 'p@x.nl' })).employee.vault.emailAddresses).toEqual(['p@x.nl']);
     expect(ok(map({ Mail2: 'p@x.nl' })).employee.vault.emailAddresses).toEqual(['j@x.nl', 'p@x.nl']);

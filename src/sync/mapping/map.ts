@@ -181,32 +181,17 @@ function applyEntry(
   }
   if (entry.when && firstNonEmpty(resolveValues(ctx, entry.when).values) === undefined) return;
   const values: Value[] = [];
-  let found = false;
-  if (entry.firstOf && entry.kind !== 'list' && !entry.each) {
-    // Each source in turn through the transforms: one they empty (an excluded or unmatched value)
-    // gives way to the next, one they refuse is a problem, as bad data must never be skipped.
-    for (const p of entry.firstOf) {
-      const r = resolveValues(ctx, p);
-      found ||= r.found;
-      const first = firstNonEmpty(r.values);
-      if (first === undefined) continue;
-      const failed = transformInto(entry, first, 0, values);
-      if (failed) {
-        pushProblem(problems, entry, scope, each, index, failed.value, failed.reason, true);
-        return;
-      }
-      if (values.length > 0) break;
-    }
-  } else {
-    const read = readRaw(entry, ctx);
-    found = read.found;
-    for (const r of read.raw) {
-      const failed = transformInto(entry, r, 0, values);
-      if (failed) {
-        pushProblem(problems, entry, scope, each, index, failed.value, failed.reason, found);
-        return;
-      }
-    }
+  // Each candidate in turn through the transforms: one they empty (an excluded or unmatched value)
+  // gives way to the next, one they refuse is a problem, as bad data must never be skipped.
+  let failed: ReturnType<typeof transformInto>;
+  const single = entry.kind !== 'list';
+  const found = readRaw(entry, ctx, (raw) => {
+    failed = transformInto(entry, raw, 0, values);
+    return failed !== undefined || (single && values.length > 0);
+  });
+  if (failed) {
+    pushProblem(problems, entry, scope, each, index, failed.value, failed.reason, true);
+    return;
   }
   if (values.length === 0 && entry.spec.default !== undefined) values.push(entry.spec.default);
 

@@ -20,51 +20,62 @@ export function firstNonEmpty(values: string[]): string | undefined {
   return undefined;
 }
 
-/** The raw text(s) an entry reads before transforms, and whether its source exists at all. */
-export function readRaw(entry: CompiledEntry, ctx: PathContext): { raw: string[]; found: boolean } {
-  const list = entry.kind === 'list';
-  if (entry.spec.constant !== undefined) return { raw: [asText(entry.spec.constant)], found: true };
+/**
+ * Hands the raw texts an entry reads, before any transform and leaving out blanks, to `take` in
+ * order until it says it has what it needs: a list takes every value; a single value takes the
+ * candidates one by one (the sources of a `firstOf`, the values of a path, the items of an `each`
+ * group), so that one its transforms empty gives way to the next. Returns whether the entry's
+ * source exists at all (a missing column or element, as opposed to an empty one).
+ */
+export function readRaw(entry: CompiledEntry, ctx: PathContext, take: (raw: string) => boolean): boolean {
+  if (entry.spec.constant !== undefined) {
+    take(asText(entry.spec.constant));
+    return true;
+  }
   if (entry.each) {
-    let items = resolveItems(ctx, entry.each);
-    items = filterWhere(items, entry.where, ctx.root);
-    const raw: string[] = [];
+    const items = filterWhere(resolveItems(ctx, entry.each), entry.where, ctx.root);
+    const inner = { ...entry, each: undefined };
     let found = items.length > 0;
+    let done = false;
     for (const item of items) {
-      const inner = readRaw({ ...entry, each: undefined }, { root: ctx.root, item });
-      found ||= inner.found;
-      raw.push(...inner.raw);
-      if (!list && raw.some((r) => r.trim() !== '')) break;
+      found = readRaw(inner, { root: ctx.root, item }, (raw) => (done = take(raw))) || found;
+      if (done) break;
     }
-    return { raw, found };
+    return found;
   }
   if (entry.source) {
     // Fast path for the common case (a CSV column, or a leaf element of the item).
     const start = entry.source.fromRoot ? ctx.root : ctx.item;
     const direct = start[entry.source.key];
-    if (typeof direct === 'string')
-      return direct.trim() === '' ? { raw: [], found: true } : { raw: [direct], found: true };
+    if (typeof direct === 'string') {
+      if (direct.trim() !== '') take(direct);
+      return true;
+    }
     const { values, found } = resolveValues(ctx, entry.source);
-    if (list) return { raw: values, found };
-    const first = firstNonEmpty(values);
-    return { raw: first !== undefined ? [first] : [], found };
+    takeValues(values, take);
+    return found;
   }
   if (entry.firstOf) {
     let found = false;
-    const raw: string[] = [];
     for (const p of entry.firstOf) {
       const r = resolveValues(ctx, p);
       found ||= r.found;
-      if (list) {
-        for (const v of r.values) if (v.trim() !== '') raw.push(v);
-      } else {
-        const first = firstNonEmpty(r.values);
-        if (first !== undefined) return { raw: [first], found: true };
-      }
+      if (takeValues(r.values, take)) return true;
     }
-    return { raw, found };
+    return found;
   }
-  if (entry.concat) return readConcat(entry.concat, entry.spec.separator, ctx);
-  return { raw: [], found: false };
+  if (entry.concat) {
+    const { text, found } = readConcat(entry.concat, entry.spec.separator, ctx);
+    if (text !== undefined) take(text);
+    return found;
+  }
+  return false;
+}
+
+/** Hands the values that are not blank to `take` until it has enough; true when it has. */
+function takeValues(values: string[], take: (raw: string) => boolean): boolean {
+  for (const v of values) if (v.trim() !== '' && take(v)) return true;
+  return false;
 }
 
 /** A piece of a concat: a source part, or a run of a constant's text, or one bracket of it. */
@@ -112,7 +123,7 @@ function readConcat(
   concat: NonNullable<CompiledEntry['concat']>,
   separator: string,
   ctx: PathContext,
-): { raw: string[]; found: boolean } {
+): { text: string | undefined; found: boolean } {
   const { pieces, found } = piecesOf(concat, ctx);
   let firstSource = -1;
   let lastSource = -1;
@@ -126,7 +137,7 @@ function readConcat(
     if (firstValue < 0) firstValue = i;
     lastValue = i;
   });
-  if (firstSource >= 0 && firstValue < 0) return { raw: [], found };
+  if (firstSource >= 0 && firstValue < 0) return { text: undefined, found };
   const before = (i: number) => i < firstSource || firstValue < i;
   const after = (i: number) => lastSource < i || i < lastValue;
   const kept = pieces.map((p, i) => (p.source ? p.text !== undefined : before(i) && after(i)));
@@ -151,5 +162,5 @@ function readConcat(
     out += glue + text;
     lastPart = p.part;
   });
-  return { raw: [out], found };
+  return { text: out, found };
 }
