@@ -2,9 +2,14 @@ import type { StoreKind } from '../store/db.js';
 import { timeOrderedId } from '../store/ids.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
-import type { Candidate, CandidateDepartment, MappingOutcome } from './types.js';
+import type { Candidate, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
-import { DeliveredDepartments } from './delivered-departments.js';
+import {
+  createDepartmentStaging,
+  departmentRows,
+  loadDepartmentRows,
+  stageDepartments,
+} from './delivered-departments.js';
 import type { Notice } from './notices.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
@@ -104,11 +109,7 @@ async function createStagingTables(trx: Trx): Promise<void> {
        new_employment_id uuid not null, new_version_id uuid not null
      ) on commit drop`,
   );
-  await exec(
-    trx,
-    `create temp table stg_dep (code text primary key, name text, parent_code text,
-       explicit boolean not null) on commit drop`,
-  );
+  await createDepartmentStaging(trx);
   await exec(
     trx,
     `create temp table stg_reject (rec int not null, field text not null, reason text not null) on commit drop`,
@@ -151,7 +152,6 @@ export async function stageDelivery(
   const anyStored =
     (await rows(ctx.trx, `select 1 from employees where employer_id = ? limit 1`, [ctx.employerId])).length >
     0;
-  const departments = new DeliveredDepartments();
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
   let pending: Promise<void> = Promise.resolve();
@@ -179,7 +179,6 @@ export async function stageDelivery(
         });
         continue;
       }
-      for (const d of c.departments) departments.add(d, c.position);
       batch.push({ rec, candidate: c });
       if (batch.length >= BATCH) {
         // The database stages one batch while the next is read and mapped; one flush at a time.
@@ -201,8 +200,8 @@ export async function stageDelivery(
   await keepStoredPersons(ctx.trx);
   await rejects.write();
   ctx.onProgress?.(rec);
-  await stageDepartments(ctx, departments.byCode);
-  return { records: rec, notices: departments.notices };
+  const notices = await stageDepartments(ctx.trx);
+  return { records: rec, notices };
 }
 
 interface StoredEmployee {
@@ -239,6 +238,7 @@ async function flush(
   const recRows: unknown[][] = [];
   const empRows: unknown[][] = [];
   const sealedRows: unknown[][] = [];
+  const depRows: unknown[][] = [];
   for (const { rec, candidate: c } of batch) {
     const key = keyOf(c, ctx.key)!;
     const found = existing.get(key);
@@ -293,6 +293,7 @@ async function flush(
       c.partialEmployee ?? false,
     ]);
     if (sealed) sealedRows.push([rec, sealed.ciphertext, sealed.bsnIndex]);
+    departmentRows(rec, c.position, c.departments, depRows);
     for (const m of c.employments) {
       empRows.push([
         rec,
@@ -318,6 +319,7 @@ async function flush(
   await bulkLoad(ctx.trx, ctx.kind, 'stg_rec', recColumns, recRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_emp', empColumns, empRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_sealed', ['rec', 'ciphertext', 'bsn_index'], sealedRows);
+  await loadDepartmentRows(ctx.trx, ctx.kind, depRows);
   // Problems found here (every record of a batch can have one) are not kept until the end either.
   if (rejects.full) await rejects.write();
 }
@@ -335,28 +337,5 @@ async function keepStoredPersons(trx: Trx): Promise<void> {
             fingerprint = v.fingerprint
        from employees e left join employee_vault v on v.employee_id = e.id
       where s.partial and e.id = s.employee_id`,
-  );
-}
-
-async function stageDepartments(
-  ctx: StageContext,
-  departments: Map<string, CandidateDepartment>,
-): Promise<void> {
-  await bulkLoad(
-    ctx.trx,
-    ctx.kind,
-    'stg_dep',
-    ['code', 'name', 'parent_code', 'explicit'],
-    [...departments.values()].map((d) => [d.code, d.name, d.parentCode, true]),
-  );
-  // Departments only named by an employment or as a parent exist too; a new one without a name is
-  // named by its code, a stored one keeps its name.
-  await exec(
-    ctx.trx,
-    `insert into stg_dep (code, name, parent_code, explicit)
-     select distinct c, null::text, null::text, false from (
-       select department_code as c from stg_emp where department_code is not null
-       union select parent_code from stg_dep where parent_code is not null) x
-     on conflict (code) do nothing`,
   );
 }

@@ -41,7 +41,7 @@ describe('clashing and invalid records', () => {
         position: 'd.csv:7',
         problems: [{ field: 'bsn', reason: 'not a valid BSN (the 11-check fails)' }],
       },
-      person('8', { bsn: '123456789' }),
+      person('8', { bsn: '123456789', departments: [{ code: 'Q8', name: 'Only here' }] }),
       person('9', { bsn: bsns[2] }),
     ]);
     expect(r.status).toBe('completed');
@@ -52,6 +52,8 @@ describe('clashing and invalid records', () => {
     ]);
     const text = JSON.stringify(await bed.store.db('sync_rejections').where({ run_id: r.runId }));
     expect(text).not.toContain('123456789');
+    // A quarantined record names no department either.
+    expect(await bed.store.db('departments').where({ code: 'Q8' })).toEqual([]);
   });
 });
 
@@ -186,6 +188,22 @@ describe('departments named by several records', () => {
     expect(formatReport(report)).toContain(
       'notices: 2\n    d.csv:3 department.name: department "A" is named "Ab"',
     );
+    // More departments named differently than a report lists: the first are listed, the rest counted.
+    const many = await run(
+      Array.from({ length: 300 }, (_, i) =>
+        person(String(1000 + i), {
+          position: `m.csv:${i + 2}`,
+          departments: [{ code: `M${Math.floor(i / 2)}`, name: `Name ${i}` }],
+        }),
+      ),
+    );
+    expect(many.notices).toHaveLength(101);
+    expect(many.notices[0]).toMatchObject({ position: 'm.csv:3', field: 'department.name' });
+    expect(many.notices[100]).toEqual({
+      position: '',
+      field: 'department',
+      message: 'and 50 more departments named or placed differently by different records',
+    });
     // A run without disagreement has no notices.
     const quiet = await run([person('6', { departments: [{ code: 'A', name: 'Aa' }] })]);
     expect(quiet.notices).toEqual([]);
