@@ -82,9 +82,12 @@ async function planSupersededVersions(trx: Trx): Promise<void> {
     `update plan_employment p set superseded = q.starts, next_from = null
        from (select p2.employment_id, array_agg(n.valid_from order by n.valid_from) as starts
                from plan_employment p2
-               join employment_versions c on c.id = p2.covering_id and c.valid_from <= p2.vf
+               join employment_versions c on c.id = p2.covering_id
                join employment_versions n on n.employment_id = p2.employment_id and n.valid_from > p2.vf
               where p2.valid_from is not null and not p2.is_new
+                -- Delivered from before every stored version (a start moved earlier): the first
+                -- version stays when its terms are the delivered ones (it moves to the new start).
+                and (c.valid_from <= p2.vf or p2.terms_action = 'change' or n.id <> c.id)
               group by p2.employment_id) q
       where p.employment_id = q.employment_id`,
   );

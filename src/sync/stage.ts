@@ -100,12 +100,14 @@ async function createStagingTables(trx: Trx): Promise<void> {
     trx,
     `create temp table stg_sealed (rec int not null, ciphertext text not null, bsn_index text) on commit drop`,
   );
+  // Hours as the store keeps them (two decimals), so a delivered 32.125 compares equal to the
+  // stored 32.13 and a rerun writes nothing.
   await exec(
     trx,
     `create temp table stg_emp (
        rec int not null, external_id text not null, previous_id text, start_date date not null, end_date date,
        end_reason text, valid_from date, department_code text, function_code text, function_name text,
-       contract_type text, hours numeric, normal_hours numeric, no_risk_policy boolean not null,
+       contract_type text, hours numeric(5, 2), normal_hours numeric(5, 2), no_risk_policy boolean not null,
        new_employment_id uuid not null, new_version_id uuid not null
      ) on commit drop`,
   );

@@ -104,4 +104,53 @@ describe('terms delivered from a date before a stored change', () => {
     ]);
     expect(r.notices).toEqual([]);
   });
+
+  it('When a complete delivery moves the start earlier with other terms from the new start, then those terms hold from then on', async () => {
+    const { employer, run } = await bed.employer();
+    const moved = (startDate: string, departmentCode: string, hoursPerWeek: number) =>
+      person('1', {
+        departments,
+        employments: [{ startDate, validFrom: startDate, departmentCode, hoursPerWeek }],
+      });
+    const versions = async () =>
+      (await versionsOf(bed.store.db, employer.id, '1-1')).map((v) => [
+        v.valid_from,
+        v.valid_to,
+        v.department,
+        Number(v.hours_per_week),
+      ]);
+    await run([moved('2024-02-01', 'FIN', 40)]);
+    await run([
+      person('1', {
+        departments,
+        employments: [
+          { startDate: '2024-02-01', validFrom: '2024-06-01', departmentCode: 'HR', hoursPerWeek: 40 },
+        ],
+      }),
+    ]);
+    const r = await run([moved('2024-01-01', 'SALES', 32)]);
+    expect(await versions()).toEqual([['2024-01-01', null, 'SALES', 32]]);
+    expect(r.notices.map((n) => n.message)).toEqual([
+      'employment 1-1: the complete delivery gives its terms from 2024-01-01, so the versions from 2024-02-01, ' +
+        '2024-06-01, which the source no longer has, were removed',
+    ]);
+    expect((await run([moved('2024-01-01', 'SALES', 32)])).counts.rowsWritten).toBe(0);
+    // Moved earlier again with the terms of the first version: that version holds from the new start.
+    await run([moved('2023-10-01', 'SALES', 32)]);
+    expect(await versions()).toEqual([['2023-10-01', null, 'SALES', 32]]);
+  });
+
+  it('When hours come with more decimals than the store keeps, then a rerun writes nothing', async () => {
+    const { employer, run } = await bed.employer();
+    const precise = person('1', {
+      departments,
+      employments: [{ departmentCode: 'FIN', hoursPerWeek: 32.125 }],
+    });
+    expect((await run([precise])).status).toBe('completed');
+    const again = await run([precise]);
+    expect(again.counts).toMatchObject({ rowsWritten: 0, unchanged: 1 });
+    expect((await versionsOf(bed.store.db, employer.id, '1-1')).map((v) => Number(v.hours_per_week))).toEqual(
+      [32.13],
+    );
+  });
 });
