@@ -25,6 +25,11 @@ export async function planMissing(
        left join (select distinct employee_id from stg_employment) d on d.employee_id = m.employee_id
       where m.employer_id = ? and m.start_date <= ?::date and (m.end_date is null or m.end_date > ?::date)
         and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
+        -- Kept for a re-hire under its id (see rekeyRehired): the delivered contract that follows it
+        -- names it, and it runs to its own end.
+        and not (right(m.external_id, 11) = '/' || to_char(m.start_date, 'YYYY-MM-DD')
+                 and exists (select 1 from stg_employment s where s.employee_id = m.employee_id
+                               and s.external_id = left(m.external_id, -11)))
         and (p.employee_id is null or d.employee_id is not null)
         and not exists (select 1 from employees e join stg_held h on h.emp_key = e.${keyColumn}
                          where e.id = m.employee_id)`,

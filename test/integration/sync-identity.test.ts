@@ -204,6 +204,29 @@ describe('employment identity', () => {
     },
   );
 
+  it('When a complete delivery gives the id of a running employment to the contract that follows it, then the running one is not ended as missing', async () => {
+    const { employer: e, run } = await employer();
+    await run([
+      person('9', { employments: [{ externalId: 'DV-9', startDate: '2025-07-01', endDate: '2027-06-30' }] }),
+    ]);
+    const r = await run([person('9', { employments: [{ externalId: 'DV-9', startDate: '2027-07-01' }] })]);
+    expect(r.counts).toMatchObject({ ended: 0 });
+    const stored = await bed.store.db('employments').where({ employer_id: e.id }).orderBy('start_date');
+    expect(
+      stored.map((m: { external_id: string; end_date: string | null; end_reason: string | null }) => [
+        m.external_id,
+        m.end_date,
+        m.end_reason,
+      ]),
+    ).toEqual([
+      ['DV-9/2025-07-01', '2027-06-30', null],
+      ['DV-9', null, null],
+    ]);
+    expect(
+      (await run([person('9', { employments: [{ externalId: 'DV-9', startDate: '2027-07-01' }] })])).counts,
+    ).toMatchObject({ rowsWritten: 0, ended: 0 });
+  });
+
   it('When a delivery corrects the dates of an ended employment without a gap after its end, then it is a correction of that employment', async () => {
     const { employer: e, run } = await employer({ delivery: 'mutations' });
     await run([
