@@ -27,14 +27,33 @@ export async function createDepartmentStaging(trx: Trx): Promise<void> {
 
 const givenColumns = ['rec', 'position', 'code', 'name', 'parent_code'] as const;
 
-/** The rows one record adds to `stg_dep_given`. */
-export function departmentRows(
-  rec: number,
-  position: string,
-  departments: readonly CandidateDepartment[],
-  into: unknown[][],
-): void {
-  for (const d of departments) into.push([rec, position, d.code, d.name, d.parentCode]);
+/** How many department codes `DepartmentRows` remembers: a few MB at most. */
+const remembered = 10_000;
+
+/**
+ * The rows records add to `stg_dep_given`. Most records repeat what an earlier one gave of their
+ * department: such a row says nothing new (no first name or parent, no disagreement) and is left
+ * out, for the codes remembered; past `remembered` codes every row is staged.
+ */
+export class DepartmentRows {
+  private readonly first = new Map<string, { name: string | undefined; parent: string | undefined }>();
+
+  add(rec: number, position: string, departments: readonly CandidateDepartment[], into: unknown[][]): void {
+    for (const d of departments) {
+      const seen = this.first.get(d.code);
+      if (seen) {
+        const nameSaysNothing = d.name === undefined || d.name === seen.name;
+        const parentSaysNothing = d.parentCode === undefined || d.parentCode === seen.parent;
+        if (nameSaysNothing && parentSaysNothing) continue;
+        // The first name or parent given, when earlier records left it out.
+        seen.name ??= d.name;
+        seen.parent ??= d.parentCode;
+      } else if (this.first.size < remembered) {
+        this.first.set(d.code, { name: d.name, parent: d.parentCode });
+      }
+      into.push([rec, position, d.code, d.name, d.parentCode]);
+    }
+  }
 }
 
 export async function loadDepartmentRows(trx: Trx, kind: StoreKind, data: unknown[][]): Promise<void> {

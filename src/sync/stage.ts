@@ -6,7 +6,7 @@ import type { Candidate, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
 import {
   createDepartmentStaging,
-  departmentRows,
+  DepartmentRows,
   loadDepartmentRows,
   stageDepartments,
 } from './delivered-departments.js';
@@ -154,6 +154,7 @@ export async function stageDelivery(
   const anyStored =
     (await rows(ctx.trx, `select 1 from employees where employer_id = ? limit 1`, [ctx.employerId])).length >
     0;
+  const departments = new DepartmentRows();
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
   let pending: Promise<void> = Promise.resolve();
@@ -185,7 +186,7 @@ export async function stageDelivery(
       if (batch.length >= BATCH) {
         // The database stages one batch while the next is read and mapped; one flush at a time.
         await pending;
-        pending = flush(ctx, batch, rejects, anyStored);
+        pending = flush(ctx, batch, rejects, anyStored, departments);
         pending.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
         batch = [];
         ctx.onProgress?.(rec);
@@ -197,7 +198,7 @@ export async function stageDelivery(
     throw err;
   }
   await pending;
-  await flush(ctx, batch, rejects, anyStored);
+  await flush(ctx, batch, rejects, anyStored, departments);
   await exec(ctx.trx, `analyze stg_rec, stg_emp`);
   await keepStoredPersons(ctx.trx);
   await rejects.write();
@@ -229,6 +230,7 @@ async function flush(
   batch: Array<{ rec: number; candidate: Candidate }>,
   rejects: RunRejects,
   anyStored: boolean,
+  departments: DepartmentRows,
 ): Promise<void> {
   if (batch.length === 0) return;
   const existing = anyStored
@@ -295,7 +297,7 @@ async function flush(
       c.partialEmployee ?? false,
     ]);
     if (sealed) sealedRows.push([rec, sealed.ciphertext, sealed.bsnIndex]);
-    departmentRows(rec, c.position, c.departments, depRows);
+    departments.add(rec, c.position, c.departments, depRows);
     for (const m of c.employments) {
       empRows.push([
         rec,
