@@ -1,5 +1,6 @@
-import { exec, type Trx } from './sql.js';
+import { exec, positionList, type Trx } from './sql.js';
 import type { RunRejects } from './rejects.js';
+import { rejectIdentifierClashes } from './identifiers.js';
 
 export interface KeyOf {
   employerId: string;
@@ -7,14 +8,6 @@ export interface KeyOf {
   column: 'personnel_number' | 'remote_id';
   label: string;
 }
-
-/**
- * The positions of a group of records (`position`, `rec`), in delivery order: the first five, and how
- * many more. A key that every record of a large delivery shares (a mapping that reads the wrong
- * column) would otherwise give each record a reason as long as the delivery.
- */
-const positionList = `array_to_string((array_agg(position order by rec))[1:5], ', ') ||
-  case when count(*) > 5 then ' and ' || (count(*) - 5) || ' more' else '' end`;
 
 /**
  * Rejects records that deliver a stored employment under another employee than the one it is
@@ -53,8 +46,8 @@ async function rejectMovedEmployments(trx: Trx, key: KeyOf): Promise<void> {
 
 /**
  * Rejects records whose keys clash inside one delivery: the same employment twice, or the same person
- * twice with different person data (or twice without employments), and records that move a stored
- * employment to another person. All records involved are left out, since neither can be trusted; the
+ * twice with different person data (or twice without employments), records that move a stored
+ * employment to another person, and records whose other identifier clashes (`rejectIdentifierClashes`). All records involved are left out, since neither can be trusted; the
  * rest of the delivery continues. Then builds the de-duplicated working tables `stg_person` (one row
  * per employee) and `stg_employment`.
  */
@@ -93,6 +86,7 @@ export async function rejectDuplicates(trx: Trx, key: KeyOf, rejects: RunRejects
         and not exists (select 1 from stg_reject x where x.rec = r.rec)`,
     [keyLabel, keyLabel],
   );
+  await rejectIdentifierClashes(trx, key);
   await rejects.addQuery(
     `select r.position, x.field, x.reason from stg_reject x join stg_rec r using (rec) order by x.rec, x.field, x.reason`,
   );

@@ -1,4 +1,5 @@
 import { count, exec, type Trx } from './sql.js';
+import { parkChangingIdentifiers } from './identifiers.js';
 
 const personColumns = [
   ['personnel_number', 'personnelNumber'],
@@ -51,6 +52,7 @@ export async function applyEmployees(
   date: string,
 ): Promise<number> {
   const cols = personColumns.map(([c]) => c);
+  await parkChangingIdentifiers(trx);
   let written = await exec(
     trx,
     `insert into employees (id, employer_id, source_system, changed_at, in_service, ${cols.join(', ')})

@@ -10,6 +10,7 @@ import type { Turn } from '../jobs/limit.js';
 import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './columns.js';
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
+import { releaseIdentifiers } from './identifiers.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
 import { applyEmployments } from './employments.js';
 import { announceEndedEmployments, createEndedEmployments } from './hooks.js';
@@ -327,7 +328,9 @@ async function applyRun(
   }
   req.onProgress?.('applying', staged.records);
   const departments = await applyDepartments(trx, employerId);
-  let written = departments.written + renumbered + rehired.written;
+  const released = await releaseIdentifiers(trx, key, runId);
+  notice(released.notices);
+  let written = departments.written + renumbered + rehired.written + released.written;
   written += await applyEmployees(trx, employerId, link.connector, date);
   const employments = await applyEmployments(trx, employerId, date, link.delivery === 'complete', runId);
   written += employments.written;

@@ -37,6 +37,14 @@ export async function count(trx: Trx, sql: string, bindings: readonly unknown[] 
   return Number(row?.n ?? 0);
 }
 
+/**
+ * The positions of a group of records (`position`, `rec`), in delivery order: the first five, and how
+ * many more. A key that every record of a large delivery shares (a mapping that reads the wrong
+ * column) would otherwise give each record a reason as long as the delivery.
+ */
+export const positionList = `array_to_string((array_agg(position order by rec))[1:5], ', ') ||
+  case when count(*) > 5 then ' and ' || (count(*) - 5) || ' more' else '' end`;
+
 const needsEscape = /[\\\n\r\t]/;
 
 function copyText(value: unknown): string {
