@@ -88,6 +88,13 @@ describe('loading mapping files', () => {
     expect(loadError(`${base}    - { target: externalId, constant: 0012 }\n`)).toMatch(
       /^mappings\/t\.yaml:10: 0012 is read as the number 12/,
     );
+    // A code-table key is a code: any number that does not read back as written is refused.
+    expect(loadError(table('2.10'))).toMatch(/^mappings\/t\.yaml:4: 2\.10 is read as the number 2\.1,/);
+    expect(loadError(table('1.0'))).toMatch(/1\.0 is read as the number 1,/);
+    expect(loadError(table('1e2'))).toMatch(/1e2 is read as the number 100,/);
+    expect(loadError(`${base}    - { target: functionCode, constant: +31 }\n`)).toMatch(
+      /\+31 is read as the number 31,/,
+    );
     // Quoted, or a number that reads as written (32.0 is 32), it is fine.
     const fine = `${base}    - { target: hoursPerWeek, constant: 32.0 }\ncodeTables:\n  afd: { map: { '010': FIN } }\n`;
     expect(() => parseMapping(fine, 't.yaml')).not.toThrow();

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, visit } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
@@ -38,18 +38,27 @@ export async function loadMapping(file: string): Promise<Mapping> {
 }
 
 /**
- * YAML reads `010`, `0012` and `0x1` as the numbers 10, 12 and 1: a code-table key, a constant or a
- * default written so would silently become another code. Such a number must be quoted.
+ * YAML reads `010`, `0x1`, `1e2` and `+31` as the numbers 10, 1, 100 and 31: a code-table key, a
+ * constant or a default written so would silently become another code. Such a number must be
+ * quoted. A code-table key is always a code, so there any number that does not read back as
+ * written (`2.10`, `1.0`) is refused too; a value may keep trailing zeros (`32.0` hours is 32).
  */
 function refuseLossyNumbers(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): void {
+  const refuse = (node: Scalar): never => {
+    const line = node.range ? lines.linePos(node.range[0]).line : undefined;
+    throw new AppError(
+      'validation_failed',
+      `${file}${line ? `:${line}` : ''}: ${node.source} is read as the number ${String(node.value)}, which is another code: write it in quotes ('${node.source}') to keep it as written.`,
+    );
+  };
   visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value === 'number' && key.source !== String(key.value)) refuse(key);
+    },
     Scalar(_, node) {
-      if (typeof node.value !== 'number' || !/^[+-]?0(\d|[xob])/i.test(node.source ?? '')) return;
-      const line = node.range ? lines.linePos(node.range[0]).line : undefined;
-      throw new AppError(
-        'validation_failed',
-        `${file}${line ? `:${line}` : ''}: ${node.source} is read as the number ${String(node.value)}, which is another code: write it in quotes ('${node.source}') to keep it as written.`,
-      );
+      if (typeof node.value === 'number' && /^[+-]?0(\d|[xob])|^\+|^[+-]?\.|e/i.test(node.source ?? ''))
+        refuse(node);
     },
   });
 }
