@@ -12,6 +12,21 @@ export function isRealDate(iso: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+const timestampPattern =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/i;
+
+/**
+ * A date and time as ISO 8601 writes it (`2024-03-01T14:30:00`, optionally with seconds'
+ * fractions and a zone `Z` or `+01:00`; a space may stand for the `T`), or a date alone, that
+ * exists: no 30 February, no 24:00 or 14:60.
+ */
+export function isTimestamp(v: string): boolean {
+  const m = timestampPattern.exec(v);
+  if (!m || !isRealDate(m[1]!)) return false;
+  const [hours, minutes, seconds, zoneHours, zoneMinutes] = m.slice(2).map((x) => Number(x ?? 0));
+  return hours! <= 23 && minutes! <= 59 && seconds! <= 59 && zoneHours! <= 14 && zoneMinutes! <= 59;
+}
+
 // Building an Intl.DateTimeFormat costs far more than using one: validation asks for "today" per record.
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 

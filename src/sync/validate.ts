@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isSameBsn, isValidBsn, normalizeBsn } from '../domain/bsn.js';
-import { todayIn } from '../domain/dates.js';
+import { isTimestamp, todayIn } from '../domain/dates.js';
 import { contractTypes, genders } from '../domain/employee.js';
 import { vaultFieldNames } from '../domain/vault-fields.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
@@ -73,7 +73,10 @@ const employeeShape = z
       .optional(),
     changedAt: z
       .string()
-      .refine((v) => !Number.isNaN(Date.parse(v)), 'is not a date and time')
+      .refine(
+        isTimestamp,
+        'is not a date and time as 2024-03-01T14:30:00 (a zone such as Z or +01:00 may follow)',
+      )
       .optional(),
   })
   // Not .strict(): keys come from the mapping's fixed target list, and unknown ones are dropped

@@ -29,6 +29,36 @@ function problems(i: CandidateInput) {
 }
 
 describe('validateCandidate', () => {
+  it('When the change time is not an existing date and time, then it is a problem of the record', () => {
+    const at = (changedAt: string) =>
+      validateCandidate(input({ employee: { ...input().employee, changedAt } }));
+    for (const good of [
+      '2024-03-01T14:30:00',
+      '2024-03-01 14:30',
+      '2024-03-01T14:30:00.123+01:00',
+      '2024-03-01T13:30Z',
+      '2024-03-01',
+    ])
+      expect(at(good).ok, good).toBe(true);
+    for (const bad of [
+      '1',
+      '1.5',
+      '2024-02-30T10:00:00',
+      '12-01-2024',
+      '2024-03-01T24:00',
+      '2024-03-01T14:60',
+      'gisteren',
+    ]) {
+      const r = at(bad);
+      expect(r.ok ? [] : r.problems, bad).toEqual([
+        {
+          field: 'employee.changedAt',
+          reason: `changedAt "${bad}" is not a date and time as 2024-03-01T14:30:00 (a zone such as Z or +01:00 may follow)`,
+        },
+      ]);
+    }
+  });
+
   it('When everything is right, then the candidate comes back normalised', () => {
     const r = validateCandidate(input());
     expect(r.ok).toBe(true);
