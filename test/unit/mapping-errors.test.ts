@@ -99,6 +99,10 @@ describe('mapping file errors: values of the wrong kind', () => {
     ).toMatch(
       /: employee\[1\]\.where\.Srt\[0\]: must be text \(found the number 1; write it in quotes to make it text\)$/,
     );
+    // A group without items to filter: `where` would be ignored, so it is refused.
+    expect(problems(base.replace('employments:\n', 'employments:\n  where: { Status: actief }\n'))).toEqual([
+      expect.stringMatching(/:\d+: employments\.where: `where` needs `each`$/),
+    ]);
     expect(problems(base + 'connector: afas\n')[0]).toMatch(
       /: connector: must be csv or sivi \(found the text "afas"\)$/,
     );

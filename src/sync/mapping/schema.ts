@@ -311,7 +311,12 @@ const groupSchema = z
     where: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)])).optional(),
     fields: z.array(entrySchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((g, ctx) => {
+    // Without a group there are no items to filter: the record itself is always taken.
+    if (g.where && !g.each)
+      ctx.addIssue({ code: 'custom', path: ['where'], message: '`where` needs `each`' });
+  });
 
 export const mappingFileSchema = z
   .object({
