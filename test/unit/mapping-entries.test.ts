@@ -82,6 +82,11 @@ describe('concat', () => {
     expect(first('Jan', '', 'Klaas')).toBe('Jan & Klaas');
     expect(first('', 'Piet', '')).toBe('Piet');
     expect(first('Jan', '', '')).toBe('Jan');
+    // A constant's own spaces and the separator after them are one space.
+    const dashed = mapping(`  - { target: firstName, concat: [A, { constant: ' - ' }, B] }`);
+    expect(ok(mapRecord(dashed, record({ A: 'Jansen', B: 'Bakker' }))).employee.firstName).toBe(
+      'Jansen - Bakker',
+    );
   });
 
   it.each([

@@ -155,8 +155,9 @@ function readConcat(
   let lastPart = -1;
   pieces.forEach((p, i) => {
     if (!kept[i]) return;
-    const glue = lastPart >= 0 && lastPart !== p.part ? separator : '';
-    // A constant's spaces after spaces already there (left by what went) are one space.
+    let glue = lastPart >= 0 && lastPart !== p.part ? separator : '';
+    // Spaces after spaces already there (a constant's own, or left by what went) are one space.
+    if (/\s$/.test(out)) glue = glue.trimStart();
     const text = !p.source && /\s$/.test(out + glue) ? p.text!.trimStart() : p.text!;
     if (text === '') return;
     out += glue + text;
