@@ -306,6 +306,18 @@ departments:
     },
   );
 
+  it.each(['1,234.5', '12.34,5', '1,2,3'])(
+    'When decimalComma reads "%s", where dots do not group thousands before the comma, then it is a problem',
+    (text) => {
+      expect(problems(mapRecord(m, row({ Uren: text })))).toEqual([
+        expect.objectContaining({
+          field: 'employments[1].hoursPerWeek',
+          reason: `Uren "${text}" is not a number with a decimal comma (such as 32,5)`,
+        }),
+      ]);
+    },
+  );
+
   it('When a department code is not in its code table, then the record has the problem instead of losing the department', () => {
     const strict = parseMapping(
       `${base}    - { target: departmentCode, source: Afd }

@@ -256,7 +256,12 @@ function compileTransform(t: TransformSpec, at: string, tables: Map<string, Code
           const raw = asText(v).trim().replace(/\s+/g, '');
           // Dots group thousands (1.234,5) only before a comma or in groups of three; else a dot is
           // the decimal point of an export that does not use the comma (6.5, 32.00).
-          const grouping = raw.includes(',') || /^[+-]?\d{1,3}(\.\d{3})+$/.test(raw);
+          const comma = raw.includes(',');
+          // With a comma, dots may only group thousands before it (1,234.5 is no number here).
+          if (comma && !/^[+-]?(\d{1,3}(\.\d{3})+|\d*),\d*$/.test(raw)) {
+            return { ok: false, reason: 'is not a number with a decimal comma (such as 32,5)' };
+          }
+          const grouping = comma || /^[+-]?\d{1,3}(\.\d{3})+$/.test(raw);
           const text = grouping ? raw.replace(/\./g, '').replace(',', '.') : raw;
           if (text === '') return { ok: true, value: undefined };
           if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
