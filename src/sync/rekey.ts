@@ -18,18 +18,20 @@ const derivedId = (person: string, employment: string) =>
  * employment of the same person, still open on the delivery date, is that employment: it takes the
  * new id, and planning then sees a corrected start date instead of an ended employment plus a new
  * one overlapping it. A re-hire is not mistaken for it: the earlier employment has ended by then.
+ * Nor is a new contract for one that ended without the source saying so: history the stored one
+ * has before the new start (a change of terms, an absence case) would fall outside the employment.
  */
 export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: string): Promise<void> {
   await exec(
     trx,
     `with fresh as (
-       select s.employee_id, s.external_id
+       select s.employee_id, s.external_id, s.start_date
          from stg_employment s
          join stg_person p on p.employee_id = s.employee_id
          left join employments m on m.employer_id = ? and m.external_id = s.external_id
         where m.id is null and s.external_id = ${derivedId('p', 's')}
      ), gone as (
-       select m.id, m.employee_id
+       select m.id, m.employee_id, m.start_date
          from employments m
          join employees e on e.id = m.employee_id
         where m.employer_id = ? and m.employee_id in (select employee_id from fresh)
@@ -40,7 +42,13 @@ export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: s
        from fresh f join gone g using (employee_id)
       where m.id = g.id
         and f.employee_id in (select employee_id from fresh group by employee_id having count(*) = 1)
-        and g.employee_id in (select employee_id from gone group by employee_id having count(*) = 1)`,
+        and g.employee_id in (select employee_id from gone group by employee_id having count(*) = 1)
+        -- History recorded before the new start (a change of terms, an absence) shows the stored
+        -- employment ran then: it is a contract that ended, not a start date corrected.
+        and not exists (select 1 from employment_versions v
+                         where v.employment_id = g.id and v.valid_from > g.start_date and v.valid_from <= f.start_date)
+        and not exists (select 1 from absence_cases a where a.employment_id = g.id and a.first_sick_day < f.start_date)
+        and not exists (select 1 from pregnancy_cases c where c.employment_id = g.id and c.leave_start < f.start_date)`,
     [employerId, employerId, date],
   );
 }

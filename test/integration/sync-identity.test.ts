@@ -120,6 +120,50 @@ describe('employment identity', () => {
     }
   });
 
+  it('When the stored employment has history before the new start, then a new one is a new employment, not a corrected start', async () => {
+    const derived = (start: string, validFrom?: string, hoursPerWeek = 32) => ({
+      externalId: `1-${start}`,
+      startDate: start,
+      hoursPerWeek,
+      ...(validFrom ? { validFrom } : {}),
+    });
+    const ids = async (employerId: string) =>
+      (await employmentsOf(employerId)).filter((m) => m.personnel_number === '1').map((m) => m.external_id);
+    // A change of terms in 2022: the employment ran then.
+    const changed = await employer({ guardAllowance: 1 });
+    await changed.run([person('1', { employments: [derived('2020-01-01')] }), person('2')]);
+    await changed.run([person('1', { employments: [derived('2020-01-01', '2022-06-01', 24)] }), person('2')]);
+    const r = await changed.run([person('1', { employments: [derived('2024-01-01')] }), person('2')]);
+    expect(r.counts).toMatchObject({ ended: 1 });
+    expect(await ids(changed.employer.id)).toEqual(['1-2020-01-01', '1-2024-01-01']);
+    // An absence case from 2021: the employment it belongs to keeps its start.
+    const sick = await employer({ guardAllowance: 1 });
+    await sick.run([person('1', { employments: [derived('2020-01-01')] }), person('2')]);
+    const [stored] = (await bed.store
+      .db('employments')
+      .where({ employer_id: sick.employer.id, external_id: '1-2020-01-01' })) as Array<{
+      id: string;
+      employee_id: string;
+    }>;
+    await bed.store.db('absence_cases').insert({
+      employer_id: sick.employer.id,
+      employee_id: stored!.employee_id,
+      employment_id: stored!.id,
+      status: 'ended',
+      first_sick_day: '2021-03-01',
+      count_start: '2021-03-01',
+      last_sick_day: '2021-03-05',
+      classification: 'illness',
+    });
+    await sick.run([person('1', { employments: [derived('2024-01-01')] }), person('2')]);
+    expect(await ids(sick.employer.id)).toEqual(['1-2020-01-01', '1-2024-01-01']);
+    // Without such history, a later start is a corrected one.
+    const plain = await employer();
+    await plain.run([person('1', { employments: [derived('2020-01-01')] }), person('2')]);
+    await plain.run([person('1', { employments: [derived('2020-02-01')] }), person('2')]);
+    expect(await ids(plain.employer.id)).toEqual(['1-2020-02-01']);
+  });
+
   it('When such an employment ended earlier or the delivery is ambiguous, then a new one is a new employment', async () => {
     const derived = (start: string, end?: string) => ({
       externalId: `1-${start}`,
