@@ -75,6 +75,7 @@ async function machinePrincipal(ctx: AppContext, req: Request, row: TokenRow): P
     kind: 'api_token',
     tokenId: row.id,
     operatorCapabilities: operatorCaps,
+    ...(row.employer_id ? { boundEmployerId: row.employer_id } : {}),
     ...(acting ? { acting } : {}),
   };
 }

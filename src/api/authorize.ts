@@ -48,6 +48,15 @@ export function requireAccess(route: RouteDef) {
   };
 }
 
+/**
+ * Whether the caller's operator capabilities reach this employer: everyone's do, except a machine
+ * token bound to another employer. For such a token other employers do not exist: callers answer
+ * 404, as for an unknown one, so a bound token learns nothing of them.
+ */
+export function reaches(p: Request['principal'], employerId: string): boolean {
+  return p?.kind !== 'api_token' || p.boundEmployerId === undefined || p.boundEmployerId === employerId;
+}
+
 const targetLabels = {
   employeeId: { nl: 'werknemer', en: 'employee' },
   departmentId: { nl: 'afdeling', en: 'department' },

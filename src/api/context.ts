@@ -55,6 +55,8 @@ export type Principal =
       kind: 'api_token';
       tokenId: string;
       operatorCapabilities: ReadonlySet<OperatorCapability>;
+      /** A token bound to one employer: its operator capabilities reach that employer only. */
+      boundEmployerId?: string;
       acting?: EmployerGrant;
     };
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from './route.js';
 import { findEmployerByCode, listEmployers } from '../store/employers.js';
 import { linkModes, type Employer } from '../domain/employer.js';
+import type { Request } from 'express';
 import { AppError } from '../errors.js';
+import { reaches } from './authorize.js';
 import type { Db } from '../store/db.js';
 import { findStoredLink, listLinks, saveLink, type ListedLink } from '../store/links.js';
 import { checkLink } from '../sync/link-check.js';
@@ -74,9 +76,11 @@ function summary(stored: ListedLink | undefined): z.infer<typeof linkSummary> {
   return { connector: link.connector, delivery: link.delivery, schedule: link.schedule ?? null, managedBy };
 }
 
-async function requireEmployer(db: Db, code: string): Promise<Employer> {
+/** The employer of a path's code, when the caller reaches it (see `reaches`); else 404. */
+export async function requireEmployer(db: Db, req: Request, code: string): Promise<Employer> {
   const employer = await findEmployerByCode(db, code);
-  if (!employer) throw new AppError('not_found', `No employer with code "${code}".`);
+  if (!employer || !reaches(req.principal, employer.id))
+    throw new AppError('not_found', `No employer with code "${code}".`);
   return employer;
 }
 
@@ -96,9 +100,10 @@ export const employerRoutes: RouteDef[] = [
         }),
       },
     },
-    handler: async ({ ctx }) => {
+    handler: async ({ ctx, req }) => {
       const db = ctx.store.db;
-      const [employers, stored, runs] = await Promise.all([listEmployers(db), listLinks(db), lastRuns(db)]);
+      const [all, stored, runs] = await Promise.all([listEmployers(db), listLinks(db), lastRuns(db)]);
+      const employers = all.filter((e) => reaches(req.principal, e.id));
       const links = new Map(stored.map((l) => [l.employerId, l]));
       return {
         body: {
@@ -130,8 +135,8 @@ export const employerRoutes: RouteDef[] = [
       },
       404: { description: 'No such employer' },
     },
-    handler: async ({ ctx, params }) => {
-      const employer = await requireEmployer(ctx.store.db, params.code);
+    handler: async ({ ctx, params, req }) => {
+      const employer = await requireEmployer(ctx.store.db, req, params.code);
       const stored = await findStoredLink(ctx.store.db, employer.id);
       const runs = await listRuns(ctx.store.db, employer.id, 10);
       if (stored?.problem !== undefined) {
@@ -155,7 +160,11 @@ export const employerRoutes: RouteDef[] = [
           'The document is not valid, or the link cannot run (its mapping file cannot be loaded, is not valid or is written for another connector; its source settings are not valid)',
       },
     },
-    handler: async ({ ctx, params, body }) => {
+    handler: async ({ ctx, params, body, req }) => {
+      // A token bound to one employer neither creates employers nor reaches another's link.
+      const existing = await findEmployerByCode(ctx.store.db, params.code);
+      if (!reaches(req.principal, existing?.id ?? ''))
+        throw new AppError('not_found', `No employer with code "${params.code}".`);
       if (body.employer.code !== params.code) {
         throw new AppError(
           'validation_failed',

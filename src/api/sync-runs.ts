@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
-import { findEmployerByCode } from '../store/employers.js';
+import type { Db } from '../store/db.js';
 import { findLink } from '../store/links.js';
 import type { Link } from '../sync/link.js';
 import { noDeliveryMessage, prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
@@ -16,6 +16,8 @@ import { countRejects, findRun, listRejects } from '../sync/runs.js';
 import { concurrencyLimit, type Turn } from '../jobs/limit.js';
 import { actorOf, type AppContext } from './context.js';
 import { defineRoute, type RouteDef } from './route.js';
+import { reaches } from './authorize.js';
+import { requireEmployer } from './employers.js';
 
 const codeParam = z
   .object({ code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'an employer code') })
@@ -115,6 +117,13 @@ async function prepareOrRefuse(
   return prepared;
 }
 
+/** A run by id, when the caller reaches its employer (see `reaches`); else 404. */
+async function requireRun(db: Db, req: Request, id: string) {
+  const run = await findRun(db, id);
+  if (!run || !reaches(req.principal, run.employerId)) throw new AppError('not_found', `No sync run ${id}.`);
+  return run;
+}
+
 /** Sync runs started and inspected through the API. */
 export const syncRunRoutes: RouteDef[] = [
   defineRoute({
@@ -138,8 +147,7 @@ export const syncRunRoutes: RouteDef[] = [
       },
     },
     handler: async ({ ctx, params, query, req }) => {
-      const employer = await findEmployerByCode(ctx.store.db, params.code);
-      if (!employer) throw new AppError('not_found', `No employer with code "${params.code}".`);
+      const employer = await requireEmployer(ctx.store.db, req, params.code);
       const link = await findLink(ctx.store.db, employer.id);
       if (!link)
         throw new AppError(
@@ -190,9 +198,8 @@ export const syncRunRoutes: RouteDef[] = [
     access: { capability: 'syncruns.view' },
     params: idParam,
     responses: { 200: { description: 'The run' }, 404: { description: 'No such run' } },
-    handler: async ({ ctx, params }) => {
-      const run = await findRun(ctx.store.db, params.id);
-      if (!run) throw new AppError('not_found', `No sync run ${params.id}.`);
+    handler: async ({ ctx, params, req }) => {
+      const run = await requireRun(ctx.store.db, req, params.id);
       return { body: { ...run, report: await storedRunReport(ctx.store.db, run) } };
     },
   }),
@@ -205,9 +212,8 @@ export const syncRunRoutes: RouteDef[] = [
     params: idParam,
     query: pageQuery,
     responses: { 200: { description: 'Rejected records' }, 404: { description: 'No such run' } },
-    handler: async ({ ctx, params, query }) => {
-      const run = await findRun(ctx.store.db, params.id);
-      if (!run) throw new AppError('not_found', `No sync run ${params.id}.`);
+    handler: async ({ ctx, params, query, req }) => {
+      const run = await requireRun(ctx.store.db, req, params.id);
       const rejects = await listRejects(ctx.store.db, run.id, query.limit, query.offset);
       const total = await countRejects(ctx.store.db, run.id);
       return {
