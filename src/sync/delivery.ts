@@ -127,8 +127,9 @@ export function noDeliveryMessage(link: Link): string {
 
 /**
  * Runs a prepared delivery of a link through connector -> mapping -> engine. A file taken from a drop
- * folder is moved to `processed/` after a completed run and to `failed/` after a failed or rejected
- * one; after a tripped guard it stays, so the next (forced) run finds it.
+ * folder is moved to `processed/` after a completed run and to `failed/` after a run its delivery
+ * failed or had rejected; after a tripped guard it stays, so the next (forced) run finds it, and so
+ * it does after a run that failed for another reason (stopped by a signal, an internal error).
  */
 export async function runDelivery(
   req: Omit<DeliveryRequest, 'file'>,
@@ -152,9 +153,12 @@ export async function runDelivery(
   const outcome =
     result.status === 'completed'
       ? 'processed'
-      : result.status === 'failed' || result.status === 'rejected'
+      : (result.status === 'failed' && !result.retryable) || result.status === 'rejected'
         ? 'failed'
         : undefined;
+  if (next.fromFolder && next.file && result.retryable && !req.dryRun) {
+    out.message = `${out.message ?? ''} The delivery stays in the drop folder.`.trim();
+  }
   if (!next.fromFolder || !next.file || req.dryRun || !outcome) return out;
   try {
     const moved = await moveDelivery(next.file, outcome);

@@ -74,6 +74,11 @@ export interface SyncResult {
   moreRejects: number;
   notices: Notice[];
   durationMs: number;
+  /**
+   * The run failed for a reason other than its delivery (stopped by a signal, an internal error such
+   * as a lost database connection): the same delivery can run again as it is.
+   */
+  retryable?: true;
 }
 
 /** Namespace of the advisory locks that keep one run per employer at a time across instances. */
@@ -145,6 +150,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   }
   let status: SyncResult['status'] = 'completed';
   let message: string | undefined;
+  let retryable = false;
   const stop = stopWithSignals(req.store);
   try {
     const turn: Turn = req.turn ?? ((task) => task());
@@ -190,6 +196,8 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   } catch (err) {
     status = err instanceof StopRun ? err.status : 'failed';
     const signal = stoppingSignal();
+    retryable =
+      status === 'failed' && (signal !== undefined || !(err instanceof AppError && err.status < 500));
     if (signal && status === 'failed') {
       message = `The run was stopped by ${signal} and nothing was applied; the next run reads the delivery again.`;
     } else {
@@ -240,6 +248,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     moreRejects,
     notices,
     durationMs,
+    ...(retryable ? { retryable: true as const } : {}),
   };
 }
 

@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+import { saveLink } from '../../src/store/links.js';
+import { linkSchema } from '../../src/sync/link.js';
+import { syncDelivery } from '../../src/sync/delivery.js';
+import { onEmploymentsEnded } from '../../src/sync/hooks.js';
+
+/** Where a drop-folder delivery goes after a run that did not complete. */
+
+let store: TestStore;
+let vault: ReturnType<typeof testVault>;
+beforeAll(async () => {
+  store = await createTestStore();
+  vault = testVault(store);
+});
+afterAll(() => store.close());
+
+async function dropFolderRun(code: string, write: (file: string) => void) {
+  const folder = mkdtempSync(join(tmpdir(), `koppeling-${code}-`));
+  const file = join(folder, 'a.csv');
+  write(file);
+  const link = linkSchema.parse({
+    employer: { code, name: `${code} BV` },
+    connector: 'csv',
+    source: { folder, settleSeconds: 0 },
+    mapping: 'mappings/csv-standard.yaml',
+    delivery: 'mutations',
+    key: 'personnelNumber',
+  });
+  const employer = await saveLink(store.db, link, 'file');
+  const run = () => syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' });
+  return { folder, file, run };
+}
+
+describe('a drop-folder delivery after a run that did not complete', () => {
+  it('When the run fails for a reason other than its delivery, then the file stays for the next run', async () => {
+    const { folder, run } = await dropFolderRun('drop-internal', (f) => writeCsvDelivery(f, [csvRow('1')]));
+    expect((await run())!.status).toBe('completed');
+    const file = join(folder, 'b.csv');
+    writeCsvDelivery(file, [csvRow('1', { 'Datum uit dienst': '01-02-2026' })]);
+    const hook = async () => {
+      throw new Error('connection to the database was lost');
+    };
+    onEmploymentsEnded.push(hook);
+    try {
+      const r = await run();
+      expect(r).toMatchObject({ status: 'failed', retryable: true });
+      expect(r!.message).toMatch(/internal error occurred .* The delivery stays in the drop folder\.$/);
+    } finally {
+      onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
+    }
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(false);
+    // The next run reads it again and completes.
+    expect((await run())!.status).toBe('completed');
+    expect(existsSync(join(folder, 'processed', 'b.csv'))).toBe(true);
+  });
+
+  it('When the delivery itself cannot be read, then the file goes to failed/', async () => {
+    const { folder, file, run } = await dropFolderRun('drop-broken', (f) =>
+      writeFileSync(f, 'Personeelsnummer;Achternaam\n"1;Jansen\n'),
+    );
+    const r = await run();
+    expect(r!.status).toBe('failed');
+    expect(r!.retryable).toBeUndefined();
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(join(folder, 'failed', 'a.csv'))).toBe(true);
+  });
+});
