@@ -55,6 +55,11 @@ export const configKeys = {
     doc: '`json`, `pretty`, or `auto` (pretty on a terminal outside production).',
   },
   bodyLimit: { env: 'KOPPELING_BODY_LIMIT', default: '1mb', doc: 'Largest JSON request body.' },
+  uploadLimitMb: {
+    env: 'KOPPELING_UPLOAD_LIMIT_MB',
+    default: '2048',
+    doc: 'Largest delivery file uploaded with `POST /employers/{code}/sync-runs`, in MB (a million employees in CSV is about 200 MB).',
+  },
   scheduler: { env: 'KOPPELING_SCHEDULER', default: 'on', doc: '`off` runs the API without scheduled jobs.' },
   timezone: {
     env: 'KOPPELING_TIMEZONE',
@@ -136,6 +141,7 @@ export const configSchema = z
     logLevel: z.enum(['error', 'warn', 'info', 'debug']),
     logFormat: z.enum(['auto', 'json', 'pretty']),
     bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 512kb or 1mb'),
+    uploadLimitMb: z.coerce.number().int().min(1).max(1024 * 1024),
     scheduler: z.enum(['on', 'off']),
     timezone: z.string().min(1),
     publicUrl: z.url('an http(s) address such as https://koppeling.example.nl'),

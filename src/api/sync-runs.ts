@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -74,9 +75,29 @@ function safeDecode(text: string): string {
   }
 }
 
+/** Counts the bytes passing and stops the stream past `limit`. */
+function byteLimit(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) return done(tooLarge(limit));
+      done(null, chunk);
+    },
+  });
+}
+
+function tooLarge(limit: number): AppError {
+  return new AppError(
+    'payload_too_large',
+    `The delivery is larger than ${limit / 2 ** 20} MB (KOPPELING_UPLOAD_LIMIT_MB); nothing was stored and no run was started.`,
+  );
+}
+
 /**
  * Streams an uploaded delivery to a file of its own folder (never held whole in memory), under its
- * name (`uploadName`); undefined without a body.
+ * name (`uploadName`); undefined without a body. A body over the limit, or one that breaks off, is
+ * removed at once: a partial delivery holds BSNs and must not stay on disk.
  */
 async function receiveUpload(
   req: Request,
@@ -87,13 +108,64 @@ async function receiveUpload(
   const length = Number(req.headers['content-length'] ?? 0);
   const chunked = req.headers['transfer-encoding'] !== undefined;
   if (!chunked && !(length > 0)) return undefined;
-  const dir = join(ctx.config.dataDir, 'uploads', runId);
+  const limit = ctx.config.uploadLimitMb * 2 ** 20;
+  if (length > limit) throw tooLarge(limit);
+  const dir = join(uploadsDir(ctx.config.dataDir), runId);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const name = uploadName(filename, req.headers['content-disposition'], req.headers['content-type'] ?? '');
   const file = join(dir, name);
-  await pipeline(req, createWriteStream(file, { mode: 0o600 }));
+  try {
+    await pipeline(req, byteLimit(limit), createWriteStream(file, { mode: 0o600 }));
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    if (err instanceof AppError) throw err;
+    throw new AppError(
+      'bad_request',
+      'The upload broke off before the end; nothing was stored and no run was started.',
+      undefined,
+      { cause: err },
+    );
+  }
   return { dir, file, name };
 }
+
+/** Where uploads wait for their run; each run's folder is removed when the run ends. */
+export function uploadsDir(dataDir: string): string {
+  return join(dataDir, 'uploads');
+}
+
+/**
+ * Removes uploads left by a process that ended while runs were reading them (they hold BSNs):
+ * those of runs recorded as ended (a run abandoned by the next one included), and those without a
+ * run record after an hour (a run is recorded right after its upload). Called when `serve` starts;
+ * uploads of runs still going, of this or another instance, stay. Returns how many were removed.
+ */
+export async function removeLeftUploads(db: Db, dataDir: string): Promise<number> {
+  const root = uploadsDir(dataDir);
+  const left = (await readdir(root).catch(() => [] as string[])).filter((d) => uuidLike.test(d));
+  if (left.length === 0) return 0;
+  const running = new Set(
+    (
+      (await db('sync_runs').whereIn('id', left).where({ status: 'running' }).select('id')) as Array<{
+        id: string;
+      }>
+    ).map((r) => r.id),
+  );
+  const recorded = new Set(
+    ((await db('sync_runs').whereIn('id', left).select('id')) as Array<{ id: string }>).map((r) => r.id),
+  );
+  const hourAgo = Date.now() - 3_600_000;
+  let removed = 0;
+  for (const id of left) {
+    if (running.has(id)) continue;
+    if (!recorded.has(id) && (await stat(join(root, id))).mtimeMs > hourAgo) continue;
+    await rm(join(root, id), { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
+const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The delivery a run started through the API reads, checked before the answer: a link that cannot

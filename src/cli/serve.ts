@@ -3,6 +3,8 @@ import { loadConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
 import { createApp } from '../api/app.js';
+import { removeLeftUploads } from '../api/sync-runs.js';
+import { log } from '../log.js';
 import { ensureOperatorToken } from '../store/tokens.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { registerJobs } from '../jobs/index.js';
@@ -24,6 +26,8 @@ export const serveCommand: Command = {
       // Printed once, straight to the terminal: the logger would (rightly) redact it.
       io.stdout.write(`\nOperator token (shown once, stored only as a hash; keep it safe):\n  ${token}\n\n`);
     }
+    const removed = await removeLeftUploads(runtime.store.db, config.dataDir);
+    if (removed > 0) log.info('uploads of ended runs removed', { count: removed });
     const scheduler = new Scheduler(config.timezone);
     if (config.scheduler === 'on') await registerJobs(scheduler, runtime);
     const app = createApp(runtime);

@@ -78,6 +78,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'error',
     logFormat: 'json',
     bodyLimit: '1mb',
+    uploadLimitMb: 2048,
     scheduler: 'off',
     timezone: 'Europe/Amsterdam',
     publicUrl: 'http://localhost:3000',

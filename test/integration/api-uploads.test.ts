@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { startTestServer, type TestServer } from '../helpers/http.js';
+import { createApp } from '../../src/api/app.js';
+import { removeLeftUploads, uploadsDir } from '../../src/api/sync-runs.js';
+import { insertRun } from '../../src/sync/runs.js';
+
+/** Deliveries uploaded to start a run: bounded, and never left on disk (they hold BSNs). */
+
+let store: TestStore;
+let server: TestServer;
+const dataDir = mkdtempSync(join(tmpdir(), 'koppeling-uploads-'));
+const config = testConfig({ dataDir, uploadLimitMb: 1 });
+const token = config.adminToken!;
+const path = '/api/v1/employers/upload-bv/sync-runs?wait=true';
+const uploads = () => readdirSync(uploadsDir(dataDir), { withFileTypes: true }).map((d) => d.name);
+let employerId = '';
+
+beforeAll(async () => {
+  store = await createTestStore();
+  server = await startTestServer(createApp({ config, store, vault: testVault(store) }));
+  const put = await server.request('PUT', '/api/v1/employers/upload-bv/link', {
+    token,
+    body: {
+      employer: { code: 'upload-bv', name: 'Upload BV' },
+      connector: 'csv',
+      source: { file: '/nonexistent/delivery.csv' },
+      mapping: 'mappings/csv-standard.yaml',
+      delivery: 'mutations',
+      key: 'personnelNumber',
+    },
+  });
+  expect(put.status).toBe(200);
+  employerId = put.body.employer.id;
+  mkdirSync(uploadsDir(dataDir), { recursive: true });
+});
+afterAll(async () => {
+  await server.close();
+  await store.close();
+});
+
+/** Sends `chunks` as a chunked body, stopping (the connection torn down) after them when `abort`. */
+function chunked(chunks: Buffer[], abort: boolean): Promise<number | 'aborted'> {
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      `${server.url}${path}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', () => resolve('aborted'));
+    for (const c of chunks) req.write(c);
+    if (abort) setTimeout(() => (req.destroy(), resolve('aborted')), 200);
+    else req.end();
+  });
+}
+
+async function settled(): Promise<string[]> {
+  // The server removes what it wrote once it has seen the request end.
+  for (let i = 0; i < 50 && uploads().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return uploads();
+}
+
+describe('uploaded deliveries', () => {
+  it('When an upload is larger than the limit, then 413, nothing stays on disk and no run is recorded', async () => {
+    const big = 'Personeelsnummer;Achternaam\n' + '1;Jansen\n'.repeat(150_000);
+    const res = await server.request('POST', path, {
+      token,
+      body: big,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toBe(
+      'The delivery is larger than 1 MB (KOPPELING_UPLOAD_LIMIT_MB); nothing was stored and no run was started.',
+    );
+    // Chunked, the limit is counted as it arrives (the client may see the connection end first).
+    expect([413, 'aborted']).toContain(await chunked([Buffer.from(big)], false));
+    expect(await settled()).toEqual([]);
+    expect(await store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
+  });
+
+  it('When an upload breaks off, then what arrived is removed and no run is recorded', async () => {
+    expect(await chunked([Buffer.from('Personeelsnummer;Achternaam;BSN\n1;Jansen;111222333\n')], true)).toBe(
+      'aborted',
+    );
+    expect(await settled()).toEqual([]);
+    expect(await store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
+  });
+
+  it('When serve starts, then uploads of ended runs and old unrecorded ones are removed, those of running runs stay', async () => {
+    const ids = {
+      ended: '7f0c2b1e-0000-4000-8000-000000000001',
+      running: '7f0c2b1e-0000-4000-8000-000000000002',
+      unrecordedOld: '7f0c2b1e-0000-4000-8000-000000000003',
+      unrecordedNew: '7f0c2b1e-0000-4000-8000-000000000004',
+    };
+    for (const id of [ids.ended, ids.running])
+      await insertRun(store.db, { id, employerId, trigger: 'api', connector: 'csv', delivery: 'mutations' });
+    await store.db('sync_runs').where({ id: ids.ended }).update({ status: 'abandoned' });
+    for (const id of Object.values(ids)) {
+      mkdirSync(join(uploadsDir(dataDir), id));
+      writeFileSync(join(uploadsDir(dataDir), id, 'delivery.csv'), 'x');
+    }
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(uploadsDir(dataDir), ids.unrecordedOld), old, old);
+    expect(await removeLeftUploads(store.db, dataDir)).toBe(2);
+    expect(uploads().sort()).toEqual([ids.running, ids.unrecordedNew]);
+  });
+});
