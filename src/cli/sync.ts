@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { loadConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { saveLink } from '../store/links.js';
+import { findEmployerByCode, upsertEmployer } from '../store/employers.js';
 import { noDeliveryMessage, syncDelivery } from '../sync/delivery.js';
 import { readLinkFile } from '../sync/link.js';
 import { checkLink } from '../sync/link-check.js';
@@ -35,7 +36,8 @@ export function exitCodeOf(status: string): number {
 export const syncCommand: Command = {
   name: ['sync'],
   usage: 'koppeling sync --config config/employers/<code>.yaml [--file PATH] [--dry-run] [--force] [--json]',
-  summary: 'Import one delivery of an employer (checks and stores the link file first).',
+  summary:
+    'Import one delivery of an employer (checks and stores the link file first; a dry run stores nothing).',
   options: {
     config: { type: 'string' },
     file: { type: 'string' },
@@ -52,7 +54,13 @@ export const syncCommand: Command = {
     await checkLink(link, values.config, lineOf);
     const runtime = await openRuntime(loadConfig(io.env));
     try {
-      const employer = await saveLink(runtime.store.db, link, 'file');
+      const dryRun = Boolean(values['dry-run']);
+      // A dry run tries the link file without storing it: the stored link (and its schedule) stays
+      // as it is. Only an employer not stored yet is recorded, without a link, so the run has one.
+      const employer = dryRun
+        ? ((await findEmployerByCode(runtime.store.db, link.employer.code)) ??
+          (await upsertEmployer(runtime.store.db, { ...link.employer, linkMode: 'hr' })))
+        : await saveLink(runtime.store.db, link, 'file');
       const onProgress = values.json ? undefined : progress(io);
       const result = await syncDelivery({
         store: runtime.store,
@@ -61,7 +69,7 @@ export const syncCommand: Command = {
         link,
         file: typeof values.file === 'string' ? values.file : undefined,
         trigger: 'cli',
-        dryRun: Boolean(values['dry-run']),
+        dryRun,
         forcedBy: values.force ? `cli:${io.env.USER ?? userInfo().username}` : undefined,
         startedBy: `cli:${io.env.USER ?? userInfo().username}`,
         onProgress,

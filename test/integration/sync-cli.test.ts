@@ -37,6 +37,18 @@ function linkFile(
   return file;
 }
 
+/** An employer and its link as stored in the database the CLI stores into (with PGlite its own data folder). */
+async function storedLink(code: string) {
+  const runtime = await openRuntime(loadConfig(env));
+  try {
+    const employer = await findEmployerByCode(runtime.store.db, code);
+    const link = employer && (await findLink(runtime.store.db, employer.id));
+    return { employer, link };
+  } finally {
+    await runtime.close();
+  }
+}
+
 beforeAll(async () => {
   store = await createTestStore();
   env = cliEnv(store);
@@ -148,6 +160,24 @@ describe('koppeling sync', () => {
     expect(runs[1]).toMatchObject({ status: 'guard_tripped' });
   });
 
+  it('When a link file is tried with --dry-run, then neither it nor its schedule is stored', async () => {
+    const delivery = join(dir, 'proef.csv');
+    writeCsvDelivery(delivery, [csvRow('1')]);
+    const stored = linkFile('proef', { file: delivery }, { schedule: '0 2 * * *' });
+    expect((await runCli(['sync', '--config', stored, '--json'], env)).code).toBe(0);
+    const edited = linkFile('proef', { file: delivery }, { schedule: '0 5 * * *', guard: 0.5 });
+    const dry = await runCli(['sync', '--config', edited, '--json', '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, unchanged: 1 });
+    expect((await storedLink('proef')).link).toMatchObject({ schedule: '0 2 * * *', guard: 0.1 });
+    // An employer not stored yet is recorded without a link: nothing is scheduled for it.
+    const fresh = linkFile('proef-nieuw', { file: delivery }, { schedule: '0 5 * * *' });
+    expect((await runCli(['sync', '--config', fresh, '--json', '--dry-run'], env)).code).toBe(0);
+    const added = await storedLink('proef-nieuw');
+    expect(added.employer).toMatchObject({ code: 'proef-nieuw' });
+    expect(added.link).toBeUndefined();
+  });
+
   it('When the link reads a drop folder, then the oldest settled file is synced and moved to processed/', async () => {
     const folder = join(dir, 'drop');
     mkdirSync(folder);
@@ -192,16 +222,7 @@ describe('koppeling sync', () => {
     writeCsvDelivery(delivery, [csvRow('1')]);
     const good = linkFile('kept', { file: delivery });
     expect((await runCli(['sync', '--config', good, '--json'], env)).code).toBe(0);
-    // The database the CLI stores into (with PGlite its own data folder).
-    const stored = async () => {
-      const runtime = await openRuntime(loadConfig(env));
-      try {
-        const employer = await findEmployerByCode(runtime.store.db, 'kept');
-        return await findLink(runtime.store.db, employer!.id);
-      } finally {
-        await runtime.close();
-      }
-    };
+    const stored = () => storedLink('kept').then((s) => s.link);
     const before = await stored();
 
     const typo = linkFile(
