@@ -2,17 +2,16 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { TextDecoder } from 'node:util';
-import { Transform, type TransformCallback } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
-import iconv from 'iconv-lite';
 import { AppError } from '../../src/errors.js';
 import type { SourceRecord } from '../../src/sync/types.js';
 import { fileError } from '../file-source.js';
+import { CsvDecoder, detectBom, type Bom, type Encoding } from './decoder.js';
+import { delimiterName, QuoteCheck, type Delimiter } from './quotes.js';
 
 /** The only file of the csv connector that touches the file system. */
 
-export type Delimiter = ';' | ',' | '\t';
-export type Encoding = 'utf-8' | 'windows-1252';
+export { delimiterName, type Delimiter, type Encoding };
 
 export interface CsvReadOptions {
   delimiter: Delimiter | 'auto';
@@ -30,14 +29,10 @@ const PEEK_BYTES = 64 * 1024;
 /** A record longer than this is almost always an unclosed quote swallowing the rest of the file. */
 const MAX_RECORD_CHARS = 1_000_000;
 
-export function delimiterName(d: string): string {
-  return d === '\t' ? 'tab' : `"${d}"`;
-}
-
 /** What the first line of the file says: its delimiter (detected or checked) and header names. */
 export interface CsvHeaderInfo {
   delimiter: Delimiter;
-  bom: 'utf-8' | 'utf-16le' | 'utf-16be' | undefined;
+  bom: Bom;
 }
 
 /**
@@ -99,13 +94,6 @@ export async function sniffCsv(file: string, wanted: Delimiter | 'auto'): Promis
   return { delimiter: best, bom };
 }
 
-function detectBom(bytes: Buffer): CsvHeaderInfo['bom'] {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
-  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
-  return undefined;
-}
-
 function firstLine(text: string): string {
   let inQuotes = false;
   for (let i = 0; i < text.length; i++) {
@@ -127,129 +115,6 @@ function countOutsideQuotes(line: string, d: string): number {
 }
 
 /**
- * Bytes to text: strips a BOM, decodes UTF-8 strictly (an invalid byte is an error with its line),
- * Windows-1252 through iconv-lite, or decides between the two at the first non-ASCII byte.
- */
-export class CsvDecoder extends Transform {
-  private mode: 'undecided' | 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
-  private utf8 = new TextDecoder('utf-8', { fatal: true });
-  private utf16: TextDecoder | undefined;
-  private started = false;
-  private carry: Buffer | undefined;
-  private lines = 1;
-  /** The encoding that was used, once known (for messages and `mapping check`). */
-  decided: string | undefined;
-
-  constructor(
-    private readonly name: string,
-    wanted: Encoding | 'auto',
-  ) {
-    super({ readableObjectMode: false, decodeStrings: true, encoding: 'utf8' });
-    this.mode = wanted === 'auto' ? 'undecided' : wanted;
-    if (wanted !== 'auto') this.decided = wanted;
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      let bytes = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-      this.carry = undefined;
-      if (!this.started) {
-        if (
-          bytes.length < 3 &&
-          bytes.length > 0 &&
-          (bytes[0] === 0xef || bytes[0] === 0xff || bytes[0] === 0xfe)
-        ) {
-          this.carry = bytes;
-          return cb();
-        }
-        this.started = true;
-        const bom = detectBom(bytes);
-        if (bom === 'utf-8') {
-          bytes = bytes.subarray(3);
-          // A BOM is unambiguous: it wins over the configured encoding.
-          this.setMode('utf-8');
-        } else if (bom === 'utf-16le' || bom === 'utf-16be') {
-          this.setMode(bom);
-          this.utf16 = new TextDecoder(bom);
-          bytes = bytes.subarray(2);
-        }
-      }
-      cb(null, this.decode(bytes, false));
-    } catch (err) {
-      cb(err as Error);
-    }
-  }
-
-  override _flush(cb: TransformCallback): void {
-    try {
-      const rest = this.carry ?? Buffer.alloc(0);
-      this.carry = undefined;
-      const text = this.decode(rest, true);
-      cb(null, text);
-    } catch (err) {
-      cb(err as Error);
-    }
-  }
-
-  private setMode(mode: CsvDecoder['mode']): void {
-    this.mode = mode;
-    this.decided = mode;
-  }
-
-  private decode(bytes: Buffer, end: boolean): string {
-    if (this.mode === 'undecided') {
-      const first = bytes.findIndex((b) => b >= 0x80);
-      if (first === -1) return this.count(bytes.toString('latin1'));
-      if (!end && bytes.length - first < 4) {
-        // Too few bytes after the first non-ASCII one to tell; decide with the next chunk.
-        this.carry = bytes.subarray(first);
-        return this.count(bytes.subarray(0, first).toString('latin1'));
-      }
-      this.setMode(looksLikeUtf8(bytes.subarray(first), end) ? 'utf-8' : 'windows-1252');
-    }
-    if (this.mode === 'windows-1252') return this.count(iconv.decode(bytes, 'win1252'));
-    if (this.mode === 'utf-16le' || this.mode === 'utf-16be') {
-      return this.count(this.utf16!.decode(bytes, { stream: !end }));
-    }
-    try {
-      return this.count(this.utf8.decode(bytes, { stream: !end }));
-    } catch {
-      const partial = new TextDecoder('utf-8').decode(bytes);
-      const at = partial.indexOf('\ufffd');
-      const line = this.lines + countNewlines(partial.slice(0, Math.max(at, 0)));
-      throw new AppError(
-        'validation_failed',
-        `${this.name}:${line}: the file is not valid UTF-8 here. It is probably saved as Windows-1252 (ANSI): set \`encoding: windows-1252\` in the link settings, or save the file as "CSV UTF-8".`,
-      );
-    }
-  }
-
-  private count(text: string): string {
-    this.lines += countNewlines(text);
-    return text;
-  }
-}
-
-function countNewlines(text: string): number {
-  let n = 0;
-  let i = text.indexOf('\n');
-  while (i !== -1) {
-    n++;
-    i = text.indexOf('\n', i + 1);
-  }
-  return n;
-}
-
-function looksLikeUtf8(bytes: Buffer, end: boolean): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !end });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * Streams the records of a CSV file as source records keyed by header name, with `name.csv:LINE`
  * (the line where the record starts) as position. Never holds more than one record and one chunk.
  */
@@ -259,17 +124,24 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
   const delimiter = sniffed.delimiter;
   const source = createReadStream(file, { highWaterMark: PEEK_BYTES, signal: options.signal });
   const decoder = new CsvDecoder(name, options.encoding);
+  const quotes = new QuoteCheck(name, delimiter);
   const parser = parse({
     delimiter,
+    // Keeps quotes inside an unquoted value as text; QuoteCheck refuses text after a closing quote,
+    // which this option would let through too.
     relax_quotes: true,
+    // Every line ending ends a record, as QuoteCheck and the line count assume; auto-detection
+    // would take the first one only and keep `"a"` CR as a value with its quotes in an LF file.
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     // Empty lines come through as [''] and are skipped below, which keeps the line count exact
     // without csv-parse's per-record info objects.
     max_record_size: MAX_RECORD_CHARS,
   });
   source.on('error', (err) => decoder.destroy(err));
-  decoder.on('error', (err) => parser.destroy(err));
-  source.pipe(decoder).pipe(parser);
+  decoder.on('error', (err) => quotes.destroy(err));
+  quotes.on('error', (err) => parser.destroy(err));
+  source.pipe(decoder).pipe(quotes).pipe(parser);
 
   let header: string[] | undefined;
   let prevEnd = 0;
@@ -305,7 +177,7 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
       yield { position, data };
     }
   } catch (err) {
-    throw csvError(err, name, prevEnd + 1, delimiter);
+    throw csvError(err, name, prevEnd + 1);
   } finally {
     source.destroy();
     parser.destroy();
@@ -363,7 +235,7 @@ function checkHeader(name: string, record: string[], delimiter: Delimiter): stri
   return names;
 }
 
-function csvError(err: unknown, name: string, recordLine: number, delimiter: Delimiter): Error {
+function csvError(err: unknown, name: string, recordLine: number): Error {
   if (err instanceof AppError) return err;
   const e = err as CsvError & { lines?: number };
   if ((err as Error)?.name === 'AbortError') return err as Error;
@@ -377,12 +249,6 @@ function csvError(err: unknown, name: string, recordLine: number, delimiter: Del
       return new AppError(
         'validation_failed',
         `${name}:${recordLine}: the record starting on this line is longer than ${MAX_RECORD_CHARS} characters: probably a double quote that is never closed (unbalanced quotes). Close the quote, or double a quote inside a quoted value ("").`,
-      );
-    case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-      return new AppError(
-        'validation_failed',
-        `${name}:${e.lines ?? recordLine}: a quoted value is followed by other characters before the next ${delimiterName(delimiter)} (unbalanced quotes): put the whole value in double quotes and double every quote inside it ("").`,
       );
     default:
       if (e?.code?.startsWith('CSV_')) {

@@ -27,6 +27,20 @@ async function readError(settings: Record<string, unknown>): Promise<AppError> {
   throw new Error('expected the read to fail');
 }
 
+/** A UTF-8 BOM followed by Windows-1252 text (ü is 0xfc), as some export tools write. */
+const bomAnsi = Buffer.concat([
+  Buffer.from([0xef, 0xbb, 0xbf]),
+  Buffer.from('Personeelsnummer;Achternaam\r\n1;M'),
+  Buffer.from([0xfc]),
+  Buffer.from('ller\r\n'),
+]);
+
+async function writeBytes(name: string, content: string | Buffer): Promise<string> {
+  const file = path.join(tmp, name);
+  await writeFile(file, content);
+  return file;
+}
+
 let tmp: string;
 let mapping: Mapping;
 beforeAll(async () => {
@@ -76,9 +90,18 @@ describe('csv connector', () => {
     expect(records[1]!.data['Uren per week']).toBe('32,5');
   });
 
-  it('When a file with a UTF-8 BOM is configured as windows-1252, then the BOM wins', async () => {
-    const records = await readAll({ file: fixture('standard-utf8-bom-comma.csv'), encoding: 'windows-1252' });
+  it('When a file has a UTF-8 BOM before Windows-1252 text and windows-1252 is set, then the setting wins and the BOM is dropped', async () => {
+    const file = await writeBytes('bom-ansi.csv', bomAnsi);
+    const records = await readAll({ file, encoding: 'windows-1252' });
+    expect(Object.keys(records[0]!.data)).toEqual(['Personeelsnummer', 'Achternaam']);
     expect(records[0]!.data.Achternaam).toBe('Müller');
+  });
+
+  it('When a file has a UTF-8 BOM before Windows-1252 text and the encoding is auto, then the error names the BOM and the setting that reads it', async () => {
+    const file = await writeBytes('bom-ansi-auto.csv', bomAnsi);
+    expect((await readError({ file })).message).toMatch(
+      /^bom-ansi-auto\.csv:2: the file starts with a UTF-8 BOM .*but is not valid UTF-8 here.*Set `encoding: windows-1252`/,
+    );
   });
 
   it('When the file is tab-separated, then auto detects tab and "tab" works as a setting', async () => {
@@ -121,6 +144,62 @@ describe('csv connector', () => {
     expect(err.message).toMatch(
       /^bad-unbalanced-quotes\.csv:3: .*never closed \(unbalanced quotes\).*close the quote/,
     );
+  });
+
+  it('When text follows a closing quote, then the file is refused with the line and column', async () => {
+    const cases: [string, number][] = [
+      ['Naam;Nr\n"Jansen "Jr."";2\n', 1],
+      ['Nr;Naam\r\n1;"Jansen" x;3\r\n', 2],
+      ['Naam;Nr\n"Jansen" "Jr.";2\n', 1],
+      ['Nr;Naam\n1;"Jansen"x\n', 2],
+    ];
+    for (const [i, [content, column]] of cases.entries()) {
+      const file = await writeBytes(`after-quote-${i}.csv`, content);
+      expect((await readError({ file })).message).toMatch(
+        new RegExp(
+          `^after-quote-${i}\\.csv:2: a quoted value in column ${column} is followed by other characters before the next ";"`,
+        ),
+      );
+    }
+  });
+
+  it('When spaces surround quoted values ("a", "b"), then they are dropped, header names included', async () => {
+    const file = await writeBytes(
+      'spaced.csv',
+      '"Achternaam", "Roepnaam" ,Nr\r\n  "Jansen" ,\t"Piet"\t, 7 \r\n',
+    );
+    const records = await readAll({ file });
+    expect(records).toEqual([
+      { position: 'spaced.csv:2', data: { Achternaam: 'Jansen', Roepnaam: 'Piet', Nr: ' 7 ' } },
+    ]);
+  });
+
+  it('When the delimiter is tab, then spaces around a quoted value are dropped and tabs still separate', async () => {
+    const file = await writeBytes('spaced-tab.csv', 'Naam\tNr\tPlaats\n"Jansen" \t "2"\t\t\n');
+    const records = await readAll({ file, delimiter: 'tab' });
+    expect(records[0]!.data).toEqual({ Naam: 'Jansen', Nr: '2', Plaats: '' });
+  });
+
+  it('When an unquoted value contains quotes, then they stay text, and so do its spaces', async () => {
+    const file = await writeBytes('inner.csv', 'Naam;Omschrijving\nJan "de Man"; 12" monitor \n');
+    const records = await readAll({ file });
+    expect(records[0]!.data).toEqual({ Naam: 'Jan "de Man"', Omschrijving: ' 12" monitor ' });
+  });
+
+  it('When an unclosed quote runs into a later quoted value, then the error names the line where it opened', async () => {
+    const file = await writeBytes('runaway.csv', 'Nr;Naam;Plaats\n1;"Jansen;Ede\n2;"Pietersen";Ede\n');
+    expect((await readError({ file })).message).toMatch(
+      /^runaway\.csv:2: a double quote opened in column 2 on this line is closed on line 3, .*never closed \(unbalanced quotes\)/,
+    );
+  });
+
+  it('When one line of an LF file ends in CR LF after a quoted value, then the quotes are not kept', async () => {
+    const file = await writeBytes('mixed.csv', 'Nr;Naam\n1;"Jansen"\r\n2;"Smit"\n');
+    const records = await readAll({ file });
+    expect(records.map((r) => [r.position, r.data.Naam])).toEqual([
+      ['mixed.csv:2', 'Jansen'],
+      ['mixed.csv:3', 'Smit'],
+    ]);
   });
 
   it('When one line has too few columns, then that record carries a problem and the rest of the file is read', async () => {

@@ -1,0 +1,157 @@
+import { TextDecoder } from 'node:util';
+import { Transform, type TransformCallback } from 'node:stream';
+import iconv from 'iconv-lite';
+import { AppError } from '../../src/errors.js';
+
+/** Bytes to text for the csv connector: BOMs, strict UTF-8, Windows-1252, and auto-detection. */
+
+export type Encoding = 'utf-8' | 'windows-1252';
+export type Bom = 'utf-8' | 'utf-16le' | 'utf-16be' | undefined;
+
+export function detectBom(bytes: Buffer): Bom {
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/**
+ * Bytes to text: strips a BOM, decodes UTF-8 strictly (an invalid byte is an error with its line),
+ * Windows-1252 through iconv-lite, or decides between the two at the first non-ASCII byte.
+ */
+export class CsvDecoder extends Transform {
+  private mode: 'undecided' | 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
+  private utf8 = new TextDecoder('utf-8', { fatal: true });
+  private utf16: TextDecoder | undefined;
+  private started = false;
+  private carry: Buffer | undefined;
+  private lines = 1;
+  /** Whether the file started with a UTF-8 BOM: the not-UTF-8 message then explains the BOM. */
+  private utf8Bom = false;
+  /** The encoding that was used, once known (for messages and `mapping check`). */
+  decided: string | undefined;
+
+  constructor(
+    private readonly name: string,
+    wanted: Encoding | 'auto',
+  ) {
+    super({ readableObjectMode: false, decodeStrings: true, encoding: 'utf8' });
+    this.mode = wanted === 'auto' ? 'undecided' : wanted;
+    if (wanted !== 'auto') this.decided = wanted;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      let bytes = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+      this.carry = undefined;
+      if (!this.started) {
+        if (
+          bytes.length < 3 &&
+          bytes.length > 0 &&
+          (bytes[0] === 0xef || bytes[0] === 0xff || bytes[0] === 0xfe)
+        ) {
+          this.carry = bytes;
+          return cb();
+        }
+        this.started = true;
+        bytes = this.skipBom(bytes);
+      }
+      cb(null, this.decode(bytes, false));
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      const rest = this.carry ?? Buffer.alloc(0);
+      this.carry = undefined;
+      const text = this.decode(rest, true);
+      cb(null, text);
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  /**
+   * Drops a BOM at the start. A UTF-8 BOM decides the encoding only under `auto`: programs put it
+   * before Windows-1252 text too, and a configured encoding is the operator's answer to that. A
+   * UTF-16 BOM always wins, as neither configurable encoding can read UTF-16.
+   */
+  private skipBom(bytes: Buffer): Buffer {
+    const bom = detectBom(bytes);
+    if (bom === 'utf-8') {
+      this.utf8Bom = true;
+      if (this.mode === 'undecided') this.setMode('utf-8');
+      return bytes.subarray(3);
+    }
+    if (bom === 'utf-16le' || bom === 'utf-16be') {
+      this.setMode(bom);
+      this.utf16 = new TextDecoder(bom);
+      return bytes.subarray(2);
+    }
+    return bytes;
+  }
+
+  private setMode(mode: CsvDecoder['mode']): void {
+    this.mode = mode;
+    this.decided = mode;
+  }
+
+  private decode(bytes: Buffer, end: boolean): string {
+    if (this.mode === 'undecided') {
+      const first = bytes.findIndex((b) => b >= 0x80);
+      if (first === -1) return this.count(bytes.toString('latin1'));
+      if (!end && bytes.length - first < 4) {
+        // Too few bytes after the first non-ASCII one to tell; decide with the next chunk.
+        this.carry = bytes.subarray(first);
+        return this.count(bytes.subarray(0, first).toString('latin1'));
+      }
+      this.setMode(looksLikeUtf8(bytes.subarray(first), end) ? 'utf-8' : 'windows-1252');
+    }
+    if (this.mode === 'windows-1252') return this.count(iconv.decode(bytes, 'win1252'));
+    if (this.mode === 'utf-16le' || this.mode === 'utf-16be') {
+      return this.count(this.utf16!.decode(bytes, { stream: !end }));
+    }
+    try {
+      return this.count(this.utf8.decode(bytes, { stream: !end }));
+    } catch {
+      const partial = new TextDecoder('utf-8').decode(bytes);
+      const at = partial.indexOf('\ufffd');
+      const line = this.lines + countNewlines(partial.slice(0, Math.max(at, 0)));
+      throw new AppError('validation_failed', this.notUtf8Message(line));
+    }
+  }
+
+  /** A lying BOM needs its own explanation: "set the encoding" alone reads as already done. */
+  private notUtf8Message(line: number): string {
+    if (this.utf8Bom) {
+      return `${this.name}:${line}: the file starts with a UTF-8 BOM (byte order mark) but is not valid UTF-8 here: it is probably Windows-1252 (ANSI) text behind a wrong BOM. Set \`encoding: windows-1252\` in the link settings to read it (the BOM is then ignored), or save the file as "CSV UTF-8".`;
+    }
+    return `${this.name}:${line}: the file is not valid UTF-8 here. It is probably saved as Windows-1252 (ANSI): set \`encoding: windows-1252\` in the link settings, or save the file as "CSV UTF-8".`;
+  }
+
+  private count(text: string): string {
+    this.lines += countNewlines(text);
+    return text;
+  }
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  let i = text.indexOf('\n');
+  while (i !== -1) {
+    n++;
+    i = text.indexOf('\n', i + 1);
+  }
+  return n;
+}
+
+function looksLikeUtf8(bytes: Buffer, end: boolean): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !end });
+    return true;
+  } catch {
+    return false;
+  }
+}
