@@ -1,3 +1,4 @@
+import { decodeReferences } from './references.js';
 import type { ElementDecl, SimpleType } from './schema.js';
 
 /**
@@ -65,7 +66,11 @@ export class Conformance {
     return problems ?? none;
   }
 
-  /** Text inside the current element (character data as written, or the content of a CDATA section). */
+  /**
+   * Text inside the current element (character data as written, or the content of a CDATA section).
+   * The tokenizer has already refused any reference other than the XML entities and character
+   * references of allowed characters, so the value is checked decoded, as libxml2 checks it.
+   */
   text(raw: string, cdata: boolean): readonly string[] {
     const frame = this.stack[this.stack.length - 1];
     if (!frame?.decl || frame.broken) return none;
@@ -105,16 +110,6 @@ export class Conformance {
     }
     return problems;
   }
-}
-
-const references: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function decodeReferences(raw: string): string {
-  return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g, (_, ref: string) =>
-    ref[0] === '#'
-      ? String.fromCodePoint(ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10))
-      : references[ref]!,
-  );
 }
 
 const dateRe = /^(-?\d{4,})-(\d{2})-(\d{2})(Z|[+-](\d{2}):(\d{2}))?$/;

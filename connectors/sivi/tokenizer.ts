@@ -1,8 +1,9 @@
-import { XMLParser } from 'fast-xml-parser';
 import { AppError } from '../../src/errors.js';
 import type { FieldProblem, SourceRecord } from '../../src/sync/types.js';
 import { Conformance } from './conformance.js';
+import { parseElementXml, scalars } from './elements.js';
 import { repeatable, rootMessage, siviNamespaces, type SiviMessage } from './message.js';
+import { decodeReferences, linesBefore, referenceProblem } from './references.js';
 import { messageSchema } from './schema.js';
 
 /**
@@ -10,29 +11,15 @@ import { messageSchema } from './schema.js';
  * attributes and namespaces; it checks that the whole document is well formed (one root, matching
  * tags, nothing after the root) and valid against the message's schema (`conformance.ts`), cuts out
  * each complete `Wrknmr` element and parses only that element with fast-xml-parser. A schema problem
- * inside a `Wrknmr` rejects that record; anywhere else it rejects the document. DOCTYPE and ENTITY declarations are rejected outright: no entity is
- * ever expanded. It does no I/O: `transport.ts` feeds it text.
+ * inside a `Wrknmr` rejects that record; anywhere else it rejects the document. DOCTYPE and ENTITY
+ * declarations are rejected outright: only the five XML entities and character references are ever
+ * expanded (`references.ts`). It does no I/O: `transport.ts` feeds it text.
  */
 
 const MAX_RECORD_CHARS = 8 * 1024 * 1024;
 const MAX_PENDING_CHARS = 16 * 1024 * 1024;
 const MAX_RECORD_PROBLEMS = 10;
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-
-const elementParser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: true,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Callbacks get the matcher, not a path string built for every node.
-  jPath: false,
-  isArray: (tagName: string) => repeatable.has(tagName) && tagName !== 'Wrknmr' && tagName !== 'Wrkgvr',
-});
 
 interface Frame {
   qname: string;
@@ -53,7 +40,6 @@ export class XmlError extends AppError {
 const asciiNameRe = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
 const nameRe = /^[\p{L}_][\p{L}\p{N}_.-]*(?::[\p{L}_][\p{L}\p{N}_.-]*)?$/u;
 const attrRe = /\s*([^\s=/>"']+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
-const badAmp = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
 
 /** Incremental tokenizer; `push` text chunks, get the complete `Wrknmr` records found so far. */
 export class SiviTokenizer {
@@ -230,11 +216,8 @@ export class SiviTokenizer {
         this.fail(this.rootDone ? 'text after the end of the root element' : 'text before the root element');
       return;
     }
-    if (t.indexOf('&') !== -1 && badAmp.test(t)) {
-      this.fail(
-        'an entity reference other than &lt; &gt; &amp; &quot; &apos; or a character reference, or a bare "&" (write it as &amp;)',
-      );
-    }
+    const bad = t.indexOf('&') === -1 ? undefined : referenceProblem(t);
+    if (bad) this.fail(bad.problem, this.line + linesBefore(t, bad.at));
     this.conform(this.schema?.text(t, false));
   }
 
@@ -265,6 +248,8 @@ export class SiviTokenizer {
     if (!parent && this.rootDone)
       this.fail(`a second root element <${qname}>: a document has exactly one root`);
     let ns = parent?.ns ?? new Map<string, string>();
+    const colon = qname.indexOf(':');
+    const local = colon === -1 ? qname : qname.slice(colon + 1);
     const rest = inner.slice(qname.length);
     const attributes: string[] = [];
     if (rest.trim() !== '') {
@@ -277,20 +262,24 @@ export class SiviTokenizer {
         const a = attrRe.exec(rest);
         if (!a) this.fail(`malformed attributes in <${qname}>`);
         const value = a[2] ?? a[3] ?? '';
-        if (value.indexOf('&') !== -1 && badAmp.test(value))
-          this.fail(`an entity reference in an attribute of <${qname}>`);
         const attr = a[1]!;
+        // Checked here so a bad reference is named with its element; a namespace name may be
+        // written with character references too, so it is compared decoded.
+        const bad = value.indexOf('&') === -1 ? undefined : referenceProblem(value);
+        if (bad) {
+          const valueAt = qname.length + attrRe.lastIndex - 1 - value.length; // in `inner`
+          const line = this.line + linesBefore(inner, valueAt + bad.at);
+          this.fail(`in the attribute ${attr} of <${qname}>: ${bad.problem}`, line, this.path(local));
+        }
         if (attr === 'xmlns' || attr.startsWith('xmlns:')) {
           own ??= new Map(ns);
-          own.set(attr === 'xmlns' ? '' : attr.slice(6), value);
+          own.set(attr === 'xmlns' ? '' : attr.slice(6), decodeReferences(value));
         } else attributes.push(attr);
         at = attrRe.lastIndex;
       }
       if (own) ns = own;
     }
-    const colon = qname.indexOf(':');
     const prefix = colon === -1 ? '' : qname.slice(0, colon);
-    const local = colon === -1 ? qname : qname.slice(colon + 1);
     const uri = ns.get(prefix);
     if (prefix !== '' && uri === undefined)
       this.fail(`the namespace prefix "${prefix}" of <${qname}> is not declared`);
@@ -378,22 +367,10 @@ export class SiviTokenizer {
   }
 
   private parseElement(xml: string, local: string, line = this.line): unknown {
-    let parsed: Record<string, unknown>;
     try {
-      parsed = elementParser.parse(xml) as Record<string, unknown>;
+      return parseElementXml(xml, local);
     } catch (err) {
       this.fail(`the ${local} element cannot be read: ${(err as Error).message.split('\n')[0]}`, line);
     }
-    return parsed[local];
   }
-}
-
-function scalars(node: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (node === null || typeof node !== 'object') return out;
-  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-    if (typeof v === 'string') out[k] = v;
-    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-  }
-  return out;
 }

@@ -315,7 +315,7 @@ describe('sivi connector', () => {
     [
       'an entity in an attribute',
       '<Dienstverbanden xmlns="NS" a="&e;"/>',
-      /entity reference in an attribute/,
+      /:1 \/Dienstverbanden: in the attribute a of <Dienstverbanden>: an entity reference other than/,
     ],
   ])('When a document has %s, then it is rejected', (_what, xml, message) => {
     const t = new SiviTokenizer('t.xml', 'auto');
