@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { log } from '../log.js';
 import { stoppingSignal } from '../shutdown.js';
+import { GapSlots } from './dst.js';
 
 export interface ScheduledJob {
   name: string;
@@ -15,9 +16,38 @@ export interface ScheduledJob {
  */
 export class Scheduler {
   private readonly tasks = new Map<string, ScheduledTask>();
+  private readonly jobs = new Map<string, ScheduledJob>();
   private readonly running = new Set<string>();
+  private readonly gaps: GapSlots;
+  private checkedTo = new Date();
+  private readonly gapTimer: NodeJS.Timeout;
 
-  constructor(private readonly timezone: string) {}
+  constructor(private readonly timezone: string) {
+    this.gaps = new GapSlots(timezone);
+    // Slots in the hour skipped when clocks go forward run right after it (see GapSlots).
+    this.gapTimer = setInterval(() => this.runSkippedSlots(new Date()), 20_000);
+    this.gapTimer.unref();
+  }
+
+  /** Fires the jobs whose slots fell in a clock jump forward after `from` (the last check), up to `now`. */
+  runSkippedSlots(now: Date, from: Date = this.checkedTo): void {
+    const jobs = [...this.jobs.values()];
+    const found = this.gaps.slots(
+      jobs.map((j) => j.cron),
+      from,
+      now,
+    );
+    this.checkedTo = now;
+    for (const { at, expressions } of found) {
+      for (const job of jobs.filter((j) => expressions.includes(j.cron))) {
+        log.info('scheduled slot skipped by the clock change runs now', {
+          job: job.name,
+          slot: at.toISOString(),
+        });
+        void this.fire(job, at);
+      }
+    }
+  }
 
   add(job: ScheduledJob): void {
     if (!cron.validate(job.cron))
@@ -29,6 +59,7 @@ export class Scheduler {
       noOverlap: true,
     });
     this.tasks.set(job.name, task);
+    this.jobs.set(job.name, job);
     task.start();
   }
 
@@ -37,6 +68,7 @@ export class Scheduler {
     if (task) {
       void task.destroy();
       this.tasks.delete(name);
+      this.jobs.delete(name);
     }
   }
 
@@ -62,6 +94,8 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.gapTimer);
+    this.gaps.stop();
     for (const name of [...this.tasks.keys()]) this.remove(name);
   }
 }

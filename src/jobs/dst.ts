@@ -1,0 +1,75 @@
+import cron, { type ScheduledTask } from 'node-cron';
+
+/**
+ * When clocks go forward (in Europe/Amsterdam the last Sunday of March, 02:00 becomes 03:00), the
+ * local minutes in between never happen, and a cron slot there (a nightly sync at 02:30) would be
+ * skipped that night. Like the classic cron daemons, such a slot runs at the first minute after
+ * the jump instead. When clocks go back, the repeated hour runs a slot once (the cron library's
+ * own behaviour).
+ */
+
+const MINUTE = 60_000;
+
+/** Wall-clock reading in a time zone, as the UTC instant with the same fields (for comparing). */
+function wallClock(format: Intl.DateTimeFormat, at: Date): number {
+  const parts: Record<string, number> = {};
+  for (const p of format.formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!);
+}
+
+/** Reads cron expressions against wall-clock fields (a matcher in UTC given wall-clock-as-UTC). */
+export class GapSlots {
+  private readonly format: Intl.DateTimeFormat;
+  private readonly matchers = new Map<string, ScheduledTask>();
+
+  constructor(timeZone: string) {
+    this.format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+  }
+
+  private matcher(expression: string): ScheduledTask {
+    let m = this.matchers.get(expression);
+    if (!m) {
+      // Never started: only its matcher is used.
+      m = cron.createTask(expression, () => undefined, { timezone: 'UTC' });
+      this.matchers.set(expression, m);
+    }
+    return m;
+  }
+
+  /**
+   * The minutes in (from, to] right after a jump forward, each with the expressions that had a slot
+   * in the skipped wall-clock minutes and none at that minute itself (those run anyway).
+   */
+  slots(expressions: readonly string[], from: Date, to: Date): Array<{ at: Date; expressions: string[] }> {
+    const out: Array<{ at: Date; expressions: string[] }> = [];
+    const first = Math.floor(from.getTime() / MINUTE) * MINUTE + MINUTE;
+    let before = wallClock(this.format, new Date(first - MINUTE));
+    for (let t = first; t <= to.getTime(); t += MINUTE) {
+      const now = wallClock(this.format, new Date(t));
+      if (now - before > MINUTE) {
+        const due = expressions.filter((e) => {
+          if (this.matcher(e).match(new Date(now))) return false;
+          for (let w = before + MINUTE; w < now; w += MINUTE)
+            if (this.matcher(e).match(new Date(w))) return true;
+          return false;
+        });
+        if (due.length > 0) out.push({ at: new Date(t), expressions: due });
+      }
+      before = now;
+    }
+    return out;
+  }
+
+  stop(): void {
+    for (const m of this.matchers.values()) void m.destroy();
+    this.matchers.clear();
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { GapSlots } from '../../src/jobs/dst.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
+
+describe('cron slots when the clocks change (Europe/Amsterdam)', () => {
+  const gaps = new GapSlots('Europe/Amsterdam');
+
+  it('When clocks go forward over a slot, then it is due at the first minute after the jump', () => {
+    const found = gaps.slots(
+      ['30 2 * * *', '0 3 * * *', '*/15 * * * *', '0 1 * * *', '30 2 * * 0', '30 2 * * 1'],
+      new Date('2026-03-29T00:50:00Z'),
+      new Date('2026-03-29T01:10:00Z'),
+    );
+    // 01:59 CET is followed by 03:00 CEST (01:00Z). A slot at 03:00 or every quarter runs anyway.
+    expect(found).toEqual([
+      { at: new Date('2026-03-29T01:00:00Z'), expressions: ['30 2 * * *', '30 2 * * 0'] },
+    ]);
+  });
+
+  it('When clocks go back or do not change, then no extra slot is due', () => {
+    expect(
+      gaps.slots(['30 2 * * *'], new Date('2026-10-25T00:00:00Z'), new Date('2026-10-25T02:00:00Z')),
+    ).toEqual([]);
+    expect(
+      gaps.slots(['30 2 * * *'], new Date('2026-06-01T00:00:00Z'), new Date('2026-06-01T03:00:00Z')),
+    ).toEqual([]);
+  });
+
+  it('When the scheduler checks past a jump forward, then a job with a slot in the skipped hour runs once, at 03:00', async () => {
+    const scheduler = new Scheduler('Europe/Amsterdam');
+    const slots: string[] = [];
+    scheduler.add({
+      name: 'nightly',
+      cron: '30 2 * * *',
+      run: async (slot) => void slots.push(slot.toISOString()),
+    });
+    scheduler.add({
+      name: 'hourly',
+      cron: '0 * * * *',
+      run: async (slot) => void slots.push(`hourly ${slot.toISOString()}`),
+    });
+    scheduler.runSkippedSlots(new Date('2026-03-29T01:00:20Z'), new Date('2026-03-29T00:59:40Z'));
+    scheduler.runSkippedSlots(new Date('2026-03-29T01:00:40Z'), new Date('2026-03-29T01:00:20Z'));
+    await new Promise((r) => setTimeout(r, 10));
+    await scheduler.stop();
+    expect(slots).toEqual(['2026-03-29T01:00:00.000Z']);
+  });
+});
