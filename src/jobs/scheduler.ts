@@ -14,6 +14,9 @@ export interface ScheduledJob {
  * Runs jobs on cron schedules in one time zone. A job still running when its next slot comes is not
  * started twice in this process; claiming a slot across instances is the job's own business (in PostgreSQL).
  */
+/** How late a slot may still start (and not later than the next slot of the job). */
+const lateSlotTolerance = 10 * 60_000;
+
 export class Scheduler {
   private readonly tasks = new Map<string, ScheduledTask>();
   private readonly jobs = new Map<string, ScheduledJob>();
@@ -57,6 +60,9 @@ export class Scheduler {
       timezone: this.timezone,
       name: job.name,
       noOverlap: true,
+      // A slot is still run when the process was busy for a moment when it came (a long
+      // statement on the embedded store, say); by default one a second late was dropped.
+      missedExecutionTolerance: lateSlotTolerance,
     });
     this.tasks.set(job.name, task);
     this.jobs.set(job.name, job);

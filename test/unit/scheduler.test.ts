@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GapSlots } from '../../src/jobs/dst.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 
@@ -44,5 +44,30 @@ describe('cron slots when the clocks change (Europe/Amsterdam)', () => {
     await new Promise((r) => setTimeout(r, 10));
     await scheduler.stop();
     expect(slots).toEqual(['2026-03-29T01:00:00.000Z']);
+  });
+});
+
+describe('a slot that comes while the process is busy', () => {
+  it('When the timer fires seconds late, then the slot still runs', async () => {
+    vi.useFakeTimers({
+      now: new Date('2026-01-05T01:59:30Z'),
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
+    try {
+      const scheduler = new Scheduler('Europe/Amsterdam');
+      const slots: string[] = [];
+      scheduler.add({
+        name: 'nightly',
+        cron: '0 3 * * *',
+        run: async (slot) => void slots.push(slot.toISOString()),
+      });
+      // The event loop was blocked: the clock is 35 seconds past the slot when its timer runs.
+      vi.setSystemTime(new Date('2026-01-05T02:00:05Z'));
+      await vi.advanceTimersByTimeAsync(31_000);
+      await scheduler.stop();
+      expect(slots).toEqual(['2026-01-05T02:00:00.000Z']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
