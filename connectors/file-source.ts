@@ -52,8 +52,8 @@ export interface DropFile {
 
 /**
  * The files waiting in a drop folder, oldest first (by modification time, then name). Skips
- * `processed/`, `failed/`, other sub-folders, hidden files (`.name`, `~name`) and partial uploads
- * (`partialUpload`).
+ * `processed/`, `failed/`, other sub-folders, hidden files (`.name`, `~name`), partial uploads
+ * (`partialUpload`) and files that are no delivery (`notADelivery`).
  */
 /**
  * Names uploading tools give a file while it is being written: `.part` (FileZilla, curl, lftp),
@@ -61,6 +61,15 @@ export interface DropFile {
  * `.!ut` and `.!qb` (torrent clients), `.upload`. Office lock files start with `~`.
  */
 const partialUpload = /\.(part|filepart|partial|crdownload|download|tmp|temp|upload|!ut|!qb)$/i;
+
+/**
+ * Files a drop folder holds that are no delivery: what Windows and macOS put in folders
+ * (`desktop.ini`, `Thumbs.db`, `Icon\r`), and the markers and checksums transfer tools write next to
+ * a delivery (`werknemers.csv.done`, `.ok`, `.ready`, `.md5`, `.sha256`, `.sig`, `.asc`). Taken as
+ * deliveries they would fail or trip the guard, and as the oldest file block the ones after them.
+ */
+const notADelivery =
+  /^(desktop\.ini|thumbs\.db|ehthumbs\.db|icon\r)$|\.(done|ok|ready|flag|md5|sha1|sha256|sha512|sig|asc)$/i;
 
 export async function listDropFolder(folder: string): Promise<DropFile[]> {
   let entries;
@@ -72,7 +81,9 @@ export async function listDropFolder(folder: string): Promise<DropFile[]> {
   const files: DropFile[] = [];
   for (const entry of entries) {
     if (!entry.isFile()) continue;
-    if (entry.name.startsWith('.') || entry.name.startsWith('~') || partialUpload.test(entry.name)) continue;
+    const { name } = entry;
+    if (name.startsWith('.') || name.startsWith('~') || partialUpload.test(name) || notADelivery.test(name))
+      continue;
     const full = path.join(folder, entry.name);
     const info = await stat(full).catch(() => undefined);
     if (!info) continue; // removed while listing

@@ -37,6 +37,9 @@ describe('drop folders', () => {
     await drop('upload.csv.part', 30);
     for (const name of ['werknemers.csv.filepart', 'w.xml.crdownload', 'w.csv.download', '~$werknemers.csv'])
       await drop(name, 25);
+    // What operating systems and transfer tools leave next to deliveries.
+    for (const name of ['desktop.ini', 'Thumbs.db', 'a.csv.done', 'a.csv.md5', 'w.xml.sha256', 'a.csv.ok'])
+      await drop(name, 40);
     await mkdir(path.join(dir, 'processed'));
     await writeFile(path.join(dir, 'processed', 'old.csv'), 'x');
     await mkdir(path.join(dir, 'failed'));
