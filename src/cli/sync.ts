@@ -1,3 +1,5 @@
+import { constants as fsConstants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { loadConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
@@ -32,6 +34,22 @@ export function exitCodeOf(status: string): number {
   return exitCodes.failed;
 }
 
+/** Refuses a `--file` that is not a readable file, naming it. */
+async function readableFile(file: string): Promise<void> {
+  const info = await stat(file).catch((err: NodeJS.ErrnoException) => err);
+  if (info instanceof Error) {
+    throw new UsageError(
+      info.code === 'ENOENT'
+        ? `--file ${file}: no such file`
+        : `--file ${file}: cannot be read (${info.code ?? 'error'})`,
+    );
+  }
+  if (!info.isFile()) throw new UsageError(`--file ${file}: not a file`);
+  await access(file, fsConstants.R_OK).catch(() => {
+    throw new UsageError(`--file ${file}: cannot be read (no permission)`);
+  });
+}
+
 /** `koppeling sync --config <file> [--file PATH] [--dry-run] [--force] [--json]`. */
 export const syncCommand: Command = {
   name: ['sync'],
@@ -49,6 +67,9 @@ export const syncCommand: Command = {
   jsonFailure: (message) => ({ runId: null, status: 'failed', message }),
   async run({ values, io }) {
     if (typeof values.config !== 'string') throw new UsageError('--config <link file> is required');
+    const file = typeof values.file === 'string' ? values.file : undefined;
+    // A --file that cannot be read is a mistake on the command line: said before any run is recorded.
+    if (file !== undefined) await readableFile(file);
     const { link, lineOf } = await readLinkFile(values.config);
     // Checked completely before it is stored: a link that cannot run leaves the stored one as it was.
     await checkLink(link, values.config, lineOf);
@@ -67,7 +88,7 @@ export const syncCommand: Command = {
         vault: runtime.vault,
         employerId: employer.id,
         link,
-        file: typeof values.file === 'string' ? values.file : undefined,
+        file,
         trigger: 'cli',
         dryRun,
         forcedBy: values.force ? `cli:${io.env.USER ?? userInfo().username}` : undefined,

@@ -215,6 +215,13 @@ describe('koppeling sync', () => {
     const res = await runCli(['sync', '--config', bad], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/line 7, delivery/);
+    // A --file that is not there: a usage mistake, said before any run is recorded.
+    const good = linkFile('nofile', { file: join(dir, 'elsewhere.csv') });
+    const missing = await runCli(['sync', '--config', good, '--file', join(dir, 'typo.csv'), '--json'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--file ${join(dir, 'typo.csv')}: no such file`);
+    expect((await storedLink('nofile')).employer).toBeUndefined();
+    expect((await runCli(['sync', '--config', good, '--file', dir], env)).stderr).toContain(': not a file');
   });
 
   it('When a link file names a mapping that cannot be used, then it is refused and the stored link stays as it was', async () => {
