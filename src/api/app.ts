@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import { authenticate } from './auth.js';
 import { authorizeInput, requireAccess } from './authorize.js';
@@ -82,7 +83,23 @@ function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
     ? express.raw({ type: () => true, limit: '512mb' })
     : express.json({ limit: ctx.config.bodyLimit, strict: true });
   if (route.streamBody) app[route.method](route.path, requireAccess(route), handler);
-  else app[route.method](route.path, requireAccess(route), bodyParser, handler);
+  else if (route.rawBody) app[route.method](route.path, requireAccess(route), bodyParser, handler);
+  else app[route.method](route.path, requireAccess(route), jsonOnly, bodyParser, handler);
+}
+
+/**
+ * A body sent as something other than JSON would be read as no body at all, and then refused for
+ * the fields it seems to lack; it is refused for what it is instead.
+ */
+function jsonOnly(req: Request, _res: Response, next: NextFunction): void {
+  if (!hasBody(req) || req.is(['application/json', '+json'])) return next();
+  next(
+    new AppError('unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).'),
+  );
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 /** The admin API: helmet, request ids, bearer authentication, routes, one error handler. */

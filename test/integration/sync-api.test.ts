@@ -74,6 +74,14 @@ describe('employer links and sync runs over the API', () => {
     });
     expect(typo.status).toBe(400);
     expect(typo.body.error.message).toBe('link: source.delimitor: unknown setting');
+    // A document sent as YAML or text is refused for what it is, not for fields it seems to lack.
+    const yaml = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+      token,
+      body: 'employer:\n  code: api-bv\n',
+      headers: { 'content-type': 'application/yaml' },
+    });
+    expect(yaml.status).toBe(415);
+    expect(yaml.body.error.message).toBe('Send the request body as JSON (Content-Type: application/json).');
     const other = await server.request('PUT', '/api/v1/employers/other/link', { token, body: link });
     expect(other.status).toBe(400);
     expect((await server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(401);
