@@ -165,6 +165,13 @@ export const employerRoutes: RouteDef[] = [
       const existing = await findEmployerByCode(ctx.store.db, params.code);
       if (!reaches(req.principal, existing?.id ?? ''))
         throw new AppError('not_found', `No employer with code "${params.code}".`);
+      // Nor does it change its own: a link names the files and folders the service reads, which is
+      // the arbodienst's to decide, not a client system's.
+      if (req.principal?.kind === 'api_token' && req.principal.boundEmployerId !== undefined)
+        throw new AppError(
+          'forbidden',
+          'A token bound to one employer cannot change its link; an operator of the arbodienst does.',
+        );
       if (body.employer.code !== params.code) {
         throw new AppError(
           'validation_failed',

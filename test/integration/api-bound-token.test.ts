@@ -83,7 +83,7 @@ describe('a machine token bound to one employer', () => {
     );
   });
 
-  it('When it changes a link or starts a run of another employer, or creates one, then that employer does not exist for it', async () => {
+  it('When it changes a link or starts a run of another employer, or creates one, then that employer does not exist for it; its own link it cannot change', async () => {
     const put = await server.request('PUT', '/api/v1/employers/other/link', {
       token: bound,
       body: link('other'),
@@ -97,10 +97,14 @@ describe('a machine token bound to one employer', () => {
     expect(await store.db('employers').where({ code: 'newco' })).toEqual([]);
     const start = await server.request('POST', '/api/v1/employers/other/sync-runs', { token: bound });
     expect(start.status).toBe(404);
+    // Its own link names the files the service reads: that stays with the arbodienst's operators.
     const own = await server.request('PUT', '/api/v1/employers/acme/link', {
       token: bound,
       body: link('acme'),
     });
-    expect(own.status).toBe(200);
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toBe(
+      'A token bound to one employer cannot change its link; an operator of the arbodienst does.',
+    );
   });
 });
