@@ -30,7 +30,7 @@ import { count, exec, type Trx } from './sql.js';
 import { stageDelivery } from './stage.js';
 import { RunRejects, type Reject } from './rejects.js';
 import { stopWithSignals } from './stop.js';
-import { progressWriter } from './progress.js';
+import { progressWriter, WAITING_BEAT_MS } from './progress.js';
 import type { Notice } from './notices.js';
 import type { MappingOutcome } from './types.js';
 
@@ -152,10 +152,17 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   let message: string | undefined;
   let retryable = false;
   const stop = stopWithSignals(req.store);
+  let waiting: NodeJS.Timeout | undefined;
   try {
     const turn: Turn = req.turn ?? ((task) => task());
+    // While it waits for its turn, the run says so now and then: another instance's run of the
+    // employer that completes meanwhile does not take it for one whose process stopped.
+    req.onProgress?.('waiting', 0);
+    waiting = setInterval(() => req.onProgress?.('waiting', 0), WAITING_BEAT_MS);
+    waiting.unref();
     await turn(() =>
       req.store.db.transaction(async (trx) => {
+        clearInterval(waiting);
         await stop.attach(trx);
         const locked = await count(
           trx,
@@ -194,6 +201,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       }),
     );
   } catch (err) {
+    clearInterval(waiting);
     status = err instanceof StopRun ? err.status : 'failed';
     const signal = stoppingSignal();
     retryable =

@@ -9,6 +9,9 @@ export interface RunProgress {
   at: string;
 }
 
+/** How often a run waiting for its turn says it still waits (see `abandonStaleRuns`). */
+export const WAITING_BEAT_MS = 30_000;
+
 /** A run's progress is written to its record at most this often. */
 const WRITE_EVERY_MS = 5_000;
 

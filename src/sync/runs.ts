@@ -5,7 +5,7 @@ import { inTransaction } from '../store/db.js';
 import type { ColumnCounts } from './columns.js';
 import type { Notice } from './notices.js';
 import type { Reject } from './rejects.js';
-import type { RunProgress } from './progress.js';
+import { WAITING_BEAT_MS, type RunProgress } from './progress.js';
 
 export const runStatuses = [
   'running',
@@ -221,13 +221,20 @@ export async function recordFailedRun(
 
 /**
  * Marks runs of an employer that were left `running` by a process that stopped as abandoned: those
- * recorded before `runId`. A run recorded after it may be waiting for its turn.
+ * recorded before `runId`. A run recorded after it may be waiting for its turn, and so may one
+ * recorded before it on another instance: such a run says so (`waiting`, every 30 seconds on
+ * PostgreSQL) and is left alone while it does.
  */
 export async function abandonStaleRuns(db: Db, employerId: string, runId: string): Promise<void> {
   await db('sync_runs')
     .where({ employer_id: employerId, status: 'running' })
     .whereNot({ id: runId })
     .whereRaw('started_at < (select started_at from sync_runs where id = ?)', [runId])
+    .whereRaw(
+      `not (coalesce(progress->>'phase', '') = 'waiting'
+            and (progress->>'at')::timestamptz > now() - make_interval(secs => ?))`,
+      [(4 * WAITING_BEAT_MS) / 1000],
+    )
     .update({
       status: 'abandoned',
       message: 'the process running it stopped before it finished; nothing was applied',

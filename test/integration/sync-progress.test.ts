@@ -36,4 +36,17 @@ describe.runIf(testStoreKind === 'postgres')('the progress of a running sync run
     expect(ended).toMatchObject({ status: 'completed', progress: null });
     expect((await bed.store.db('sync_runs').where({ id: runId }).first('progress')).progress).toBeNull();
   });
+
+  it('When a run waits for its turn, then its record says so', async () => {
+    const { run } = await bed.employer();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const runId = randomUUID();
+    const running = run([person('1')], { runId, turn: async (task) => (await gate, task()) });
+    await expect
+      .poll(async () => (await findRun(bed.store.db, runId))?.progress, { timeout: 10_000 })
+      .toMatchObject({ phase: 'waiting', records: 0 });
+    open();
+    expect((await running).status).toBe('completed');
+  });
 });

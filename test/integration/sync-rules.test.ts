@@ -355,15 +355,30 @@ describe('sync rules', () => {
         status: 'running',
       })
       .returning('id');
+    // One waiting for its turn on another instance says so; one that said so long ago has stopped.
+    const waitingRun = async (secondsAgo: number) => {
+      const at = new Date(Date.now() - secondsAgo * 1000).toISOString();
+      const [row] = await bed.store
+        .db('sync_runs')
+        .insert({
+          employer_id: e.id,
+          trigger: 'api',
+          connector: 'csv',
+          delivery: 'complete',
+          status: 'running',
+          progress: JSON.stringify({ phase: 'waiting', records: 0, at }),
+        })
+        .returning('id');
+      return (row as { id: string }).id;
+    };
+    const waiting = await waitingRun(20);
+    const gone = await waitingRun(600);
     await run([person('1')]);
-    expect(
-      (
-        await bed.store
-          .db('sync_runs')
-          .where({ id: (stale as { id: string }).id })
-          .first()
-      ).status,
-    ).toBe('abandoned');
+    const statusOf = async (id: string) =>
+      ((await bed.store.db('sync_runs').where({ id }).first()) as { status: string }).status;
+    expect(await statusOf((stale as { id: string }).id)).toBe('abandoned');
+    expect(await statusOf(waiting)).toBe('running');
+    expect(await statusOf(gone)).toBe('abandoned');
   });
 
   it.skipIf(testStoreKind === 'pglite')(
