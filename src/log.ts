@@ -6,40 +6,46 @@ const REDACTED = '[redacted]';
 const secretKey =
   /pass(word)?|secret|token|authorization|cookie|api[-_]?key|master[-_]?key|index[-_]?key|totp|otp|backup[-_]?code|iban|bsn|sofi/i;
 const vaultKeys = new Set<string>(vaultFieldNames.map((f) => f.toLowerCase()));
-// A BSN-like number: nine digits (also grouped with dots, spaces or dashes as 1234.56.782 or
-// 123-456-782) not inside a longer number.
-const bsnLike = /(?<![\d])(\d{9}|\d{4}[. -]\d{2}[. -]\d{3}|\d{3}[. -]\d{3}[. -]\d{3})(?![\d])/g;
-// The same, except in a loonheffingennummer (nine digits, L, two digits): employer data that
-// operators see anyway, and that a message about the wrong employer has to name.
-const bsnLikeNotPayroll =
-  /(?<![\d])(\d{9}|\d{4}[. -]\d{2}[. -]\d{3}|\d{3}[. -]\d{3}[. -]\d{3})(?![\d]|[Ll]\d{2}(?![\d]))/g;
+// A BSN-like number: nine digits not inside a longer number, always; and eight or nine digits
+// written with separators (spaces, dots, dashes, slashes, brackets: 123 45 6782, 1234.56.782,
+// (123) 456 782), as the `digits` transform accepts them, when they pass the 11-check. Eight
+// digits are a BSN with its leading zero dropped (as spreadsheets do); dates are left alone.
+const SEP = '[ \\u00a0.\\-/()+]';
+const digitRun = new RegExp(`(?<!\\d${SEP}{0,2})\\(?\\d(?:${SEP}{0,2}\\d){7,8}(?!${SEP}{0,2}\\d)`, 'g');
+const dayFirst = /^(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}$/;
+const yearFirst = /^\d{4}[-/.](\d{1,2})[-/.](\d{1,2})$/;
+
+/** A date as d-m-yyyy or yyyy-m-d (with -, / or .) whose day and month can be one. */
+function dateShaped(run: string): boolean {
+  const d = dayFirst.exec(run);
+  const y = yearFirst.exec(run);
+  const [day, month] = d ? [Number(d[1]), Number(d[2])] : y ? [Number(y[2]), Number(y[1])] : [0, 0];
+  return day >= 1 && day <= 31 && month >= 1 && month <= 12;
+}
 const bsnLikeOnce = /(?<![\d])\d{9}(?![\d])/;
-// Eight digits are a BSN with its leading zero dropped (as spreadsheets do) when they pass the
-// 11-check that way; other eight-digit numbers (KvK numbers, yyyymmdd dates) mostly do not.
-const eightDigits = /(?<![\d])\d{8}(?![\d])/g;
 const bearer = /\b(Bearer|Basic|AfasToken)\s+[A-Za-z0-9._~+/=-]{12,}/gi;
 const urlCredentials = /(\/\/[^:/\s]+:)[^@/\s]+@/g;
 
-function redactWith(bsnPattern: RegExp, text: string): string {
+function redactDigits(run: string): string {
+  const digits = run.replace(/\D/g, '');
+  if (digits.length === 9 && /^\d+$/.test(run)) return REDACTED;
+  if (dateShaped(run)) return run;
+  return isValidBsn(digits) ? REDACTED : run;
+}
+
+/**
+ * Removes BSN-like numbers and credentials from free text: log lines, and messages to operators
+ * (run messages, quarantine reasons, notices), which never name a BSN either.
+ */
+export function redactText(text: string): string {
   return text
-    .replace(bsnPattern, REDACTED)
-    .replace(eightDigits, (digits) => (isValidBsn(digits) ? REDACTED : digits))
+    .replace(digitRun, redactDigits)
     .replace(bearer, '$1 ' + REDACTED)
     .replace(urlCredentials, `$1${REDACTED}@`);
 }
 
-/** Removes BSN-like numbers and credentials from free text (log lines). */
-export function redactText(text: string): string {
-  return redactWith(bsnLike, text);
-}
-
-/**
- * The same for messages to operators (run messages, quarantine reasons), which keep a
- * loonheffingennummer; logs do not, since a sole trader's is built on their BSN.
- */
-export function redactMessage(text: string): string {
-  return redactWith(bsnLikeNotPayroll, text);
-}
+/** Messages to operators are redacted as log lines are (`redactText`). */
+export const redactMessage = redactText;
 
 function isSensitiveKey(key: string): boolean {
   return secretKey.test(key) || vaultKeys.has(key.toLowerCase());

@@ -30,7 +30,9 @@ export function otherEmployer(employer: Link['employer'], record: SourceRecord):
     const delivered = parsed.data.Wrkgvr[source];
     const expected = employer[field];
     if (delivered && expected && normal(delivered) !== normal(expected)) {
-      return `delivery is for ${label} ${delivered.trim()}, this link is for ${expected}`;
+      // A sole trader's loonheffingennummer is built on their BSN: only its end is shown.
+      const shown = (id: string) => (source === 'Lhnr' ? `…${normal(id).slice(-5)}` : id.trim());
+      return `delivery is for ${label} ${shown(delivered)}, this link is for ${shown(expected)}`;
     }
   }
   return undefined;

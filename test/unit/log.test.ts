@@ -83,14 +83,32 @@ describe('logger redaction', () => {
     expect(redactText('order 12345678901')).toBe('order 12345678901');
   });
 
-  it('When a message for operators names a loonheffingennummer, then only that is kept; logs drop it too', () => {
+  it('When a BSN is written the ways a spreadsheet or HR system writes it, then it is redacted wherever it is quoted', () => {
+    for (const written of [
+      '123 45 6782',
+      '12 34 56 782',
+      '1234 567 82',
+      '123/456/782',
+      '(123) 456 782',
+      '12-34-56-782',
+      '1234567 82',
+      '1 2 3 4 5 6 7 8 2',
+      '1234\u00a056\u00a0782',
+      '1234.56.72',
+    ])
+      expect(redactMessage(`Geboortedatum "${written}" is not a date`), written).toBe(
+        'Geboortedatum "[redacted]" is not a date',
+      );
+    // Dates, phone numbers and amounts stay.
+    expect(redactMessage('Datum "31-02-2020", 15/01/2024, 2024.1.15, 06-12345678, 12.345.678,90')).toBe(
+      'Datum "31-02-2020", 15/01/2024, 2024.1.15, 06-12345678, 12.345.678,90',
+    );
+  });
+
+  it('When a message names a loonheffingennummer, then its nine digits are redacted as a BSN, in logs and messages alike', () => {
     const text = 'delivery is for loonheffingennummer 123456789L01, this link is for 987654321l02';
-    expect(redactMessage(text)).toBe(text);
-    expect(redactText(text)).toBe(
-      'delivery is for loonheffingennummer [redacted]L01, this link is for [redacted]l02',
-    );
-    expect(redactMessage('Geslacht "111222333" / 1112.22.333 / 111222333L0 / 111222333L012')).toBe(
-      'Geslacht "[redacted]" / [redacted] / [redacted]L0 / [redacted]L012',
-    );
+    const redacted = 'delivery is for loonheffingennummer [redacted]L01, this link is for [redacted]l02';
+    expect(redactMessage(text)).toBe(redacted);
+    expect(redactText(text)).toBe(redacted);
   });
 });
