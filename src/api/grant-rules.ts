@@ -54,3 +54,17 @@ export async function assertScopeWithin(
       throw new AppError('forbidden', t(lang, 'scopeTooWide'));
   }
 }
+
+/**
+ * Nobody changes a user who holds more than they do: neither a higher role nor a wider scope (a
+ * department's superuser cannot promote, reactivate or deactivate an employer-wide user).
+ */
+export async function assertManageable(
+  ctx: AppContext,
+  target: { membership: { role: EmployerRole }; scope: Scope },
+  grant: EmployerGrant,
+  lang: Language,
+): Promise<void> {
+  assertRoleWithin(target.membership.role, grant, lang);
+  await assertScopeWithin(ctx, target.scope, grant, lang);
+}

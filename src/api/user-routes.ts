@@ -20,7 +20,7 @@ import {
 import { nowOf, type EmployerGrant, type Language } from './context.js';
 import { requestLanguage } from './language.js';
 import { auditAccountEvent } from './audit.js';
-import { assertRoleWithin, assertScopeWithin } from './grant-rules.js';
+import { assertManageable, assertRoleWithin, assertScopeWithin } from './grant-rules.js';
 import { defineRoute, type RouteDef, type RouteInput } from './route.js';
 
 const userIdParams = z.object({ userId: z.uuid('a user id (UUID)') }).strict();
@@ -221,7 +221,7 @@ export const userRoutes: RouteDef[] = [
       const grant = grantOf(input);
       const target = await otherUser(input, false);
       // Changing someone who holds more than the caller would be a way around the role limit.
-      assertRoleWithin(target.membership.role, grant, lang);
+      await assertManageable(ctx, target, grant, lang);
       if (body.role) assertRoleWithin(body.role, grant, lang);
       const now = nowOf(ctx);
       await inTransaction(ctx.store.db, async (trx) => {
@@ -265,7 +265,7 @@ export const userRoutes: RouteDef[] = [
       const lang = requestLanguage(input.req);
       const grant = grantOf(input);
       const target = await otherUser(input, false);
-      assertRoleWithin(target.membership.role, grant, lang);
+      await assertManageable(ctx, target, grant, lang);
       const scope = toScope(input.body);
       await assertScopeWithin(ctx, scope, grant, lang);
       await inTransaction(ctx.store.db, (trx) => saveScope(trx, target.membership.id, scope));
@@ -289,7 +289,7 @@ export const userRoutes: RouteDef[] = [
       const lang = requestLanguage(input.req);
       const grant = grantOf(input);
       const target = await otherUser(input, false);
-      assertRoleWithin(target.membership.role, grant, lang);
+      await assertManageable(ctx, target, grant, lang);
       const now = nowOf(ctx);
       const at = input.body.at ? new Date(input.body.at) : now;
       const until = at < target.membership.valid_from ? target.membership.valid_from : at;

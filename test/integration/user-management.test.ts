@@ -105,6 +105,29 @@ describe('user management rules', () => {
     expect([wide.status, sideways.status, ok.status]).toEqual([403, 403, 201]);
   });
 
+  it('When a department-scoped superuser changes a user who sees more than they do, then it answers 403', async () => {
+    const wide = await server.request('POST', '/api/v1/users', {
+      ...asUser(su, 'acme'),
+      body: newUser({ role: 'manager_view' }),
+    });
+    expect(wide.status).toBe(201);
+    const id = wide.body.id as string;
+    const attempts = [
+      server.request('PATCH', `/api/v1/users/${id}`, {
+        ...asUser(deptSu, 'acme'),
+        body: { role: 'superuser' },
+      }),
+      server.request('PUT', `/api/v1/users/${id}/scope`, {
+        ...asUser(deptSu, 'acme'),
+        body: { departmentIds: [inside] },
+      }),
+      server.request('POST', `/api/v1/users/${id}/deactivate`, { ...asUser(deptSu, 'acme'), body: {} }),
+    ];
+    expect((await Promise.all(attempts)).map((r) => r.status)).toEqual([403, 403, 403]);
+    const stored = await server.request('GET', `/api/v1/users/${id}`, asUser(su, 'acme'));
+    expect(stored.body).toMatchObject({ role: 'manager_view', status: 'pending' });
+  });
+
   it('When two-factor is switched off in a new user, then it answers 400', async () => {
     const res = await server.request('POST', '/api/v1/users', {
       ...asUser(su, 'acme'),
