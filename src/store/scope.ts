@@ -17,7 +17,11 @@ const subtreeSql = `
 
 /**
  * Ids of the employees of one employer that a scope covers, as a subquery for `whereIn`. An
- * employee is in a department scope through an employment version valid on `today`.
+ * employee is in a department scope through an employment current on `today` (started, not ended)
+ * whose version valid then is in it; an employee without a current employment (one who left,
+ * perhaps while sick) through the department an ended employment was in at its end. An employment
+ * that ended no longer places someone who works elsewhere now, however it was ended (a sync ends it
+ * by its end date alone, a hand edit closes its version too).
  */
 export function employeeIdsInScope(
   db: Db,
@@ -32,7 +36,15 @@ export function employeeIdsInScope(
     select em.employee_id from employments em
       join employment_versions v on v.employment_id = em.id
       where em.employer_id = ? and v.department_id in (select id from tree)
-        and v.valid_from <= ? and (v.valid_to is null or v.valid_to >= ?)`;
+        and em.start_date <= ? and (em.end_date is null or em.end_date >= ?)
+        and v.valid_from <= ? and (v.valid_to is null or v.valid_to >= ?)
+    union
+    select em.employee_id from employments em
+      join employment_versions v on v.employment_id = em.id
+      where em.employer_id = ? and v.department_id in (select id from tree)
+        and em.end_date < ? and v.valid_from <= em.end_date and (v.valid_to is null or v.valid_to >= em.end_date)
+        and not exists (select 1 from employments c where c.employee_id = em.employee_id
+                          and c.start_date <= ? and (c.end_date is null or c.end_date >= ?))`;
   return db
     .select('id')
     .from(
@@ -42,6 +54,12 @@ export function employeeIdsInScope(
         employerId,
         uuidArray(scope.employeeIds),
         employerId,
+        today,
+        today,
+        today,
+        today,
+        employerId,
+        today,
         today,
         today,
       ]),

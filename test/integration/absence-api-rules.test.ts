@@ -177,6 +177,38 @@ describe('Absence API rules', () => {
     expect(root.departments[0].employees.map((e: { id: string }) => e.id)).toEqual([ids.anna]);
   });
 
+  it('When an employee left a department for a new employment elsewhere, then that department no longer sees them; one who left altogether stays with their last department', async () => {
+    // Dirk's employment in sales was ended by the sync (its version stays open-ended); he now works in ops.
+    const dirk = await seedEmployee(store.db, {
+      employerId: (await store.db('employers').where({ code: 'rules-acme' }).first()).id,
+      departmentId: ids.sales,
+      lastName: 'Dirksen',
+      startDate: '2019-01-01',
+      endDate: '2025-06-30',
+    });
+    const [second] = (await store
+      .db('employments')
+      .insert({
+        employer_id: (await store.db('employees').where({ id: dirk.employeeId }).first()).employer_id,
+        employee_id: dirk.employeeId,
+        external_id: `${dirk.personnelNumber}-2`,
+        start_date: '2025-07-01',
+      })
+      .returning('id')) as [{ id: string }];
+    await store.db('employment_versions').insert({
+      employment_id: second.id,
+      valid_from: '2025-07-01',
+      department_id: ids.ops,
+      contract_type: 'O',
+      hours_per_week: 32,
+    });
+    expect((await mgr$('GET', `/api/v1/employees/${dirk.employeeId}/absence-cases`)).status).toBe(403);
+    const found = await mgr$('GET', '/api/v1/employees?name=dirksen&includeFormer=true');
+    expect(found.body.employees).toEqual([]);
+    // Carla left in 2025 and works nowhere here now: her last department still sees her.
+    expect((await mgr$('GET', `/api/v1/employees/${ids.carla}/absence-cases`)).status).toBe(200);
+  });
+
   it('When a scoped manager reports on an employee outside scope or of another employer, then 403 and 404 answer', async () => {
     const out = await mgr$('POST', `/api/v1/employees/${ids.bert}/absence-cases`, {
       firstSickDay: today,
