@@ -4,6 +4,32 @@ import { mapStoreError } from './errors.js';
 import { employeeSchema, type EmployeeInput } from '../domain/employee.js';
 import type { Vault } from '../vault/vault.js';
 import type { VaultFields } from '../vault/fields.js';
+import { isSameBsn, isValidBsn } from '../domain/bsn.js';
+import { AppError } from '../errors.js';
+
+/**
+ * A personnel number is never a BSN: neither the person's own, given with it, nor one the vault
+ * holds for someone of the employer (found through the blind index; nothing is decrypted).
+ */
+async function assertNotBsn(
+  db: Db,
+  vault: Vault,
+  employerId: string,
+  personnelNumber: string | undefined,
+  ownBsn: string | undefined,
+): Promise<void> {
+  if (personnelNumber === undefined || !isValidBsn(personnelNumber)) return;
+  if (
+    (ownBsn !== undefined && isSameBsn(personnelNumber, ownBsn)) ||
+    (await vault.findEmployeesByBsn(employerId, personnelNumber, db)).length > 0
+  ) {
+    throw new AppError(
+      'validation_failed',
+      'personnelNumber is a BSN (value not shown): a BSN is never a key and never stored in clear; give the personnel number the employer uses',
+      { field: 'personnelNumber' },
+    );
+  }
+}
 
 export interface EmployeeRecord {
   id: string;
@@ -28,6 +54,7 @@ export async function createEmployee(
 ): Promise<EmployeeRecord> {
   const e = employeeSchema.parse(input);
   return inTransaction(db, async (trx) => {
+    await assertNotBsn(trx, vault, employerId, e.personnelNumber, vaultFields.bsn);
     let row: { id: string };
     try {
       [row] = (await trx('employees')
@@ -77,6 +104,17 @@ export async function updateEmployee(
     if (value !== undefined && names[key]) columns[names[key]] = value;
   }
   await inTransaction(db, async (trx) => {
+    // A new BSN is checked against the personnel number the employee keeps, too.
+    const personnelNumber =
+      input.personnelNumber ??
+      (vaultFields?.bsn !== undefined
+        ? (
+            (await trx('employees')
+              .where({ id: employeeId, employer_id: employerId })
+              .first('personnel_number')) as { personnel_number: string } | undefined
+          )?.personnel_number
+        : undefined);
+    await assertNotBsn(trx, vault, employerId, personnelNumber, vaultFields?.bsn);
     try {
       if (Object.keys(columns).length) {
         await trx('employees')

@@ -4,6 +4,7 @@ import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
 import type { Candidate, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
+import { bsnKeys } from './bsn-keys.js';
 import {
   createDepartmentStaging,
   DepartmentRows,
@@ -239,6 +240,7 @@ async function flush(
         batch.map((b) => keyOf(b.candidate, ctx.key)!),
       )
     : new Map<string, StoredEmployee>();
+  const bsnAsKey = anyStored ? await bsnKeys(ctx.trx, ctx.vault, ctx.employerId, batch) : new Map();
   const recRows: unknown[][] = [];
   const empRows: unknown[][] = [];
   const sealedRows: unknown[][] = [];
@@ -246,6 +248,12 @@ async function flush(
   for (const { rec, candidate: c } of batch) {
     const key = keyOf(c, ctx.key)!;
     const found = existing.get(key);
+    const bsn = bsnAsKey.get(c);
+    if (bsn) {
+      rejects.add({ position: c.position, field: bsn.field, reason: bsn.reason });
+      rejects.hold(key);
+      continue;
+    }
     if (c.partialEmployee && !found) {
       // Without names the employee cannot be created; the record waits for the person's own data.
       rejects.add({ position: c.position, field: keyField(ctx.key), reason: unknownEmployeeReason });

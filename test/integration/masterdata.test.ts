@@ -38,6 +38,44 @@ describe('hand edits of master data', () => {
     expect(fields).toMatchObject({ bsn: '999996708', town: 'Utrecht' });
   });
 
+  it('When a personnel number is a BSN, then the employee is refused without showing it', async () => {
+    const refused =
+      'personnelNumber is a BSN (value not shown): a BSN is never a key and never stored in clear; give the personnel number the employer uses';
+    const own = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '111222333', lastName: 'Eigen', vault: { bsn: '111222333' } },
+    });
+    expect([own.status, own.body.error.message]).toEqual([400, refused]);
+    // One the vault holds for someone else (the employee added above).
+    const other = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '999996708', lastName: 'Ander' },
+    });
+    expect([other.status, other.body.error.message]).toEqual([400, refused]);
+    const ok = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1090', lastName: 'Goed' },
+    });
+    expect(ok.status).toBe(201);
+    const renumbered = await server.request('PATCH', `/api/v1/employees/${ok.body.id}`, {
+      ...as(),
+      body: { personnelNumber: '999996708' },
+    });
+    expect(renumbered.status).toBe(400);
+    // A BSN given later that is the personnel number the employee has.
+    const late = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '123456782', lastName: 'Laat' },
+    });
+    expect(late.status).toBe(201);
+    const sameAsNumber = await server.request('PATCH', `/api/v1/employees/${late.body.id}`, {
+      ...as(),
+      body: { vault: { bsn: '123456782' } },
+    });
+    expect(sameAsNumber.status).toBe(400);
+    expect(JSON.stringify(await store.db('employees').select('personnel_number'))).not.toContain('999996708');
+  });
+
   it('When an employment is corrected, then the version changes in place; when changed, then a new version starts on the date', async () => {
     const emp = await server.request('POST', '/api/v1/employees', {
       ...as(),
