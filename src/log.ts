@@ -23,6 +23,10 @@ function dateShaped(run: string): boolean {
   return day >= 1 && day <= 31 && month >= 1 && month <= 12;
 }
 const bsnLikeOnce = /(?<![\d])\d{9}(?![\d])/;
+// Other vault values that a shifted column or a wrong mapping can put where a value is quoted:
+// an IBAN (NL91ABNA0417164300, also in groups of four) and an e-mail address.
+const iban = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
+const email = /[^\s"'<>()@,;:]+@[^\s"'<>()@,;:]+\.[A-Za-z]{2,}/g;
 const bearer = /\b(Bearer|Basic|AfasToken)\s+[A-Za-z0-9._~+/=-]{12,}/gi;
 const urlCredentials = /(\/\/[^:/\s]+:)[^@/\s]+@/g;
 
@@ -34,11 +38,13 @@ function redactDigits(run: string): string {
 }
 
 /**
- * Removes BSN-like numbers and credentials from free text: log lines, and messages to operators
- * (run messages, quarantine reasons, notices), which never name a BSN either.
+ * Removes BSN-like numbers, IBANs, e-mail addresses and credentials from free text: log lines, and
+ * messages to operators (run messages, quarantine reasons, notices), which never name them either.
  */
 export function redactText(text: string): string {
   return text
+    .replace(email, REDACTED)
+    .replace(iban, REDACTED)
     .replace(digitRun, redactDigits)
     .replace(bearer, '$1 ' + REDACTED)
     .replace(urlCredentials, `$1${REDACTED}@`);

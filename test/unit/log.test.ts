@@ -105,6 +105,18 @@ describe('logger redaction', () => {
     );
   });
 
+  it('When an IBAN or e-mail address is quoted (a shifted column), then it is redacted like a BSN', () => {
+    expect(redactMessage('Geslacht "NL91ABNA0417164300" / NL91 ABNA 0417 1643 00 is not a known code')).toBe(
+      'Geslacht "[redacted]" / [redacted] is not a known code',
+    );
+    expect(redactMessage('Geboortedatum "j.jansen@example.nl" is not a date')).toBe(
+      'Geboortedatum "[redacted]" is not a date',
+    );
+    expect(redactMessage('department "NL01" and employment DV-7 stay')).toBe(
+      'department "NL01" and employment DV-7 stay',
+    );
+  });
+
   it('When a message names a loonheffingennummer, then its nine digits are redacted as a BSN, in logs and messages alike', () => {
     const text = 'delivery is for loonheffingennummer 123456789L01, this link is for 987654321l02';
     const redacted = 'delivery is for loonheffingennummer [redacted]L01, this link is for [redacted]l02';
