@@ -223,6 +223,15 @@ export const userRoutes: RouteDef[] = [
       // Changing someone who holds more than the caller would be a way around the role limit.
       await assertManageable(ctx, target, grant, lang);
       if (body.role) assertRoleWithin(body.role, grant, lang);
+      // The login is the person's, not this employer's: one used elsewhere too is not renamed here.
+      if (body.loginName) {
+        const elsewhere = await ctx.store
+          .db('user_memberships')
+          .where({ user_id: target.user.id })
+          .whereNot({ employer_id: grant.employer.id })
+          .first('id');
+        if (elsewhere) throw new AppError('forbidden', t(lang, 'loginShared'));
+      }
       const now = nowOf(ctx);
       await inTransaction(ctx.store.db, async (trx) => {
         try {

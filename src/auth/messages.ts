@@ -78,6 +78,10 @@ const messages = {
     nl: 'U kunt geen autorisatie toekennen buiten uw eigen autorisatie.',
     en: 'You cannot grant a scope outside your own scope.',
   },
+  loginShared: {
+    nl: 'Deze inlognaam wordt ook bij een andere werkgever gebruikt en wordt daarom hier niet gewijzigd.',
+    en: 'This login is also used at another employer, so it is not renamed here.',
+  },
   twoFactorRequired: {
     nl: 'Twee-factor-authenticatie is verplicht voor gebruikers van werkgevers en kan niet uit.',
     en: 'Two-factor authentication is required for employer users and cannot be switched off.',

@@ -128,6 +128,31 @@ describe('user management rules', () => {
     expect(stored.body).toMatchObject({ role: 'manager_view', status: 'pending' });
   });
 
+  it('When a login is also used at another employer, then a superuser here cannot rename it', async () => {
+    const shared = await createTestUser(store, config, {
+      employerId: (await store.db('employers').where({ code: 'acme' }).first()).id,
+      role: 'absence_reporter',
+    });
+    await store.db('user_memberships').insert({
+      user_id: shared.userId,
+      employer_id: (await store.db('employers').where({ code: 'other' }).first()).id,
+      role: 'absence_reporter',
+    });
+    const rename = await server.request('PATCH', `/api/v1/users/${shared.userId}`, {
+      ...asUser(su, 'acme'),
+      body: { loginName: 'someone-else' },
+    });
+    expect(rename.status).toBe(403);
+    expect(rename.body.error.message).toBe(
+      'Deze inlognaam wordt ook bij een andere werkgever gebruikt en wordt daarom hier niet gewijzigd.',
+    );
+    const role = await server.request('PATCH', `/api/v1/users/${shared.userId}`, {
+      ...asUser(su, 'acme'),
+      body: { role: 'manager_view' },
+    });
+    expect(role.status).toBe(200);
+  });
+
   it('When two-factor is switched off in a new user, then it answers 400', async () => {
     const res = await server.request('POST', '/api/v1/users', {
       ...asUser(su, 'acme'),
