@@ -15,7 +15,7 @@ function otherOf(key: KeyOf): { column: 'personnel_number' | 'remote_id'; label:
 
 /** Records not rejected so far, with the value of the other identifier. */
 const live = (column: string) => `live as (
-  select r.rec, r.position, r.employee_id, r.${column} as v from stg_rec r
+  select r.rec, r.position, r.employee_id, r.emp_key, r.${column} as v from stg_rec r
    where r.${column} is not null and not exists (select 1 from stg_reject j where j.rec = r.rec))`;
 
 /**
@@ -44,7 +44,8 @@ export async function rejectIdentifierClashes(trx: Trx, key: KeyOf): Promise<voi
       `with ${live(other.column)},
        twice as (
          select v, ${positionList} as positions from live
-          group by v having count(distinct employee_id) > 1),
+          -- One person is one key: a new person on several lines has an id per line until planned.
+          group by v having count(distinct emp_key) > 1),
        owned as (
          select l.rec, o.${key.column} as owner_key
            from live l

@@ -144,6 +144,16 @@ describe('source ids on a link keyed on the personnel number', () => {
     );
   });
 
+  it('When a new person with a source id is delivered on two lines (two employments), then that is one person, not a clash', async () => {
+    const { employer, run } = await bed.employer();
+    const line = (ext: string) =>
+      sourced('5', 'X5', { employments: [{ externalId: ext }], position: `d.csv:${ext}` });
+    const r = await run([line('E-5a'), line('E-5b')]);
+    expect(r.rejects).toEqual([]);
+    expect(r.counts).toMatchObject({ created: 1 });
+    expect(await bed.store.db('employments').where({ employer_id: employer.id })).toHaveLength(2);
+  });
+
   it('When two stored employees swap source ids, then the run applies the swap', async () => {
     const { employer, run } = await bed.employer();
     await run([own('1', 'X'), own('2', 'Y')]);
