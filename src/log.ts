@@ -10,6 +10,8 @@ const vaultKeys = new Set<string>(vaultFieldNames.map((f) => f.toLowerCase()));
 // written with separators (spaces, dots, dashes, slashes, brackets: 123 45 6782, 1234.56.782,
 // (123) 456 782), as the `digits` transform accepts them, when they pass the 11-check. Eight
 // digits are a BSN with its leading zero dropped (as spreadsheets do); dates are left alone.
+const nineDigits = /(?<!\d)\d{9}(?!\d)/g;
+const eightDigits = /(?<!\d)\d{8}(?!\d)/g;
 const SEP = '[ \\u00a0.\\-/()+]';
 const digitRun = new RegExp(`(?<!\\d${SEP}{0,2})\\(?\\d(?:${SEP}{0,2}\\d){7,8}(?!${SEP}{0,2}\\d)`, 'g');
 const dayFirst = /^(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}$/;
@@ -26,15 +28,16 @@ const bsnLikeOnce = /(?<![\d])\d{9}(?![\d])/;
 // Other vault values that a shifted column or a wrong mapping can put where a value is quoted:
 // an IBAN (NL91ABNA0417164300, also in groups of four) and an e-mail address.
 const iban = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
-const email = /[^\s"'<>()@,;:]+@[^\s"'<>()@,;:]+\.[A-Za-z]{2,}/g;
+// Bounded parts keep it linear on long text without spaces (a refused value of any length).
+const email =
+  /[^\s"'<>()@,;:]{1,64}@[^\s"'<>()@,;:.]{1,63}(?:\.[^\s"'<>()@,;:.]{1,63}){0,4}\.[A-Za-z]{2,24}/g;
 const bearer = /\b(Bearer|Basic|AfasToken)\s+[A-Za-z0-9._~+/=-]{12,}/gi;
 const urlCredentials = /(\/\/[^:/\s]+:)[^@/\s]+@/g;
 
+/** A run of digits with separators (`digitRun`) that spells a BSN, and is no date. */
 function redactDigits(run: string): string {
-  const digits = run.replace(/\D/g, '');
-  if (digits.length === 9 && /^\d+$/.test(run)) return REDACTED;
   if (dateShaped(run)) return run;
-  return isValidBsn(digits) ? REDACTED : run;
+  return isValidBsn(run.replace(/\D/g, '')) ? REDACTED : run;
 }
 
 /**
@@ -42,12 +45,17 @@ function redactDigits(run: string): string {
  * messages to operators (run messages, quarantine reasons, notices), which never name them either.
  */
 export function redactText(text: string): string {
-  return text
-    .replace(email, REDACTED)
-    .replace(iban, REDACTED)
-    .replace(digitRun, redactDigits)
-    .replace(bearer, '$1 ' + REDACTED)
-    .replace(urlCredentials, `$1${REDACTED}@`);
+  return (
+    text
+      .replace(email, REDACTED)
+      .replace(iban, REDACTED)
+      // Nine digits always; eight when they pass the 11-check; then the spellings with separators.
+      .replace(nineDigits, REDACTED)
+      .replace(eightDigits, (d) => (isValidBsn(d) ? REDACTED : d))
+      .replace(digitRun, redactDigits)
+      .replace(bearer, '$1 ' + REDACTED)
+      .replace(urlCredentials, `$1${REDACTED}@`)
+  );
 }
 
 /** Messages to operators are redacted as log lines are (`redactText`). */

@@ -105,6 +105,12 @@ describe('logger redaction', () => {
     );
   });
 
+  it('When a BSN stands next to other numbers, then it is still redacted', () => {
+    expect(redactText('1985-03-04 123456782, line 7 123456782, 123456782 111222333, 12-123456782')).toBe(
+      '1985-03-04 [redacted], line 7 [redacted], [redacted] [redacted], 12-[redacted]',
+    );
+  });
+
   it('When an IBAN or e-mail address is quoted (a shifted column), then it is redacted like a BSN', () => {
     expect(redactMessage('Geslacht "NL91ABNA0417164300" / NL91 ABNA 0417 1643 00 is not a known code')).toBe(
       'Geslacht "[redacted]" / [redacted] is not a known code',
