@@ -19,7 +19,7 @@ const subtreeSql = `
  * Ids of the employees of one employer that a scope covers, as a subquery for `whereIn`. An
  * employee is in a department scope through an employment current on `today` (started, not ended)
  * whose version valid then is in it; an employee without a current employment (one who left,
- * perhaps while sick) through the department an ended employment was in at its end. An employment
+ * perhaps while sick) through the department their last employment was in at its end. An employment
  * that ended no longer places someone who works elsewhere now, however it was ended (a sync ends it
  * by its end date alone, a hand edit closes its version too).
  */
@@ -43,6 +43,7 @@ export function employeeIdsInScope(
       join employment_versions v on v.employment_id = em.id
       where em.employer_id = ? and v.department_id in (select id from tree)
         and em.end_date < ? and v.valid_from <= em.end_date and (v.valid_to is null or v.valid_to >= em.end_date)
+        and em.end_date = (select max(l.end_date) from employments l where l.employee_id = em.employee_id)
         and not exists (select 1 from employments c where c.employee_id = em.employee_id
                           and c.start_date <= ? and (c.end_date is null or c.end_date >= ?))`;
   return db

@@ -177,7 +177,7 @@ describe('Absence API rules', () => {
     expect(root.departments[0].employees.map((e: { id: string }) => e.id)).toEqual([ids.anna]);
   });
 
-  it('When an employee left a department for a new employment elsewhere, then that department no longer sees them; one who left altogether stays with their last department', async () => {
+  it('When an employee left a department for a new employment elsewhere, then that department no longer sees them; one who left altogether stays with the department of their last employment only', async () => {
     // Dirk's employment in sales was ended by the sync (its version stays open-ended); he now works in ops.
     const dirk = await seedEmployee(store.db, {
       employerId: (await store.db('employers').where({ code: 'rules-acme' }).first()).id,
@@ -207,6 +207,9 @@ describe('Absence API rules', () => {
     expect(found.body.employees).toEqual([]);
     // Carla left in 2025 and works nowhere here now: her last department still sees her.
     expect((await mgr$('GET', `/api/v1/employees/${ids.carla}/absence-cases`)).status).toBe(200);
+    // Dirk leaves ops too: ops, his last department, sees him; sales, an earlier one, does not.
+    await store.db('employments').where({ id: second.id }).update({ end_date: '2025-12-31' });
+    expect((await mgr$('GET', `/api/v1/employees/${dirk.employeeId}/absence-cases`)).status).toBe(403);
   });
 
   it('When a scoped manager reports on an employee outside scope or of another employer, then 403 and 404 answer', async () => {
