@@ -137,19 +137,23 @@ export function uploadsDir(dataDir: string): string {
 /**
  * Removes uploads left by a process that ended while runs were reading them (they hold BSNs):
  * those of runs recorded as ended (a run abandoned by the next one included), and those without a
- * run record after an hour (a run is recorded right after its upload). Called when `serve` starts;
- * uploads of runs still going, of this or another instance, stay. Returns how many were removed.
+ * run record after an hour (a run is recorded right after its upload). Called when `serve` starts.
+ * On PostgreSQL (`othersMayRun`) uploads of runs still recorded as going stay, as another instance
+ * may be running them; on the embedded store no other process can, so those go too. Returns how
+ * many were removed.
  */
-export async function removeLeftUploads(db: Db, dataDir: string): Promise<number> {
+export async function removeLeftUploads(db: Db, dataDir: string, othersMayRun: boolean): Promise<number> {
   const root = uploadsDir(dataDir);
   const left = (await readdir(root).catch(() => [] as string[])).filter((d) => uuidLike.test(d));
   if (left.length === 0) return 0;
   const running = new Set(
-    (
-      (await db('sync_runs').whereIn('id', left).where({ status: 'running' }).select('id')) as Array<{
-        id: string;
-      }>
-    ).map((r) => r.id),
+    othersMayRun
+      ? (
+          (await db('sync_runs').whereIn('id', left).where({ status: 'running' }).select('id')) as Array<{
+            id: string;
+          }>
+        ).map((r) => r.id)
+      : [],
   );
   const recorded = new Set(
     ((await db('sync_runs').whereIn('id', left).select('id')) as Array<{ id: string }>).map((r) => r.id),

@@ -26,7 +26,11 @@ export const serveCommand: Command = {
       // Printed once, straight to the terminal: the logger would (rightly) redact it.
       io.stdout.write(`\nOperator token (shown once, stored only as a hash; keep it safe):\n  ${token}\n\n`);
     }
-    const removed = await removeLeftUploads(runtime.store.db, config.dataDir);
+    const removed = await removeLeftUploads(
+      runtime.store.db,
+      config.dataDir,
+      runtime.store.kind === 'postgres',
+    );
     if (removed > 0) log.info('uploads of ended runs removed', { count: removed });
     const scheduler = new Scheduler(config.timezone);
     if (config.scheduler === 'on') await registerJobs(scheduler, runtime);

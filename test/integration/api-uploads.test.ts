@@ -96,7 +96,7 @@ describe('uploaded deliveries', () => {
     expect(await store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
   });
 
-  it('When serve starts, then uploads of ended runs and old unrecorded ones are removed, those of running runs stay', async () => {
+  it('When serve starts, then uploads of ended runs and old unrecorded ones are removed, and those of running runs unless another instance may run them', async () => {
     const ids = {
       ended: '7f0c2b1e-0000-4000-8000-000000000001',
       running: '7f0c2b1e-0000-4000-8000-000000000002',
@@ -112,7 +112,10 @@ describe('uploaded deliveries', () => {
     }
     const old = new Date(Date.now() - 2 * 3_600_000);
     utimesSync(join(uploadsDir(dataDir), ids.unrecordedOld), old, old);
-    expect(await removeLeftUploads(store.db, dataDir)).toBe(2);
+    expect(await removeLeftUploads(store.db, dataDir, true)).toBe(2);
     expect(uploads().sort()).toEqual([ids.running, ids.unrecordedNew]);
+    // On the embedded store no other process can be running it: a run left running is gone.
+    expect(await removeLeftUploads(store.db, dataDir, false)).toBe(1);
+    expect(uploads()).toEqual([ids.unrecordedNew]);
   });
 });
