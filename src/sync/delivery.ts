@@ -150,14 +150,18 @@ export async function runDelivery(
       (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
   });
   const out: DeliveryResult = { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
+  const givenUp =
+    next.fromFolder && result.retryable && !req.dryRun && (await failedBefore(req, result.runId));
   const outcome =
     result.status === 'completed'
       ? 'processed'
-      : (result.status === 'failed' && !result.retryable) || result.status === 'rejected'
+      : (result.status === 'failed' && (!result.retryable || givenUp)) || result.status === 'rejected'
         ? 'failed'
         : undefined;
   if (next.fromFolder && next.file && result.retryable && !req.dryRun) {
-    out.message = `${out.message ?? ''} The delivery stays in the drop folder.`.trim();
+    out.message = givenUp
+      ? `${out.message ?? ''} It failed ${retriesBeforeFailed + 1} times in a row, so it goes to failed/ and the deliveries after it can run.`.trim()
+      : `${out.message ?? ''} The delivery stays in the drop folder.`.trim();
   }
   if (!next.fromFolder || !next.file || req.dryRun || !outcome) return out;
   try {
@@ -173,6 +177,30 @@ export async function runDelivery(
     out.fileNotMoved = true;
   }
   return out;
+}
+
+/** How often a drop-folder delivery is read again after runs that failed for another reason. */
+const retriesBeforeFailed = 2;
+
+/**
+ * Whether the employer's runs before `runId` all failed on this same delivery, `retriesBeforeFailed`
+ * times: a file that keeps failing (an internal error its data sets off) would otherwise be read
+ * again, as the oldest, by every run, and hold up every delivery after it.
+ */
+async function failedBefore(req: Omit<DeliveryRequest, 'file'>, runId: string): Promise<boolean> {
+  const earlier = (await req.store
+    .db('sync_runs')
+    .where({ employer_id: req.employerId })
+    .whereNot({ id: runId })
+    .orderBy('started_at', 'desc')
+    .limit(retriesBeforeFailed)
+    .select('status', 'source_name')) as Array<{ status: string; source_name: string | null }>;
+  const current = (await req.store.db('sync_runs').where({ id: runId }).first('source_name')) as
+    { source_name: string | null } | undefined;
+  return (
+    earlier.length === retriesBeforeFailed &&
+    earlier.every((r) => r.status === 'failed' && r.source_name === current?.source_name)
+  );
 }
 
 /** A run of one delivery, with the file it read and how many more wait in the drop folder. */

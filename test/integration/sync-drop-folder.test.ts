@@ -60,6 +60,30 @@ describe('a drop-folder delivery after a run that did not complete', () => {
     expect(existsSync(join(folder, 'processed', 'b.csv'))).toBe(true);
   });
 
+  it('When a delivery keeps failing for a reason other than itself, then after three runs it goes to failed/ so the ones after it can run', async () => {
+    const { folder, run } = await dropFolderRun('drop-stuck', (f) => writeCsvDelivery(f, [csvRow('1')]));
+    expect((await run())!.status).toBe('completed');
+    const file = join(folder, 'b.csv');
+    writeCsvDelivery(file, [csvRow('1', { 'Datum uit dienst': '01-02-2026' })]);
+    const hook = async () => {
+      throw new TypeError('cannot read properties of undefined');
+    };
+    onEmploymentsEnded.push(hook);
+    try {
+      for (const attempt of [1, 2]) {
+        expect((await run())!.message, `attempt ${attempt}`).toMatch(/stays in the drop folder\.$/);
+        expect(existsSync(file)).toBe(true);
+      }
+      expect((await run())!.message).toMatch(
+        /It failed 3 times in a row, so it goes to failed\/ and the deliveries after it can run\.$/,
+      );
+    } finally {
+      onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
+    }
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(true);
+  });
+
   it('When the delivery itself cannot be read, then the file goes to failed/', async () => {
     const { folder, file, run } = await dropFolderRun('drop-broken', (f) =>
       writeFileSync(f, 'Personeelsnummer;Achternaam\n"1;Jansen\n'),
