@@ -26,6 +26,8 @@ export class CsvDecoder extends Transform {
   private started = false;
   private carry: Buffer | undefined;
   private lines = 1;
+  /** The text counted so far ended with a CR (its LF may start the next chunk). */
+  private afterCR = false;
   /** Whether the file started with a UTF-8 BOM: the not-UTF-8 message then explains the BOM. */
   private utf8Bom = false;
   /** The encoding that was used, once known (for messages and `mapping check`). */
@@ -118,7 +120,7 @@ export class CsvDecoder extends Transform {
     } catch {
       const partial = new TextDecoder('utf-8').decode(bytes);
       const at = partial.indexOf('\ufffd');
-      const line = this.lines + countNewlines(partial.slice(0, Math.max(at, 0)));
+      const line = this.lines + countLineEnds(partial.slice(0, Math.max(at, 0)), this.afterCR).n;
       throw new AppError('validation_failed', this.notUtf8Message(line));
     }
   }
@@ -132,19 +134,25 @@ export class CsvDecoder extends Transform {
   }
 
   private count(text: string): string {
-    this.lines += countNewlines(text);
+    const ends = countLineEnds(text, this.afterCR);
+    this.lines += ends.n;
+    this.afterCR = ends.endsWithCR;
     return text;
   }
 }
 
-function countNewlines(text: string): number {
+/**
+ * Line ends in `text`: CR LF, LF or CR alone, as csv-parse reads them. `afterCR`: the text before
+ * ended with a CR, so an LF first is the second half of that line end.
+ */
+function countLineEnds(text: string, afterCR: boolean): { n: number; endsWithCR: boolean } {
   let n = 0;
-  let i = text.indexOf('\n');
-  while (i !== -1) {
-    n++;
-    i = text.indexOf('\n', i + 1);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d) n++;
+    else if (c === 0x0a && !(i === 0 ? afterCR : text.charCodeAt(i - 1) === 0x0d)) n++;
   }
-  return n;
+  return { n, endsWithCR: text.length > 0 ? text.charCodeAt(text.length - 1) === 0x0d : afterCR };
 }
 
 function looksLikeUtf8(bytes: Buffer, end: boolean): boolean {

@@ -104,6 +104,20 @@ describe('csv connector', () => {
     );
   });
 
+  it('When a file ends its lines with CR alone or CR LF, then an invalid byte is named on its own line', async () => {
+    const bad = (sep: string) =>
+      Buffer.concat([Buffer.from(`a;b${sep}1;Jan${sep}2;`), Buffer.from([0xe9]), Buffer.from(`x${sep}`)]);
+    for (const [name, sep] of [
+      ['cr-only.csv', '\r'],
+      ['crlf.csv', '\r\n'],
+    ] as const) {
+      const file = await writeBytes(name, bad(sep));
+      expect((await readError({ file, encoding: 'utf-8' })).message, name).toMatch(
+        new RegExp(`^${name.replace('.', '\\.')}:3: the file is not valid UTF-8`),
+      );
+    }
+  });
+
   it('When the file is tab-separated, then auto detects tab and "tab" works as a setting', async () => {
     const auto = await readAll({ file: fixture('standard-tab.csv') });
     const set = await readAll({ file: fixture('standard-tab.csv'), delimiter: 'tab' });
