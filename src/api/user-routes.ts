@@ -224,11 +224,12 @@ export const userRoutes: RouteDef[] = [
       await assertManageable(ctx, target, grant, lang);
       if (body.role) assertRoleWithin(body.role, grant, lang);
       // The login is the person's, not this employer's: one used elsewhere too is not renamed here.
-      if (body.loginName) {
+      if (body.loginName && body.loginName !== target.user.login_name) {
         const elsewhere = await ctx.store
           .db('user_memberships')
           .where({ user_id: target.user.id })
           .whereNot({ employer_id: grant.employer.id })
+          .where((q) => q.whereNull('valid_until').orWhere('valid_until', '>', nowOf(ctx)))
           .first('id');
         if (elsewhere) throw new AppError('forbidden', t(lang, 'loginShared'));
       }
