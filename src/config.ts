@@ -141,7 +141,11 @@ export const configSchema = z
     logLevel: z.enum(['error', 'warn', 'info', 'debug']),
     logFormat: z.enum(['auto', 'json', 'pretty']),
     bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 512kb or 1mb'),
-    uploadLimitMb: z.coerce.number().int().min(1).max(1024 * 1024),
+    uploadLimitMb: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024),
     scheduler: z.enum(['on', 'off']),
     timezone: z.string().min(1),
     publicUrl: z.url('an http(s) address such as https://koppeling.example.nl'),

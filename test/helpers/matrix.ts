@@ -47,7 +47,13 @@ export async function freshFixture(
           lastName: 'Gebruiker',
           email: `t-${unique}@example.nl`,
         },
-        { employerId, role: 'absence_reporter', scope: { kind: 'employer' } },
+        // The target user sees the situation's department: in another department, a department's
+        // superuser cannot change them.
+        {
+          employerId,
+          role: 'absence_reporter',
+          scope: { kind: 'units', departmentIds: [baseDepartmentId], employeeIds: [] },
+        },
       )
     : 'none';
   const tokenId = needs('tokenId')

@@ -37,7 +37,11 @@ function expected(
   const cap = route.access.capability;
   if (!roleHas(role, cap)) return 403;
   const kinds = touchedKinds(route);
-  const touchesEmployees = ['employeeId', 'departmentId', 'employmentId'].some((k) => kinds.has(k));
+  // Changing a user is reaching what they see: one of another department is out of reach too.
+  const changesUser =
+    kinds.has('userId') && route.method !== 'get' && !route.path.endsWith('/password-reset');
+  const touchesEmployees =
+    ['employeeId', 'departmentId', 'employmentId'].some((k) => kinds.has(k)) || changesUser;
   if (situation === 'other employer') return kinds.size > 0 ? 404 : '2xx';
   if (situation === 'other department') return touchesEmployees ? 403 : '2xx';
   if (situation === 'linked employer') return cap === 'masterdata.edit' ? 409 : '2xx';
