@@ -36,23 +36,38 @@ async function dropFolderRun(code: string, write: (file: string) => void) {
   return { folder, file, run };
 }
 
-describe('a drop-folder delivery after a run that did not complete', () => {
-  it('When the run fails for a reason other than its delivery, then the file stays for the next run', async () => {
-    const { folder, run } = await dropFolderRun('drop-internal', (f) => writeCsvDelivery(f, [csvRow('1')]));
-    expect((await run())!.status).toBe('completed');
-    const file = join(folder, 'b.csv');
-    writeCsvDelivery(file, [csvRow('1', { 'Datum uit dienst': '01-02-2026' })]);
+/**
+ * A folder whose first delivery completed, with a second that ends the employment, read while the
+ * engine's hooks fail with `error` (an internal error, not one of the delivery).
+ */
+async function failingSecondDelivery(code: string, error: Error) {
+  const { folder, run } = await dropFolderRun(code, (f) => writeCsvDelivery(f, [csvRow('1')]));
+  expect((await run())!.status).toBe('completed');
+  const file = join(folder, 'b.csv');
+  writeCsvDelivery(file, [csvRow('1', { 'Datum uit dienst': '01-02-2026' })]);
+  const whileFailing = async <T>(fn: () => Promise<T>): Promise<T> => {
     const hook = async () => {
-      throw new Error('connection to the database was lost');
+      throw error;
     };
     onEmploymentsEnded.push(hook);
     try {
-      const r = await run();
-      expect(r).toMatchObject({ status: 'failed', retryable: true });
-      expect(r!.message).toMatch(/internal error occurred .* The delivery stays in the drop folder\.$/);
+      return await fn();
     } finally {
       onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
     }
+  };
+  return { folder, file, run, whileFailing };
+}
+
+describe('a drop-folder delivery after a run that did not complete', () => {
+  it('When the run fails for a reason other than its delivery, then the file stays for the next run', async () => {
+    const { folder, file, run, whileFailing } = await failingSecondDelivery(
+      'drop-internal',
+      new Error('connection to the database was lost'),
+    );
+    const r = await whileFailing(run);
+    expect(r).toMatchObject({ status: 'failed', retryable: true });
+    expect(r!.message).toMatch(/internal error occurred .* The delivery stays in the drop folder\.$/);
     expect(existsSync(file)).toBe(true);
     expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(false);
     // The next run reads it again and completes.
@@ -61,15 +76,11 @@ describe('a drop-folder delivery after a run that did not complete', () => {
   });
 
   it('When a delivery keeps failing for a reason other than itself, then after three runs it goes to failed/ so the ones after it can run', async () => {
-    const { folder, run } = await dropFolderRun('drop-stuck', (f) => writeCsvDelivery(f, [csvRow('1')]));
-    expect((await run())!.status).toBe('completed');
-    const file = join(folder, 'b.csv');
-    writeCsvDelivery(file, [csvRow('1', { 'Datum uit dienst': '01-02-2026' })]);
-    const hook = async () => {
-      throw new TypeError('cannot read properties of undefined');
-    };
-    onEmploymentsEnded.push(hook);
-    try {
+    const { folder, file, run, whileFailing } = await failingSecondDelivery(
+      'drop-stuck',
+      new TypeError('cannot read properties of undefined'),
+    );
+    await whileFailing(async () => {
       for (const attempt of [1, 2]) {
         expect((await run())!.message, `attempt ${attempt}`).toMatch(/stays in the drop folder\.$/);
         expect(existsSync(file)).toBe(true);
@@ -77,9 +88,7 @@ describe('a drop-folder delivery after a run that did not complete', () => {
       expect((await run())!.message).toMatch(
         /It failed 3 times in a row, so it goes to failed\/ and the deliveries after it can run\.$/,
       );
-    } finally {
-      onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
-    }
+    });
     expect(existsSync(file)).toBe(false);
     expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(true);
   });
