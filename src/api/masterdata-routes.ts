@@ -14,6 +14,8 @@ import {
 import { departmentIdsInScope } from '../store/scope.js';
 import { nowOf } from './context.js';
 import { defineRoute, type AccessTarget, type RouteDef, type RouteInput } from './route.js';
+import { requestLanguage } from './language.js';
+import { t } from '../auth/messages.js';
 
 const employeeParams = z.object({ employeeId: z.uuid('an employee id (UUID)') }).strict();
 const employmentParams = z.object({ employmentId: z.uuid('an employment id (UUID)') }).strict();
@@ -75,6 +77,18 @@ const departmentEditBody = z
 function employerIdOf(input: RouteInput<unknown, unknown, unknown>): string {
   if (!input.acting) throw new AppError('internal', 'Employer route without an employer grant.');
   return input.acting.employer.id;
+}
+
+/**
+ * A department at the top of the tree is outside every department scope: only a user who sees the
+ * whole employer adds one or moves one there (a department's superuser would lose sight of it).
+ */
+function assertTopLevelAllowed(input: RouteInput<unknown, unknown, unknown>): void {
+  if (input.acting && input.acting.scope.kind !== 'employer') {
+    throw new AppError('forbidden', t(requestLanguage(input.req), 'scopeTooWide'), {
+      reason: 'a department at the top of the tree is outside your scope; give a parentId within it',
+    });
+  }
 }
 
 /** The department named in terms, checked by the authorization layer like the route's own target. */
@@ -214,10 +228,13 @@ export const masterdataRoutes: RouteDef[] = [
     body: departmentCreateBody,
     example: { body: { code: 'D-{unique}', name: 'Inkoop', parentId: '{departmentId}' } },
     responses: { 201: { description: 'Created' } },
-    handler: async (input) => ({
-      status: 201,
-      body: await createDepartment(input.ctx.store.db, employerIdOf(input), input.body),
-    }),
+    handler: async (input) => {
+      if (!input.body.parentId) assertTopLevelAllowed(input);
+      return {
+        status: 201,
+        body: await createDepartment(input.ctx.store.db, employerIdOf(input), input.body),
+      };
+    },
   }),
   defineRoute({
     method: 'patch',
@@ -235,14 +252,17 @@ export const masterdataRoutes: RouteDef[] = [
     body: departmentEditBody,
     example: { body: { name: 'Verkoop Noord' } },
     responses: { 200: { description: 'Changed' } },
-    handler: async (input) => ({
-      body: await editDepartment(
-        input.ctx.store.db,
-        employerIdOf(input),
-        input.params.departmentId,
-        input.body,
-      ),
-    }),
+    handler: async (input) => {
+      if (input.body.parentId === null) assertTopLevelAllowed(input);
+      return {
+        body: await editDepartment(
+          input.ctx.store.db,
+          employerIdOf(input),
+          input.params.departmentId,
+          input.body,
+        ),
+      };
+    },
   }),
   ...(['archive', 'reactivate'] as const).map((action) =>
     defineRoute({

@@ -153,6 +153,29 @@ describe('user management rules', () => {
     expect(role.status).toBe(200);
   });
 
+  it('When a department-scoped superuser adds a department at the top or moves one there, then it answers 403', async () => {
+    const top = await server.request('POST', '/api/v1/departments', {
+      ...asUser(deptSu, 'acme'),
+      body: { code: 'TOP-1', name: 'Bovenaan' },
+    });
+    expect(top.status).toBe(403);
+    const below = await server.request('POST', '/api/v1/departments', {
+      ...asUser(deptSu, 'acme'),
+      body: { code: 'SUB-1', name: 'Eronder', parentId: inside },
+    });
+    expect(below.status).toBe(201);
+    const moved = await server.request('PATCH', `/api/v1/departments/${below.body.id}`, {
+      ...asUser(deptSu, 'acme'),
+      body: { parentId: null },
+    });
+    expect(moved.status).toBe(403);
+    const byWholeEmployer = await server.request('POST', '/api/v1/departments', {
+      ...asUser(su, 'acme'),
+      body: { code: 'TOP-2', name: 'Bovenaan' },
+    });
+    expect(byWholeEmployer.status).toBe(201);
+  });
+
   it('When two-factor is switched off in a new user, then it answers 400', async () => {
     const res = await server.request('POST', '/api/v1/users', {
       ...asUser(su, 'acme'),
