@@ -19,6 +19,16 @@ const live = (column: string) => `live as (
    where r.${column} is not null and not exists (select 1 from stg_reject j where j.rec = r.rec))`;
 
 /**
+ * Stored employees `o` who keep the value `l.v` that a live record `l` gives another person: `o`
+ * holds it and is not delivered with another one. Binds the employer id.
+ */
+const keptBy = (column: string) => `from live l
+   left join employees e0 on e0.id = l.employee_id
+   join employees o on o.employer_id = ? and o.${column} = l.v and o.id <> l.employee_id
+  where e0.${column} is distinct from l.v
+    and not exists (select 1 from live d where d.employee_id = o.id)`;
+
+/**
  * On a link keyed on the source id, a personnel number the source gives to a new person can still
  * be stored for an employee who left (not in service, not in the delivery): sources reuse numbers.
  * That employee gives it up and keeps it as `<number>/<source id>`, so a number freed at the source
@@ -47,13 +57,7 @@ export async function rejectIdentifierClashes(trx: Trx, key: KeyOf): Promise<voi
           -- One person is one key: a new person on several lines has an id per line until planned.
           group by v having count(distinct emp_key) > 1),
        owned as (
-         select l.rec, o.${key.column} as owner_key
-           from live l
-           left join employees e0 on e0.id = l.employee_id
-           join employees o on o.employer_id = ? and o.${other.column} = l.v and o.id <> l.employee_id
-          where e0.${other.column} is distinct from l.v
-            and not exists (select 1 from live d where d.employee_id = o.id)
-            and not (${releasable(key)}))
+         select l.rec, o.${key.column} as owner_key ${keptBy(other.column)} and not (${releasable(key)}))
        insert into stg_reject (rec, field, reason)
        select l.rec, ?, ? || ' ' || l.v || ' is given to more than one person in this delivery (at ' ||
               t.positions || '); all these records are left out'
@@ -84,14 +88,9 @@ export async function releaseIdentifiers(
     trx,
     `create temp table released on commit drop as
      with ${live('personnel_number')}
-     select distinct on (o.id) o.id, o.personnel_number, o.remote_id, l.rec, l.position, r.remote_id as taker
-       from live l
-       join stg_rec r using (rec)
-       left join employees e0 on e0.id = l.employee_id
-       join employees o on o.employer_id = ? and o.personnel_number = l.v and o.id <> l.employee_id
-      where e0.personnel_number is distinct from l.v
-        and not exists (select 1 from live d where d.employee_id = o.id)
-        and ${releasable(key)}
+     select distinct on (o.id) o.id, o.personnel_number, o.remote_id, l.rec, l.position,
+            (select r.remote_id from stg_rec r where r.rec = l.rec) as taker
+       ${keptBy('personnel_number')} and ${releasable(key)}
       order by o.id, l.rec`,
     [key.employerId],
   );
