@@ -10,16 +10,15 @@ export interface ScheduledJob {
   run(slot: Date): Promise<void>;
 }
 
+/** How late a slot may still start (and not later than the next slot of the job). */
+const lateSlotTolerance = 10 * 60_000;
+
 /**
  * Runs jobs on cron schedules in one time zone. A job still running when its next slot comes is not
  * started twice in this process; claiming a slot across instances is the job's own business (in PostgreSQL).
  */
-/** How late a slot may still start (and not later than the next slot of the job). */
-const lateSlotTolerance = 10 * 60_000;
-
 export class Scheduler {
-  private readonly tasks = new Map<string, ScheduledTask>();
-  private readonly jobs = new Map<string, ScheduledJob>();
+  private readonly tasks = new Map<string, { task: ScheduledTask; job: ScheduledJob }>();
   private readonly running = new Set<string>();
   private readonly gaps: GapSlots;
   private checkedTo = new Date();
@@ -34,7 +33,7 @@ export class Scheduler {
 
   /** Fires the jobs whose slots fell in a clock jump forward after `from` (the last check), up to `now`. */
   runSkippedSlots(now: Date, from: Date = this.checkedTo): void {
-    const jobs = [...this.jobs.values()];
+    const jobs = [...this.tasks.values()].map((t) => t.job);
     const found = this.gaps.slots(
       jobs.map((j) => j.cron),
       from,
@@ -64,17 +63,15 @@ export class Scheduler {
       // statement on the embedded store, say); by default one a second late was dropped.
       missedExecutionTolerance: lateSlotTolerance,
     });
-    this.tasks.set(job.name, task);
-    this.jobs.set(job.name, job);
+    this.tasks.set(job.name, { task, job });
     task.start();
   }
 
   remove(name: string): void {
-    const task = this.tasks.get(name);
-    if (task) {
-      void task.destroy();
+    const entry = this.tasks.get(name);
+    if (entry) {
+      void entry.task.destroy();
       this.tasks.delete(name);
-      this.jobs.delete(name);
     }
   }
 
