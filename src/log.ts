@@ -12,6 +12,7 @@ const vaultKeys = new Set<string>(vaultFieldNames.map((f) => f.toLowerCase()));
 // digits are a BSN with its leading zero dropped (as spreadsheets do); dates are left alone.
 const nineDigits = /(?<!\d)\d{9}(?!\d)/g;
 const eightDigits = /(?<!\d)\d{8}(?!\d)/g;
+const bsnLikeOnce = new RegExp(nineDigits.source);
 const SEP = '[ \\u00a0.\\-/()+]';
 const digitRun = new RegExp(`(?<!\\d${SEP}{0,2})\\(?\\d(?:${SEP}{0,2}\\d){7,8}(?!${SEP}{0,2}\\d)`, 'g');
 const dayFirst = /^(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}$/;
@@ -24,7 +25,6 @@ function dateShaped(run: string): boolean {
   const [day, month] = d ? [Number(d[1]), Number(d[2])] : y ? [Number(y[2]), Number(y[1])] : [0, 0];
   return day >= 1 && day <= 31 && month >= 1 && month <= 12;
 }
-const bsnLikeOnce = /(?<![\d])\d{9}(?![\d])/;
 // Other vault values that a shifted column or a wrong mapping can put where a value is quoted:
 // an IBAN (NL91ABNA0417164300, also in groups of four) and an e-mail address.
 const iban = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
@@ -57,9 +57,6 @@ export function redactText(text: string): string {
       .replace(urlCredentials, `$1${REDACTED}@`)
   );
 }
-
-/** Messages to operators are redacted as log lines are (`redactText`). */
-export const redactMessage = redactText;
 
 function isSensitiveKey(key: string): boolean {
   return secretKey.test(key) || vaultKeys.has(key.toLowerCase());

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { connectors, connectorNames, isConnectorName, type ConnectorName } from '../../connectors/index.js';
 import { isSameBsn, normalizeBsn } from '../domain/bsn.js';
 import { AppError } from '../errors.js';
-import { redactMessage } from '../log.js';
+import { redactText } from '../log.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
 import {
   finish,
@@ -81,15 +81,13 @@ export const mappingCheckCommand: Command = {
           ok: outcome.ok,
           mapped: masked(draft),
           // As in the run's quarantine: a reason quoting a BSN-like value does not show it.
-          problems: outcome.ok
-            ? []
-            : outcome.problems.map((p) => ({ ...p, reason: redactMessage(p.reason) })),
+          problems: outcome.ok ? [] : outcome.problems.map((p) => ({ ...p, reason: redactText(p.reason) })),
         });
         if (records.length >= limit) break;
       }
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      failure = redactMessage(err.message);
+      failure = redactText(err.message);
     }
     const columns = header ? new Set(header) : undefined;
     const missingColumns = columns ? reads.filter((c) => !columns.has(c)) : [];
@@ -157,7 +155,7 @@ function masked(draft: Draft): CheckedRecord['mapped'] {
       if (bsn && isSameBsn(value, bsn)) out[key] = '(the BSN, not shown)';
       // As in the quarantine: a BSN-like number in any other field is not shown either.
       else if (typeof value === 'string' || typeof value === 'number') {
-        const shown = redactMessage(String(value));
+        const shown = redactText(String(value));
         if (shown !== String(value)) out[key] = shown;
       }
     }

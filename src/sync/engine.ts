@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { todayIn } from '../domain/dates.js';
-import { log, redactMessage } from '../log.js';
+import { log, redactText } from '../log.js';
 import { stoppingSignal } from '../shutdown.js';
 import type { Store } from '../store/db.js';
 import { auditEvent } from '../store/audit.js';
@@ -143,7 +143,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
       trigger: req.trigger,
       connector: link.connector,
       delivery: link.delivery,
-      sourceName: req.sourceName && redactMessage(req.sourceName),
+      sourceName: req.sourceName && redactText(req.sourceName),
       startedBy: req.startedBy,
     });
     req.onRecorded?.();
@@ -221,7 +221,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   const rejects = problems?.first ?? [];
   const moreRejects = problems ? problems.total - rejects.length : 0;
   // The message can quote the delivery (a header row that was a record, say): no BSN in it either.
-  message = message && redactMessage(message);
+  message = message && redactText(message);
   try {
     if (!dryRun && status !== 'completed') {
       await finishRun(req.store.db, runId, {
@@ -276,7 +276,7 @@ async function applyRun(
   const notices: Notice[] = [];
   const notice = (list: Notice[]) =>
     notices.push(
-      ...list.map((n) => ({ ...n, position: redactMessage(n.position), message: redactMessage(n.message) })),
+      ...list.map((n) => ({ ...n, position: redactText(n.position), message: redactText(n.message) })),
     );
   // Known from the start, so a run that fails on the way records the problems found until then.
   setProblems(rejects, notices);

@@ -1,4 +1,4 @@
-import { redactMessage } from '../log.js';
+import { redactText } from '../log.js';
 import type { StoreKind } from '../store/db.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 
@@ -66,9 +66,9 @@ export class RunRejects {
    */
   add(reject: Reject): void {
     const safe: Reject = {
-      position: redactMessage(reject.position),
+      position: redactText(reject.position),
       field: reject.field,
-      reason: redactMessage(reject.reason),
+      reason: redactText(reject.reason),
     };
     this.added += 1;
     // A record's problems come one after the other (mapping, staging, duplicates alike).

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { redactMessage } from '../log.js';
+import { redactText } from '../log.js';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
 import type { ColumnCounts } from './columns.js';
@@ -212,7 +212,7 @@ export async function recordFailedRun(
   await insertRun(db, run);
   await finishRun(db, run.id, {
     status: 'failed',
-    message: redactMessage(message),
+    message: redactText(message),
     counts: emptyCounts(),
     rejects: [],
     durationMs: 0,
