@@ -146,23 +146,20 @@ export async function removeLeftUploads(db: Db, dataDir: string, othersMayRun: b
   const root = uploadsDir(dataDir);
   const left = (await readdir(root).catch(() => [] as string[])).filter((d) => uuidLike.test(d));
   if (left.length === 0) return 0;
-  const running = new Set(
-    othersMayRun
-      ? (
-          (await db('sync_runs').whereIn('id', left).where({ status: 'running' }).select('id')) as Array<{
-            id: string;
-          }>
-        ).map((r) => r.id)
-      : [],
-  );
-  const recorded = new Set(
-    ((await db('sync_runs').whereIn('id', left).select('id')) as Array<{ id: string }>).map((r) => r.id),
+  const statusOf = new Map(
+    (
+      (await db('sync_runs').whereIn('id', left).select('id', 'status')) as Array<{
+        id: string;
+        status: string;
+      }>
+    ).map((r) => [r.id, r.status]),
   );
   const hourAgo = Date.now() - 3_600_000;
   let removed = 0;
   for (const id of left) {
-    if (running.has(id)) continue;
-    if (!recorded.has(id) && (await stat(join(root, id))).mtimeMs > hourAgo) continue;
+    const status = statusOf.get(id);
+    if (othersMayRun && status === 'running') continue;
+    if (status === undefined && (await stat(join(root, id))).mtimeMs > hourAgo) continue;
     await rm(join(root, id), { recursive: true, force: true });
     removed += 1;
   }
