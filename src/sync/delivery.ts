@@ -189,18 +189,19 @@ const retriesBeforeFailed = 2;
  */
 async function failedBefore(req: Omit<DeliveryRequest, 'file'>, runId: string): Promise<boolean> {
   const earlier = (await req.store
-    .db('sync_runs')
-    .where({ employer_id: req.employerId })
-    .whereNot({ id: runId })
-    .orderBy('started_at', 'desc')
+    .db('sync_runs as r')
+    .where({ 'r.employer_id': req.employerId })
+    .whereNot({ 'r.id': runId })
+    .orderBy('r.started_at', 'desc')
     .limit(retriesBeforeFailed)
-    .select('status', 'source_name')) as Array<{ status: string; source_name: string | null }>;
-  const current = (await req.store.db('sync_runs').where({ id: runId }).first('source_name')) as
-    { source_name: string | null } | undefined;
-  return (
-    earlier.length === retriesBeforeFailed &&
-    earlier.every((r) => r.status === 'failed' && r.source_name === current?.source_name)
-  );
+    .select(
+      'r.status',
+      req.store.db.raw(
+        'r.source_name is not distinct from (select c.source_name from sync_runs c where c.id = ?) as same',
+        [runId],
+      ),
+    )) as Array<{ status: string; same: boolean }>;
+  return earlier.length === retriesBeforeFailed && earlier.every((r) => r.status === 'failed' && r.same);
 }
 
 /** A run of one delivery, with the file it read and how many more wait in the drop folder. */
