@@ -61,7 +61,8 @@ async function child(kind: 'csv' | 'sivi', file: string): Promise<void> {
 function run(kind: 'csv' | 'sivi', file: string): Result {
   const out = spawnSync(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kind, '--file', file],
+    // The child runs as this process does: the compiled build, or the sources through tsx.
+    [...process.execArgv, fileURLToPath(import.meta.url), '--child', kind, '--file', file],
     {
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,
