@@ -31,6 +31,10 @@ describe.each(['mappings/sivi-werknemersgegevens.yaml', 'mappings/sivi-dienstver
       expect(
         await employment({ Overldat: '2026-10-03' }, { Enddat: '2026-10-31', RdEndDnstvbndCd: '05' }),
       ).toMatchObject({ endDate: '2026-10-31', endReason: 'SIVI RdEndDnstvbndCd 05' });
+      // An employment that ended on its own date before the death did not end by it.
+      const before = await employment({ Overldat: '2026-10-03' }, { Enddat: '2015-06-30' });
+      expect(before.endDate).toBe('2015-06-30');
+      expect(before.endReason).toBeUndefined();
       const alive = await employment({});
       expect(alive.endDate).toBeUndefined();
       expect(alive.endReason).toBeUndefined();

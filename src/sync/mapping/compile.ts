@@ -49,10 +49,11 @@ export interface CompiledEntry {
   firstOf?: SourcePath[] | undefined;
   concat?: Array<SourcePath | { constant: string }> | undefined;
   when?: SourcePath | undefined;
+  unless?: SourcePath | undefined;
   each?: SourcePath | undefined;
   where?: Array<{ path: SourcePath; values: Set<string> }> | undefined;
   transforms: Transform[];
-  /** Reads one value by key: `source` only, no `each` or `when`, not a list (so no `split` either). */
+  /** Reads one value by key: `source` only, no `each`, `when` or `unless`, not a list (so no `split` either). */
   simple: boolean;
   /**
    * The separator of each `split` transform by its place in `transforms` (where its own slot passes
@@ -208,13 +209,19 @@ function compileEntry(
     firstOf,
     concat,
     when: e.when !== undefined ? compilePath(e.when) : undefined,
+    unless: e.unless !== undefined ? compilePath(e.unless) : undefined,
     each: e.each !== undefined ? compilePath(e.each) : undefined,
     where: compileWhere(e.where),
     transforms,
     splitAt: e.transforms.some(isSplit)
       ? e.transforms.map((t) => (isSplit(t) ? t.split : undefined))
       : undefined,
-    simple: source !== undefined && e.each === undefined && e.when === undefined && kind !== 'list',
+    simple:
+      source !== undefined &&
+      e.each === undefined &&
+      e.when === undefined &&
+      e.unless === undefined &&
+      kind !== 'list',
   };
 }
 

@@ -33,6 +33,7 @@ export function elementPaths(
   const addEntry = (outer: readonly SourcePath[], e: CompiledEntry) => {
     if (!keep(e)) return;
     add(outer, e.when);
+    add(outer, e.unless);
     const item = within(outer, e.each);
     addWhere(item, e.where);
     add(item, e.source);

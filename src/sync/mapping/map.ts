@@ -180,6 +180,7 @@ function applyEntry(
     }
   }
   if (entry.when && firstNonEmpty(resolveValues(ctx, entry.when).values) === undefined) return;
+  if (entry.unless && firstNonEmpty(resolveValues(ctx, entry.unless).values) !== undefined) return;
   const values: Value[] = [];
   // Each candidate in turn through the transforms: one they empty (an excluded or unmatched value)
   // gives way to the next, one they refuse is a problem, as bad data must never be skipped.

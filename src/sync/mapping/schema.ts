@@ -280,6 +280,8 @@ export const entrySchema = z
     required: z.boolean().default(false),
     /** Only map this field when that source path has a value. */
     when: sourcePath.optional(),
+    /** Only map this field when that source path has no value. */
+    unless: sourcePath.optional(),
     /** For list targets: a repeated group whose items each give one value (source relative to the item). */
     each: sourcePath.optional(),
     /** With `each`: keep only items whose field has this value (or one of these values). */
