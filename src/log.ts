@@ -43,6 +43,7 @@ function redactDigits(run: string): string {
 /**
  * Removes BSN-like numbers, IBANs, e-mail addresses and credentials from free text: log lines, and
  * messages to operators (run messages, quarantine reasons, notices), which never name them either.
+ * A NUL character is shown as `\0`, so such a text can always be stored.
  */
 export function redactText(text: string): string {
   return (
@@ -55,6 +56,8 @@ export function redactText(text: string): string {
       .replace(digitRun, redactDigits)
       .replace(bearer, '$1 ' + REDACTED)
       .replace(urlCredentials, `$1${REDACTED}@`)
+      // A value quoted with a NUL character in it: no PostgreSQL text holds one.
+      .replaceAll('\u0000', '\\0')
   );
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSameBsn, isValidBsn } from '../domain/bsn.js';
+import { isStorableText } from '../domain/text.js';
 import { isCalendarDate } from './mapping/transforms.js';
 import type { VaultFields } from '../vault/fields.js';
 import type { Candidate } from './types.js';
@@ -49,7 +50,7 @@ const departmentText: Record<string, number> = { code: 70, name: 70, parentCode:
 function okText(v: unknown, max: number): boolean {
   if (typeof v !== 'string' || v.length === 0 || v.length > max) return false;
   // zod's trim() uses String.prototype.trim; equal length means nothing to trim.
-  return v.trim().length === v.length;
+  return v.trim().length === v.length && isStorableText(v);
 }
 
 function okHours(v: unknown): boolean {

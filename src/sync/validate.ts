@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSameBsn, isValidBsn, normalizeBsn } from '../domain/bsn.js';
 import { isTimestamp, todayIn } from '../domain/dates.js';
+import { isStorableText, nulReason } from '../domain/text.js';
 import { contractTypes, genders } from '../domain/employee.js';
 import { vaultFieldNames } from '../domain/vault-fields.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
@@ -40,7 +41,8 @@ const text = (max: number) =>
     .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'is not text') })
     .trim()
     .min(1, 'is empty')
-    .max(max, `is longer than ${max} characters`);
+    .max(max, `is longer than ${max} characters`)
+    .refine(isStorableText, nulReason);
 
 const date = z
   .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'is not a date') })
@@ -186,7 +188,11 @@ export function validateCandidate(
         });
       } else {
         const reason =
-          issue.code === 'too_big' ? `is longer than allowed` : (vaultReasons[name] ?? 'is not valid');
+          issue.code === 'too_big'
+            ? `is longer than allowed`
+            : issue.message === nulReason
+              ? nulReason
+              : (vaultReasons[name] ?? 'is not valid');
         problems.push({ field, reason: `${label} (a protected field; value not shown) ${reason}` });
       }
     }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { isValidBsn, normalizeBsn } from '../domain/bsn.js';
 import { vaultFieldNames, type VaultFieldName } from '../domain/vault-fields.js';
+import { isStorableText, nulReason } from '../domain/text.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().trim().min(1).max(max).refine(isStorableText, nulReason);
 
 /** Dutch postcode, normalised to `1234AB`. */
 export const postcodeSchema = z

@@ -127,6 +127,34 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     expect(JSON.stringify(stored)).not.toContain('111222333');
   });
 
+  it('When values hold a NUL character, then those records are quarantined with it shown as \\0 and the rest applied', async () => {
+    const { employer, run } = await linkedFile(
+      'nul',
+      'nul.csv',
+      csvText([csvRow('1'), csvRow('2', { Achternaam: 'Dijk\u0000' }), csvRow('3', { Geslacht: 'V\u0000' })]),
+      { delivery: 'mutations' },
+    );
+    const r = await run();
+    expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 2 } });
+    expect(r.rejects.map((x) => [x.position, x.field])).toEqual([
+      ['nul.csv:3', 'employee.lastName'],
+      ['nul.csv:3', 'vault.legalLastName'],
+      ['nul.csv:4', 'employee.gender'],
+    ]);
+    expect(r.rejects[0]!.reason).toBe(
+      'Achternaam "Dijk\\0" contains a NUL character (byte 0), which cannot be stored',
+    );
+    expect(r.rejects[1]!.reason).toBe(
+      'Voorvoegsels + Achternaam (a protected field; value not shown) contains a NUL character (byte 0), which cannot be stored',
+    );
+    expect(r.rejects[2]!.reason).toMatch(/^Geslacht "V\\0" is not a known gender code/);
+    const stored = await store.db('sync_rejections').where({ run_id: r.runId }).orderBy('position');
+    expect(stored.map((x: { reason: string }) => x.reason)).toEqual(r.rejects.map((x) => x.reason));
+    expect(await store.db('employees').where({ employer_id: employer.id }).count({ n: '*' })).toEqual([
+      { n: 1 },
+    ]);
+  });
+
   it("When a personnel number is the person's BSN, then that record is quarantined and the number stored nowhere", async () => {
     const { employer, r } = await syncFile(
       'bsn-key',
