@@ -183,16 +183,32 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Turns a file system error into an AppError that says what to do. */
+/**
+ * Turns a file system error into an AppError that says what to do. A missing file, a folder or
+ * no permission stays so until someone acts; any other error (EIO, EMFILE, EBUSY, a file server
+ * that went away) is `unavailable`: a run that meets one may be retried, and a drop-folder
+ * delivery stays where it is.
+ */
 export function fileError(err: unknown, target: string, what: string): AppError {
   const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT')
+    return new AppError(
+      'not_found',
+      `The ${what} ${target} does not exist: check the path in the link settings.`,
+      undefined,
+      { cause: err },
+    );
   const message =
-    code === 'ENOENT'
-      ? `The ${what} ${target} does not exist: check the path in the link settings.`
-      : code === 'EACCES' || code === 'EPERM'
-        ? `The ${what} ${target} cannot be read (no permission): give the Koppeling service read access.`
-        : code === 'EISDIR'
-          ? `${target} is a folder, not a file: set \`folder\` instead of \`file\`, or name a file.`
-          : `The ${what} ${target} cannot be read (${code ?? 'error'}).`;
-  return new AppError(code === 'ENOENT' ? 'not_found' : 'bad_request', message, undefined, { cause: err });
+    code === 'EACCES' || code === 'EPERM'
+      ? `The ${what} ${target} cannot be read (no permission): give the Koppeling service read access.`
+      : code === 'EISDIR'
+        ? `${target} is a folder, not a file: set \`folder\` instead of \`file\`, or name a file.`
+        : undefined;
+  if (message) return new AppError('bad_request', message, undefined, { cause: err });
+  return new AppError(
+    'unavailable',
+    `The ${what} ${target} could not be read just now (${code ?? 'error'}); try again.`,
+    undefined,
+    { cause: err },
+  );
 }

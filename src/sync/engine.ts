@@ -102,7 +102,7 @@ function keyLabel(key: Link['key']): string {
  * says what and where, for the operator; an internal error (database, code) stays in the log.
  */
 export function failedRunMessage(err: unknown, runId: string, employer: string): string {
-  if (err instanceof AppError && err.status < 500) {
+  if (err instanceof AppError && (err.status < 500 || err.code === 'unavailable')) {
     log.warn('sync run failed', { runId, employer, reason: err.message });
     return `The run failed and nothing was applied: ${err.message}`;
   }

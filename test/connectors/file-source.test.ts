@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   checkFileSource,
+  fileError,
   fileSourceSchema,
   listDropFolder,
   moveDelivery,
@@ -89,6 +90,19 @@ describe('drop folders', () => {
     await expect(listDropFolder(path.join(dir, 'nope'))).rejects.toThrow(
       /drop folder .* does not exist: check the path/,
     );
+  });
+
+  it('When a file cannot be read for a passing reason, then the error is unavailable (a retry may work), not a bad delivery', () => {
+    const errno = (code: string) => Object.assign(new Error(code), { code });
+    const passing = fileError(errno('EIO'), '/drop/a.csv', 'delivery file');
+    expect(passing).toMatchObject({ code: 'unavailable', status: 503 });
+    expect(passing.message).toBe(
+      'The delivery file /drop/a.csv could not be read just now (EIO); try again.',
+    );
+    expect(fileError(errno('EMFILE'), '/drop', 'drop folder').code).toBe('unavailable');
+    expect(fileError(errno('ENOENT'), '/drop/a.csv', 'delivery file').code).toBe('not_found');
+    expect(fileError(errno('EACCES'), '/drop/a.csv', 'delivery file').code).toBe('bad_request');
+    expect(fileError(errno('EISDIR'), '/drop/a.csv', 'delivery file').code).toBe('bad_request');
   });
 
   it('When the settings name a file and a folder, then exactly one is required', () => {
