@@ -31,12 +31,23 @@ const givenColumns = ['rec', 'position', 'code', 'name', 'parent_code'] as const
 const remembered = 10_000;
 
 /**
+ * Records that repeat what earlier records gave of a department are staged this often: a record
+ * can still be left out after staging (a duplicate key, and then its twin as well), and what it gave
+ * must then come from a record that stays.
+ */
+const repeatsStaged = 3;
+
+/**
  * The rows records add to `stg_dep_given`. Most records repeat what an earlier one gave of their
- * department: such a row says nothing new (no first name or parent, no disagreement) and is left
- * out, for the codes remembered; past `remembered` codes every row is staged.
+ * department: past the first `repeatsStaged`, such a row says nothing new (no first name or parent,
+ * no disagreement) and is left out, for the codes remembered; past `remembered` codes every row is
+ * staged.
  */
 export class DepartmentRows {
-  private readonly first = new Map<string, { name: string | undefined; parent: string | undefined }>();
+  private readonly first = new Map<
+    string,
+    { name: string | undefined; parent: string | undefined; staged: number }
+  >();
 
   add(rec: number, position: string, departments: readonly CandidateDepartment[], into: unknown[][]): void {
     for (const d of departments) {
@@ -44,12 +55,13 @@ export class DepartmentRows {
       if (seen) {
         const nameSaysNothing = d.name === undefined || d.name === seen.name;
         const parentSaysNothing = d.parentCode === undefined || d.parentCode === seen.parent;
-        if (nameSaysNothing && parentSaysNothing) continue;
+        if (nameSaysNothing && parentSaysNothing && seen.staged >= repeatsStaged) continue;
+        seen.staged += 1;
         // The first name or parent given, when earlier records left it out.
         seen.name ??= d.name;
         seen.parent ??= d.parentCode;
       } else if (this.first.size < remembered) {
-        this.first.set(d.code, { name: d.name, parent: d.parentCode });
+        this.first.set(d.code, { name: d.name, parent: d.parentCode, staged: 1 });
       }
       into.push([rec, position, d.code, d.name, d.parentCode]);
     }

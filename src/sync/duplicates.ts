@@ -96,6 +96,8 @@ export async function rejectDuplicates(trx: Trx, key: KeyOf, rejects: RunRejects
   );
   await exec(trx, `delete from stg_emp where rec in (select rec from stg_reject)`);
   await exec(trx, `delete from stg_rec where rec in (select rec from stg_reject)`);
+  // Nor does a left-out record name, rename or place a department.
+  await exec(trx, `delete from stg_dep_given where rec in (select rec from stg_reject)`);
   await exec(
     trx,
     `create temp table stg_person on commit drop as

@@ -5,13 +5,7 @@ import type { Vault } from '../vault/vault.js';
 import type { Candidate, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
 import { bsnKeys } from './bsn-keys.js';
-import {
-  createDepartmentStaging,
-  DepartmentRows,
-  loadDepartmentRows,
-  stageDepartments,
-} from './delivered-departments.js';
-import type { Notice } from './notices.js';
+import { createDepartmentStaging, DepartmentRows, loadDepartmentRows } from './delivered-departments.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
 import type { RunRejects } from './rejects.js';
@@ -145,10 +139,7 @@ export async function stageDelivery(
   ctx: StageContext,
   input: AsyncIterable<MappingOutcome>,
   rejects: RunRejects,
-): Promise<{
-  records: number;
-  notices: Notice[];
-}> {
+): Promise<{ records: number }> {
   await createStagingTables(ctx.trx);
   // On a first load no employee of the employer is stored yet: nothing to look up per batch. The
   // employer's run lock keeps other runs out; a hand edit meanwhile would fail the run's insert whole.
@@ -204,8 +195,7 @@ export async function stageDelivery(
   await keepStoredPersons(ctx.trx);
   await rejects.write();
   ctx.onProgress?.(rec);
-  const notices = await stageDepartments(ctx.trx);
-  return { records: rec, notices };
+  return { records: rec };
 }
 
 interface StoredEmployee {

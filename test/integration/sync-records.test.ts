@@ -33,6 +33,42 @@ describe('clashing and invalid records', () => {
     expect((await snapshot(e.id)).employees).toHaveLength(1);
   });
 
+  it('When records are left out for a duplicate key, then the departments they give are not created, renamed or placed', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([
+      person('1', {
+        departments: [{ code: 'FIN', name: 'Financiën' }],
+        employments: [{ departmentCode: 'FIN' }],
+      }),
+    ]);
+    const twin = (nr: string) =>
+      person(nr, {
+        employments: [{ externalId: 'DV-1', departmentCode: 'FIN' }],
+        departments: [
+          { code: 'FIN', name: 'Fout', parentCode: 'HR' },
+          { code: 'NEW', name: 'Nieuw' },
+        ],
+      });
+    // Two more records repeat what the twins give of NEW: the name comes from them.
+    const repeating = (nr: string) =>
+      person(nr, { employments: [{ departmentCode: 'NEW' }], departments: [{ code: 'NEW', name: 'Nieuw' }] });
+    const r = await run([twin('2'), twin('3'), repeating('4'), repeating('5')]);
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 2, rejected: 2 });
+    expect(r.notices).toEqual([]);
+    const departments = await bed.store.db('departments').where({ employer_id: e.id }).orderBy('code');
+    expect(
+      departments.map((d: { code: string; name: string; parent_id: string | null }) => [
+        d.code,
+        d.name,
+        d.parent_id,
+      ]),
+    ).toEqual([
+      ['FIN', 'Financiën', null],
+      ['NEW', 'Nieuw', null],
+    ]);
+  });
+
   it('When records are invalid, then they are quarantined with position, field and reason, without the BSN', async () => {
     const { run } = await employer();
     const r = await run([
