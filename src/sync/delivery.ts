@@ -1,9 +1,10 @@
 import { listDropFolder, moveDelivery, settledFiles } from '../../connectors/file-source.js';
 import { log } from '../log.js';
+import { stoppingSignal } from '../shutdown.js';
 import type { Store } from '../store/db.js';
 import type { Vault } from '../vault/vault.js';
 import { assertLinkEmployer } from './employer-check.js';
-import { runSync, type SyncRequest, type SyncResult } from './engine.js';
+import { runSync, stoppedRunMessage, type SyncRequest, type SyncResult } from './engine.js';
 import type { Link } from './link.js';
 import {
   countRecord,
@@ -150,8 +151,13 @@ export async function runDelivery(
       (typeof req.link.source.file === 'string' ? req.link.source.file : undefined),
   });
   const out: DeliveryResult = { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
+  // A run stopped by a signal (a restart) says nothing about the delivery: it never counts.
   const givenUp =
-    next.fromFolder && result.retryable && !req.dryRun && (await failedBefore(req, result.runId));
+    next.fromFolder &&
+    result.retryable &&
+    !req.dryRun &&
+    !stoppingSignal() &&
+    (await failedBefore(req, result.runId));
   const outcome =
     result.status === 'completed'
       ? 'processed'
@@ -185,13 +191,15 @@ const retriesBeforeFailed = 2;
 /**
  * Whether the employer's runs before `runId` all failed on this same delivery, `retriesBeforeFailed`
  * times: a file that keeps failing (an internal error its data sets off) would otherwise be read
- * again, as the oldest, by every run, and hold up every delivery after it.
+ * again, as the oldest, by every run, and hold up every delivery after it. Runs stopped by a
+ * signal are passed over.
  */
 async function failedBefore(req: Omit<DeliveryRequest, 'file'>, runId: string): Promise<boolean> {
   const earlier = (await req.store
     .db('sync_runs as r')
     .where({ 'r.employer_id': req.employerId })
     .whereNot({ 'r.id': runId })
+    .whereRaw(`coalesce(r.message, '') not like ?`, [`${stoppedRunMessage} %`])
     .orderBy('r.started_at', 'desc')
     .limit(retriesBeforeFailed)
     .select(

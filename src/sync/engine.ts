@@ -98,6 +98,9 @@ function keyLabel(key: Link['key']): string {
   return key === 'personnelNumber' ? 'personnel number' : 'source id';
 }
 
+/** How the message of a run stopped by a signal (SIGINT, SIGTERM) begins. */
+export const stoppedRunMessage = 'The run was stopped by';
+
 /**
  * The message recorded with a run that failed, and logged: a problem with the delivery or the link
  * says what and where, for the operator; an internal error (database, code) stays in the log.
@@ -208,7 +211,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     retryable =
       status === 'failed' && (signal !== undefined || !(err instanceof AppError && err.status < 500));
     if (signal && status === 'failed') {
-      message = `The run was stopped by ${signal} and nothing was applied; the next run reads the delivery again.`;
+      message = `${stoppedRunMessage} ${signal} and nothing was applied; the next run reads the delivery again.`;
     } else {
       message = err instanceof StopRun ? err.reason : failedRunMessage(err, runId, link.employer.code);
     }

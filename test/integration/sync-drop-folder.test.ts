@@ -93,6 +93,29 @@ describe('a drop-folder delivery after a run that did not complete', () => {
     expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(true);
   });
 
+  it('When earlier runs of a file were stopped by a signal (a restart), then they do not count toward giving it up', async () => {
+    const { folder, file, run, whileFailing } = await failingSecondDelivery(
+      'drop-restarts',
+      new Error('connection to the database was lost'),
+    );
+    await whileFailing(async () => {
+      for (const attempt of [1, 2])
+        expect((await run())!.message, `attempt ${attempt}`).toMatch(/stays in the drop folder\.$/);
+    });
+    // Those two runs as a stop by SIGTERM records them.
+    await store
+      .db('sync_runs')
+      .where({ status: 'failed' })
+      .whereIn('employer_id', store.db('employers').where({ code: 'drop-restarts' }).select('id'))
+      .update({
+        message:
+          'The run was stopped by SIGTERM and nothing was applied; the next run reads the delivery again.',
+      });
+    await whileFailing(async () => expect((await run())!.message).toMatch(/stays in the drop folder\.$/));
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(false);
+  });
+
   it('When the delivery itself cannot be read, then the file goes to failed/', async () => {
     const { folder, file, run } = await dropFolderRun('drop-broken', (f) =>
       writeFileSync(f, 'Personeelsnummer;Achternaam\n"1;Jansen\n'),
