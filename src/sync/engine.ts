@@ -228,15 +228,15 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   message = message && redactText(message);
   try {
     if (!dryRun && status !== 'completed') {
-      await finishRun(req.store.db, runId, {
-        status,
-        message,
-        counts,
-        rejects,
-        notices,
-        columns: req.columns?.counts,
-        durationMs,
-      });
+      const ended = { status, message, counts, rejects, notices, columns: req.columns?.counts, durationMs };
+      try {
+        await finishRun(req.store.db, runId, ended);
+      } catch (err) {
+        // The run is recorded as ended without its problems rather than left `running`: the
+        // operator still sees its message and counts, and the log says why the problems are missing.
+        log.error('sync run recorded without its problems', { runId, err });
+        await finishRun(req.store.db, runId, { ...ended, rejects: [], notices: [] });
+      }
     }
   } finally {
     stop.done();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { findRun } from '../../src/sync/runs.js';
+import type { MappingOutcome } from '../../src/sync/types.js';
 import { formatReport, storedRunReport } from '../../src/sync/report.js';
 import { bsns, partialPerson, person, storedState, versionsOf, syncTestStore } from '../helpers/sync.js';
 
@@ -271,5 +273,30 @@ describe('departments named by several records', () => {
     expect(
       (await storedRunReport(bed.store.db, (await findRun(bed.store.db, quiet.runId))!)).notices,
     ).toBeUndefined();
+  });
+});
+
+describe('recording a run', () => {
+  it('When the problems of a failed run cannot be stored, then the run is still recorded as failed with its message', async () => {
+    const { run } = await employer();
+    const db = bed.store.db;
+    await db.raw(`create function refuse_rejection() returns trigger language plpgsql as $$
+      begin if new.reason like '%refuse me%' then raise exception 'refused'; end if; return new; end $$`);
+    await db.raw(`create trigger refuse_rejection before insert on sync_rejections
+      for each row execute function refuse_rejection()`);
+    try {
+      async function* halfway(): AsyncIterable<MappingOutcome> {
+        yield { ok: false, position: 'd.csv:2', problems: [{ field: 'gender', reason: 'refuse me' }] };
+        throw new AppError('bad_request', 'the delivery ends halfway');
+      }
+      const r = await run([], { input: halfway() });
+      expect(r.status).toBe('failed');
+      expect(r.message).toBe('The run failed and nothing was applied: the delivery ends halfway');
+      expect(await findRun(db, r.runId)).toMatchObject({ status: 'failed', message: r.message });
+      expect(await db('sync_rejections').where({ run_id: r.runId })).toEqual([]);
+    } finally {
+      await db.raw(`drop trigger refuse_rejection on sync_rejections`);
+      await db.raw(`drop function refuse_rejection()`);
+    }
   });
 });
