@@ -23,6 +23,7 @@ import {
   emptyCounts,
   finishRun,
   insertRun,
+  runsOfThisProcess,
   type RunCounts,
   type RunStatus,
   type RunTrigger,
@@ -141,15 +142,21 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   // The data key is created (and committed) before the run, so a rolled-back run never caches a lost key.
   await req.vault.dataKey(employerId);
   if (!dryRun) {
-    await insertRun(req.store.db, {
-      id: runId,
-      employerId,
-      trigger: req.trigger,
-      connector: link.connector,
-      delivery: link.delivery,
-      sourceName: req.sourceName && redactText(req.sourceName),
-      startedBy: req.startedBy,
-    });
+    runsOfThisProcess.add(runId);
+    try {
+      await insertRun(req.store.db, {
+        id: runId,
+        employerId,
+        trigger: req.trigger,
+        connector: link.connector,
+        delivery: link.delivery,
+        sourceName: req.sourceName && redactText(req.sourceName),
+        startedBy: req.startedBy,
+      });
+    } catch (err) {
+      runsOfThisProcess.delete(runId);
+      throw err;
+    }
     req.onRecorded?.();
   }
   let status: SyncResult['status'] = 'completed';
@@ -240,6 +247,7 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     }
   } finally {
     stop.done();
+    runsOfThisProcess.delete(runId);
   }
   log.info('sync run finished', {
     runId,

@@ -220,15 +220,23 @@ export async function recordFailedRun(
 }
 
 /**
+ * Runs recorded by this process that have not ended: waiting for their turn, or going. On the
+ * embedded store a waiting run cannot say so in its record (the run going holds the one
+ * connection), and one process alone uses that store.
+ */
+export const runsOfThisProcess = new Set<string>();
+
+/**
  * Marks runs of an employer that were left `running` by a process that stopped as abandoned: those
  * recorded before `runId`. A run recorded after it may be waiting for its turn, and so may one
  * recorded before it on another instance: such a run says so (`waiting`, every 30 seconds on
- * PostgreSQL) and is left alone while it does.
+ * PostgreSQL) and is left alone while it does, as are the runs of this process.
  */
 export async function abandonStaleRuns(db: Db, employerId: string, runId: string): Promise<void> {
   await db('sync_runs')
     .where({ employer_id: employerId, status: 'running' })
     .whereNot({ id: runId })
+    .whereNotIn('id', [...runsOfThisProcess])
     .whereRaw('started_at < (select started_at from sync_runs where id = ?)', [runId])
     .whereRaw(
       `not (coalesce(progress->>'phase', '') = 'waiting'

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { findRun } from '../../src/sync/runs.js';
@@ -298,5 +299,28 @@ describe('recording a run', () => {
       await db.raw(`drop trigger refuse_rejection on sync_rejections`);
       await db.raw(`drop function refuse_rejection()`);
     }
+  });
+
+  it('When a run of this process waits for its turn, then a run that completes meanwhile does not mark it abandoned', async () => {
+    const { run } = await employer({ delivery: 'mutations' });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let recorded!: () => void;
+    const isRecorded = new Promise<void>((resolve) => (recorded = resolve));
+    const runId = randomUUID();
+    const waiting = run([person('1')], {
+      runId,
+      turn: async (task) => {
+        await gate;
+        return task();
+      },
+      onRecorded: () => recorded(),
+    });
+    await isRecorded;
+    expect((await run([person('2')])).status).toBe('completed');
+    expect(await findRun(bed.store.db, runId)).toMatchObject({ status: 'running' });
+    release();
+    expect((await waiting).status).toBe('completed');
+    expect(await findRun(bed.store.db, runId)).toMatchObject({ status: 'completed' });
   });
 });
