@@ -13,7 +13,7 @@ import { findLink } from '../store/links.js';
 import type { Link } from '../sync/link.js';
 import { noDeliveryMessage, prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
 import { runReport, runReportSchema, storedRunReport } from '../sync/report.js';
-import { countRejects, findRun, listRejects } from '../sync/runs.js';
+import { countRejects, findRun, listRejects, runsOfThisProcess } from '../sync/runs.js';
 import { concurrencyLimit, type Turn } from '../jobs/limit.js';
 import { actorOf, type AppContext } from './context.js';
 import { defineRoute, type RouteDef } from './route.js';
@@ -137,10 +137,11 @@ export function uploadsDir(dataDir: string): string {
 /**
  * Removes uploads left by a process that ended while runs were reading them (they hold BSNs):
  * those of runs recorded as ended (a run abandoned by the next one included), and those without a
- * run record after an hour (a run is recorded right after its upload). Called when `serve` starts.
- * On PostgreSQL (`othersMayRun`) uploads of runs still recorded as going stay, as another instance
- * may be running them; on the embedded store no other process can, so those go too. Returns how
- * many were removed.
+ * run record once nothing was written to them for an hour (a run is recorded right after its
+ * upload). `serve` calls it when it starts and every hour (`uploadSweepMs`). The uploads of this
+ * process's runs stay; on PostgreSQL (`othersMayRun`) so do those of runs still recorded as going,
+ * as another instance may be running them; on the embedded store no other process can, so those
+ * go. Returns how many were removed.
  */
 export async function removeLeftUploads(db: Db, dataDir: string, othersMayRun: boolean): Promise<number> {
   const root = uploadsDir(dataDir);
@@ -158,12 +159,29 @@ export async function removeLeftUploads(db: Db, dataDir: string, othersMayRun: b
   let removed = 0;
   for (const id of left) {
     const status = statusOf.get(id);
-    if (othersMayRun && status === 'running') continue;
-    if (status === undefined && (await stat(join(root, id))).mtimeMs > hourAgo) continue;
+    if (runsOfThisProcess.has(id) || (othersMayRun && status === 'running')) continue;
+    if (status === undefined && (await lastWritten(join(root, id))) > hourAgo) continue;
     await rm(join(root, id), { recursive: true, force: true });
     removed += 1;
   }
   return removed;
+}
+
+/** How often `serve` removes uploads left behind (`removeLeftUploads`). */
+export const uploadSweepMs = 3_600_000;
+
+/** When a folder or a file in it was last written: an upload still arriving is written to. */
+async function lastWritten(folder: string): Promise<number> {
+  const files = await readdir(folder).catch(() => [] as string[]);
+  const times = await Promise.all(
+    [folder, ...files.map((f) => join(folder, f))].map((f) =>
+      stat(f).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    ),
+  );
+  return Math.max(...times);
 }
 
 const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

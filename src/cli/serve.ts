@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
 import { createApp } from '../api/app.js';
-import { removeLeftUploads } from '../api/sync-runs.js';
+import { removeLeftUploads, uploadSweepMs } from '../api/sync-runs.js';
 import { log } from '../log.js';
 import { ensureOperatorToken } from '../store/tokens.js';
 import { Scheduler } from '../jobs/scheduler.js';
@@ -26,12 +26,22 @@ export const serveCommand: Command = {
       // Printed once, straight to the terminal: the logger would (rightly) redact it.
       io.stdout.write(`\nOperator token (shown once, stored only as a hash; keep it safe):\n  ${token}\n\n`);
     }
-    const removed = await removeLeftUploads(
-      runtime.store.db,
-      config.dataDir,
-      runtime.store.kind === 'postgres',
+    const sweepUploads = async () => {
+      const removed = await removeLeftUploads(
+        runtime.store.db,
+        config.dataDir,
+        runtime.store.kind === 'postgres',
+      );
+      if (removed > 0) log.info('uploads of ended runs removed', { count: removed });
+    };
+    await sweepUploads();
+    // A run that a crashed process left `running` is marked abandoned by the employer's next run:
+    // its upload goes at the next sweep, not only when serve starts again.
+    const sweep = setInterval(
+      () => void sweepUploads().catch((err: unknown) => log.warn('uploads not swept', { err })),
+      uploadSweepMs,
     );
-    if (removed > 0) log.info('uploads of ended runs removed', { count: removed });
+    sweep.unref();
     const scheduler = new Scheduler(config.timezone);
     if (config.scheduler === 'on') await registerJobs(scheduler, runtime);
     const app = createApp(runtime);
@@ -48,6 +58,7 @@ export const serveCommand: Command = {
     // On SIGINT or SIGTERM: no new jobs or requests, the requests under way are answered, then
     // the store closes.
     onShutdown(async () => {
+      clearInterval(sweep);
       await scheduler.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();

@@ -7,7 +7,7 @@ import { createTestStore, testConfig, testVault, type TestStore } from '../helpe
 import { startTestServer, type TestServer } from '../helpers/http.js';
 import { createApp } from '../../src/api/app.js';
 import { removeLeftUploads, uploadsDir } from '../../src/api/sync-runs.js';
-import { insertRun } from '../../src/sync/runs.js';
+import { insertRun, runsOfThisProcess } from '../../src/sync/runs.js';
 
 /** Deliveries uploaded to start a run: bounded, and never left on disk (they hold BSNs). */
 
@@ -96,14 +96,17 @@ describe('uploaded deliveries', () => {
     expect(await store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
   });
 
-  it('When serve starts, then uploads of ended runs and old unrecorded ones are removed, and those of running runs unless another instance may run them', async () => {
+  it('When uploads are swept, then those of ended runs and old unrecorded ones go, and those of running runs unless another instance may run them', async () => {
     const ids = {
       ended: '7f0c2b1e-0000-4000-8000-000000000001',
       running: '7f0c2b1e-0000-4000-8000-000000000002',
       unrecordedOld: '7f0c2b1e-0000-4000-8000-000000000003',
       unrecordedNew: '7f0c2b1e-0000-4000-8000-000000000004',
+      // Its folder is old, but the file is still being written: an upload still arriving.
+      arriving: '7f0c2b1e-0000-4000-8000-000000000005',
+      ofThisProcess: '7f0c2b1e-0000-4000-8000-000000000006',
     };
-    for (const id of [ids.ended, ids.running])
+    for (const id of [ids.ended, ids.running, ids.ofThisProcess])
       await insertRun(store.db, { id, employerId, trigger: 'api', connector: 'csv', delivery: 'mutations' });
     await store.db('sync_runs').where({ id: ids.ended }).update({ status: 'abandoned' });
     for (const id of Object.values(ids)) {
@@ -111,11 +114,21 @@ describe('uploaded deliveries', () => {
       writeFileSync(join(uploadsDir(dataDir), id, 'delivery.csv'), 'x');
     }
     const old = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(uploadsDir(dataDir), ids.unrecordedOld, 'delivery.csv'), old, old);
     utimesSync(join(uploadsDir(dataDir), ids.unrecordedOld), old, old);
-    expect(await removeLeftUploads(store.db, dataDir, true)).toBe(2);
-    expect(uploads().sort()).toEqual([ids.running, ids.unrecordedNew]);
-    // On the embedded store no other process can be running it: a run left running is gone.
-    expect(await removeLeftUploads(store.db, dataDir, false)).toBe(1);
-    expect(uploads()).toEqual([ids.unrecordedNew]);
+    utimesSync(join(uploadsDir(dataDir), ids.arriving), old, old);
+    runsOfThisProcess.add(ids.ofThisProcess);
+    try {
+      expect(await removeLeftUploads(store.db, dataDir, true)).toBe(2);
+      expect(uploads().sort()).toEqual(
+        [ids.running, ids.unrecordedNew, ids.arriving, ids.ofThisProcess].sort(),
+      );
+      // On the embedded store no other process can be running it: a run left running is gone, one
+      // of this process stays.
+      expect(await removeLeftUploads(store.db, dataDir, false)).toBe(1);
+      expect(uploads().sort()).toEqual([ids.unrecordedNew, ids.arriving, ids.ofThisProcess].sort());
+    } finally {
+      runsOfThisProcess.delete(ids.ofThisProcess);
+    }
   });
 });
