@@ -348,8 +348,8 @@ async function applyRun(
       );
     }
   }
-  if (stops.length > 0) throw new StopRun('guard_tripped', stops.join(' '));
   const cycle = await findCycleAfterDelivery(trx, employerId);
+  if (cycle && stops.length > 0) throw new StopRun('guard_tripped', stops.join(' '));
   if (cycle) {
     throw new StopRun(
       'rejected',
@@ -381,4 +381,10 @@ async function applyRun(
   counts.unchanged = persons - counts.created - counts.updated;
   counts.departments = { ...departments.counts, archived };
   counts.rowsWritten = written;
+  // A tripped guard applies nothing: the run's transaction is rolled back, as a dry run's is, after
+  // the plan was carried out in it, so the report counts what the delivery would change.
+  if (stops.length > 0) {
+    counts.rowsWritten = 0;
+    throw new StopRun('guard_tripped', stops.join(' '));
+  }
 }

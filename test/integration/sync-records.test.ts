@@ -323,4 +323,17 @@ describe('recording a run', () => {
     expect((await waiting).status).toBe('completed');
     expect(await findRun(bed.store.db, runId)).toMatchObject({ status: 'completed' });
   });
+
+  it('When a complete delivery trips the guard, then the report counts what it would change, and nothing is applied', async () => {
+    const { employer: e, run } = await employer();
+    await run(Array.from({ length: 10 }, (_, i) => person(String(i + 1))));
+    const before = await storedState(bed.store.db, e.id);
+    const tripped = await run([person('1'), person('2', { lastName: 'Changed' }), person('11')]);
+    expect(tripped.status).toBe('guard_tripped');
+    expect(tripped.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1, ended: 8, rowsWritten: 0 });
+    expect(await findRun(bed.store.db, tripped.runId)).toMatchObject({
+      counts: expect.objectContaining({ updated: 1, unchanged: 1 }),
+    });
+    expect(await storedState(bed.store.db, e.id)).toEqual(before);
+  });
 });
