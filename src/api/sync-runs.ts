@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import type { Db } from '../store/db.js';
 import { findLink } from '../store/links.js';
+import { isUuid } from '../store/ids.js';
 import type { Link } from '../sync/link.js';
 import { noDeliveryMessage, prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
 import { runReport, runReportSchema, storedRunReport } from '../sync/report.js';
@@ -145,7 +146,7 @@ export function uploadsDir(dataDir: string): string {
  */
 export async function removeLeftUploads(db: Db, dataDir: string, othersMayRun: boolean): Promise<number> {
   const root = uploadsDir(dataDir);
-  const left = (await readdir(root).catch(() => [] as string[])).filter((d) => uuidLike.test(d));
+  const left = (await readdir(root).catch(() => [] as string[])).filter(isUuid);
   if (left.length === 0) return 0;
   const statusOf = new Map(
     (
@@ -183,8 +184,6 @@ async function lastWritten(folder: string): Promise<number> {
   );
   return Math.max(...times);
 }
-
-const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The delivery a run started through the API reads, checked before the answer: a link that cannot

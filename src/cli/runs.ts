@@ -2,6 +2,7 @@ import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { openRuntime } from '../runtime.js';
 import { findEmployerByCode } from '../store/employers.js';
+import { isUuid } from '../store/ids.js';
 import { formatReport, storedRunReport } from '../sync/report.js';
 import { findRun, listRuns } from '../sync/runs.js';
 import { countOption, UsageError, type Command } from './command.js';
@@ -57,7 +58,7 @@ export const runsShowCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, io }) {
     const runId = positionals[0]!;
-    if (!/^[0-9a-f-]{36}$/i.test(runId)) throw new UsageError(`"${runId}" is not a run id (a UUID)`);
+    if (!isUuid(runId)) throw new UsageError(`"${runId}" is not a run id (a UUID)`);
     const runtime = await openRuntime(loadConfig(io.env));
     try {
       const run = await findRun(runtime.store.db, runId);

@@ -105,6 +105,8 @@ describe('koppeling sync', () => {
     expect(JSON.parse(unknown.stdout)).toEqual({
       error: 'No sync run 00000000-0000-4000-8000-000000000000.',
     });
+    // Hyphens in the wrong places are no run id: a usage error, not a failure of the store.
+    expect((await runCli(['runs', 'show', '0000000000000000000000000000000000-0'], env)).code).toBe(2);
     const shown = await runCli(['runs', 'show', report.runId], env);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('3 created');
