@@ -17,8 +17,8 @@ const derivedId = (person: string, employment: string) =>
  * person's record holds all their employments, a new such employment that replaces exactly one such
  * employment of the same person, still open on the delivery date, is that employment: it takes the
  * new id, and planning then sees a corrected start date instead of an ended employment plus a new
- * one overlapping it. A re-hire is not mistaken for it: the earlier employment has ended by then.
- * Nor is a new contract for one that ended without the source saying so: history the stored one
+ * one overlapping it. A re-hire or a follow-up contract is not mistaken for it: it starts after
+ * the stored one's end date (which may still lie ahead). Nor is a new contract for one that ended without the source saying so: history the stored one
  * has before the new start (a change of terms, an absence case) would fall outside the employment.
  */
 export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: string): Promise<void> {
@@ -31,7 +31,7 @@ export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: s
          left join employments m on m.employer_id = ? and m.external_id = s.external_id
         where m.id is null and s.external_id = ${derivedId('p', 's')}
      ), gone as (
-       select m.id, m.employee_id, m.start_date
+       select m.id, m.employee_id, m.start_date, m.end_date
          from employments m
          join employees e on e.id = m.employee_id
         where m.employer_id = ? and m.employee_id in (select employee_id from fresh)
@@ -41,6 +41,8 @@ export async function rekeyCorrectedStarts(trx: Trx, employerId: string, date: s
      update employments m set external_id = f.external_id, updated_at = now()
        from fresh f join gone g using (employee_id)
       where m.id = g.id
+        -- A start after the stored end is a contract that follows it, even while that one still runs.
+        and (g.end_date is null or f.start_date <= g.end_date)
         and f.employee_id in (select employee_id from fresh group by employee_id having count(*) = 1)
         and g.employee_id in (select employee_id from gone group by employee_id having count(*) = 1)
         -- History recorded before the new start (a change of terms, an absence) shows the stored

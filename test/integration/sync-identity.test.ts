@@ -180,6 +180,17 @@ describe('employment identity', () => {
         { external_id: '1-2024-01-01', end_date: null },
       ],
     );
+    // A follow-up contract starting after the running one ends: a new employment, not a correction.
+    // (A complete delivery without the running one ends it as missing, as any employment left out.)
+    const followUp = await employer({ guardAllowance: 1 });
+    await followUp.run([person('1', { employments: [derived('2025-07-01', '2027-06-30')] }), person('2')]);
+    await followUp.run([person('1', { employments: [derived('2027-07-01')] }), person('2')]);
+    expect(
+      (await employmentsOf(followUp.employer.id)).filter((m) => m.personnel_number === '1'),
+    ).toMatchObject([
+      { external_id: '1-2025-07-01', start_date: '2025-07-01', end_date: '2026-11-28' },
+      { external_id: '1-2027-07-01', start_date: '2027-07-01', end_date: null },
+    ]);
     // Two new employments for one that is gone: which one it became is unknown.
     const two = await employer({ guardAllowance: 1 });
     await two.run([person('1', { employments: [derived('2015-03-01')] }), person('2')]);
