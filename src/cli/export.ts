@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { openRuntime } from '../runtime.js';
 import { findEmployerByCode } from '../store/employers.js';
-import { exportEmployees } from '../sync/export.js';
+import { exportSnapshot } from '../sync/export.js';
 import { UsageError, type Command } from './command.js';
 
 async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
@@ -27,10 +27,10 @@ export const exportCommand: Command = {
       if (!employer) throw new AppError('not_found', `No employer with code "${code}".`);
       await write(io.stdout, `{"employer":${JSON.stringify(employer.code)},"employees":[`);
       let first = true;
-      for await (const e of exportEmployees(runtime.store.db, employer.id)) {
+      await exportSnapshot(runtime.store.db, employer.id, async (e) => {
         await write(io.stdout, (first ? '\n' : ',\n') + JSON.stringify(e));
         first = false;
-      }
+      });
       await write(io.stdout, '\n]}\n');
       return 0;
     } finally {

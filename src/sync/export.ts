@@ -153,3 +153,20 @@ export async function* exportEmployees(
     after = people[people.length - 1]!.personnel_number;
   }
 }
+
+/**
+ * Every employee of the employer as `exportEmployees` gives them, from one snapshot of the store: a
+ * sync that commits while a large export is being read (a personnel number changed, an employee
+ * added) neither shows an employee twice nor leaves one out.
+ */
+export async function exportSnapshot(
+  db: Db,
+  employerId: string,
+  each: (employee: ExportedEmployee) => Promise<void>,
+  options: { pageSize?: number; today?: string } = {},
+): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw('set transaction isolation level repeatable read, read only');
+    for await (const e of exportEmployees(trx, employerId, options)) await each(e);
+  });
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { person, syncRunner, testLink, syncTestStore } from '../helpers/sync.js';
-import { exportEmployees, type ExportedEmployee } from '../../src/sync/export.js';
+import { exportEmployees, exportSnapshot, type ExportedEmployee } from '../../src/sync/export.js';
+import { testStoreKind } from '../helpers/store.js';
 
 const bed = syncTestStore('export');
 
@@ -37,4 +38,32 @@ describe('export', () => {
     const later = await exported(employer.id, '2027-03-01');
     expect(later[0]!.employments[0]).toMatchObject({ departmentCode: 'D2', hoursPerWeek: 20 });
   });
+
+  // On the embedded store a sync cannot commit during an export: the export holds the one connection.
+  it.skipIf(testStoreKind === 'pglite')(
+    'When a sync commits while the export is read, then the export shows the store as it was when it began',
+    async () => {
+      const { employer, run } = await syncRunner(
+        bed.store,
+        bed.vault,
+        testLink('export-snapshot', { delivery: 'mutations' }),
+      );
+      await run([person('1'), person('2'), person('3')]);
+      const numbers: string[] = [];
+      await exportSnapshot(
+        bed.store.db,
+        employer.id,
+        async (e) => {
+          // Between pages, employee 3 is renumbered to sort before the page already read.
+          if (numbers.push(e.personnelNumber) === 1)
+            await bed.store
+              .db('employees')
+              .where({ employer_id: employer.id, personnel_number: '3' })
+              .update({ personnel_number: '0' });
+        },
+        { pageSize: 1 },
+      );
+      expect(numbers).toEqual(['1', '2', '3']);
+    },
+  );
 });
