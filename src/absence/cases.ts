@@ -78,6 +78,18 @@ export async function reportSick(
       ],
     ),
   );
+  if (employment.endDate) {
+    // An end date the source gave before the employee fell sick (or a late report of sickness that
+    // began before an ended employment): recorded as the sync records one given while sick, so the
+    // case is not left without any sign that the employment ends.
+    batch.add(
+      db.raw(
+        `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date)
+         values (?::uuid, ?::uuid, ?::uuid, ?::uuid, 'employment_ended_while_sick', ?::date)`,
+        [employment.employerId, employeeId, employment.id, caseId, employment.endDate],
+      ),
+    );
+  }
 
   saveTimeline(
     batch,

@@ -27,8 +27,13 @@ describe('absence jobs', () => {
     const slot = new Date('2026-11-28T05:00:00Z');
     await job.run(slot);
     await job.run(slot);
-    const events = await store.db('case_events').where({ employee_id: sick.employeeId });
+    const events = await store
+      .db('case_events')
+      .where({ employee_id: sick.employeeId })
+      .orderBy('recorded_at');
+    // The end the employment had when the employee fell sick, then the warning six weeks ahead.
     expect(events.map((e) => [e.kind, e.event_date])).toEqual([
+      ['employment_ended_while_sick', '2027-01-05'],
       ['fixed_term_ending_while_sick', '2027-01-05'],
     ]);
   });

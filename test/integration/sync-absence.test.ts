@@ -93,12 +93,20 @@ describe('sync and absence together', () => {
     }
   });
 
-  it('When an end date given before the case began is withdrawn, then the case records nothing', async () => {
+  it('When an employee falls sick after the source gave the employment an end date, then the case records that end, and its withdrawal', async () => {
     const vault = testVault(store);
     const { employer, run } = await syncRunner(store, vault, testLink('sick-end-before'));
     await run([person('1', { employments: [{ endDate: '2026-12-31' }] })]);
     const { employeeId, caseId } = await sick(employer.id, '1');
+    const ended = expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2026-12-31' });
+    expect((await caseOfEmployee(store.db, employeeId, caseId)).events).toEqual([ended]);
+    // The same end delivered again adds nothing; the source withdrawing it is recorded.
+    await run([person('1', { employments: [{ endDate: '2026-12-31' }] })]);
+    expect((await caseOfEmployee(store.db, employeeId, caseId)).events).toEqual([ended]);
     expect((await run([person('1')])).status).toBe('completed');
-    expect((await caseOfEmployee(store.db, employeeId, caseId)).events).toEqual([]);
+    expect((await caseOfEmployee(store.db, employeeId, caseId)).events).toEqual([
+      ended,
+      expect.objectContaining({ kind: 'employment_end_withdrawn', eventDate: '2026-11-28' }),
+    ]);
   });
 });
