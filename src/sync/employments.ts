@@ -240,5 +240,48 @@ export async function applyEmployments(
         and not exists (select 1 from plan_person p where p.employee_id = e.employee_id and p.created)
      on conflict do nothing`,
   );
-  return { written, notices: complete ? await supersededNotices(trx) : [] };
+  const notices = complete ? await supersededNotices(trx) : [];
+  return { written, notices: [...notices, ...(await casesOutsideNotices(trx))] };
+}
+
+/**
+ * Employments whose delivered dates leave an open absence case outside them (a start moved past the
+ * first sick day, an end moved before it): the source is followed, and the operator is told, as the
+ * case no longer lies in an employment and needs a person to look at it.
+ */
+async function casesOutsideNotices(trx: Trx): Promise<Notice[]> {
+  const found = await rows<{
+    position: string;
+    external_id: string;
+    start_date: string;
+    end_date: string | null;
+    first_sick_day: string;
+    n: string;
+  }>(
+    trx,
+    `select r.position, p.external_id, to_char(m.start_date, 'YYYY-MM-DD') as start_date,
+            to_char(m.end_date, 'YYYY-MM-DD') as end_date,
+            to_char(c.first_sick_day, 'YYYY-MM-DD') as first_sick_day, count(*) over () as n
+       from plan_employment p
+       join stg_rec r using (rec)
+       join employments m on m.id = p.employment_id
+       join absence_cases c on c.employment_id = m.id and c.status = 'open'
+      where p.dates_changed and (c.first_sick_day < m.start_date or c.first_sick_day > m.end_date)
+      order by p.rec, p.external_id limit ?`,
+    [noticeLimit],
+  );
+  const notices: Notice[] = found.map((f) => ({
+    position: f.position,
+    field: 'employment.startDate',
+    message:
+      `employment ${f.external_id} now runs from ${f.start_date}${f.end_date ? ` to ${f.end_date}` : ''}, ` +
+      `so its open absence case from ${f.first_sick_day} lies outside it: check the case (end it, or have ` +
+      `the dates corrected at the source)`,
+  }));
+  return countedNotices(
+    notices,
+    Number(found[0]?.n ?? 0),
+    'employment.startDate',
+    'employments whose open absence case now lies outside them',
+  );
 }

@@ -109,4 +109,30 @@ describe('sync and absence together', () => {
       expect.objectContaining({ kind: 'employment_end_withdrawn', eventDate: '2026-11-28' }),
     ]);
   });
+
+  it('When a delivery moves an employment past the first sick day of its open case, then the run says so and the case stays', async () => {
+    const vault = testVault(store);
+    const { employer, run } = await syncRunner(
+      store,
+      vault,
+      testLink('sick-moved', { delivery: 'mutations' }),
+    );
+    await run([person('1')]);
+    const { employeeId, caseId } = await sick(employer.id, '1');
+    const moved = await run([person('1', { employments: [{ startDate: '2026-11-20' }] })]);
+    expect(moved.status).toBe('completed');
+    expect(moved.notices).toEqual([
+      {
+        position: 'delivery.csv:1',
+        field: 'employment.startDate',
+        message:
+          'employment 1-1 now runs from 2026-11-20, so its open absence case from 2026-11-16 lies outside it: ' +
+          'check the case (end it, or have the dates corrected at the source)',
+      },
+    ]);
+    expect((await caseOfEmployee(store.db, employeeId, caseId)).status).toBe('open');
+    // A rerun changes no dates and says nothing.
+    const again = await run([person('1', { employments: [{ startDate: '2026-11-20' }] })]);
+    expect(again.notices).toEqual([]);
+  });
 });
