@@ -184,14 +184,15 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /**
- * Turns a file system error into an AppError that says what to do. A missing file, a folder or
+ * Turns a file system error into an AppError that says what to do. A missing file, a path that
+ * cannot name one (a file where a folder should be, a name too long, a loop of links), a folder or
  * no permission stays so until someone acts; any other error (EIO, EMFILE, EBUSY, a file server
  * that went away) is `unavailable`: a run that meets one may be retried, and a drop-folder
  * delivery stays where it is.
  */
 export function fileError(err: unknown, target: string, what: string): AppError {
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT')
+  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'ELOOP')
     return new AppError(
       'not_found',
       `The ${what} ${target} does not exist: check the path in the link settings.`,

@@ -100,7 +100,8 @@ describe('drop folders', () => {
       'The delivery file /drop/a.csv could not be read just now (EIO); try again.',
     );
     expect(fileError(errno('EMFILE'), '/drop', 'drop folder').code).toBe('unavailable');
-    expect(fileError(errno('ENOENT'), '/drop/a.csv', 'delivery file').code).toBe('not_found');
+    for (const code of ['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP'])
+      expect(fileError(errno(code), '/drop/a.csv', 'delivery file').code, code).toBe('not_found');
     expect(fileError(errno('EACCES'), '/drop/a.csv', 'delivery file').code).toBe('bad_request');
     expect(fileError(errno('EISDIR'), '/drop/a.csv', 'delivery file').code).toBe('bad_request');
   });
