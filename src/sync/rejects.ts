@@ -1,3 +1,4 @@
+import { isStorableText } from '../domain/text.js';
 import { redactText } from '../log.js';
 import type { StoreKind } from '../store/db.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
@@ -78,9 +79,12 @@ export class RunRejects {
     this.pending.push([this.added, safe.position, safe.field, safe.reason]);
   }
 
-  /** Keeps the employee of a rejected record (its key, when the record had one) from being ended. */
+  /**
+   * Keeps the employee of a rejected record (its key, when the record had one) from being ended. A
+   * key the store cannot hold (a NUL character) is no stored employee's either.
+   */
   hold(key: string | undefined): void {
-    if (key) this.held.push([key]);
+    if (key && isStorableText(key)) this.held.push([key]);
   }
 
   /** Writes the problems and held keys added since the last call to the run's tables. */

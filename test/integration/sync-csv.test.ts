@@ -131,15 +131,22 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     const { employer, run } = await linkedFile(
       'nul',
       'nul.csv',
-      csvText([csvRow('1'), csvRow('2', { Achternaam: 'Dijk\u0000' }), csvRow('3', { Geslacht: 'V\u0000' })]),
+      csvText([
+        csvRow('1'),
+        csvRow('2', { Achternaam: 'Dijk\u0000' }),
+        csvRow('3', { Geslacht: 'V\u0000' }),
+        // In the key too: the rejected record's key cannot be held either.
+        csvRow('4', { Personeelsnummer: '4\u00005' }),
+      ]),
       { delivery: 'mutations' },
     );
     const r = await run();
-    expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 2 } });
+    expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 3 } });
     expect(r.rejects.map((x) => [x.position, x.field])).toEqual([
       ['nul.csv:3', 'employee.lastName'],
       ['nul.csv:3', 'vault.legalLastName'],
       ['nul.csv:4', 'employee.gender'],
+      ['nul.csv:5', 'employee.personnelNumber'],
     ]);
     expect(r.rejects[0]!.reason).toBe(
       'Achternaam "Dijk\\0" contains a NUL character (byte 0), which cannot be stored',
