@@ -14,7 +14,7 @@ import { isUuid } from '../store/ids.js';
 import type { Link } from '../sync/link.js';
 import { noDeliveryMessage, prepareDelivery, runDelivery, type PreparedDelivery } from '../sync/delivery.js';
 import { runReport, runReportSchema, storedRunReport } from '../sync/report.js';
-import { countRejects, findRun, listRejects, runsOfThisProcess } from '../sync/runs.js';
+import { countRejects, findRun, listRejects } from '../sync/runs.js';
 import { concurrencyLimit, type Turn } from '../jobs/limit.js';
 import { actorOf, type AppContext } from './context.js';
 import { defineRoute, type RouteDef } from './route.js';
@@ -112,13 +112,14 @@ async function receiveUpload(
   const limit = ctx.config.uploadLimitMb * 2 ** 20;
   if (length > limit) throw tooLarge(limit);
   const dir = join(uploadsDir(ctx.config.dataDir), runId);
+  uploadsInUse.add(runId);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const name = uploadName(filename, req.headers['content-disposition'], req.headers['content-type'] ?? '');
   const file = join(dir, name);
   try {
     await pipeline(req, byteLimit(limit), createWriteStream(file, { mode: 0o600 }));
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    await removeUpload(runId, dir);
     if (err instanceof AppError) throw err;
     throw new AppError(
       'bad_request',
@@ -136,11 +137,25 @@ export function uploadsDir(dataDir: string): string {
 }
 
 /**
+ * The upload folders (named by run id) this process receives or still reads, from the first byte
+ * until the run has ended: dry runs, which are never recorded, included.
+ */
+export const uploadsInUse = new Set<string>();
+
+async function removeUpload(runId: string, dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true });
+  } finally {
+    uploadsInUse.delete(runId);
+  }
+}
+
+/**
  * Removes uploads left by a process that ended while runs were reading them (they hold BSNs):
  * those of runs recorded as ended (a run abandoned by the next one included), and those without a
  * run record once nothing was written to them for an hour (a run is recorded right after its
- * upload). `serve` calls it when it starts and every hour (`uploadSweepMs`). The uploads of this
- * process's runs stay; on PostgreSQL (`othersMayRun`) so do those of runs still recorded as going,
+ * upload). `serve` calls it when it starts and every hour (`uploadSweepMs`). The uploads this
+ * process still uses stay (`uploadsInUse`); on PostgreSQL (`othersMayRun`) so do those of runs still recorded as going,
  * as another instance may be running them; on the embedded store no other process can, so those
  * go. Returns how many were removed.
  */
@@ -160,7 +175,7 @@ export async function removeLeftUploads(db: Db, dataDir: string, othersMayRun: b
   let removed = 0;
   for (const id of left) {
     const status = statusOf.get(id);
-    if (runsOfThisProcess.has(id) || (othersMayRun && status === 'running')) continue;
+    if (uploadsInUse.has(id) || (othersMayRun && status === 'running')) continue;
     if (status === undefined && (await lastWritten(join(root, id))) > hourAgo) continue;
     await rm(join(root, id), { recursive: true, force: true });
     removed += 1;
@@ -246,9 +261,9 @@ export const syncRunRoutes: RouteDef[] = [
         );
       const runId = randomUUID();
       const upload = await receiveUpload(req, ctx, runId, query.filename);
-      const removeUpload = () => (upload ? rm(upload.dir, { recursive: true, force: true }) : undefined);
+      const removeOwnUpload = () => (upload ? removeUpload(runId, upload.dir) : undefined);
       const prepared = await prepareOrRefuse(params.code, link, upload?.file).catch(async (err: unknown) => {
-        await removeUpload();
+        await removeOwnUpload();
         throw err;
       });
       const actor = actorOf(req.principal);
@@ -271,7 +286,7 @@ export const syncRunRoutes: RouteDef[] = [
           sourceName: upload && `upload ${upload.name}`,
         },
         prepared,
-      ).finally(removeUpload);
+      ).finally(removeOwnUpload);
       if (query.wait || query.dryRun) return { status: 200, body: runReport(await running) };
       // The run id is given once the run is recorded: from then on it can be looked up.
       await Promise.race([isRecorded, running]);

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
 import { createApp } from '../../src/api/app.js';
-import { removeLeftUploads, uploadsDir } from '../../src/api/sync-runs.js';
-import { insertRun, runsOfThisProcess } from '../../src/sync/runs.js';
+import { removeLeftUploads, uploadsDir, uploadsInUse } from '../../src/api/sync-runs.js';
+import { insertRun } from '../../src/sync/runs.js';
 
 /** Deliveries uploaded to start a run: bounded, and never left on disk (they hold BSNs). */
 
@@ -93,6 +93,7 @@ describe('uploaded deliveries', () => {
       'aborted',
     );
     expect(await settled()).toEqual([]);
+    expect(uploadsInUse.size).toBe(0);
     expect(await store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
   });
 
@@ -104,9 +105,10 @@ describe('uploaded deliveries', () => {
       unrecordedNew: '7f0c2b1e-0000-4000-8000-000000000004',
       // Its folder is old, but the file is still being written: an upload still arriving.
       arriving: '7f0c2b1e-0000-4000-8000-000000000005',
+      // Old and without a run record, but still used by this process (a dry run waiting its turn).
       ofThisProcess: '7f0c2b1e-0000-4000-8000-000000000006',
     };
-    for (const id of [ids.ended, ids.running, ids.ofThisProcess])
+    for (const id of [ids.ended, ids.running])
       await insertRun(store.db, { id, employerId, trigger: 'api', connector: 'csv', delivery: 'mutations' });
     await store.db('sync_runs').where({ id: ids.ended }).update({ status: 'abandoned' });
     for (const id of Object.values(ids)) {
@@ -114,10 +116,12 @@ describe('uploaded deliveries', () => {
       writeFileSync(join(uploadsDir(dataDir), id, 'delivery.csv'), 'x');
     }
     const old = new Date(Date.now() - 2 * 3_600_000);
-    utimesSync(join(uploadsDir(dataDir), ids.unrecordedOld, 'delivery.csv'), old, old);
-    utimesSync(join(uploadsDir(dataDir), ids.unrecordedOld), old, old);
+    for (const id of [ids.unrecordedOld, ids.ofThisProcess]) {
+      utimesSync(join(uploadsDir(dataDir), id, 'delivery.csv'), old, old);
+      utimesSync(join(uploadsDir(dataDir), id), old, old);
+    }
     utimesSync(join(uploadsDir(dataDir), ids.arriving), old, old);
-    runsOfThisProcess.add(ids.ofThisProcess);
+    uploadsInUse.add(ids.ofThisProcess);
     try {
       expect(await removeLeftUploads(store.db, dataDir, true)).toBe(2);
       expect(uploads().sort()).toEqual(
@@ -128,7 +132,7 @@ describe('uploaded deliveries', () => {
       expect(await removeLeftUploads(store.db, dataDir, false)).toBe(1);
       expect(uploads().sort()).toEqual([ids.unrecordedNew, ids.arriving, ids.ofThisProcess].sort());
     } finally {
-      runsOfThisProcess.delete(ids.ofThisProcess);
+      uploadsInUse.delete(ids.ofThisProcess);
     }
   });
 });
