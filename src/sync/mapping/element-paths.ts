@@ -10,7 +10,7 @@ export interface ElementPath {
 }
 
 /**
- * Every path a mapping reads a value from (`source`, `firstOf`, `concat`, `when`, `where`), each once,
+ * Every path a mapping reads a value from (`source`, `firstOf`, `concat`, `when`, `unless`, `where`), each once,
  * in mapping order. A path inside an `each` group is keyed from the record (`Dnstvbnd/OrgeenhCd`),
  * so the key says where the element is whatever part of the mapping reads it; one that starts with
  * `/` is read from the record itself and keyed without the slash.
