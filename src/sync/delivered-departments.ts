@@ -27,45 +27,23 @@ export async function createDepartmentStaging(trx: Trx): Promise<void> {
 
 const givenColumns = ['rec', 'position', 'code', 'name', 'parent_code'] as const;
 
-/** How many department codes `DepartmentRows` remembers: a few MB at most. */
-const remembered = 10_000;
-
 /**
- * Records that repeat what earlier records gave of a department are staged this often: a record
- * can still be left out after staging (a duplicate key, and then its twin as well), and what it gave
- * must then come from a record that stays.
+ * The rows a record adds to `stg_dep_given`, one per department it gives (the same one twice, as by
+ * two employments in one department, once). Every record's rows are staged, also when they repeat
+ * what earlier records gave: a record can still be left out after staging (a duplicate key, with
+ * its twins), and what it gave must then come from the records that stay.
  */
-const repeatsStaged = 3;
-
-/**
- * The rows records add to `stg_dep_given`. Most records repeat what an earlier one gave of their
- * department: past the first `repeatsStaged`, such a row says nothing new (no first name or parent,
- * no disagreement) and is left out, for the codes remembered; past `remembered` codes every row is
- * staged.
- */
-export class DepartmentRows {
-  private readonly first = new Map<
-    string,
-    { name: string | undefined; parent: string | undefined; staged: number }
-  >();
-
-  add(rec: number, position: string, departments: readonly CandidateDepartment[], into: unknown[][]): void {
-    for (const d of departments) {
-      const seen = this.first.get(d.code);
-      if (seen) {
-        const nameSaysNothing = d.name === undefined || d.name === seen.name;
-        const parentSaysNothing = d.parentCode === undefined || d.parentCode === seen.parent;
-        if (nameSaysNothing && parentSaysNothing && seen.staged >= repeatsStaged) continue;
-        seen.staged += 1;
-        // The first name or parent given, when earlier records left it out.
-        seen.name ??= d.name;
-        seen.parent ??= d.parentCode;
-      } else if (this.first.size < remembered) {
-        this.first.set(d.code, { name: d.name, parent: d.parentCode, staged: 1 });
-      }
-      into.push([rec, position, d.code, d.name, d.parentCode]);
-    }
-  }
+export function addDepartmentRows(
+  rec: number,
+  position: string,
+  departments: readonly CandidateDepartment[],
+  into: unknown[][],
+): void {
+  departments.forEach((d, i) => {
+    const same = (e: CandidateDepartment) =>
+      e.code === d.code && e.name === d.name && e.parentCode === d.parentCode;
+    if (!departments.slice(0, i).some(same)) into.push([rec, position, d.code, d.name, d.parentCode]);
+  });
 }
 
 export async function loadDepartmentRows(trx: Trx, kind: StoreKind, data: unknown[][]): Promise<void> {
@@ -85,9 +63,14 @@ const givenValues = `select 'name' as kind, code, name as value, position, rec f
 export async function stageDepartments(trx: Trx): Promise<Notice[]> {
   await exec(
     trx,
+    // The first record per department and kind by a hash aggregate (every record's rows are staged,
+    // so a sort of them all would cost more), then its value.
     `create temp table stg_dep_first on commit drop as
-       select distinct on (kind, code) kind, code, value, position from (${givenValues}) g
-        order by kind, code, rec`,
+       select distinct on (g.kind, g.code) g.kind, g.code, g.value, g.position
+         from (${givenValues}) g
+         join (select kind, code, min(rec) as rec from (${givenValues}) x group by kind, code) f
+           using (kind, code, rec)
+        order by g.kind, g.code`,
   );
   await exec(
     trx,

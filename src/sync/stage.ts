@@ -5,7 +5,7 @@ import type { Vault } from '../vault/vault.js';
 import type { Candidate, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
 import { bsnKeys } from './bsn-keys.js';
-import { createDepartmentStaging, DepartmentRows, loadDepartmentRows } from './delivered-departments.js';
+import { addDepartmentRows, createDepartmentStaging, loadDepartmentRows } from './delivered-departments.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
 import type { RunRejects } from './rejects.js';
@@ -146,7 +146,6 @@ export async function stageDelivery(
   const anyStored =
     (await rows(ctx.trx, `select 1 from employees where employer_id = ? limit 1`, [ctx.employerId])).length >
     0;
-  const departments = new DepartmentRows();
   let batch: Array<{ rec: number; candidate: Candidate }> = [];
   let rec = 0;
   let pending: Promise<void> = Promise.resolve();
@@ -178,7 +177,7 @@ export async function stageDelivery(
       if (batch.length >= BATCH) {
         // The database stages one batch while the next is read and mapped; one flush at a time.
         await pending;
-        pending = flush(ctx, batch, rejects, anyStored, departments);
+        pending = flush(ctx, batch, rejects, anyStored);
         pending.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
         batch = [];
         ctx.onProgress?.(rec);
@@ -190,7 +189,7 @@ export async function stageDelivery(
     throw err;
   }
   await pending;
-  await flush(ctx, batch, rejects, anyStored, departments);
+  await flush(ctx, batch, rejects, anyStored);
   await exec(ctx.trx, `analyze stg_rec, stg_emp`);
   await keepStoredPersons(ctx.trx);
   await rejects.write();
@@ -221,7 +220,6 @@ async function flush(
   batch: Array<{ rec: number; candidate: Candidate }>,
   rejects: RunRejects,
   anyStored: boolean,
-  departments: DepartmentRows,
 ): Promise<void> {
   if (batch.length === 0) return;
   const existing = anyStored
@@ -295,7 +293,7 @@ async function flush(
       c.partialEmployee ?? false,
     ]);
     if (sealed) sealedRows.push([rec, sealed.ciphertext, sealed.bsnIndex]);
-    departments.add(rec, c.position, c.departments, depRows);
+    addDepartmentRows(rec, c.position, c.departments, depRows);
     for (const m of c.employments) {
       empRows.push([
         rec,
