@@ -112,8 +112,8 @@ async function receiveUpload(
   const limit = ctx.config.uploadLimitMb * 2 ** 20;
   if (length > limit) throw tooLarge(limit);
   const dir = join(uploadsDir(ctx.config.dataDir), runId);
-  uploadsInUse.add(runId);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  uploadsInUse.add(runId);
   const name = uploadName(filename, req.headers['content-disposition'], req.headers['content-type'] ?? '');
   const file = join(dir, name);
   try {
