@@ -272,7 +272,7 @@ async function casesOutsideNotices(trx: Trx): Promise<Notice[]> {
   );
   const notices: Notice[] = found.map((f) => ({
     position: f.position,
-    field: 'employment.startDate',
+    field: f.first_sick_day < f.start_date ? 'employment.startDate' : 'employment.endDate',
     message:
       `employment ${f.external_id} now runs from ${f.start_date}${f.end_date ? ` to ${f.end_date}` : ''}, ` +
       `so its open absence case from ${f.first_sick_day} lies outside it: check the case (end it, or have ` +
@@ -281,7 +281,7 @@ async function casesOutsideNotices(trx: Trx): Promise<Notice[]> {
   return countedNotices(
     notices,
     Number(found[0]?.n ?? 0),
-    'employment.startDate',
+    'employment',
     'employments whose open absence case now lies outside them',
   );
 }

@@ -134,5 +134,12 @@ describe('sync and absence together', () => {
     // A rerun changes no dates and says nothing.
     const again = await run([person('1', { employments: [{ startDate: '2026-11-20' }] })]);
     expect(again.notices).toEqual([]);
+    // An end moved before the first sick day is named so.
+    const ended = await run([
+      person('1', { employments: [{ startDate: '2020-01-01', endDate: '2026-11-10' }] }),
+    ]);
+    expect(ended.notices.map((n) => [n.field, n.message.slice(0, 60)])).toEqual([
+      ['employment.endDate', 'employment 1-1 now runs from 2020-01-01 to 2026-11-10, so it'],
+    ]);
   });
 });
