@@ -78,18 +78,18 @@ export async function reportSick(
       ],
     ),
   );
-  if (employment.endDate) {
-    // An end date the source gave before the employee fell sick (or a late report of sickness that
-    // began before an ended employment): recorded as the sync records one given while sick, so the
-    // case is not left without any sign that the employment ends.
-    batch.add(
-      db.raw(
-        `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date)
-         values (?::uuid, ?::uuid, ?::uuid, ?::uuid, 'employment_ended_while_sick', ?::date)`,
-        [employment.employerId, employeeId, employment.id, caseId, employment.endDate],
-      ),
-    );
-  }
+  // An end date the source gave before the employee fell sick (or a late report of sickness that
+  // began before an ended employment): recorded as the sync records one given while sick, so the
+  // case is not left without any sign that the employment ends. The end date is read with a share
+  // lock: a sync that is changing it meanwhile is waited for, and its new date is the one recorded.
+  batch.add(
+    db.raw(
+      `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date)
+       select m.employer_id, m.employee_id, m.id, ?::uuid, 'employment_ended_while_sick', m.end_date
+         from employments m where m.id = ?::uuid and m.end_date is not null for share`,
+      [caseId, employment.id],
+    ),
+  );
 
   saveTimeline(
     batch,

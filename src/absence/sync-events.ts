@@ -21,8 +21,11 @@ export async function recordEmploymentsEnded(
   input: { table: string; runId: string; date: string },
 ): Promise<number> {
   const result = (await trx.raw(
-    `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date, sync_run_id)
-     select c.employer_id, c.employee_id, c.employment_id, c.id, k.kind, k.event_date, ?
+    // Recorded at the statement's own time, not at the start of the run's transaction (minutes
+    // earlier): an event recorded on the case meanwhile (a sick report) must not seem the later one.
+    `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date, sync_run_id,
+                              recorded_at)
+     select c.employer_id, c.employee_id, c.employment_id, c.id, k.kind, k.event_date, ?, clock_timestamp()
        from ${input.table} x
        join absence_cases c on c.employment_id = x.employment_id and c.status = 'open'
        cross join lateral (

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import { createTestStore, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
 import { person, syncRunner, testLink } from '../helpers/sync.js';
 import { connectModules } from '../../src/runtime.js';
 import { reportSick } from '../../src/absence/cases.js';
@@ -142,4 +142,29 @@ describe('sync and absence together', () => {
       ['employment.endDate', 'employment 1-1 now runs from 2020-01-01 to 2026-11-10, so it'],
     ]);
   });
+
+  // On the embedded store the report would wait for the connection the sync holds anyway.
+  it.skipIf(testStoreKind === 'pglite')(
+    'When a sync changes the end date while a sick report comes in, then the report waits and records the new end',
+    async () => {
+      const vault = testVault(store);
+      const { employer, run } = await syncRunner(store, vault, testLink('sick-race'));
+      await run([person('1', { employments: [{ endDate: '2026-12-31' }] })]);
+      const trx = await store.db.transaction();
+      let reported: Promise<{ employeeId: string; caseId: string }> | undefined;
+      try {
+        await trx('employments').where({ employer_id: employer.id }).update({ end_date: '2027-03-31' });
+        reported = sick(employer.id, '1');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await trx.commit();
+      } catch (err) {
+        await trx.rollback();
+        throw err;
+      }
+      const { employeeId, caseId } = await reported;
+      expect((await caseOfEmployee(store.db, employeeId, caseId)).events).toEqual([
+        expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2027-03-31' }),
+      ]);
+    },
+  );
 });
