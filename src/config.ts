@@ -121,6 +121,11 @@ export const configKeys = {
     default: '50',
     doc: 'How far (in %) the JavaScript heap may grow past the data still in use before it is collected; 0 leaves it to Node (up to 300%).',
   },
+  sourceRoots: {
+    env: 'KOPPELING_SOURCE_ROOTS',
+    default: '(unset)',
+    doc: "Folders (separated by `,`) that the delivery files and drop folders of links must lie in: checked when a link is stored through the API and when a scheduled or API run reads it. Unset: any path the service can read; set it in production, so that a link cannot make the service read another file (its content would show in the run's problems).",
+  },
 } as const;
 
 export const configSchema = z
@@ -189,6 +194,15 @@ export const configSchema = z
       .min(0)
       .max(300)
       .refine((n) => n === 0 || n >= 10, '0 (Node decides) or 10 to 300'),
+    sourceRoots: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .transform((v) =>
+        (v === undefined ? [] : Array.isArray(v) ? v : v.split(','))
+          .map((p) => p.trim())
+          .filter(Boolean)
+          .map((p) => resolve(p)),
+      ),
   })
   .strict();
 

@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { reaches } from './authorize.js';
 import type { Db } from '../store/db.js';
 import { findStoredLink, listLinks, saveLink, type ListedLink } from '../store/links.js';
-import { checkLink } from '../sync/link-check.js';
+import { assertSourceWithinRoots, checkLink } from '../sync/link-check.js';
 import { linkSchema } from '../sync/link.js';
 import { listRuns } from '../sync/runs.js';
 
@@ -179,6 +179,7 @@ export const employerRoutes: RouteDef[] = [
         );
       }
       await checkLink(body, 'link');
+      assertSourceWithinRoots(body, ctx.config.sourceRoots, 'link');
       const employer = await saveLink(ctx.store.db, body, 'api');
       return { body: { employer, link: body } };
     },

@@ -208,10 +208,11 @@ async function prepareOrRefuse(
   code: string,
   link: Link,
   upload: string | undefined,
+  roots: readonly string[],
 ): Promise<PreparedDelivery> {
   let prepared: PreparedDelivery | undefined;
   try {
-    prepared = await prepareDelivery(link, upload);
+    prepared = await prepareDelivery(link, upload, roots);
   } catch (err) {
     if (!(err instanceof AppError) || err.status >= 500) throw err;
     throw new AppError('conflict', `Employer "${code}": the run was not started: ${err.message}`);
@@ -262,10 +263,12 @@ export const syncRunRoutes: RouteDef[] = [
       const runId = randomUUID();
       const upload = await receiveUpload(req, ctx, runId, query.filename);
       const removeOwnUpload = () => (upload ? removeUpload(runId, upload.dir) : undefined);
-      const prepared = await prepareOrRefuse(params.code, link, upload?.file).catch(async (err: unknown) => {
-        await removeOwnUpload();
-        throw err;
-      });
+      const prepared = await prepareOrRefuse(params.code, link, upload?.file, ctx.config.sourceRoots).catch(
+        async (err: unknown) => {
+          await removeOwnUpload();
+          throw err;
+        },
+      );
       const actor = actorOf(req.principal);
       const who = `${actor.actorType}:${actor.actorId}`;
       let recorded!: () => void;

@@ -43,7 +43,7 @@ async function nextScheduled(
   link: Link,
 ): Promise<PreparedDelivery | undefined> {
   try {
-    return await prepareDelivery(link);
+    return await prepareDelivery(link, undefined, runtime.config.sourceRoots);
   } catch (err) {
     const id = randomUUID();
     const run = {

@@ -13,7 +13,7 @@ import {
   startElementCounts,
   type DeliveryColumns,
 } from './columns.js';
-import { connectorConfig, linkMapping } from './link-check.js';
+import { assertSourceWithinRoots, connectorConfig, linkMapping } from './link-check.js';
 import { elementPaths, mapRecord, readsData, sourceColumns, type Mapping } from './mapping/index.js';
 import type { MappingOutcome } from './types.js';
 
@@ -105,10 +105,17 @@ export interface PreparedDelivery {
  * Everything a run of the link needs before it is recorded: the connector settings, the delivery to
  * read (`chosen`, else the link's source) and the mapping. Undefined when nothing is waiting in the
  * drop folder: nothing to do, and no run. A link that cannot run (settings not valid, mapping file
- * missing or not valid, drop folder unreadable) throws an AppError that names the problem.
+ * missing or not valid, drop folder unreadable, its source outside `roots` when those are given)
+ * throws an AppError that names the problem.
  */
-export async function prepareDelivery(link: Link, chosen?: string): Promise<PreparedDelivery | undefined> {
+export async function prepareDelivery(
+  link: Link,
+  chosen?: string,
+  roots: readonly string[] = [],
+): Promise<PreparedDelivery | undefined> {
   const source = connectorConfig(link);
+  // A file the caller chose (an upload, the CLI's --file) is not the link's source.
+  if (!chosen) assertSourceWithinRoots(link, roots, `the link of employer ${link.employer.code}`);
   const next = await nextDeliveryFile(link, source.config as { folder?: string }, chosen);
   if (!next) return undefined;
   return { source, next, mapping: await linkMapping(link) };

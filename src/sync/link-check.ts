@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { getConnector } from '../../connectors/index.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -109,4 +111,39 @@ export async function checkStoredLink(stored: StoredLink & { code: string }): Pr
     if (err instanceof AppError && err.status < 500) return { employer, ok: false, message: err.message };
     throw err;
   }
+}
+
+/**
+ * With `KOPPELING_SOURCE_ROOTS` set, a link's delivery file or drop folder must lie in one of those
+ * folders, symbolic links followed as far as the path exists: a link stored through the API cannot
+ * make the service read any other file it can reach (its content would show in a run's problems).
+ */
+export function assertSourceWithinRoots(link: Link, roots: readonly string[], where: string): void {
+  if (roots.length === 0) return;
+  const source = link.source as { file?: unknown; folder?: unknown };
+  for (const key of ['file', 'folder'] as const) {
+    const path = source[key];
+    if (typeof path !== 'string') continue;
+    const real = realPath(path);
+    if (roots.some((root) => within(real, realPath(root)))) continue;
+    throw new AppError(
+      'validation_failed',
+      `${where}: source.${key} ${path} lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS).`,
+    );
+  }
+}
+
+/** The path with every symbolic link resolved, of the longest part that exists. */
+function realPath(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    const parent = dirname(absolute);
+    return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+  }
+}
+
+function within(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }

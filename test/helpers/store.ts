@@ -92,6 +92,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     scryptCost: 1024,
     heapGrowthPercent: 50,
     syncConcurrency: 2,
+    sourceRoots: [],
     ...overrides,
   };
 }

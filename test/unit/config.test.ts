@@ -32,6 +32,16 @@ describe('configuration', () => {
     );
   });
 
+  it('When source roots are set, then each folder between the commas counts, as an absolute path', () => {
+    expect(loadConfig({ ...base }).sourceRoots).toEqual([]);
+    expect(
+      loadConfig({ ...base, KOPPELING_SOURCE_ROOTS: '/srv/drop, /srv/deliveries/ ,' }).sourceRoots,
+    ).toEqual(['/srv/drop', '/srv/deliveries']);
+    expect(loadConfig({ ...base, KOPPELING_SOURCE_ROOTS: 'drop' }).sourceRoots).toEqual([
+      `${process.cwd()}/drop`,
+    ]);
+  });
+
   it('When a secret is invalid, then the message names the key but hides the value', () => {
     let message = '';
     try {

@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { startTestServer, type TestServer } from '../helpers/http.js';
+import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
+import { createApp } from '../../src/api/app.js';
+import { saveLink } from '../../src/store/links.js';
+import { linkSchema, type Link } from '../../src/sync/link.js';
+import { assertSourceWithinRoots } from '../../src/sync/link-check.js';
+
+/** KOPPELING_SOURCE_ROOTS: the folders the delivery files and drop folders of links must lie in. */
+
+const base = mkdtempSync(join(tmpdir(), 'koppeling-roots-'));
+const root = join(base, 'deliveries');
+const outside = join(base, 'elsewhere');
+mkdirSync(root);
+mkdirSync(outside);
+writeFileSync(join(outside, 'secret.csv'), 'not a delivery\n');
+// A link inside the root that points out of it.
+symlinkSync(outside, join(root, 'escape'));
+
+const linkTo = (code: string, source: Record<string, unknown>) => ({
+  employer: { code, name: `${code} BV` },
+  connector: 'csv',
+  source,
+  mapping: 'mappings/csv-standard.yaml',
+  delivery: 'mutations',
+  key: 'personnelNumber',
+});
+
+describe('source roots', () => {
+  const check =
+    (source: Record<string, unknown>, roots = [root]) =>
+    () =>
+      assertSourceWithinRoots(linkSchema.parse(linkTo('x', source)) as Link, roots, 'link');
+
+  it('When roots are set, then a file or folder outside them is refused, also through .. or a symbolic link', () => {
+    expect(check({ file: join(root, 'a.csv') })).not.toThrow();
+    expect(check({ folder: join(root, 'drop', 'not-made-yet') })).not.toThrow();
+    expect(check({ file: join(outside, 'secret.csv') })).toThrow(
+      `link: source.file ${join(outside, 'secret.csv')} lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS).`,
+    );
+    expect(check({ file: join(root, '..', 'elsewhere', 'secret.csv') })).toThrow(/lies outside/);
+    expect(check({ file: join(root, 'escape', 'secret.csv') })).toThrow(/source\.file .* lies outside/);
+    expect(check({ folder: join(root, 'escape') })).toThrow(/source\.folder .* lies outside/);
+    // A folder named like the root is not inside it.
+    expect(check({ file: `${root}-other/a.csv` })).toThrow(/lies outside/);
+    // Without roots any path goes.
+    expect(check({ file: join(outside, 'secret.csv') }, [])).not.toThrow();
+  });
+
+  describe('over the API', () => {
+    let store: TestStore;
+    let server: TestServer;
+    const config = testConfig({
+      dataDir: mkdtempSync(join(tmpdir(), 'koppeling-roots-api-')),
+      sourceRoots: [root],
+    });
+    const token = config.adminToken!;
+
+    beforeAll(async () => {
+      store = await createTestStore();
+      server = await startTestServer(createApp({ config, store, vault: testVault(store) }));
+    });
+    afterAll(async () => {
+      await server.close();
+      await store.close();
+    });
+
+    it('When a link outside the roots is PUT, then 400 says so and nothing is stored', async () => {
+      const refused = await server.request('PUT', '/api/v1/employers/roots-out/link', {
+        token,
+        body: linkTo('roots-out', { file: join(outside, 'secret.csv') }),
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toBe(
+        `link: source.file ${join(outside, 'secret.csv')} lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS).`,
+      );
+      expect(await store.db('employers').where({ code: 'roots-out' })).toEqual([]);
+      const inside = await server.request('PUT', '/api/v1/employers/roots-in/link', {
+        token,
+        body: linkTo('roots-in', { file: join(root, 'a.csv') }),
+      });
+      expect(inside.status).toBe(200);
+    });
+
+    it('When a stored link lies outside the roots, then a run of it is refused, while an uploaded delivery runs', async () => {
+      const link = linkSchema.parse(linkTo('roots-stored', { file: join(outside, 'secret.csv') }));
+      await saveLink(store.db, link, 'file');
+      const refused = await server.request('POST', '/api/v1/employers/roots-stored/sync-runs', { token });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toContain('lies outside the folders deliveries may come from');
+      const body =
+        [csvHeader.join(';'), csvHeader.map((h) => csvRow('1')[h] ?? '').join(';')].join('\n') + '\n';
+      const uploaded = await server.request('POST', '/api/v1/employers/roots-stored/sync-runs?wait=true', {
+        token,
+        body,
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(uploaded.status).toBe(200);
+      expect(uploaded.body).toMatchObject({ status: 'completed', created: 1 });
+    });
+  });
+});
