@@ -9,8 +9,10 @@ COPY connectors ./connectors
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
+# Links read deliveries from these folders of the data volume only (the example links use them).
 ENV NODE_ENV=production \
     KOPPELING_DATA_DIR=/app/data \
+    KOPPELING_SOURCE_ROOTS=/app/data/drop,/app/data/deliveries \
     PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
