@@ -25,7 +25,7 @@ export const linksCheckCommand: Command = {
         throw new AppError('not_found', `No stored link for employer "${code}".`);
       }
       const links = [];
-      for (const s of stored) links.push(await checkStoredLink(s));
+      for (const s of stored) links.push(await checkStoredLink(s, runtime.config.sourceRoots));
       const failing = links.filter((l) => !l.ok).length;
       if (values.json) {
         io.stdout.write(JSON.stringify({ links, failing }) + '\n');

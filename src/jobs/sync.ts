@@ -152,7 +152,7 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
     },
   });
   // A scheduled link that cannot run is said when the service starts, not only when its slot comes.
-  void warnLinksThatCannotRun(links).catch((err: unknown) =>
+  void warnLinksThatCannotRun(links, runtime.config.sourceRoots).catch((err: unknown) =>
     log.error('checking the scheduled links failed', { err }),
   );
 }
@@ -161,10 +161,10 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
  * Logs each scheduled link that could not run now (`koppeling links check` lists them all); one
  * that cannot be read was said when it was registered.
  */
-async function warnLinksThatCannotRun(links: ListedLink[]): Promise<void> {
+async function warnLinksThatCannotRun(links: ListedLink[], roots: readonly string[]): Promise<void> {
   for (const stored of links) {
     if (stored.problem !== undefined) continue;
-    const status = await checkStoredLink(stored);
+    const status = await checkStoredLink(stored, roots);
     if (!status.ok)
       log.warn('scheduled link cannot run', { employer: status.employer, problem: status.message });
   }

@@ -100,11 +100,15 @@ export interface LinkStatus {
  * (a mapping file edited or an upgrade since the link was stored can break them), and the source
  * can be reached (the delivery file or the drop folder exists and can be read).
  */
-export async function checkStoredLink(stored: StoredLink & { code: string }): Promise<LinkStatus> {
+export async function checkStoredLink(
+  stored: StoredLink & { code: string },
+  roots: readonly string[],
+): Promise<LinkStatus> {
   const employer = stored.code;
   if (!stored.link) return { employer, ok: false, message: stored.problem };
   try {
     const { connector, config } = await checkLink(stored.link, `the link of ${employer}`);
+    assertSourceWithinRoots(stored.link, roots, `the link of ${employer}`);
     const source = await connector.check(config);
     return { employer, ...source };
   } catch (err) {

@@ -8,7 +8,7 @@ import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
 import { createApp } from '../../src/api/app.js';
 import { saveLink } from '../../src/store/links.js';
 import { linkSchema, type Link } from '../../src/sync/link.js';
-import { assertSourceWithinRoots } from '../../src/sync/link-check.js';
+import { assertSourceWithinRoots, checkStoredLink } from '../../src/sync/link-check.js';
 
 /** KOPPELING_SOURCE_ROOTS: the folders the delivery files and drop folders of links must lie in. */
 
@@ -49,6 +49,16 @@ describe('source roots', () => {
     expect(check({ file: `${root}-other/a.csv` })).toThrow(/lies outside/);
     // Without roots any path goes.
     expect(check({ file: join(outside, 'secret.csv') }, [])).not.toThrow();
+  });
+
+  it('When a stored link lies outside the roots, then links check says it cannot run', async () => {
+    const link = linkSchema.parse(linkTo('x', { file: join(outside, 'secret.csv') }));
+    expect(await checkStoredLink({ code: 'x', link }, [root])).toEqual({
+      employer: 'x',
+      ok: false,
+      message: `the link of x: source.file ${join(outside, 'secret.csv')} lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS).`,
+    });
+    expect((await checkStoredLink({ code: 'x', link }, [])).ok).toBe(true);
   });
 
   describe('over the API', () => {
