@@ -1,6 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type express from 'express';
+import { afterAll, beforeAll } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import type { AppContext } from '../../src/api/context.js';
+import type { Config } from '../../src/config.js';
+import { createTestStore, testVault, type TestStore } from './store.js';
 
 export interface TestServer {
   url: string;
@@ -42,4 +47,23 @@ export async function startTestServer(app: express.Express): Promise<TestServer>
       return { status: res.status, body: parsed, headers: res.headers };
     },
   };
+}
+
+/**
+ * A test store and the real app on it, for the tests of one file: made before them and closed
+ * after. `bed.store` and `bed.server` are set once the tests run.
+ */
+export function appTestBed(config: Config) {
+  const bed = { store: undefined as unknown as TestStore, server: undefined as unknown as TestServer };
+  beforeAll(async () => {
+    bed.store = await createTestStore();
+    bed.server = await startTestServer(
+      createApp({ config, store: bed.store, vault: testVault(bed.store) } satisfies AppContext),
+    );
+  });
+  afterAll(async () => {
+    await bed.server.close();
+    await bed.store.close();
+  });
+  return bed;
 }

@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
+import { describe, expect, it } from 'vitest';
+import { testConfig } from '../helpers/store.js';
+import { appTestBed } from '../helpers/http.js';
 import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
-import { createApp } from '../../src/api/app.js';
 import { saveLink } from '../../src/store/links.js';
 import { linkSchema, type Link } from '../../src/sync/link.js';
 import { assertSourceWithinRoots, checkStoredLink } from '../../src/sync/link-check.js';
@@ -62,25 +61,16 @@ describe('source roots', () => {
   });
 
   describe('over the API', () => {
-    let store: TestStore;
-    let server: TestServer;
     const config = testConfig({
       dataDir: mkdtempSync(join(tmpdir(), 'koppeling-roots-api-')),
       sourceRoots: [root],
     });
     const token = config.adminToken!;
 
-    beforeAll(async () => {
-      store = await createTestStore();
-      server = await startTestServer(createApp({ config, store, vault: testVault(store) }));
-    });
-    afterAll(async () => {
-      await server.close();
-      await store.close();
-    });
+    const bed = appTestBed(config);
 
     it('When a link outside the roots is PUT, then 400 says so and nothing is stored', async () => {
-      const refused = await server.request('PUT', '/api/v1/employers/roots-out/link', {
+      const refused = await bed.server.request('PUT', '/api/v1/employers/roots-out/link', {
         token,
         body: linkTo('roots-out', { file: join(outside, 'secret.csv') }),
       });
@@ -88,8 +78,8 @@ describe('source roots', () => {
       expect(refused.body.error.message).toBe(
         `link: source.file ${join(outside, 'secret.csv')} lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS).`,
       );
-      expect(await store.db('employers').where({ code: 'roots-out' })).toEqual([]);
-      const inside = await server.request('PUT', '/api/v1/employers/roots-in/link', {
+      expect(await bed.store.db('employers').where({ code: 'roots-out' })).toEqual([]);
+      const inside = await bed.server.request('PUT', '/api/v1/employers/roots-in/link', {
         token,
         body: linkTo('roots-in', { file: join(root, 'a.csv') }),
       });
@@ -98,17 +88,21 @@ describe('source roots', () => {
 
     it('When a stored link lies outside the roots, then a run of it is refused, while an uploaded delivery runs', async () => {
       const link = linkSchema.parse(linkTo('roots-stored', { file: join(outside, 'secret.csv') }));
-      await saveLink(store.db, link, 'file');
-      const refused = await server.request('POST', '/api/v1/employers/roots-stored/sync-runs', { token });
+      await saveLink(bed.store.db, link, 'file');
+      const refused = await bed.server.request('POST', '/api/v1/employers/roots-stored/sync-runs', { token });
       expect(refused.status).toBe(409);
       expect(refused.body.error.message).toContain('lies outside the folders deliveries may come from');
       const body =
         [csvHeader.join(';'), csvHeader.map((h) => csvRow('1')[h] ?? '').join(';')].join('\n') + '\n';
-      const uploaded = await server.request('POST', '/api/v1/employers/roots-stored/sync-runs?wait=true', {
-        token,
-        body,
-        headers: { 'content-type': 'text/csv' },
-      });
+      const uploaded = await bed.server.request(
+        'POST',
+        '/api/v1/employers/roots-stored/sync-runs?wait=true',
+        {
+          token,
+          body,
+          headers: { 'content-type': 'text/csv' },
+        },
+      );
       expect(uploaded.status).toBe(200);
       expect(uploaded.body).toMatchObject({ status: 'completed', created: 1 });
     });

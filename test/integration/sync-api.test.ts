@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
+import { describe, expect, it } from 'vitest';
+import { testConfig, testVault } from '../helpers/store.js';
+import { appTestBed, startTestServer } from '../helpers/http.js';
 import { createApp } from '../../src/api/app.js';
 import { uploadName } from '../../src/api/sync-runs.js';
 import type { Turn } from '../../src/jobs/limit.js';
@@ -14,8 +14,6 @@ import { linkSchema } from '../../src/sync/link.js';
 import { storedRunReport } from '../../src/sync/report.js';
 import { findRun } from '../../src/sync/runs.js';
 
-let store: TestStore;
-let server: TestServer;
 const config = testConfig({ dataDir: mkdtempSync(join(tmpdir(), 'koppeling-api-')) });
 const token = config.adminToken!;
 
@@ -36,83 +34,78 @@ function csvBody(rows: ReturnType<typeof csvRow>[]): string {
   );
 }
 
-beforeAll(async () => {
-  store = await createTestStore();
-  server = await startTestServer(createApp({ config, store, vault: testVault(store) }));
-});
-afterAll(async () => {
-  await server.close();
-  await store.close();
-});
+const bed = appTestBed(config);
 
 describe('employer links and sync runs over the API', () => {
   it('When a link is PUT, then GET /employers and GET /employers/{code} show it; bad documents are refused', async () => {
-    const put = await server.request('PUT', '/api/v1/employers/api-bv/link', { token, body: link });
+    const put = await bed.server.request('PUT', '/api/v1/employers/api-bv/link', { token, body: link });
     expect(put.status).toBe(200);
-    const list = await server.request('GET', '/api/v1/employers', { token });
+    const list = await bed.server.request('GET', '/api/v1/employers', { token });
     expect(list.body.employers.find((e: { code: string }) => e.code === 'api-bv')).toMatchObject({
       linkMode: 'hr',
       link: { connector: 'csv', delivery: 'complete', schedule: '0 2 * * *', managedBy: 'api' },
       lastRun: null,
     });
-    const one = await server.request('GET', '/api/v1/employers/api-bv', { token });
+    const one = await bed.server.request('GET', '/api/v1/employers/api-bv', { token });
     expect(one.body.link).toMatchObject({ mapping: 'mappings/csv-standard.yaml', guard: 0.1 });
-    const bad = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+    const bad = await bed.server.request('PUT', '/api/v1/employers/api-bv/link', {
       token,
       body: { ...link, key: 'bsn', extra: 1 },
     });
     expect(bad.status).toBe(400);
-    const badSource = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+    const badSource = await bed.server.request('PUT', '/api/v1/employers/api-bv/link', {
       token,
       body: { ...link, source: { file: 'a.csv', folder: 'drop' } },
     });
     expect(badSource.status).toBe(400);
     expect(badSource.body.error.message).toContain('source');
-    const typo = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+    const typo = await bed.server.request('PUT', '/api/v1/employers/api-bv/link', {
       token,
       body: { ...link, source: { file: 'a.csv', delimitor: ';' } },
     });
     expect(typo.status).toBe(400);
     expect(typo.body.error.message).toBe('link: source.delimitor: unknown setting');
     // A document sent as YAML or text is refused for what it is, not for fields it seems to lack.
-    const yaml = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+    const yaml = await bed.server.request('PUT', '/api/v1/employers/api-bv/link', {
       token,
       body: 'employer:\n  code: api-bv\n',
       headers: { 'content-type': 'application/yaml' },
     });
     expect(yaml.status).toBe(415);
     expect(yaml.body.error.message).toBe('Send the request body as JSON (Content-Type: application/json).');
-    const other = await server.request('PUT', '/api/v1/employers/other/link', { token, body: link });
+    const other = await bed.server.request('PUT', '/api/v1/employers/other/link', { token, body: link });
     expect(other.status).toBe(400);
-    expect((await server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(401);
+    expect((await bed.server.request('PUT', '/api/v1/employers/api-bv/link', { body: link })).status).toBe(
+      401,
+    );
   });
 
   it('When a stored link no longer fits the link schema, then the employer lists still answer and say what is wrong with it', async () => {
-    const put = await server.request('PUT', '/api/v1/employers/api-old/link', {
+    const put = await bed.server.request('PUT', '/api/v1/employers/api-old/link', {
       token,
       body: { ...link, employer: { code: 'api-old', name: 'Old BV' } },
     });
     expect(put.status).toBe(200);
-    await store
+    await bed.store
       .db('employer_links')
       .where({ employer_id: put.body.employer.id })
       .update({
         document: JSON.stringify({ ...link, employer: { code: 'api-old', name: 'Old BV' }, key: 'bsn' }),
       });
-    const list = await server.request('GET', '/api/v1/employers', { token });
+    const list = await bed.server.request('GET', '/api/v1/employers', { token });
     expect(list.status).toBe(200);
     expect(list.body.employers.find((e: { code: string }) => e.code === 'api-old').link).toEqual({
       managedBy: 'api',
       problem: expect.stringMatching(/^the stored link does not fit this version of Koppeling \(key: /),
     });
-    const one = await server.request('GET', '/api/v1/employers/api-old', { token });
+    const one = await bed.server.request('GET', '/api/v1/employers/api-old', { token });
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ link: null, linkProblem: expect.stringContaining('store it again') });
   });
 
   it('When a PUT link names a mapping file that cannot be loaded, then 400 names it and the stored link stays', async () => {
-    const before = (await server.request('GET', '/api/v1/employers/api-bv', { token })).body.link;
-    const res = await server.request('PUT', '/api/v1/employers/api-bv/link', {
+    const before = (await bed.server.request('GET', '/api/v1/employers/api-bv', { token })).body.link;
+    const res = await bed.server.request('PUT', '/api/v1/employers/api-bv/link', {
       token,
       body: { ...link, mapping: 'mappings/csv-standrd.yaml', schedule: '0 3 * * *' },
     });
@@ -120,21 +113,23 @@ describe('employer links and sync runs over the API', () => {
     expect(res.body.error.message).toContain(
       'link: mapping: mappings/csv-standrd.yaml: mapping file not found',
     );
-    expect((await server.request('GET', '/api/v1/employers/api-bv', { token })).body.link).toEqual(before);
+    expect((await bed.server.request('GET', '/api/v1/employers/api-bv', { token })).body.link).toEqual(
+      before,
+    );
   });
 
   it('When a delivery is posted as the body, then the run applies it and its rejects can be listed', async () => {
     const body = csvBody([csvRow('1'), csvRow('2'), csvRow('3', { BSN: '123456789' })]);
-    const res = await server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
+    const res = await bed.server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
       token,
       body,
       headers: { 'content-type': 'text/csv' },
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'completed', created: 2, rejected: 1 });
-    const run = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
+    const run = await bed.server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
     expect(run.body).toMatchObject({ status: 'completed', trigger: 'api', employerCode: 'api-bv' });
-    const rejects = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}/rejects`, { token });
+    const rejects = await bed.server.request('GET', `/api/v1/sync-runs/${res.body.runId}/rejects`, { token });
     expect(rejects.body).toMatchObject({ records: 1, total: 1, problems: 1, offset: 0 });
     expect(rejects.body.rejects).toHaveLength(1);
     expect(rejects.body.rejects[0].field).toMatch(/bsn/i);
@@ -143,17 +138,17 @@ describe('employer links and sync runs over the API', () => {
 
   it('When a delivery is posted with its file name, then positions and the run name that file and the upload is removed', async () => {
     const body = csvBody([csvRow('1'), csvRow('3', { BSN: '123456789' })]);
-    const res = await server.request(
+    const res = await bed.server.request(
       'POST',
       `/api/v1/employers/api-bv/sync-runs?wait=true&filename=${encodeURIComponent('../werknemers 29-11.csv')}`,
       { token, body, headers: { 'content-type': 'text/csv' } },
     );
     expect(res.status).toBe(200);
     expect(res.body.rejects[0].position).toBe('werknemers 29-11.csv:3');
-    const run = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
+    const run = await bed.server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
     expect(run.body.sourceName).toBe('upload werknemers 29-11.csv');
     await expect(stat(join(config.dataDir, 'uploads', res.body.runId))).rejects.toThrow(/ENOENT/);
-    const disposition = await server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
+    const disposition = await bed.server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
       token,
       body,
       headers: { 'content-type': 'text/csv', 'content-disposition': 'attachment; filename="hr-export.csv"' },
@@ -166,24 +161,24 @@ describe('employer links and sync runs over the API', () => {
 
   it('When a run has rejects, then its report lists the same problems as its rejects', async () => {
     const body = csvBody([csvRow('1'), csvRow('3', { BSN: '123456789' })]);
-    const res = await server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
+    const res = await bed.server.request('POST', '/api/v1/employers/api-bv/sync-runs?wait=true', {
       token,
       body,
       headers: { 'content-type': 'text/csv' },
     });
-    const run = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
-    const rejects = await server.request('GET', `/api/v1/sync-runs/${res.body.runId}/rejects`, { token });
+    const run = await bed.server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token });
+    const rejects = await bed.server.request('GET', `/api/v1/sync-runs/${res.body.runId}/rejects`, { token });
     expect(run.body.counts.rejected).toBe(1);
     expect(run.body.report.rejects).toHaveLength(1);
     expect(run.body.report.rejects).toEqual(rejects.body.rejects);
     expect(run.body.report.moreRejects).toBeUndefined();
     // Past the limit a report lists, the rest are counted rather than left out unsaid.
-    const stored = await findRun(store.db, res.body.runId);
-    expect(await storedRunReport(store.db, stored!, 0)).toMatchObject({ rejects: [], moreRejects: 1 });
+    const stored = await findRun(bed.store.db, res.body.runId);
+    expect(await storedRunReport(bed.store.db, stored!, 0)).toMatchObject({ rejects: [], moreRejects: 1 });
   });
 
   it('When a run is started without waiting, then 202 with a run id that can be polled until it ends', async () => {
-    const res = await server.request('POST', '/api/v1/employers/api-bv/sync-runs', {
+    const res = await bed.server.request('POST', '/api/v1/employers/api-bv/sync-runs', {
       token,
       body: csvBody([csvRow('1'), csvRow('2')]),
       headers: { 'content-type': 'text/csv' },
@@ -192,11 +187,12 @@ describe('employer links and sync runs over the API', () => {
     let status = 'running';
     for (let i = 0; i < 100 && status === 'running'; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      status = (await server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token })).body.status;
+      status = (await bed.server.request('GET', `/api/v1/sync-runs/${res.body.runId}`, { token })).body
+        .status;
     }
     expect(status).toBe('completed');
     expect(
-      (await server.request('GET', '/api/v1/sync-runs/00000000-0000-4000-8000-000000000000', { token }))
+      (await bed.server.request('GET', '/api/v1/sync-runs/00000000-0000-4000-8000-000000000000', { token }))
         .status,
     ).toBe(404);
   });
@@ -204,18 +200,18 @@ describe('employer links and sync runs over the API', () => {
 
 describe('runs that cannot start are refused at once', () => {
   const runsOf = async (code: string) => {
-    const employer = await store.db('employers').where({ code }).first();
-    return store.db('sync_runs').where({ employer_id: employer.id });
+    const employer = await bed.store.db('employers').where({ code }).first();
+    return bed.store.db('sync_runs').where({ employer_id: employer.id });
   };
 
   it('When nothing is waiting in the drop folder, then 409 says so and no run id is given', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'koppeling-empty-drop-'));
     const empty = { ...link, employer: { code: 'empty-bv', name: 'Empty BV' }, source: { folder } };
     expect(
-      (await server.request('PUT', '/api/v1/employers/empty-bv/link', { token, body: empty })).status,
+      (await bed.server.request('PUT', '/api/v1/employers/empty-bv/link', { token, body: empty })).status,
     ).toBe(200);
     for (const query of ['', '?wait=true']) {
-      const res = await server.request('POST', `/api/v1/employers/empty-bv/sync-runs${query}`, { token });
+      const res = await bed.server.request('POST', `/api/v1/employers/empty-bv/sync-runs${query}`, { token });
       expect(res.status).toBe(409);
       expect(res.body.runId).toBeUndefined();
       expect(res.body.error.message).toContain(`No delivery waiting in ${folder}`);
@@ -230,8 +226,8 @@ describe('runs that cannot start are refused at once', () => {
       employer: { code: 'gone-bv', name: 'Gone BV' },
       mapping: 'mappings/csv-standrd.yaml',
     });
-    await saveLink(store.db, stored, 'api');
-    const res = await server.request('POST', '/api/v1/employers/gone-bv/sync-runs', {
+    await saveLink(bed.store.db, stored, 'api');
+    const res = await bed.server.request('POST', '/api/v1/employers/gone-bv/sync-runs', {
       token,
       body: csvBody([csvRow('1')]),
       headers: { 'content-type': 'text/csv' },
@@ -245,7 +241,7 @@ describe('runs that cannot start are refused at once', () => {
   it('When a run is started, then its id can be looked up as soon as the answer comes', async () => {
     const never: Turn = () => new Promise(() => undefined);
     const waiting = await startTestServer(
-      createApp({ config, store, vault: testVault(store), syncTurn: never }),
+      createApp({ config, store: bed.store, vault: testVault(bed.store), syncTurn: never }),
     );
     try {
       const soon = { ...link, employer: { code: 'soon-bv', name: 'Soon BV' } };
@@ -279,7 +275,9 @@ describe('runs started through the API take turns with the instance', () => {
       await turns[waiting++]!.promise;
       return task();
     };
-    const busy = await startTestServer(createApp({ config, store, vault: testVault(store), syncTurn }));
+    const busy = await startTestServer(
+      createApp({ config, store: bed.store, vault: testVault(bed.store), syncTurn }),
+    );
     const status = async (runId: string) =>
       (await busy.request('GET', `/api/v1/sync-runs/${runId}`, { token })).body;
     const ended = async (runId: string) => {
@@ -307,8 +305,8 @@ describe('runs started through the API take turns with the instance', () => {
       while (waiting < 2) await new Promise((r) => setTimeout(r, 10));
       expect(await status(first.body.runId)).toMatchObject({ status: 'running', trigger: 'api' });
       expect(await status(second.body.runId)).toMatchObject({ status: 'running', trigger: 'api' });
-      const employer = await store.db('employers').where({ code: 'turn-bv' }).first();
-      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
+      const employer = await bed.store.db('employers').where({ code: 'turn-bv' }).first();
+      expect(await bed.store.db('employees').where({ employer_id: employer.id })).toHaveLength(0);
 
       turns[0]!.resolve();
       expect(await ended(first.body.runId)).toMatchObject({ status: 'completed', counts: { created: 2 } });
