@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../src/errors.js';
@@ -113,13 +113,18 @@ export function settledFiles(
 }
 
 /**
- * Moves a delivery file into `processed/` or `failed/` next to it (created when missing). A file of
- * the same name already there is not overwritten: the moved file gets a time stamp suffix.
+ * Moves a delivery file into `processed/` or `failed/` next to it (created when missing; never
+ * through a symbolic link). A file of the same name already there is not overwritten: the moved
+ * file gets a time stamp suffix.
  * Returns the new path.
  */
 export async function moveDelivery(file: string, outcome: DeliveryOutcome): Promise<string> {
   const dir = path.join(path.dirname(file), outcome);
   await mkdir(dir, { recursive: true });
+  // A delivery is not moved through a symbolic link: someone who can write in the drop folder could
+  // otherwise have the service place files anywhere it can write.
+  if ((await lstat(dir)).isSymbolicLink())
+    throw new AppError('bad_request', `${dir} is a symbolic link; deliveries are not moved through it.`);
   const base = path.basename(file);
   let target = path.join(dir, base);
   if (await exists(target)) {

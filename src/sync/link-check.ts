@@ -121,19 +121,21 @@ export async function checkStoredLink(
  * With `KOPPELING_SOURCE_ROOTS` set, a link's delivery file or drop folder must lie in one of those
  * folders, symbolic links followed as far as the path exists: a link stored through the API cannot
  * make the service read any other file it can reach (its content would show in a run's problems).
+ * The paths checked are those the connector reads (its settings as parsed); a path that goes up
+ * (`..`) is refused, as the system would follow a link before it and the check after.
  */
 export function assertSourceWithinRoots(link: Link, roots: readonly string[], where: string): void {
   if (roots.length === 0) return;
-  const source = link.source as { file?: unknown; folder?: unknown };
+  const source = connectorConfig(link, where).config as { file?: unknown; folder?: unknown };
   for (const key of ['file', 'folder'] as const) {
     const path = source[key];
     if (typeof path !== 'string') continue;
-    const real = realPath(path);
-    if (roots.some((root) => within(real, realPath(root)))) continue;
-    throw new AppError(
-      'validation_failed',
-      `${where}: source.${key} ${path} lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS).`,
-    );
+    const refusal = path.split(/[\\/]/).includes('..')
+      ? `goes up a folder (..), which is not allowed while KOPPELING_SOURCE_ROOTS is set`
+      : roots.some((root) => within(realPath(path), realPath(root)))
+        ? undefined
+        : 'lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS)';
+    if (refusal) throw new AppError('validation_failed', `${where}: source.${key} ${path} ${refusal}.`);
   }
 }
 
@@ -141,7 +143,7 @@ export function assertSourceWithinRoots(link: Link, roots: readonly string[], wh
 function realPath(path: string): string {
   const absolute = resolve(path);
   try {
-    return realpathSync(absolute);
+    return realpathSync.native(absolute);
   } catch {
     const parent = dirname(absolute);
     return parent === absolute ? absolute : join(realPath(parent), basename(absolute));

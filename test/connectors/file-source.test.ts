@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,21 @@ describe('drop folders', () => {
     const b = await drop('b.csv', 1);
     expect(await moveDelivery(b, 'failed')).toBe(path.join(dir, 'failed', 'b.csv'));
     expect(await listDropFolder(dir)).toEqual([]);
+  });
+
+  it('When processed/ is a symbolic link, then a delivery is not moved through it and stays', async () => {
+    const file = await drop('a.csv', 5);
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'koppeling-elsewhere-'));
+    await symlink(elsewhere, path.join(dir, 'processed'));
+    try {
+      await expect(moveDelivery(file, 'processed')).rejects.toThrow(
+        `${path.join(dir, 'processed')} is a symbolic link; deliveries are not moved through it.`,
+      );
+      expect(await readdir(dir)).toContain('a.csv');
+      expect(await readdir(elsewhere)).toEqual([]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('When a file changed within the settle time, then it is left as changing; older files are settled', async () => {

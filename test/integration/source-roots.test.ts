@@ -42,6 +42,12 @@ describe('source roots', () => {
       `link: source.file ${join(outside, 'secret.csv')} lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS).`,
     );
     expect(check({ file: join(root, '..', 'elsewhere', 'secret.csv') })).toThrow(/lies outside/);
+    // The system follows the link before going up: such a path is refused as it stands.
+    expect(check({ file: `${root}/escape/../elsewhere/secret.csv` })).toThrow(
+      `link: source.file ${root}/escape/../elsewhere/secret.csv goes up a folder (..), which is not allowed while KOPPELING_SOURCE_ROOTS is set.`,
+    );
+    // The path checked is the one the connector reads (trimmed), not the text as sent.
+    expect(check({ file: ` ${join(outside, 'secret.csv')}` }, [process.cwd(), root])).toThrow(/lies outside/);
     expect(check({ file: join(root, 'escape', 'secret.csv') })).toThrow(/source\.file .* lies outside/);
     expect(check({ folder: join(root, 'escape') })).toThrow(/source\.folder .* lies outside/);
     // A folder named like the root is not inside it.
