@@ -178,8 +178,8 @@ export const employerRoutes: RouteDef[] = [
           `employer.code "${body.employer.code}" differs from the code in the path "${params.code}".`,
         );
       }
-      await checkLink(body, 'link');
-      assertSourceWithinRoots(body, ctx.config.sourceRoots, 'link');
+      const { config } = await checkLink(body, 'link');
+      assertSourceWithinRoots(config, ctx.config.sourceRoots, 'link');
       const employer = await saveLink(ctx.store.db, body, 'api');
       return { body: { employer, link: body } };
     },

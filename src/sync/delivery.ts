@@ -115,7 +115,7 @@ export async function prepareDelivery(
 ): Promise<PreparedDelivery | undefined> {
   const source = connectorConfig(link);
   // A file the caller chose (an upload, the CLI's --file) is not the link's source.
-  if (!chosen) assertSourceWithinRoots(link, roots, `the link of employer ${link.employer.code}`);
+  if (!chosen) assertSourceWithinRoots(source.config, roots, `the link of employer ${link.employer.code}`);
   const next = await nextDeliveryFile(link, source.config as { folder?: string }, chosen);
   if (!next) return undefined;
   return { source, next, mapping: await linkMapping(link) };

@@ -108,7 +108,7 @@ export async function checkStoredLink(
   if (!stored.link) return { employer, ok: false, message: stored.problem };
   try {
     const { connector, config } = await checkLink(stored.link, `the link of ${employer}`);
-    assertSourceWithinRoots(stored.link, roots, `the link of ${employer}`);
+    assertSourceWithinRoots(config, roots, `the link of ${employer}`);
     const source = await connector.check(config);
     return { employer, ...source };
   } catch (err) {
@@ -121,12 +121,13 @@ export async function checkStoredLink(
  * With `KOPPELING_SOURCE_ROOTS` set, a link's delivery file or drop folder must lie in one of those
  * folders, symbolic links followed as far as the path exists: a link stored through the API cannot
  * make the service read any other file it can reach (its content would show in a run's problems).
- * The paths checked are those the connector reads (its settings as parsed); a path that goes up
- * (`..`) is refused, as the system would follow a link before it and the check after.
+ * The paths checked are those the connector reads (`config`, its settings as `connectorConfig`
+ * parsed them); a path that goes up (`..`) is refused, as the system would follow a link before it
+ * and the check after.
  */
-export function assertSourceWithinRoots(link: Link, roots: readonly string[], where: string): void {
+export function assertSourceWithinRoots(config: unknown, roots: readonly string[], where: string): void {
   if (roots.length === 0) return;
-  const source = connectorConfig(link, where).config as { file?: unknown; folder?: unknown };
+  const source = config as { file?: unknown; folder?: unknown };
   for (const key of ['file', 'folder'] as const) {
     const path = source[key];
     if (typeof path !== 'string') continue;

@@ -6,8 +6,8 @@ import { testConfig } from '../helpers/store.js';
 import { appTestBed } from '../helpers/http.js';
 import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
 import { saveLink } from '../../src/store/links.js';
-import { linkSchema, type Link } from '../../src/sync/link.js';
-import { assertSourceWithinRoots, checkStoredLink } from '../../src/sync/link-check.js';
+import { linkSchema } from '../../src/sync/link.js';
+import { assertSourceWithinRoots, checkStoredLink, connectorConfig } from '../../src/sync/link-check.js';
 
 /** KOPPELING_SOURCE_ROOTS: the folders the delivery files and drop folders of links must lie in. */
 
@@ -33,7 +33,7 @@ describe('source roots', () => {
   const check =
     (source: Record<string, unknown>, roots = [root]) =>
     () =>
-      assertSourceWithinRoots(linkSchema.parse(linkTo('x', source)) as Link, roots, 'link');
+      assertSourceWithinRoots(connectorConfig(linkSchema.parse(linkTo('x', source))).config, roots, 'link');
 
   it('When roots are set, then a file or folder outside them is refused, also through .. or a symbolic link', () => {
     expect(check({ file: join(root, 'a.csv') })).not.toThrow();
