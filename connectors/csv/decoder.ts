@@ -2,18 +2,11 @@ import { TextDecoder } from 'node:util';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
 import { AppError } from '../../src/errors.js';
+import { detectBom } from '../bom.js';
 
 /** Bytes to text for the csv connector: BOMs, strict UTF-8, Windows-1252, and auto-detection. */
 
 export type Encoding = 'utf-8' | 'windows-1252';
-export type Bom = 'utf-8' | 'utf-16le' | 'utf-16be' | undefined;
-
-export function detectBom(bytes: Buffer): Bom {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
-  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
-  return undefined;
-}
 
 /**
  * Bytes to text: strips a BOM, decodes UTF-8 strictly (an invalid byte is an error with its line),
@@ -111,10 +104,10 @@ export class CsvDecoder extends Transform {
       }
       this.setMode(looksLikeUtf8(bytes.subarray(first), end) ? 'utf-8' : 'windows-1252');
     }
-    if (this.mode === 'windows-1252') return this.count(iconv.decode(bytes, 'win1252'));
-    if (this.mode === 'utf-16le' || this.mode === 'utf-16be') {
-      return this.count(this.utf16!.decode(bytes, { stream: !end }));
-    }
+    // Lines are counted only for UTF-8, the one decoding that reports a line.
+    if (this.mode === 'windows-1252') return iconv.decode(bytes, 'win1252');
+    if (this.mode === 'utf-16le' || this.mode === 'utf-16be')
+      return this.utf16!.decode(bytes, { stream: !end });
     try {
       return this.count(this.utf8.decode(bytes, { stream: !end }));
     } catch {

@@ -6,12 +6,11 @@ import { parse, type CsvError } from 'csv-parse';
 import { AppError } from '../../src/errors.js';
 import type { SourceRecord } from '../../src/sync/types.js';
 import { fileError } from '../file-source.js';
-import { CsvDecoder, detectBom, type Bom, type Encoding } from './decoder.js';
+import { detectBom, type Bom } from '../bom.js';
+import { CsvDecoder, type Encoding } from './decoder.js';
 import { delimiterName, QuoteCheck, type Delimiter } from './quotes.js';
 
 /** The only file of the csv connector that touches the file system. */
-
-export { delimiterName, type Delimiter, type Encoding };
 
 export interface CsvReadOptions {
   delimiter: Delimiter | 'auto';

@@ -75,7 +75,7 @@ export class Conformance {
     const frame = this.stack[this.stack.length - 1];
     if (!frame?.decl || frame.broken) return none;
     if (frame.decl.simple) {
-      frame.text += cdata || raw.indexOf('&') === -1 ? raw : decodeReferences(raw);
+      frame.text += cdata ? raw : decodeReferences(raw);
       return none;
     }
     if (/^[\t\n\r ]*$/.test(raw)) return none;

@@ -1,5 +1,7 @@
 import { TextDecoder } from 'node:util';
 import iconv from 'iconv-lite';
+import { detectBom } from '../bom.js';
+import { linesBefore } from './references.js';
 import { XmlError } from './tokenizer.js';
 
 /**
@@ -37,30 +39,34 @@ export class XmlDecoder {
     if (!this.started) {
       this.started = true;
       bytes = this.start(bytes);
-      if (this.other) return this.count(this.firstOther(bytes, declaredEncoding(chunk) ?? '', end));
+      if (this.other) return this.firstOther(bytes, declaredEncoding(chunk) ?? '', end);
     }
-    if (this.other) return this.count(this.other.write(bytes) + (end ? (this.other.end() ?? '') : ''));
+    // Lines are counted only for UTF-8, the one decoding that reports a line.
+    if (this.other) return this.other.write(bytes) + (end ? (this.other.end() ?? '') : '');
     try {
-      return this.count(this.utf8.decode(bytes, { stream: !end }));
+      const text = this.utf8.decode(bytes, { stream: !end });
+      this.lines += linesBefore(text, text.length);
+      return text;
     } catch {
       const partial = new TextDecoder('utf-8').decode(bytes);
       const at = Math.max(partial.indexOf('\ufffd'), 0);
-      const line = this.lines + (partial.slice(0, at).match(/\n/g)?.length ?? 0);
+      const line = this.lines + linesBefore(partial, at);
       throw new XmlError(`${this.name}:${line}: ${this.notUtf8}`);
     }
   }
 
   /** Chooses the decoder from the first chunk; returns the bytes after any byte order mark. */
   private start(bytes: Buffer): Buffer {
-    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    const bom = detectBom(bytes);
+    if (bom === 'utf-8') {
       const declared = declaredEncoding(bytes.subarray(3));
       if (declared && !utf8Name.test(declared)) {
         this.notUtf8 = `the file starts with a UTF-8 byte order mark, but its XML declaration says encoding "${declared}", and the bytes here are not valid UTF-8: the byte order mark and the declaration disagree. Ask the sender to save the file as UTF-8 (with encoding="UTF-8"), or in "${declared}" without the byte order mark.`;
       }
       return bytes.subarray(3);
     }
-    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-      this.other = iconv.getDecoder(bytes[0] === 0xff ? 'utf-16le' : 'utf-16be');
+    if (bom) {
+      this.other = iconv.getDecoder(bom);
       return bytes.subarray(2);
     }
     // No BOM but "<?" as UTF-16 (XML 1.0 appendix F): NUL bytes in the first characters.
@@ -102,14 +108,5 @@ export class XmlDecoder {
     throw new XmlError(
       `${this.name}:1: the XML declaration says encoding "${declared}", but the declaration itself is not written in that encoding: ask the sender to declare the encoding the file really uses, preferably UTF-8.`,
     );
-  }
-
-  private count(text: string): string {
-    let i = text.indexOf('\n');
-    while (i !== -1) {
-      this.lines++;
-      i = text.indexOf('\n', i + 1);
-    }
-    return text;
   }
 }

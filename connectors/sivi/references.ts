@@ -8,10 +8,10 @@
 
 const predefined: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-/** One reference at a given position (sticky), to check references one `&` at a time. */
-const referenceAt = /&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/y;
 /** Every reference in a value, to decode them in one pass (so `&amp;#233;` stays `&#233;`). */
 const references = /&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/g;
+/** One reference at a given position (sticky), to check references one `&` at a time. */
+const referenceAt = new RegExp(references.source, 'y');
 
 /** The XML 1.0 `Char` production: what a character reference may stand for. */
 function isXmlChar(cp: number): boolean {

@@ -216,7 +216,7 @@ export class SiviTokenizer {
         this.fail(this.rootDone ? 'text after the end of the root element' : 'text before the root element');
       return;
     }
-    const bad = t.indexOf('&') === -1 ? undefined : referenceProblem(t);
+    const bad = referenceProblem(t);
     if (bad) this.fail(bad.problem, this.line + linesBefore(t, bad.at));
     this.conform(this.schema?.text(t, false));
   }
@@ -265,7 +265,7 @@ export class SiviTokenizer {
         const attr = a[1]!;
         // Checked here so a bad reference is named with its element; a namespace name may be
         // written with character references too, so it is compared decoded.
-        const bad = value.indexOf('&') === -1 ? undefined : referenceProblem(value);
+        const bad = referenceProblem(value);
         if (bad) {
           const valueAt = qname.length + attrRe.lastIndex - 1 - value.length; // in `inner`
           const line = this.line + linesBefore(inner, valueAt + bad.at);
