@@ -13,6 +13,7 @@ import type { RouteDef } from './route.js';
 import { systemRoutes } from './system.js';
 import { employerRoutes } from './employers.js';
 import { syncRunRoutes } from './sync-runs.js';
+import { hasBody } from './body.js';
 import { loginRoutes } from './login-routes.js';
 import { accountRoutes } from './account-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -96,10 +97,6 @@ function jsonOnly(req: Request, _res: Response, next: NextFunction): void {
   next(
     new AppError('unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).'),
   );
-}
-
-function hasBody(req: Request): boolean {
-  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 /** The admin API: helmet, request ids, bearer authentication, routes, one error handler. */

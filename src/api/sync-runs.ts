@@ -17,6 +17,7 @@ import { runReport, runReportSchema, storedRunReport } from '../sync/report.js';
 import { countRejects, findRun, listRejects } from '../sync/runs.js';
 import { concurrencyLimit, type Turn } from '../jobs/limit.js';
 import { actorOf, type AppContext } from './context.js';
+import { hasBody } from './body.js';
 import { defineRoute, type RouteDef } from './route.js';
 import { reaches } from './authorize.js';
 import { requireEmployer } from './employers.js';
@@ -106,9 +107,8 @@ async function receiveUpload(
   runId: string,
   filename: string | undefined,
 ): Promise<{ dir: string; file: string; name: string } | undefined> {
+  if (!hasBody(req)) return undefined;
   const length = Number(req.headers['content-length'] ?? 0);
-  const chunked = req.headers['transfer-encoding'] !== undefined;
-  if (!chunked && !(length > 0)) return undefined;
   const limit = ctx.config.uploadLimitMb * 2 ** 20;
   if (length > limit) throw tooLarge(limit);
   const dir = join(uploadsDir(ctx.config.dataDir), runId);
