@@ -123,10 +123,9 @@ describe('logger redaction', () => {
     );
   });
 
-  it('When a message names a loonheffingennummer, then its nine digits are redacted as a BSN, in logs and messages alike', () => {
+  it('When a message names a loonheffingennummer, then its nine digits are redacted as a BSN (one function for logs and messages)', () => {
     const text = 'delivery is for loonheffingennummer 123456789L01, this link is for 987654321l02';
     const redacted = 'delivery is for loonheffingennummer [redacted]L01, this link is for [redacted]l02';
-    expect(redactText(text)).toBe(redacted);
     expect(redactText(text)).toBe(redacted);
   });
 });
