@@ -42,7 +42,7 @@ export function addDepartmentRows(
   departments.forEach((d, i) => {
     const same = (e: CandidateDepartment) =>
       e.code === d.code && e.name === d.name && e.parentCode === d.parentCode;
-    if (!departments.slice(0, i).some(same)) into.push([rec, position, d.code, d.name, d.parentCode]);
+    if (departments.findIndex(same) === i) into.push([rec, position, d.code, d.name, d.parentCode]);
   });
 }
 

@@ -159,19 +159,15 @@ export async function runDelivery(
   });
   const out: DeliveryResult = { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
   // A run stopped by a signal (a restart) says nothing about the delivery: it never counts.
-  const givenUp =
-    next.fromFolder &&
-    result.retryable &&
-    !req.dryRun &&
-    !stoppingSignal() &&
-    (await failedBefore(req, result.runId));
+  const retrying = next.fromFolder && result.retryable && !req.dryRun;
+  const givenUp = retrying && !stoppingSignal() && (await failedBefore(req, result.runId));
   const outcome =
     result.status === 'completed'
       ? 'processed'
       : (result.status === 'failed' && (!result.retryable || givenUp)) || result.status === 'rejected'
         ? 'failed'
         : undefined;
-  if (next.fromFolder && next.file && result.retryable && !req.dryRun) {
+  if (retrying) {
     out.message = givenUp
       ? `${out.message ?? ''} It failed ${retriesBeforeFailed + 1} times in a row, so it goes to failed/ and the deliveries after it can run.`.trim()
       : `${out.message ?? ''} The delivery stays in the drop folder.`.trim();
