@@ -2,28 +2,24 @@ import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from '
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
-import { createApp } from '../../src/api/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../helpers/store.js';
+import { appTestBed } from '../helpers/http.js';
 import { removeLeftUploads, uploadsDir, uploadsInUse } from '../../src/api/sync-runs.js';
 import { insertRun } from '../../src/sync/runs.js';
 
 /** Deliveries uploaded to start a run: bounded, and never left on disk (they hold BSNs). */
 
-let store: TestStore;
-let server: TestServer;
 const dataDir = mkdtempSync(join(tmpdir(), 'koppeling-uploads-'));
 const config = testConfig({ dataDir, uploadLimitMb: 1 });
+const bed = appTestBed(config);
 const token = config.adminToken!;
 const path = '/api/v1/employers/upload-bv/sync-runs?wait=true';
 const uploads = () => readdirSync(uploadsDir(dataDir), { withFileTypes: true }).map((d) => d.name);
 let employerId = '';
 
 beforeAll(async () => {
-  store = await createTestStore();
-  server = await startTestServer(createApp({ config, store, vault: testVault(store) }));
-  const put = await server.request('PUT', '/api/v1/employers/upload-bv/link', {
+  const put = await bed.server.request('PUT', '/api/v1/employers/upload-bv/link', {
     token,
     body: {
       employer: { code: 'upload-bv', name: 'Upload BV' },
@@ -38,16 +34,12 @@ beforeAll(async () => {
   employerId = put.body.employer.id;
   mkdirSync(uploadsDir(dataDir), { recursive: true });
 });
-afterAll(async () => {
-  await server.close();
-  await store.close();
-});
 
 /** Sends `chunks` as a chunked body, stopping (the connection torn down) after them when `abort`. */
 function chunked(chunks: Buffer[], abort: boolean): Promise<number | 'aborted'> {
   return new Promise((resolve) => {
     const req = httpRequest(
-      `${server.url}${path}`,
+      `${bed.server.url}${path}`,
       {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
@@ -73,7 +65,7 @@ async function settled(): Promise<string[]> {
 describe('uploaded deliveries', () => {
   it('When an upload is larger than the limit, then 413, nothing stays on disk and no run is recorded', async () => {
     const big = 'Personeelsnummer;Achternaam\n' + '1;Jansen\n'.repeat(150_000);
-    const res = await server.request('POST', path, {
+    const res = await bed.server.request('POST', path, {
       token,
       body: big,
       headers: { 'content-type': 'application/octet-stream' },
@@ -85,7 +77,7 @@ describe('uploaded deliveries', () => {
     // Chunked, the limit is counted as it arrives (the client may see the connection end first).
     expect([413, 'aborted']).toContain(await chunked([Buffer.from(big)], false));
     expect(await settled()).toEqual([]);
-    expect(await store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
+    expect(await bed.store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
   });
 
   it('When an upload breaks off, then what arrived is removed and no run is recorded', async () => {
@@ -94,7 +86,7 @@ describe('uploaded deliveries', () => {
     );
     expect(await settled()).toEqual([]);
     expect(uploadsInUse.size).toBe(0);
-    expect(await store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
+    expect(await bed.store.db('sync_runs').where({ employer_id: employerId })).toEqual([]);
   });
 
   it('When uploads are swept, then those of ended runs and old unrecorded ones go, and those of running runs unless another instance may run them', async () => {
@@ -109,8 +101,14 @@ describe('uploaded deliveries', () => {
       ofThisProcess: '7f0c2b1e-0000-4000-8000-000000000006',
     };
     for (const id of [ids.ended, ids.running])
-      await insertRun(store.db, { id, employerId, trigger: 'api', connector: 'csv', delivery: 'mutations' });
-    await store.db('sync_runs').where({ id: ids.ended }).update({ status: 'abandoned' });
+      await insertRun(bed.store.db, {
+        id,
+        employerId,
+        trigger: 'api',
+        connector: 'csv',
+        delivery: 'mutations',
+      });
+    await bed.store.db('sync_runs').where({ id: ids.ended }).update({ status: 'abandoned' });
     for (const id of Object.values(ids)) {
       mkdirSync(join(uploadsDir(dataDir), id));
       writeFileSync(join(uploadsDir(dataDir), id, 'delivery.csv'), 'x');
@@ -123,13 +121,13 @@ describe('uploaded deliveries', () => {
     utimesSync(join(uploadsDir(dataDir), ids.arriving), old, old);
     uploadsInUse.add(ids.ofThisProcess);
     try {
-      expect(await removeLeftUploads(store.db, dataDir, true)).toBe(2);
+      expect(await removeLeftUploads(bed.store.db, dataDir, true)).toBe(2);
       expect(uploads().sort()).toEqual(
         [ids.running, ids.unrecordedNew, ids.arriving, ids.ofThisProcess].sort(),
       );
       // On the embedded store no other process can be running it: a run left running is gone, one
       // of this process stays.
-      expect(await removeLeftUploads(store.db, dataDir, false)).toBe(1);
+      expect(await removeLeftUploads(bed.store.db, dataDir, false)).toBe(1);
       expect(uploads().sort()).toEqual([ids.unrecordedNew, ids.arriving, ids.ofThisProcess].sort());
     } finally {
       uploadsInUse.delete(ids.ofThisProcess);
