@@ -161,17 +161,16 @@ export const employerRoutes: RouteDef[] = [
       },
     },
     handler: async ({ ctx, params, body, req }) => {
-      // A token bound to one employer neither creates employers nor reaches another's link.
-      const existing = await findEmployerByCode(ctx.store.db, params.code);
-      if (!reaches(req.principal, existing?.id ?? ''))
-        throw new AppError('not_found', `No employer with code "${params.code}".`);
-      // Nor does it change its own: a link names the files and folders the service reads, which is
+      // A token bound to one employer neither creates employers nor reaches another's link (404),
+      // nor changes its own (403): a link names the files and folders the service reads, which is
       // the arbodienst's to decide, not a client system's.
-      if (req.principal?.kind === 'api_token' && req.principal.boundEmployerId !== undefined)
+      if (req.principal?.kind === 'api_token' && req.principal.boundEmployerId !== undefined) {
+        await requireEmployer(ctx.store.db, req, params.code);
         throw new AppError(
           'forbidden',
           'A token bound to one employer cannot change its link; an operator of the arbodienst does.',
         );
+      }
       if (body.employer.code !== params.code) {
         throw new AppError(
           'validation_failed',
