@@ -3,6 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
 import { AppError } from '../../src/errors.js';
 import { detectBom } from '../bom.js';
+import { InvalidUtf8, StrictUtf8, utf8CharAt } from '../utf8.js';
 
 /** Bytes to text for the csv connector: BOMs, strict UTF-8, Windows-1252, and auto-detection. */
 
@@ -14,7 +15,7 @@ export type Encoding = 'utf-8' | 'windows-1252';
  */
 export class CsvDecoder extends Transform {
   private mode: 'undecided' | 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
-  private utf8 = new TextDecoder('utf-8', { fatal: true });
+  private utf8 = new StrictUtf8();
   private utf16: TextDecoder | undefined;
   private started = false;
   private carry: Buffer | undefined;
@@ -102,20 +103,37 @@ export class CsvDecoder extends Transform {
         this.carry = bytes.subarray(first);
         return this.count(bytes.subarray(0, first).toString('latin1'));
       }
-      this.setMode(looksLikeUtf8(bytes.subarray(first), end) ? 'utf-8' : 'windows-1252');
+      // As documented: the first non-ASCII character decides. A later byte that is not UTF-8 is
+      // then an error with its line, not a reason to read every name before it as Windows-1252.
+      this.setMode(utf8CharAt(bytes, first) > 0 ? 'utf-8' : 'windows-1252');
     }
-    // Lines are counted only for UTF-8, the one decoding that reports a line.
-    if (this.mode === 'windows-1252') return iconv.decode(bytes, 'win1252');
+    // Lines are counted for the decodings that report one: UTF-8 and Windows-1252.
+    if (this.mode === 'windows-1252') return this.windows1252(iconv.decode(bytes, 'win1252'));
     if (this.mode === 'utf-16le' || this.mode === 'utf-16be')
       return this.utf16!.decode(bytes, { stream: !end });
     try {
-      return this.count(this.utf8.decode(bytes, { stream: !end }));
-    } catch {
-      const partial = new TextDecoder('utf-8').decode(bytes);
-      const at = partial.indexOf('\ufffd');
-      const line = this.lines + countLineEnds(partial.slice(0, Math.max(at, 0)), this.afterCR).n;
+      return this.count(this.utf8.decode(bytes, end));
+    } catch (err) {
+      if (!(err instanceof InvalidUtf8)) throw err;
+      const line = this.lines + countLineEnds(err.before, this.afterCR).n;
       throw new AppError('validation_failed', this.notUtf8Message(line));
     }
+  }
+
+  /**
+   * Windows-1252 has no character for five bytes; iconv-lite gives U+FFFD for them, which would be
+   * stored as part of a name. Such a file is in another encoding.
+   */
+  private windows1252(text: string): string {
+    const at = text.indexOf('\ufffd');
+    if (at !== -1) {
+      const line = this.lines + countLineEnds(text.slice(0, at), this.afterCR).n;
+      throw new AppError(
+        'validation_failed',
+        `${this.name}:${line}: the file has a byte here that is no character in Windows-1252, so it is in another encoding: save it as "CSV UTF-8".`,
+      );
+    }
+    return this.count(text);
   }
 
   /** A lying BOM needs its own explanation: "set the encoding" alone reads as already done. */
@@ -146,13 +164,4 @@ function countLineEnds(text: string, afterCR: boolean): { n: number; endsWithCR:
     else if (c === 0x0a && !(i === 0 ? afterCR : text.charCodeAt(i - 1) === 0x0d)) n++;
   }
   return { n, endsWithCR: text.length > 0 ? text.charCodeAt(text.length - 1) === 0x0d : afterCR };
-}
-
-function looksLikeUtf8(bytes: Buffer, end: boolean): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !end });
-    return true;
-  } catch {
-    return false;
-  }
 }

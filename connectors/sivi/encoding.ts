@@ -1,14 +1,15 @@
-import { TextDecoder } from 'node:util';
 import iconv from 'iconv-lite';
 import { detectBom } from '../bom.js';
+import { InvalidUtf8, StrictUtf8 } from '../utf8.js';
 import { linesBefore } from './references.js';
 import { XmlError } from './tokenizer.js';
 
 /**
  * Turns the bytes of a delivery into text, chunk by chunk, in the encoding the document is in: a
  * byte order mark first, then the XML declaration (UTF-8 when it names none). Every encoding
- * iconv-lite knows is decoded as itself; UTF-8 is decoded strictly, so a file that is not what it
- * says is refused with its line instead of being read with wrong characters.
+ * iconv-lite knows is decoded as itself. Either way a file that is not what it says is refused with
+ * its line instead of being read with wrong characters: UTF-8 is decoded strictly, and from other
+ * encodings a byte that is no character in them (U+FFFD) is refused.
  */
 
 /** ISO-8859-1 is read as Windows-1252: they differ only where ISO-8859-1 has control characters. */
@@ -24,9 +25,10 @@ function declaredEncoding(head: Buffer): string | undefined {
 
 export class XmlDecoder {
   private started = false;
-  private utf8 = new TextDecoder('utf-8', { fatal: true });
+  private utf8 = new StrictUtf8();
   /** Set for every encoding but UTF-8: UTF-16 by BOM, or the declared encoding through iconv-lite. */
   private other: { write(bytes: Buffer): string; end(): string | undefined } | undefined;
+  private otherName = '';
   /** What to tell the operator when the bytes are not valid UTF-8, after `file:line: `. */
   private notUtf8 =
     'the file is not valid UTF-8 here although it declares UTF-8: ask the sender to save it as UTF-8, or to declare the encoding it really uses.';
@@ -41,18 +43,32 @@ export class XmlDecoder {
       bytes = this.start(bytes);
       if (this.other) return this.firstOther(bytes, declaredEncoding(chunk) ?? '', end);
     }
-    // Lines are counted only for UTF-8, the one decoding that reports a line.
-    if (this.other) return this.other.write(bytes) + (end ? (this.other.end() ?? '') : '');
+    if (this.other) return this.counted(this.other.write(bytes) + (end ? (this.other.end() ?? '') : ''));
     try {
-      const text = this.utf8.decode(bytes, { stream: !end });
+      const text = this.utf8.decode(bytes, end);
       this.lines += linesBefore(text, text.length);
       return text;
-    } catch {
-      const partial = new TextDecoder('utf-8').decode(bytes);
-      const at = Math.max(partial.indexOf('\ufffd'), 0);
-      const line = this.lines + linesBefore(partial, at);
+    } catch (err) {
+      if (!(err instanceof InvalidUtf8)) throw err;
+      const line = this.lines + linesBefore(err.before, err.before.length);
       throw new XmlError(`${this.name}:${line}: ${this.notUtf8}`);
     }
+  }
+
+  /**
+   * Text from a decoder other than UTF-8, whose lines are counted too. Such a decoder never fails:
+   * a byte that is no character in its encoding comes out as U+FFFD, which is refused here with its
+   * line rather than stored as part of a name.
+   */
+  private counted(text: string): string {
+    const at = text.indexOf('\ufffd');
+    if (at !== -1) {
+      throw new XmlError(
+        `${this.name}:${this.lines + linesBefore(text, at)}: the file has bytes here that are no character in its encoding (${this.otherName}), or the replacement character U+FFFD, which stands for text already lost: ask the sender to save the file as UTF-8 with encoding="UTF-8".`,
+      );
+    }
+    this.lines += linesBefore(text, text.length);
+    return text;
   }
 
   /** Chooses the decoder from the first chunk; returns the bytes after any byte order mark. */
@@ -66,16 +82,16 @@ export class XmlDecoder {
       return bytes.subarray(3);
     }
     if (bom) {
-      this.other = iconv.getDecoder(bom);
+      this.useOther(bom);
       return bytes.subarray(2);
     }
     // No BOM but "<?" as UTF-16 (XML 1.0 appendix F): NUL bytes in the first characters.
     if (bytes[0] === 0x3c && bytes[1] === 0 && bytes[2] === 0x3f && bytes[3] === 0) {
-      this.other = iconv.getDecoder('utf-16le');
+      this.useOther('utf-16le');
       return bytes;
     }
     if (bytes[0] === 0 && bytes[1] === 0x3c && bytes[2] === 0 && bytes[3] === 0x3f) {
-      this.other = iconv.getDecoder('utf-16be');
+      this.useOther('utf-16be');
       return bytes;
     }
     this.choose(declaredEncoding(bytes));
@@ -95,7 +111,12 @@ export class XmlDecoder {
         `${this.name}:1: the XML declaration says encoding "${declared}", which is not supported: send the file as UTF-8.`,
       );
     }
-    this.other = iconv.getDecoder(latin1.test(declared) ? 'windows-1252' : declared);
+    this.useOther(latin1.test(declared) ? 'windows-1252' : declared);
+  }
+
+  private useOther(encoding: string): void {
+    this.other = iconv.getDecoder(encoding);
+    this.otherName = encoding;
   }
 
   /**
@@ -104,7 +125,7 @@ export class XmlDecoder {
    */
   private firstOther(bytes: Buffer, declared: string, end: boolean): string {
     const text = this.other!.write(bytes) + (end ? (this.other!.end() ?? '') : '');
-    if (!declared || text.startsWith('<?')) return text;
+    if (!declared || text.startsWith('<?')) return this.counted(text);
     throw new XmlError(
       `${this.name}:1: the XML declaration says encoding "${declared}", but the declaration itself is not written in that encoding: ask the sender to declare the encoding the file really uses, preferably UTF-8.`,
     );

@@ -2,7 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { csv } from '../../connectors/csv/index.js';
+import { CsvDecoder } from '../../connectors/csv/decoder.js';
 import { getConnector } from '../../connectors/index.js';
 import { AppError } from '../../src/errors.js';
 import { loadMapping, mapRecord, type Mapping } from '../../src/sync/mapping/index.js';
@@ -116,6 +119,41 @@ describe('csv connector', () => {
         new RegExp(`^${name.replace('.', '\\.')}:3: the file is not valid UTF-8`),
       );
     }
+  });
+
+  it('When a UTF-8 file has one byte further on that is not UTF-8, then auto reads it as UTF-8 and names that line', async () => {
+    const mixed = Buffer.concat([
+      Buffer.from('Personeelsnummer;Achternaam\n1;Müller\n2;Jans', 'utf8'),
+      Buffer.from([0xe9]),
+      Buffer.from('n\n'),
+    ]);
+    const file = await writeBytes('mixed.csv', mixed);
+    expect((await readError({ file })).message).toMatch(/^mixed\.csv:3: the file is not valid UTF-8 here/);
+  });
+
+  it('When a character is split over two chunks before an invalid byte, then the line of that byte is named', async () => {
+    const decoder = new CsvDecoder('split.csv', 'utf-8');
+    const chunks = [
+      Buffer.from('a;b\n1;Caf\u00e9\n2;Ren', 'utf8'),
+      Buffer.from([0xc3]),
+      Buffer.concat([Buffer.from([0xa9]), Buffer.from('\n3;x\n4;'), Buffer.from([0xe9]), Buffer.from('\n')]),
+    ];
+    const failed = pipeline(Readable.from(chunks), decoder, new Writable({ write: (_c, _e, cb) => cb() }));
+    await expect(failed).rejects.toThrow(/^split\.csv:5: the file is not valid UTF-8 here/);
+  });
+
+  it('When a file read as Windows-1252 has a byte Windows-1252 has no character for, then that line is named', async () => {
+    const file = await writeBytes(
+      'not-1252.csv',
+      Buffer.concat([
+        Buffer.from('Personeelsnummer;Achternaam\r\n1;Jan\r\n2;J'),
+        Buffer.from([0x81]),
+        Buffer.from('n\r\n'),
+      ]),
+    );
+    expect((await readError({ file, encoding: 'windows-1252' })).message).toMatch(
+      /^not-1252\.csv:3: the file has a byte here that is no character in Windows-1252/,
+    );
   });
 
   it('When the file is tab-separated, then auto detects tab and "tab" works as a setting', async () => {

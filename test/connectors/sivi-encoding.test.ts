@@ -141,4 +141,37 @@ describe('SIVI encodings', () => {
   ])('When the file declares %s, then it is refused', async (_what, encoding, message) => {
     expect(await readError(Buffer.from(declared(encoding), 'utf8'))).toMatch(message);
   });
+
+  it('When a character is split over two chunks before an invalid byte, then the line of that byte is named', () => {
+    const decoder = new XmlDecoder('split.xml');
+    const head = Buffer.from('<?xml version="1.0"?>\n<a>Caf\u00e9', 'utf8');
+    // The chunk ends after the first byte of the second é.
+    const first = Buffer.concat([head, Buffer.from([0xc3])]);
+    const second = Buffer.concat([
+      Buffer.from([0xa9]),
+      Buffer.from('\nb\nc\nd'),
+      Buffer.from([0xe9]),
+      Buffer.from('</a>'),
+    ]);
+    decoder.decode(first, false);
+    expect(() => decoder.decode(second, true)).toThrow(/^split\.xml:5: the file is not valid UTF-8 here/);
+  });
+
+  it.each([
+    [
+      'US-ASCII with an é in it',
+      iconv.encode(declared('US-ASCII'), 'utf8'),
+      /^enc\.xml:66: .*no character in its encoding \(us-ascii\)/,
+    ],
+    [
+      'UTF-16 with the replacement character in it',
+      Buffer.concat([bom.le, iconv.encode(declared('UTF-16').replace('Ayşe', 'Ay\ufffde'), 'utf-16le')]),
+      /^enc\.xml:68: .*or the replacement character U\+FFFD/,
+    ],
+  ])(
+    'When the file is %s, then it is refused with its line, not read with U+FFFD in a name',
+    async (_what, bytes, message) => {
+      expect(await readError(bytes)).toMatch(message);
+    },
+  );
 });
