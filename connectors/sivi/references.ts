@@ -29,11 +29,32 @@ function codePoint(decimal: string | undefined, hex: string | undefined): number
   return decimal !== undefined ? parseInt(decimal, 10) : parseInt(hex!, 16);
 }
 
+/** Characters XML 1.0 does not allow written directly either (control characters, U+FFFE, U+FFFF). */
+// eslint-disable-next-line no-control-regex -- finding those control characters is the point
+const disallowed = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
 /**
- * What is wrong with the references in a text or attribute value as written, with the offset of the
- * first bad `&` (so the caller can name its line); undefined when every reference is allowed.
+ * A character XML does not allow, written as itself in a text, attribute value or CDATA section,
+ * with its offset; undefined when there is none. Such a document is not well-formed, as one with the
+ * same character written as a reference (`&#1;`) is not.
+ */
+export function disallowedCharacter(raw: string): { at: number; problem: string } | undefined {
+  const m = disallowed.exec(raw);
+  if (!m) return undefined;
+  const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return {
+    at: m.index,
+    problem: `the character ${code} (a control character or a noncharacter) is not allowed in XML: the document is not well-formed XML`,
+  };
+}
+
+/**
+ * What is wrong with the characters and references in a text or attribute value as written, with the
+ * offset of the first bad one (so the caller can name its line); undefined when all are allowed.
  */
 export function referenceProblem(raw: string): { at: number; problem: string } | undefined {
+  const character = disallowedCharacter(raw);
+  if (character) return character;
   for (let at = raw.indexOf('&'); at !== -1; at = raw.indexOf('&', at + 1)) {
     referenceAt.lastIndex = at;
     const m = referenceAt.exec(raw);

@@ -3,7 +3,7 @@ import type { FieldProblem, SourceRecord } from '../../src/sync/types.js';
 import { Conformance } from './conformance.js';
 import { parseElementXml, scalars } from './elements.js';
 import { repeatable, rootMessage, siviNamespaces, type SiviMessage } from './message.js';
-import { decodeReferences, linesBefore, referenceProblem } from './references.js';
+import { decodeReferences, disallowedCharacter, linesBefore, referenceProblem } from './references.js';
 import { messageSchema } from './schema.js';
 
 /**
@@ -152,7 +152,10 @@ export class SiviTokenizer {
           if (this.stack.length === 0) this.fail('CDATA outside the root element');
           const end = buf.indexOf(']]>', lt + 9);
           if (end === -1) return this.needMore(final, 'a CDATA section that is never closed (]]>)');
-          this.conform(this.schema?.text(buf.slice(lt + 9, end), true));
+          const content = buf.slice(lt + 9, end);
+          const bad = disallowedCharacter(content);
+          if (bad) this.fail(bad.problem, this.line + linesBefore(content, bad.at));
+          this.conform(this.schema?.text(content, true));
           this.advance(end + 3);
         } else if (/^<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(buf.slice(lt, lt + 12))) {
           this.fail(

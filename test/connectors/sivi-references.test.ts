@@ -149,4 +149,36 @@ describe('SIVI character references', () => {
     for (let i = 0; i < doc.length; i += 3) got.push(...t.push(doc.slice(i, i + 3)));
     expect([...got, ...t.end()]).toEqual(expected);
   });
+
+  it.each([
+    ['in a text', (c: string) => wg.replace('<sivi:SignNm>Berg<', `<sivi:SignNm>Be${c}rg<`), 'SignNm'],
+    [
+      'in CDATA',
+      (c: string) => wg.replace('<sivi:SignNm>Berg<', `<sivi:SignNm><![CDATA[Be${c}rg]]><`),
+      'SignNm',
+    ],
+  ])(
+    'When a control character is written as itself %s, then the document is refused as with its reference',
+    async (_where, doc, element) => {
+      for (const [c, code] of [
+        ['\u0001', 'U+0001'],
+        ['\u001b', 'U+001B'],
+        ['\uffff', 'U+FFFF'],
+      ]) {
+        expect(await readError(doc(c!))).toBe(
+          `refs.xml:24 /WerknemerGegevens/Wrkgvr[1]/Wrknmr[1]/${element}: the character ${code} (a control character or a noncharacter) is not allowed in XML: the document is not well-formed XML`,
+        );
+      }
+    },
+  );
+
+  it('When an attribute holds a control character as itself, then the document is refused', async () => {
+    const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+    const doc = wg
+      .replace('xmlns:sivi=', `${xsi} xmlns:sivi=`)
+      .replace('<sivi:Wrknmr>', '<sivi:Wrknmr xsi:schemaLocation="a\u0002">');
+    expect(await readError(doc)).toMatch(
+      /^refs\.xml:21 \/WerknemerGegevens\/Wrkgvr\[1\]\/Wrknmr: in the attribute xsi:schemaLocation of <sivi:Wrknmr>: the character U\+0002/,
+    );
+  });
 });
