@@ -36,9 +36,12 @@ const vaultText: Record<string, number> = {
   houseNumberSuffix: 10,
   town: 80,
 };
+/** The longest employment id: room for one derived from a personnel number and a start date. */
+export const employmentIdMax = 46;
+
 const employmentText: Record<string, number> = {
-  externalId: 40,
-  previousExternalId: 40,
+  externalId: employmentIdMax,
+  previousExternalId: employmentIdMax,
   endReason: 200,
   departmentCode: 70,
   functionCode: 15,

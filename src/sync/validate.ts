@@ -8,7 +8,7 @@ import { vaultFieldsSchema } from '../vault/fields.js';
 import { isCalendarDate } from './mapping/transforms.js';
 import { EARLIEST_EMPLOYMENT_DATE, LATEST_EMPLOYMENT_DATE } from './validate-fast.js';
 import type { Candidate, FieldProblem } from './types.js';
-import { quickValidate } from './validate-fast.js';
+import { employmentIdMax, quickValidate } from './validate-fast.js';
 
 /**
  * Validation of a mapped record (step 4 of a sync run): zod for shapes and lengths, plus the domain
@@ -87,8 +87,10 @@ const employeeShape = z
 
 const employmentShape = z
   .object({
-    externalId: text(40),
-    previousExternalId: text(40).optional(),
+    // A mapping derives the id when the source has none: personnel number (at most 35) and start
+    // date (`P-123-2015-03-01`).
+    externalId: text(employmentIdMax),
+    previousExternalId: text(employmentIdMax).optional(),
     startDate: employmentDate,
     endDate: employmentDate.optional(),
     endReason: text(200).optional(),

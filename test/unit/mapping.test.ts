@@ -356,6 +356,11 @@ employments:
     );
     expect(c.employments[0]!.externalId).toBe('42');
     expect(ok(mapRecord(noId, row({ Volgnr: '' }))).employments[0]!.externalId).toBe('42-2020-01-01');
+    // The longest personnel number still gives an id that is accepted.
+    const longest = 'P'.repeat(35);
+    expect(ok(mapRecord(noId, row({ Nr: longest, Volgnr: '' }))).employments[0]!.externalId).toBe(
+      `${longest}-2020-01-01`,
+    );
   });
 
   it('When sourceColumns is asked, then it lists the columns the mapping reads', () => {
