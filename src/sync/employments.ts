@@ -28,7 +28,8 @@ const versionColumns: Record<(typeof terms)[number], string> = {
  * Without `validFrom`, a new employment's terms hold from its start date, and an existing one's from
  * the delivery date (not before the start): sources without change dates (a nightly CSV) deliver
  * today's terms, so a difference is a change from today, not a rewrite of history. An employment
- * that ended before the delivery date has no today: its last version is corrected.
+ * that ended before the delivery date has no today: its last version is corrected, also when it
+ * starts after the end (an exit entered after a change), so no earlier period takes its terms.
  */
 async function planEmployments(trx: Trx, employerId: string, date: string): Promise<void> {
   const delivered = `(${terms.map((t) => `s.${t}`).join(', ')})`;
@@ -54,7 +55,7 @@ async function planEmployments(trx: Trx, employerId: string, date: string): Prom
          select case when s.valid_from is not null then s.valid_from
                      when m.id is null then s.start_date
                      when s.end_date < ?::date then greatest(s.start_date, (select max(l.valid_from)
-                       from employment_versions l where l.employment_id = m.id and l.valid_from <= s.end_date))
+                       from employment_versions l where l.employment_id = m.id))
                      else greatest(s.start_date, ?::date) end as vf) v
        left join employment_versions x on x.employment_id = m.id and x.valid_from = v.vf
        left join lateral (

@@ -153,4 +153,27 @@ describe('terms delivered from a date before a stored change', () => {
       [32.13],
     );
   });
+
+  it('When an end date before a later change arrives late, then the earlier terms keep their history', async () => {
+    const { employer, run } = await bed.employer();
+    const employee = (hoursPerWeek: number, endDate?: string) =>
+      person('1', {
+        employments: [{ startDate: '2020-01-01', hoursPerWeek, ...(endDate ? { endDate } : {}) }],
+      });
+    await run([employee(32)], { deliveryDate: '2026-10-01' });
+    await run([employee(24)], { deliveryDate: '2026-11-01' });
+    // The source now has the exit of 15 October, entered after the change of hours was delivered.
+    const r = await run([employee(24, '2026-10-15')]);
+    expect(r.status).toBe('completed');
+    expect(
+      (await versionsOf(bed.store.db, employer.id, '1-1')).map((v) => [
+        v.valid_from,
+        Number(v.hours_per_week),
+      ]),
+    ).toEqual([
+      ['2020-01-01', 32],
+      ['2026-11-01', 24],
+    ]);
+    expect((await run([employee(24, '2026-10-15')])).counts.rowsWritten).toBe(0);
+  });
 });
