@@ -125,3 +125,18 @@ export async function stageDepartments(trx: Trx): Promise<Notice[]> {
     'departments named or placed differently by different records',
   );
 }
+
+/**
+ * In a mutation delivery a department given without a parent keeps the parent it has: only what the
+ * delivery says changes (SIVI organisation units never give one). A complete delivery describes the
+ * whole tree, so there no parent means a department at the top.
+ */
+export async function keepStoredParents(trx: Trx, employerId: string): Promise<void> {
+  await exec(
+    trx,
+    `update stg_dep s set parent_code = p.code
+       from departments d join departments p on p.id = d.parent_id
+      where d.employer_id = ? and d.code = s.code and s.explicit and s.parent_code is null`,
+    [employerId],
+  );
+}

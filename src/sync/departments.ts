@@ -72,20 +72,24 @@ export async function applyDepartments(
 
 /**
  * Archives departments a complete delivery no longer names, when no current employment is in them
- * and no delivered department hangs below them.
+ * and no department that stays active hangs below them (one the delivery names, or one with a
+ * current employment, such as that of an employee whose record was rejected and is held).
  */
 export async function archiveMissingDepartments(trx: Trx, employerId: string, date: string): Promise<number> {
   return exec(
     trx,
-    `update departments d set archived_at = now(), updated_at = now()
-      where d.employer_id = ? and d.archived_at is null
-        and not exists (select 1 from stg_dep s where s.code = d.code)
-        and not exists (
-          select 1 from employment_versions v join employments m on m.id = v.employment_id
-           where v.department_id = d.id and (m.end_date is null or m.end_date > ?::date)
-             and (v.valid_to is null or v.valid_to >= ?::date))
-        and not exists (
-          select 1 from departments c join stg_dep s on s.code = c.code where c.parent_id = d.id)`,
-    [employerId, date, date],
+    `with recursive staying(id) as (
+       select d.id from departments d
+        where d.employer_id = ? and d.archived_at is null
+          and (exists (select 1 from stg_dep s where s.code = d.code)
+               or exists (
+                 select 1 from employment_versions v join employments m on m.id = v.employment_id
+                  where v.department_id = d.id and (m.end_date is null or m.end_date > ?::date)
+                    and (v.valid_to is null or v.valid_to >= ?::date)))
+       union
+       select d.parent_id from departments d join staying s on s.id = d.id where d.parent_id is not null)
+     update departments d set archived_at = now(), updated_at = now()
+      where d.employer_id = ? and d.archived_at is null and d.id not in (select id from staying)`,
+    [employerId, date, date, employerId],
   );
 }

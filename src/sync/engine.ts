@@ -10,7 +10,7 @@ import type { Turn } from '../jobs/limit.js';
 import { columnProblems, columnProblemsMessage, type DeliveryColumns } from './columns.js';
 import { applyDepartments, archiveMissingDepartments, findCycleAfterDelivery } from './departments.js';
 import { rejectDuplicates } from './duplicates.js';
-import { stageDepartments } from './delivered-departments.js';
+import { keepStoredParents, stageDepartments } from './delivered-departments.js';
 import { releaseIdentifiers } from './identifiers.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
 import { applyEmployments } from './employments.js';
@@ -313,6 +313,7 @@ async function applyRun(
   await rejectDuplicates(trx, key, rejects);
   // The departments of the records that are left: a rejected record changes none.
   notice(await stageDepartments(trx));
+  if (link.delivery === 'mutations') await keepStoredParents(trx, employerId);
   counts.records = staged.records;
   counts.rejected = rejects.rejectedRecords;
   counts.problems = rejects.total;

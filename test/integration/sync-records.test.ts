@@ -337,3 +337,56 @@ describe('recording a run', () => {
     expect(await storedState(bed.store.db, e.id)).toEqual(before);
   });
 });
+
+describe('the department tree across runs', () => {
+  const tree = async (employerId: string) =>
+    (
+      await bed.store.db.raw(
+        `select d.code, p.code as parent, d.archived_at is not null as archived
+           from departments d left join departments p on p.id = d.parent_id
+          where d.employer_id = ? order by d.code`,
+        [employerId],
+      )
+    ).rows;
+
+  it('When a mutation delivery names a department without its parent, then the department keeps its parent', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1', { departments: [{ code: 'REGIO' }, { code: 'D1', parentCode: 'REGIO' }] })]);
+    // As a SIVI organisation unit comes: a code and a name, no parent.
+    await run([person('2', { departments: [{ code: 'D1', name: 'Zorg' }] })]);
+    expect(await tree(e.id)).toEqual([
+      { code: 'D1', parent: 'REGIO', archived: false },
+      { code: 'REGIO', parent: null, archived: false },
+    ]);
+  });
+
+  it('When a held employee keeps a department no record names, then its parent is not archived either', async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1', { departments: [{ code: 'A' }, { code: 'D1', parentCode: 'A' }] }), person('2')]);
+    const r = await run([
+      {
+        ok: false,
+        position: 'd.csv:2',
+        problems: [{ field: 'postcode', reason: 'no postcode' }],
+        key: { personnelNumber: '1' },
+      },
+      person('2', { employments: [{ departmentCode: 'D2' }], departments: [{ code: 'D2' }] }),
+    ]);
+    expect(r.status).toBe('completed');
+    expect(await tree(e.id)).toEqual([
+      { code: 'A', parent: null, archived: false },
+      { code: 'D1', parent: 'A', archived: false },
+      { code: 'D2', parent: null, archived: false },
+    ]);
+    // Once the employee is delivered elsewhere, the whole branch goes.
+    await run([
+      person('1', { employments: [{ departmentCode: 'D2' }], departments: [{ code: 'D2' }] }),
+      person('2', { employments: [{ departmentCode: 'D2' }], departments: [{ code: 'D2' }] }),
+    ]);
+    expect(await tree(e.id)).toEqual([
+      { code: 'A', parent: null, archived: true },
+      { code: 'D1', parent: 'A', archived: true },
+      { code: 'D2', parent: null, archived: false },
+    ]);
+  });
+});
