@@ -22,6 +22,18 @@ export async function correctCase(
     firstSickDay: input.firstSickDay,
     percentage: input.percentage,
   });
+  const changes =
+    (input.firstSickDay !== undefined && input.firstSickDay !== c.first_sick_day) ||
+    (input.percentage !== undefined && input.percentage !== before[0]!.percentage) ||
+    (input.classification !== undefined && input.classification !== c.classification) ||
+    (input.safetyNet !== undefined && input.safetyNet !== c.safety_net);
+  if (!changes) {
+    // Nothing to record: a correction that changes nothing would only add a version and a message.
+    throw new AppError(
+      'bad_request',
+      'The correction changes nothing: the case already has the first sick day, percentage, classification and safety-net flag given.',
+    );
+  }
   let countStart = c.count_start;
   if (input.firstSickDay && input.firstSickDay !== c.first_sick_day) {
     const employment = await employmentFor(db, employeeId, c.employment_id, input.firstSickDay);

@@ -103,12 +103,12 @@ export async function reportPregnancy(
     const open = (await trx('pregnancy_cases')
       .where({ employment_id: employment.id, status: 'open' })
       .first('id')) as { id: string } | undefined;
-    if (open) {
-      throw new AppError(
+    const alreadyOpen = (id?: string) =>
+      new AppError(
         'conflict',
-        `This employment already has an open pregnancy case (${open.id}); correct that one instead.`,
+        `This employment already has an open pregnancy case${id ? ` (${id})` : ''}; correct that one instead.`,
       );
-    }
+    if (open) throw alreadyOpen(open.id);
     const [row] = (await trx('pregnancy_cases')
       .insert({
         employer_id: employment.employerId,
@@ -120,7 +120,12 @@ export async function reportPregnancy(
         leave_start: leave.start,
         leave_end: leave.end,
       })
-      .returning('*')) as [PregnancyRow];
+      .returning('*')
+      .catch((err: unknown) => {
+        // A report of the same pregnancy that committed meanwhile (the check above did not see it).
+        if ((err as { code?: string }).code === '23505') throw alreadyOpen();
+        throw err;
+      })) as [PregnancyRow];
     const details = {
       expectedDate: input.expectedDate,
       multiple: input.multiple,

@@ -60,7 +60,7 @@ export const correctionSchema = z
   })
   .strict()
   .refine(
-    (v) => v.firstSickDay ?? v.percentage ?? v.classification ?? v.safetyNet ?? false,
+    (v) => [v.firstSickDay, v.percentage, v.classification, v.safetyNet].some((x) => x !== undefined),
     'give at least one of firstSickDay, percentage, classification, safetyNet to correct',
   );
 export type CorrectionInput = z.input<typeof correctionSchema>;

@@ -63,10 +63,13 @@ function requestContext(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
+const noQuery = z.object({}).strict();
+
 function mount(app: express.Express, route: RouteDef, ctx: AppContext): void {
   const handler = async (req: Request, res: Response): Promise<void> => {
     const params = route.params ? route.params.parse(req.params) : {};
-    const query = route.query ? route.query.parse(req.query) : {};
+    // A route without query parameters takes none: `?bsn=...` is refused, not ignored.
+    const query = (route.query ?? noQuery).parse(req.query);
     const body = route.body ? route.body.parse(req.body ?? {}) : req.body;
     const acting = await authorizeInput(ctx, req, route, { params, query, body });
     const result = await route.handler({ params, query, body, req, res, ctx, acting });

@@ -166,6 +166,12 @@ describe('Absence API rules', () => {
     expect(byDept.body.employees.map((e: { id: string }) => e.id)).toEqual([ids.bert]);
     const bad = await su$('GET', '/api/v1/employees?bsn=999996708');
     expect(bad.status).toBe(400);
+    // Also where a route takes no query parameters at all.
+    for (const path of [`/api/v1/employees/${ids.anna}/absence-cases?bsn=999996708`, '/api/v1/tasks?bsn=1']) {
+      const refused = await su$('GET', path);
+      expect(refused.status, path).toBe(400);
+      expect(JSON.stringify(refused.body)).not.toContain('999996708');
+    }
   });
 
   it('When a scoped manager opens the organisation tree, then only the branch with employees in scope shows', async () => {
@@ -297,6 +303,13 @@ describe('Absence API rules', () => {
     const base = `/api/v1/employees/${ids.anna}/absence-cases/${caseId}`;
     expect((await su$('POST', `${base}/correction`, { classification: 'work_accident' })).status).toBe(200);
     expect((await su$('POST', `${base}/correction`, { cause: 'stairs' })).status).toBe(400);
+    const again = await su$('POST', `${base}/correction`, { classification: 'work_accident', note: 'x' });
+    expect(again.status).toBe(400);
+    expect(again.body.error.message).toMatch(/^The correction changes nothing/);
+    // A safety-net flag set by mistake is taken back on its own.
+    expect((await su$('POST', `${base}/correction`, { safetyNet: true })).status).toBe(200);
+    expect((await su$('POST', `${base}/correction`, { safetyNet: false })).status).toBe(200);
+    expect((await su$('GET', base)).body.case.safetyNet).toBe(false);
     const bert = (await su$('GET', `/api/v1/employees/${ids.bert}/absence-cases`)).body.cases[0];
     const change = await su$('POST', `/api/v1/employees/${ids.bert}/absence-cases/${bert.id}/percentage`, {
       from: addDays(today, -10),
@@ -358,5 +371,17 @@ describe('Absence API rules', () => {
       medical: 'x',
     });
     expect(end.status).toBe(400);
+  });
+
+  it('When the same pregnancy is reported several times at once, then one is recorded and the others answer 409', async () => {
+    const expected = addDays(today, 90);
+    const body = { expectedDate: expected, lastWorkingDay: addDays(expected, -28), multiple: false };
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map(() => su$('POST', `/api/v1/employees/${ids.carla}/pregnancies`, body)),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
+    expect(answers.find((a) => a.status === 409)!.body.error.message).toMatch(
+      /already has an open pregnancy case/,
+    );
   });
 });
