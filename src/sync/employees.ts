@@ -109,7 +109,7 @@ export async function refreshInService(trx: Trx, employerId: string, date: strin
   const touched = await exec(
     trx,
     `update employees e set in_service = c.cur, updated_at = now()
-       from (select t.employee_id, coalesce(bool_or(m.end_date is null or m.end_date > ?::date), false) as cur
+       from (select t.employee_id, coalesce(bool_or(m.id is not null and (m.end_date is null or m.end_date > ?::date)), false) as cur
                from touched t
                left join employments m on m.employee_id = t.employee_id
               group by t.employee_id) c

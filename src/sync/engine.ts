@@ -368,7 +368,9 @@ async function applyRun(
   notice(employments.notices);
   let archived = 0;
   if (link.delivery === 'complete') {
-    written += await applyMissing(trx, employerId, runId, date);
+    const missing = await applyMissing(trx, employerId, runId, date);
+    written += missing.written;
+    notice(missing.notices);
     archived = await archiveMissingDepartments(trx, employerId, date);
     written += archived;
   }

@@ -1,7 +1,9 @@
-import { count, exec, type Trx } from './sql.js';
+import { countedNotices, noticeLimit, type Notice } from './notices.js';
+import { count, exec, rows, type Trx } from './sql.js';
 import { endedEmploymentsTable } from './hooks.js';
 
 export const missingReason = 'missing from complete delivery';
+const withdrawnReason = 'missing from complete delivery before its start';
 
 /**
  * Plans what a complete delivery ends by absence: current employments of employees missing from it,
@@ -35,6 +37,26 @@ export async function planMissing(
                          where e.id = m.employee_id)`,
     [employerId, date, date],
   );
+  // Contracts that have not started are not current, so they are not ended: a complete delivery
+  // without them withdraws them (see applyMissing).
+  await exec(
+    trx,
+    `create temp table plan_withdrawn on commit drop as
+     select m.id as employment_id, m.employee_id, m.external_id, m.start_date, m.end_date,
+            p.employee_id is null as person_missing,
+            exists (select 1 from absence_cases a where a.employment_id = m.id)
+              or exists (select 1 from pregnancy_cases g where g.employment_id = m.id)
+              or exists (select 1 from case_events c where c.employment_id = m.id) as has_cases
+       from employments m
+       left join stg_person p on p.employee_id = m.employee_id
+       left join (select distinct employee_id from stg_employment) d on d.employee_id = m.employee_id
+      where m.employer_id = ? and m.start_date > ?::date
+        and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
+        and (p.employee_id is null or d.employee_id is not null)
+        and not exists (select 1 from employees e join stg_held h on h.emp_key = e.${keyColumn}
+                         where e.id = m.employee_id)`,
+    [employerId, date],
+  );
   const current = await count(
     trx,
     `select count(distinct employee_id) as n from employments
@@ -46,16 +68,17 @@ export async function planMissing(
 }
 
 /**
- * Ends the planned employments (end date = delivery date), marks employees that disappeared as
- * deleted at the source, writes one audit event per ended employment and lists the ended employments
- * for the hooks (`endedEmploymentsTable`).
+ * Ends the planned employments (end date = delivery date), withdraws contracts that have not started,
+ * marks employees that disappeared as deleted at the source, writes one audit event per ended or
+ * withdrawn employment and lists the ended employments for the hooks (`endedEmploymentsTable`).
  */
 export async function applyMissing(
   trx: Trx,
   employerId: string,
   runId: string,
   date: string,
-): Promise<number> {
+): Promise<{ written: number; notices: Notice[] }> {
+  const withdrawn = await withdraw(trx, employerId, runId);
   let written = await exec(
     trx,
     `update employments m set end_date = ?::date, end_reason = ?, updated_at = now()
@@ -71,11 +94,15 @@ export async function applyMissing(
   written += await exec(
     trx,
     `update employees e set remote_deleted_at = now(), updated_at = now()
-      where e.id in (select employee_id from plan_missing where person_missing) and e.remote_deleted_at is null`,
+      where e.id in (select employee_id from plan_missing where person_missing
+                     union select employee_id from plan_withdrawn where person_missing)
+        and e.remote_deleted_at is null`,
   );
   await exec(
     trx,
-    `insert into touched (employee_id) select distinct employee_id from plan_missing on conflict do nothing`,
+    `insert into touched (employee_id)
+     select employee_id from plan_missing union select employee_id from plan_withdrawn
+     on conflict do nothing`,
   );
   written += await exec(
     trx,
@@ -85,5 +112,59 @@ export async function applyMissing(
        from plan_missing p`,
     [runId, employerId, runId, date, missingReason],
   );
-  return written;
+  return { written: written + withdrawn.written, notices: withdrawn.notices };
+}
+
+/**
+ * Contracts that have not started and that a complete delivery no longer has (a hire that was called
+ * off) are removed with their versions, each with an audit event that keeps its dates: left open,
+ * the employee would stay in service, and the first complete delivery after the start would end a
+ * contract that never ran. One that already has an absence or pregnancy case stays, with a notice.
+ */
+async function withdraw(
+  trx: Trx,
+  employerId: string,
+  runId: string,
+): Promise<{ written: number; notices: Notice[] }> {
+  let written = await exec(
+    trx,
+    `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+     select 'sync', ?, ?, 'employment.withdrawn', 'employment', w.employment_id::text,
+            jsonb_build_object('runId', ?::text, 'externalId', w.external_id,
+                               'startDate', to_char(w.start_date, 'YYYY-MM-DD'),
+                               'endDate', to_char(w.end_date, 'YYYY-MM-DD'), 'reason', ?::text)
+       from plan_withdrawn w where not w.has_cases`,
+    [runId, employerId, runId, withdrawnReason],
+  );
+  written += await exec(
+    trx,
+    `delete from employment_versions v using plan_withdrawn w
+      where v.employment_id = w.employment_id and not w.has_cases`,
+  );
+  written += await exec(
+    trx,
+    `delete from employments m using plan_withdrawn w where m.id = w.employment_id and not w.has_cases`,
+  );
+  const found = await rows<{ external_id: string; start_date: string; has_cases: boolean; n: string }>(
+    trx,
+    `select external_id, to_char(start_date, 'YYYY-MM-DD') as start_date, has_cases, count(*) over () as n
+       from plan_withdrawn order by external_id limit ?`,
+    [noticeLimit],
+  );
+  const notices = found.map((w) => ({
+    position: '',
+    field: 'employment',
+    message: w.has_cases
+      ? `employment ${w.external_id} (from ${w.start_date}) is missing from the complete delivery and has not started; it was kept, as it has an absence or pregnancy case`
+      : `employment ${w.external_id} (from ${w.start_date}) is missing from the complete delivery and had not started: it was withdrawn`,
+  }));
+  return {
+    written,
+    notices: countedNotices(
+      notices,
+      Number(found[0]?.n ?? 0),
+      'employment',
+      'contracts not started that the delivery no longer has',
+    ),
+  };
 }
