@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import { inTransaction } from '../store/db.js';
+import { addDays } from '../domain/dates.js';
 import { computeLeave } from '../domain/pregnancy.js';
 import {
   deliverySchema,
@@ -89,6 +90,9 @@ async function finish(
   return { pregnancy: toView(row), outboxSequence, warnings };
 }
 
+/** How long before the expected date a delivery can be: 24 weeks. */
+const EARLIEST_DELIVERY_DAYS = 24 * 7;
+
 /** Reports a pregnancy: the leave window is computed and a last working day outside it is refused. */
 export async function reportPregnancy(
   ctx: UseCaseContext,
@@ -99,6 +103,13 @@ export async function reportPregnancy(
   return inTransaction(ctx.db, async (trx) => {
     const day = input.lastWorkingDay < ctx.today ? input.lastWorkingDay : ctx.today;
     const employment = await employmentFor(trx, employeeId, input.employmentId, day);
+    if (employment.startDate > day || (employment.endDate !== null && employment.endDate < day)) {
+      throw new AppError(
+        'validation_failed',
+        `The employee is not in service on ${day} (employment from ${employment.startDate}${employment.endDate ? ` through ${employment.endDate}` : ''}); a pregnancy is reported for an employee in service.`,
+        [{ path: 'lastWorkingDay', message: 'not in service' }],
+      );
+    }
     const leave = computeLeave(input);
     const open = (await trx('pregnancy_cases')
       .where({ employment_id: employment.id, status: 'open' })
@@ -204,6 +215,16 @@ export async function reportDelivery(
   }
   return inTransaction(ctx.db, async (trx) => {
     const row = await lockPregnancy(trx, employeeId, caseId);
+    // No child is born alive that early (22 weeks of pregnancy is 18 weeks before the expected date):
+    // such a date is a typing error, or the pregnancy ended and the case is ended instead.
+    const earliest = addDays(row.expected_date, -EARLIEST_DELIVERY_DAYS);
+    if (input.actualDeliveryDate < earliest) {
+      throw new AppError(
+        'validation_failed',
+        `actualDeliveryDate ${input.actualDeliveryDate} is more than ${EARLIEST_DELIVERY_DAYS / 7} weeks before the expected date ${row.expected_date}; correct the expected date first, or end the pregnancy case with a reason.`,
+        [{ path: 'actualDeliveryDate', message: `before ${earliest}` }],
+      );
+    }
     const updated = await recompute(trx, row, { actual_delivery_date: input.actualDeliveryDate });
     const details = {
       actualDeliveryDate: input.actualDeliveryDate,
@@ -222,6 +243,13 @@ export async function endPregnancy(
   raw: PregnancyEndInput,
 ): Promise<PregnancyResult> {
   const input = pregnancyEndSchema.parse(raw);
+  if (input.endDate > ctx.today) {
+    throw new AppError(
+      'validation_failed',
+      `endDate ${input.endDate} is after today (${ctx.today}); end the case once it has ended.`,
+      [{ path: 'endDate', message: 'after today' }],
+    );
+  }
   return inTransaction(ctx.db, async (trx) => {
     const row = await lockPregnancy(trx, employeeId, caseId);
     const [updated] = (await trx('pregnancy_cases')

@@ -75,7 +75,7 @@ export const pregnancyRoutes: RouteDef[] = [
         'Correct expected date, multiple birth or last working day; the leave is computed again.',
         pregnancyCorrectionSchema,
         correctPregnancy,
-        { lastWorkingDay: '2027-04-25' },
+        { lastWorkingDay: '{pregnancyLastWorkingDay}' },
       ],
       [
         'delivery',

@@ -7,6 +7,8 @@ export interface AbsenceFixture {
   caseId: string;
   taskId: string;
   pregnancyId: string;
+  /** Another last working day within the pregnancy's leave window (a correction of it). */
+  pregnancyLastWorkingDay: string;
   today: string;
   yesterday: string;
 }
@@ -55,7 +57,9 @@ export async function absenceFixture(
       due_date: first.dueDate,
     })
     .returning('id')) as [{ id: string }];
-  const pregnancy = { expectedDate: '2027-06-01', multiple: false, lastWorkingDay: '2027-04-20' };
+  // Expected in two months, so a delivery today is a plausible one (premature).
+  const expectedDate = addDays(today, 60);
+  const pregnancy = { expectedDate, multiple: false, lastWorkingDay: addDays(expectedDate, -42) };
   const leave = computeLeave(pregnancy);
   const [{ id: pregnancyId }] = (await db('pregnancy_cases')
     .insert({
@@ -66,5 +70,11 @@ export async function absenceFixture(
       leave_end: leave.end,
     })
     .returning('id')) as [{ id: string }];
-  return { caseId, taskId, pregnancyId, ...reportDays() };
+  return {
+    caseId,
+    taskId,
+    pregnancyId,
+    pregnancyLastWorkingDay: addDays(expectedDate, -35),
+    ...reportDays(),
+  };
 }

@@ -67,7 +67,13 @@ export async function freshFixture(
     : 'none';
   const absence = needsEmployee
     ? await absenceFixture(store, employerId, employeeId, unique)
-    : { caseId: 'none', taskId: 'none', pregnancyId: 'none', ...reportDays() };
+    : {
+        caseId: 'none',
+        taskId: 'none',
+        pregnancyId: 'none',
+        pregnancyLastWorkingDay: 'none',
+        ...reportDays(),
+      };
   return { employerId, departmentId, employeeId, employmentId, userId, tokenId, unique, ...absence };
 }
 

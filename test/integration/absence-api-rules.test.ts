@@ -372,16 +372,4 @@ describe('Absence API rules', () => {
     });
     expect(end.status).toBe(400);
   });
-
-  it('When the same pregnancy is reported several times at once, then one is recorded and the others answer 409', async () => {
-    const expected = addDays(today, 90);
-    const body = { expectedDate: expected, lastWorkingDay: addDays(expected, -28), multiple: false };
-    const answers = await Promise.all(
-      [1, 2, 3, 4].map(() => su$('POST', `/api/v1/employees/${ids.carla}/pregnancies`, body)),
-    );
-    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
-    expect(answers.find((a) => a.status === 409)!.body.error.message).toMatch(
-      /already has an open pregnancy case/,
-    );
-  });
 });
