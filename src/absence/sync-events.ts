@@ -8,7 +8,8 @@ export const fixedTermWarningDays = 42;
 const endKinds = ['employment_ended_while_sick', 'employment_end_withdrawn'] as const;
 
 /**
- * Called by the sync's apply step, inside its transaction: records an event on every open absence
+ * Called by the sync's apply step, inside its transaction, and by a hand edit of an employment's end
+ * date, inside its own: records an event on every open absence
  * case of the employments in `table` (`employment_id`, `end_date`: what the run ended, on which
  * date). The case stays open: an employee out of service while sick keeps the case until it is
  * ended explicitly. An end the source withdrew (`end_date` null) after one was recorded on the case
@@ -18,7 +19,14 @@ const endKinds = ['employment_ended_while_sick', 'employment_end_withdrawn'] as 
  */
 export async function recordEmploymentsEnded(
   trx: Knex,
-  input: { table: string; runId: string; date: string },
+  input: {
+    /** A table, or a subquery with `bindings`, of `employment_id` and `end_date`. */
+    table: string;
+    bindings?: readonly (string | null)[];
+    /** The sync run; null for an end date edited by hand. */
+    runId: string | null;
+    date: string;
+  },
 ): Promise<number> {
   const result = (await trx.raw(
     // Recorded at the statement's own time, not at the start of the run's transaction (minutes
@@ -37,7 +45,7 @@ export async function recordEmploymentsEnded(
           order by e.recorded_at desc, e.id desc limit 1) latest on true
       where (latest.kind, latest.event_date) is distinct from (k.kind, k.event_date)
         and (x.end_date is not null or latest.kind = ?)`,
-    [input.runId, endKinds[1], endKinds[0], input.date, ...endKinds, endKinds[0]],
+    [input.runId, ...(input.bindings ?? []), endKinds[1], endKinds[0], input.date, ...endKinds, endKinds[0]],
   )) as { rowCount?: number | null };
   return result.rowCount ?? 0;
 }

@@ -12,6 +12,8 @@ import {
   setDepartmentArchived,
 } from '../store/departments.js';
 import { departmentIdsInScope } from '../store/scope.js';
+import { recordEmploymentsEnded } from '../absence/sync-events.js';
+import { todayOf } from './acting.js';
 import { nowOf } from './context.js';
 import { defineRoute, type AccessTarget, type RouteDef, type RouteInput } from './route.js';
 import { requestLanguage } from './language.js';
@@ -198,7 +200,17 @@ export const masterdataRoutes: RouteDef[] = [
     example: { body: { mode: 'change', from: '2025-06-01', terms: { hoursPerWeek: 24 } } },
     responses: { 204: { description: 'Changed' } },
     handler: async (input) => {
-      await editEmployment(input.ctx.store.db, input.params.employmentId, input.body);
+      const id = input.params.employmentId;
+      // An end date set, moved or taken away by hand is recorded on an open absence case, as the
+      // sync records the source's.
+      await editEmployment(input.ctx.store.db, id, input.body, async (trx, endDate) => {
+        await recordEmploymentsEnded(trx, {
+          table: '(select ?::uuid as employment_id, ?::date as end_date)',
+          bindings: [id, endDate],
+          runId: null,
+          date: todayOf(input),
+        });
+      });
       return { status: 204 };
     },
   }),

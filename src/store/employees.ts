@@ -4,7 +4,7 @@ import { mapStoreError } from './errors.js';
 import { employeeSchema, type EmployeeInput } from '../domain/employee.js';
 import type { Vault } from '../vault/vault.js';
 import type { VaultFields } from '../vault/fields.js';
-import { isSameBsn, isValidBsn } from '../domain/bsn.js';
+import { isSameBsn, isValidBsn, normalizeBsn } from '../domain/bsn.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -31,6 +31,42 @@ async function assertNotBsn(
   }
 }
 
+/** A key column in the spelling a BSN is compared in: nine digits, or null when it cannot be one. */
+const bsnSpelling = (column: string) =>
+  `case when regexp_replace(${column}, '[.[:space:]-]', '', 'g') ~ '^[0-9]{8,9}$'
+        then lpad(regexp_replace(${column}, '[.[:space:]-]', '', 'g'), 9, '0') end`;
+
+/**
+ * The other way round: a BSN going into the vault is no other employee's personnel number or source
+ * id, where it would stand in clear. Hand edits of one employer are taken one at a time (an advisory
+ * lock of the transaction), so two edits at once cannot each pass the check the other breaks.
+ */
+async function assertBsnNoKey(
+  db: Db,
+  employerId: string,
+  employeeId: string | undefined,
+  bsn: string | undefined,
+): Promise<void> {
+  await db.raw(`select pg_advisory_xact_lock(?, hashtext(?))`, [HAND_EDIT_LOCK, employerId]);
+  const nine = bsn === undefined ? undefined : normalizeBsn(bsn);
+  if (nine === undefined) return;
+  const clash = await db('employees')
+    .where({ employer_id: employerId })
+    .whereRaw(`id is distinct from ?::uuid`, [employeeId ?? null])
+    .whereRaw(`(${bsnSpelling('personnel_number')} = ? or ${bsnSpelling('remote_id')} = ?)`, [nine, nine])
+    .first('id');
+  if (clash) {
+    throw new AppError(
+      'validation_failed',
+      'vault.bsn is the personnel number or source id of another employee of this employer (value not shown): correct that key first, as a BSN is never stored in clear',
+      { field: 'vault.bsn' },
+    );
+  }
+}
+
+/** Namespace of the advisory lock that takes an employer's hand edits of employees one at a time. */
+const HAND_EDIT_LOCK = 0x4b50_4845; // "KPHE"
+
 export interface EmployeeRecord {
   id: string;
   employerId: string;
@@ -54,6 +90,7 @@ export async function createEmployee(
 ): Promise<EmployeeRecord> {
   const e = employeeSchema.parse(input);
   return inTransaction(db, async (trx) => {
+    await assertBsnNoKey(trx, employerId, undefined, vaultFields.bsn);
     await assertNotBsn(trx, vault, employerId, e.personnelNumber, vaultFields.bsn);
     let row: { id: string };
     try {
@@ -104,6 +141,7 @@ export async function updateEmployee(
     if (value !== undefined && names[key]) columns[names[key]] = value;
   }
   await inTransaction(db, async (trx) => {
+    await assertBsnNoKey(trx, employerId, employeeId, vaultFields?.bsn);
     // A new BSN is checked against the personnel number the employee keeps, too.
     const personnelNumber =
       input.personnelNumber ??

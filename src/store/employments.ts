@@ -85,6 +85,8 @@ export async function editEmployment(
     endDate?: string | null | undefined;
     terms: TermsInput;
   },
+  /** Called in the transaction when the end date changed (null: the end was taken away). */
+  onEndChanged?: (trx: Db, endDate: string | null) => Promise<void>,
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
     const versions = (await trx('employment_versions')
@@ -129,9 +131,14 @@ export async function editEmployment(
         });
       }
       if (input.endDate !== undefined) {
+        const [before] = (await trx('employments')
+          .where({ id: employmentId })
+          .select('end_date')
+          .forUpdate()) as [{ end_date: string | null }];
         await trx('employments')
           .where({ id: employmentId })
           .update({ end_date: input.endDate, updated_at: trx.fn.now() });
+        if (before.end_date !== input.endDate) await onEndChanged?.(trx, input.endDate);
         const last = (await trx('employment_versions')
           .where({ employment_id: employmentId })
           .orderBy('valid_from', 'desc')

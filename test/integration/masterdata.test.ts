@@ -5,6 +5,7 @@ import { asUser, createTestUser, type TestUser } from '../helpers/users.js';
 import { createApp } from '../../src/api/app.js';
 import { upsertEmployer } from '../../src/store/employers.js';
 import type { Vault } from '../../src/vault/vault.js';
+import { addDays, todayIn } from '../../src/domain/dates.js';
 
 describe('hand edits of master data', () => {
   let store: TestStore;
@@ -73,6 +74,31 @@ describe('hand edits of master data', () => {
       body: { vault: { bsn: '123456782' } },
     });
     expect(sameAsNumber.status).toBe(400);
+    // Nor another employee's personnel number, in any spelling, when it is given as a BSN.
+    const keyOfOther =
+      'vault.bsn is the personnel number or source id of another employee of this employer (value not shown): correct that key first, as a BSN is never stored in clear';
+    const added = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1091', lastName: 'Derde', vault: { bsn: '123.456.782' } },
+    });
+    expect([added.status, added.body.error.message]).toEqual([400, keyOfOther]);
+    const patched = await server.request('PATCH', `/api/v1/employees/${ok.body.id}`, {
+      ...as(),
+      body: { vault: { bsn: '123456782' } },
+    });
+    expect([patched.status, patched.body.error.message]).toEqual([400, keyOfOther]);
+    // A personnel number and the same BSN given at once: one of the two edits is refused.
+    const both = await Promise.all([
+      server.request('PATCH', `/api/v1/employees/${ok.body.id}`, {
+        ...as(),
+        body: { personnelNumber: '100000009' },
+      }),
+      server.request('PATCH', `/api/v1/employees/${ok.body.id}`, {
+        ...as(),
+        body: { vault: { bsn: '100000009' } },
+      }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([204, 400]);
     expect(JSON.stringify(await store.db('employees').select('personnel_number'))).not.toContain('999996708');
   });
 
@@ -120,6 +146,40 @@ describe('hand edits of master data', () => {
     ).toEqual([
       ['2024-01-01', '2025-02-28', 38],
       ['2025-03-01', null, 24],
+    ]);
+  });
+
+  it("When the end date of a sick employee's employment is set or taken away by hand, then the open case records it", async () => {
+    const emp = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1004', lastName: 'Ziek' },
+    });
+    const employment = await server.request('POST', `/api/v1/employees/${emp.body.id}/employments`, {
+      ...as(),
+      body: { externalId: 'E1004', startDate: '2024-01-01', terms: { hoursPerWeek: 40 } },
+    });
+    const today = todayIn('Europe/Amsterdam');
+    const sick = await server.request('POST', `/api/v1/employees/${emp.body.id}/absence-cases`, {
+      ...as(),
+      body: { firstSickDay: today, percentage: 100 },
+    });
+    expect(sick.status).toBe(201);
+    const end = (endDate: string | null) =>
+      server.request('PATCH', `/api/v1/employments/${employment.body.id}`, {
+        ...as(),
+        body: { mode: 'correct', endDate, terms: {} },
+      });
+    const ends = addDays(today, 20);
+    expect((await end(ends)).status).toBe(204);
+    expect((await end(ends)).status).toBe(204);
+    expect((await end(null)).status).toBe(204);
+    const events = await store
+      .db('case_events')
+      .where({ absence_case_id: sick.body.caseId })
+      .orderBy('recorded_at');
+    expect(events.map((e: { kind: string; event_date: string }) => [e.kind, e.event_date])).toEqual([
+      ['employment_ended_while_sick', ends],
+      ['employment_end_withdrawn', today],
     ]);
   });
 
