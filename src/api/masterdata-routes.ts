@@ -12,6 +12,7 @@ import {
   setDepartmentArchived,
 } from '../store/departments.js';
 import { departmentIdsInScope } from '../store/scope.js';
+import { inTransaction } from '../store/db.js';
 import { recordEmploymentsEnded } from '../absence/sync-events.js';
 import { todayOf } from './acting.js';
 import { nowOf } from './context.js';
@@ -25,7 +26,7 @@ const departmentParams = z.object({ departmentId: z.uuid('a department id (UUID)
 
 // Hand edits never set the sync's own bookkeeping (source system, remote id).
 const employeeFields = employeeSchema.omit({ sourceSystem: true, remoteId: true });
-const employeeCreateBody = employeeFields.extend({ vault: vaultFieldsSchema.optional() }).strict();
+
 const employeeEditBody = employeeFields
   .partial()
   .extend({ inService: z.boolean().optional(), vault: vaultFieldsSchema.optional() })
@@ -50,6 +51,10 @@ const employmentCreateBody = z
     endDate: isoDateSchema.optional(),
     terms: termsSchema.default({}),
   })
+  .strict();
+
+const employeeCreateBody = employeeFields
+  .extend({ vault: vaultFieldsSchema.optional(), employment: employmentCreateBody.optional() })
   .strict();
 
 const employmentEditBody = z
@@ -93,6 +98,23 @@ function assertTopLevelAllowed(input: RouteInput<unknown, unknown, unknown>): vo
   }
 }
 
+/**
+ * An employee without an employment in a department is outside every department or employee scope:
+ * a user with such a scope adds one with its first employment in a department they see (else they
+ * would lose sight of it at once).
+ */
+function assertPlacedInScope(
+  input: RouteInput<unknown, unknown, unknown>,
+  employment: { terms: { departmentId?: string | null | undefined } } | undefined,
+): void {
+  if (input.acting && input.acting.scope.kind !== 'employer' && !employment?.terms.departmentId) {
+    throw new AppError('forbidden', t(requestLanguage(input.req), 'scopeTooWide'), {
+      reason:
+        'an employee without an employment in a department is outside your scope; give employment.terms.departmentId within it',
+    });
+  }
+}
+
 /** The department named in terms, checked by the authorization layer like the route's own target. */
 function termsDepartment(terms: { departmentId?: string | null | undefined }): AccessTarget[] {
   return terms.departmentId ? [{ departmentId: terms.departmentId }] : [];
@@ -103,22 +125,37 @@ export const masterdataRoutes: RouteDef[] = [
   defineRoute({
     method: 'post',
     path: '/api/v1/employees',
-    summary: 'Adds an employee (clear fields; BSN and NAW data go into the vault).',
+    summary:
+      'Adds an employee (clear fields; BSN and NAW data go into the vault), with its first employment when given.',
     tag: 'masterdata',
-    access: { capability: 'masterdata.edit' },
+    access: {
+      capability: 'masterdata.edit',
+      target: ({ body }) => termsDepartment(body.employment?.terms ?? {}),
+    },
     body: employeeCreateBody,
-    example: { body: { personnelNumber: 'P-{unique}', lastName: 'Bakker', vault: { bsn: '999996708' } } },
+    example: {
+      body: {
+        personnelNumber: 'P-{unique}',
+        lastName: 'Bakker',
+        vault: { bsn: '999996708' },
+        employment: {
+          externalId: 'E-{unique}',
+          startDate: '2024-01-01',
+          terms: { departmentId: '{departmentId}' },
+        },
+      },
+    },
     responses: { 201: { description: 'Created' } },
     handler: async (input) => {
-      const { vault, ...fields } = input.body;
-      const e = await createEmployee(
-        input.ctx.store.db,
-        input.ctx.vault,
-        employerIdOf(input),
-        fields,
-        vault ?? {},
-      );
-      return { status: 201, body: { id: e.id } };
+      const { vault, employment, ...fields } = input.body;
+      assertPlacedInScope(input, employment);
+      const employerId = employerIdOf(input);
+      const ids = await inTransaction(input.ctx.store.db, async (trx) => {
+        const e = await createEmployee(trx, input.ctx.vault, employerId, fields, vault ?? {});
+        const employmentId = employment && (await createEmployment(trx, employerId, e.id, employment));
+        return { id: e.id, ...(employmentId ? { employmentId } : {}) };
+      });
+      return { status: 201, body: ids };
     },
   }),
   defineRoute({

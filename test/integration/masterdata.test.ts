@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
 import { asUser, createTestUser, type TestUser } from '../helpers/users.js';
+import { addDepartment } from '../helpers/org.js';
 import { createApp } from '../../src/api/app.js';
 import { upsertEmployer } from '../../src/store/employers.js';
 import type { Vault } from '../../src/vault/vault.js';
@@ -181,6 +182,45 @@ describe('hand edits of master data', () => {
       ['employment_ended_while_sick', ends],
       ['employment_end_withdrawn', today],
     ]);
+  });
+
+  it('When a superuser of some departments adds an employee, then it comes with an employment in one of them', async () => {
+    const acme = await store.db('employers').where({ code: 'acme' }).first('id');
+    const mine = await addDepartment(store, acme.id);
+    const other = await addDepartment(store, acme.id);
+    const scoped = await createTestUser(store, config, {
+      employerId: acme.id,
+      role: 'superuser',
+      scope: { kind: 'units', departmentIds: [mine], employeeIds: [] },
+    });
+    const add = (employment?: object) =>
+      server.request('POST', '/api/v1/employees', {
+        ...asUser(scoped, 'acme'),
+        body: {
+          personnelNumber: `S-${String(Math.random()).slice(2, 8)}`,
+          lastName: 'Scoped',
+          ...(employment ? { employment } : {}),
+        },
+      });
+    const placed = (departmentId: string) => ({
+      externalId: `SE-${String(Math.random()).slice(2, 8)}`,
+      startDate: '2024-01-01',
+      terms: { departmentId },
+    });
+    const before = await store.db('employees').count({ n: '*' }).first();
+    expect((await add()).status).toBe(403);
+    expect((await add(placed(other))).status).toBe(403);
+    expect(await store.db('employees').count({ n: '*' }).first()).toEqual(before);
+    const ok = await add(placed(mine));
+    expect(ok.status).toBe(201);
+    // The new employee is in sight of the user who added them.
+    const seen = await server.request(
+      'GET',
+      `/api/v1/employees/${ok.body.id}/employments`,
+      asUser(scoped, 'acme'),
+    );
+    expect(seen.status).toBe(200);
+    expect(seen.body.employments.map((e: { id: string }) => e.id)).toEqual([ok.body.employmentId]);
   });
 
   it('When a department would be moved below its own child, then it answers 400 naming the cycle', async () => {
