@@ -16,6 +16,7 @@ import {
   reportSick,
 } from '../absence/cases.js';
 import { caseDossier, casesOfEmployee } from '../absence/views.js';
+import { withoutDossierFacts } from '../domain/absence.js';
 import { employeeSearchSchema, organisationTree, searchEmployees } from '../absence/directory.js';
 
 const employeeParams = z.object({ employeeId: z.uuid('an employee id (UUID)') }).strict();
@@ -25,8 +26,13 @@ const onEmployee = ({ params }: { params: { employeeId: string } }) => ({ employ
 const reportResult = z.object({
   caseId: z.string(),
   outboxSequence: z.number(),
+  // Without the earlier case and count start for a role that does not see dossiers.
   samentelling: z
-    .object({ continuesCaseId: z.string(), countStart: z.string(), message: z.string() })
+    .object({
+      continuesCaseId: z.string().optional(),
+      countStart: z.string().optional(),
+      message: z.string(),
+    })
     .optional(),
   warnings: z.array(z.string()),
 });
@@ -35,6 +41,32 @@ const refused = {
   409: { description: 'Refused by a rule of the case' },
 };
 const noteRule = 'Notes must not contain medical data (no diagnosis, cause or nature of the illness).';
+
+/**
+ * A report by a role that may report but not see dossiers (an absence reporter, a superuser linked
+ * for sick and recovery reports only): its refusals and its answer leave out the case's dates,
+ * percentages and the earlier case it continues.
+ */
+async function asReporter<T extends { samentelling?: object | undefined }>(
+  input: Parameters<typeof grantOf>[0],
+  report: () => Promise<T>,
+): Promise<T> {
+  if (grantOf(input).capabilities.has('dossier.view')) return report();
+  let result: T;
+  try {
+    result = await report();
+  } catch (err) {
+    throw withoutDossierFacts(err);
+  }
+  if (!result.samentelling) return result;
+  return {
+    ...result,
+    samentelling: {
+      message:
+        "This sickness starts within 4 weeks after the employee's previous case ended, so it continues that case's count (samentelling).",
+    },
+  };
+}
 
 /** Employee search, organisation tree and absence reports. */
 export const absenceRoutes: RouteDef[] = [
@@ -96,7 +128,7 @@ export const absenceRoutes: RouteDef[] = [
     responses: { 201: { description: 'Case opened', schema: reportResult }, ...refused },
     handler: async (input) => ({
       status: 201,
-      body: await reportSick(useCaseOf(input), input.params.employeeId, input.body),
+      body: await asReporter(input, () => reportSick(useCaseOf(input), input.params.employeeId, input.body)),
     }),
   }),
   defineRoute({
@@ -140,7 +172,9 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { classification: 'work_accident', safetyNet: true } },
     responses: { 200: { description: 'Corrected', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await correctCase(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      body: await asReporter(input, () =>
+        correctCase(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      ),
     }),
   }),
   defineRoute({
@@ -154,11 +188,8 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { from: '{yesterday}', percentage: 50 } },
     responses: { 200: { description: 'Recorded', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await reportPercentageChange(
-        useCaseOf(input),
-        input.params.employeeId,
-        input.params.caseId,
-        input.body,
+      body: await asReporter(input, () =>
+        reportPercentageChange(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
       ),
     }),
   }),
@@ -173,7 +204,9 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { lastSickDay: '{today}' } },
     responses: { 200: { description: 'Case ended', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await reportRecovery(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      body: await asReporter(input, () =>
+        reportRecovery(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      ),
     }),
   }),
   defineRoute({
@@ -187,7 +220,9 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { lastSickDay: '{today}', reason: 'other' } },
     responses: { 200: { description: 'Case ended', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await reportOtherEnd(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      body: await asReporter(input, () =>
+        reportOtherEnd(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      ),
     }),
   }),
 ];

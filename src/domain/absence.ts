@@ -33,6 +33,27 @@ const invalid = (message: string, field?: string) =>
   new AppError('validation_failed', message, field ? [{ path: field, message }] : undefined);
 
 /**
+ * The same refusals without the case's dates and percentages, for a role that may report but not see
+ * dossiers (an absence reporter "sees no dossier contents"): registered per error by `quoting`.
+ */
+const withoutFacts = new WeakMap<AppError, string>();
+
+/** A refusal that quotes the case (`message`), with the words for someone who may not see it (`plain`). */
+function quoting(err: AppError, plain: string): AppError {
+  withoutFacts.set(err, plain);
+  return err;
+}
+
+/** `err` as someone who may not see the dossier gets it: the same refusal, without the case's facts. */
+export function withoutDossierFacts(err: unknown): unknown {
+  const plain = err instanceof AppError ? withoutFacts.get(err) : undefined;
+  if (plain === undefined) return err;
+  const e = err as AppError;
+  const field = Array.isArray(e.details) ? (e.details[0] as { path?: string } | undefined)?.path : undefined;
+  return new AppError(e.code, plain, field ? [{ path: field, message: plain }] : undefined);
+}
+
+/**
  * Converts hours not worked on a normal day into a percentage sick, against the employment's
  * contract hours spread over a five-day week.
  */
@@ -112,10 +133,14 @@ export interface CountDecision {
 export function decideCount(firstSickDay: string, previous: PreviousCase | undefined): CountDecision {
   if (!previous) return { countStart: firstSickDay, continuesCaseId: null };
   if (firstSickDay <= previous.lastSickDay) {
-    throw new AppError(
-      'conflict',
-      `first sick day ${firstSickDay} falls within the previous case (${previous.firstSickDay} through ` +
-        `${previous.lastSickDay}); report a day after ${previous.lastSickDay} or correct the previous case`,
+    throw quoting(
+      new AppError(
+        'conflict',
+        `first sick day ${firstSickDay} falls within the previous case (${previous.firstSickDay} through ` +
+          `${previous.lastSickDay}); report a day after ${previous.lastSickDay} or correct the previous case`,
+      ),
+      `first sick day ${firstSickDay} falls within the employee's previous absence case; report a later day, ` +
+        'or ask a user who can view the dossier to correct that case',
     );
   }
   if (daysBetween(previous.lastSickDay, firstSickDay) <= samentellingDays) {
@@ -148,16 +173,23 @@ export function correctTimeline(
 ): Timeline {
   if (!correctionAllowed(timeline)) {
     const since = timeline[1]!.from;
-    throw new AppError(
-      'conflict',
-      `the sick report can no longer be corrected: a partial recovery or relapse was recorded from ${since}; ` +
+    throw quoting(
+      new AppError(
+        'conflict',
+        `the sick report can no longer be corrected: a partial recovery or relapse was recorded from ${since}; ` +
+          'report a new percentage from a date instead',
+      ),
+      'the sick report can no longer be corrected: a partial recovery or relapse was recorded; ' +
         'report a new percentage from a date instead',
     );
   }
   const first = timeline[0]!;
   const from = change.firstSickDay ?? first.from;
   if (first.until !== null && from > first.until) {
-    throw invalid(`first sick day ${from} is after the last sick day ${first.until}`, 'firstSickDay');
+    throw quoting(
+      invalid(`first sick day ${from} is after the last sick day ${first.until}`, 'firstSickDay'),
+      `first sick day ${from} is after the case's last sick day`,
+    );
   }
   return [{ from, until: first.until, percentage: change.percentage ?? first.percentage }];
 }
@@ -177,16 +209,22 @@ export function changePercentage(
     );
   }
   if (from <= current.from) {
-    throw invalid(
-      `the change date ${from} must be after the start of the current period (${current.from}); ` +
-        'to fix the first report, use a correction while no partial recovery exists',
-      'from',
+    throw quoting(
+      invalid(
+        `the change date ${from} must be after the start of the current period (${current.from}); ` +
+          'to fix the first report, use a correction while no partial recovery exists',
+        'from',
+      ),
+      `the change date ${from} is not after the start of the current period; give a later date`,
     );
   }
   if (percentage === current.percentage) {
-    throw invalid(
-      `the employee is already ${percentage}% sick since ${current.from}; give a different percentage`,
-      'percentage',
+    throw quoting(
+      invalid(
+        `the employee is already ${percentage}% sick since ${current.from}; give a different percentage`,
+        'percentage',
+      ),
+      `the employee is already ${percentage}% sick; give a different percentage`,
     );
   }
   return [
@@ -219,10 +257,13 @@ export function endTimeline(timeline: Timeline, lastSickDay: string, today: stri
     );
   }
   if (lastSickDay < current.from) {
-    throw invalid(
-      `last sick day ${lastSickDay} is before the start of the current period (${current.from}); ` +
-        `the last sick day must be on or after ${current.from}`,
-      'lastSickDay',
+    throw quoting(
+      invalid(
+        `last sick day ${lastSickDay} is before the start of the current period (${current.from}); ` +
+          `the last sick day must be on or after ${current.from}`,
+        'lastSickDay',
+      ),
+      `last sick day ${lastSickDay} is before the start of the current period; give a later day`,
     );
   }
   return [...timeline.slice(0, -1), { ...current, until: lastSickDay }];
