@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
 import { auditEvent } from '../store/audit.js';
@@ -59,8 +60,15 @@ export class Vault {
       row = await db('vault_keys').where({ employer_id: employerId }).whereNull('retired_at').first();
     }
     const entry = { keyId: row.key_id as string, key: this.unwrap(employerId, row) };
-    this.dataKeys.set(employerId, entry);
-    this.keysById.set(entry.keyId, entry.key);
+    const remember = () => {
+      this.dataKeys.set(employerId, entry);
+      this.keysById.set(entry.keyId, entry.key);
+    };
+    // A key read or made inside a transaction exists for others only once that commits: it is
+    // remembered then, so a rollback never leaves a key in memory that the store does not have (the
+    // data sealed with it later could never be decrypted after a restart).
+    if (db.isTransaction) (db as Knex.Transaction).executionPromise.then(remember, () => undefined);
+    else remember();
     return entry;
   }
 
