@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { isoDateSchema, todayIn } from '../domain/dates.js';
 import { contractTypes, employeeSchema } from '../domain/employee.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
-import { createEmployee, updateEmployee } from '../store/employees.js';
+import { assertKeyNotBsn, createEmployee, updateEmployee } from '../store/employees.js';
 import { createEmployment, editEmployment, listEmployments } from '../store/employments.js';
 import {
   createDepartment,
@@ -152,6 +152,15 @@ export const masterdataRoutes: RouteDef[] = [
       const employerId = employerIdOf(input);
       const ids = await inTransaction(input.ctx.store.db, async (trx) => {
         const e = await createEmployee(trx, input.ctx.vault, employerId, fields, vault ?? {});
+        if (employment)
+          await assertKeyNotBsn(
+            trx,
+            input.ctx.vault,
+            employerId,
+            'employment.externalId',
+            employment.externalId,
+            vault?.bsn,
+          );
         const employmentId = employment && (await createEmployment(trx, employerId, e.id, employment));
         return { id: e.id, ...(employmentId ? { employmentId } : {}) };
       });
@@ -213,12 +222,18 @@ export const masterdataRoutes: RouteDef[] = [
     },
     responses: { 201: { description: 'Created' } },
     handler: async (input) => {
-      const id = await createEmployment(
-        input.ctx.store.db,
-        employerIdOf(input),
-        input.params.employeeId,
-        input.body,
-      );
+      const employerId = employerIdOf(input);
+      const id = await inTransaction(input.ctx.store.db, async (trx) => {
+        await assertKeyNotBsn(
+          trx,
+          input.ctx.vault,
+          employerId,
+          'externalId',
+          input.body.externalId,
+          undefined,
+        );
+        return createEmployment(trx, employerId, input.params.employeeId, input.body);
+      });
       return { status: 201, body: { id } };
     },
   }),

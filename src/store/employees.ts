@@ -7,26 +7,36 @@ import type { VaultFields } from '../vault/fields.js';
 import { isSameBsn, isValidBsn, normalizeBsn } from '../domain/bsn.js';
 import { AppError } from '../errors.js';
 
+/** The keys a hand edit gives, with how a refusal names them. */
+const keyNames = {
+  personnelNumber: 'personnel number',
+  externalId: 'employment id',
+  'employment.externalId': 'employment id',
+} as const;
+
 /**
- * A personnel number is never a BSN: neither the person's own, given with it, nor one the vault
- * holds for someone of the employer (found through the blind index; nothing is decrypted).
+ * A personnel number or employment id is never a BSN: neither the person's own, given with it, nor
+ * one the vault holds for someone of the employer (found through the blind index; nothing is
+ * decrypted).
  */
-async function assertNotBsn(
+export async function assertKeyNotBsn(
   db: Db,
   vault: Vault,
   employerId: string,
-  personnelNumber: string | undefined,
+  field: keyof typeof keyNames,
+  value: string | undefined,
   ownBsn: string | undefined,
 ): Promise<void> {
-  if (personnelNumber === undefined || !isValidBsn(personnelNumber)) return;
+  await lockHandEdits(db, employerId);
+  if (value === undefined || !isValidBsn(value)) return;
   if (
-    (ownBsn !== undefined && isSameBsn(personnelNumber, ownBsn)) ||
-    (await vault.findEmployeesByBsn(employerId, personnelNumber, db)).length > 0
+    (ownBsn !== undefined && isSameBsn(value, ownBsn)) ||
+    (await vault.findEmployeesByBsn(employerId, value, db)).length > 0
   ) {
     throw new AppError(
       'validation_failed',
-      'personnelNumber is a BSN (value not shown): a BSN is never a key and never stored in clear; give the personnel number the employer uses',
-      { field: 'personnelNumber' },
+      `${field} is a BSN (value not shown): a BSN is never a key and never stored in clear; give the ${keyNames[field]} the employer uses`,
+      { field },
     );
   }
 }
@@ -38,7 +48,7 @@ const bsnSpelling = (column: string) =>
 
 /**
  * The other way round: a BSN going into the vault is no other employee's personnel number or source
- * id, where it would stand in clear. Hand edits of one employer are taken one at a time (an advisory
+ * id, and no employment's id, where it would stand in clear. Hand edits of one employer are taken one at a time (an advisory
  * lock of the transaction), so two edits at once cannot each pass the check the other breaks.
  */
 async function assertBsnNoKey(
@@ -47,7 +57,7 @@ async function assertBsnNoKey(
   employeeId: string | undefined,
   bsn: string | undefined,
 ): Promise<void> {
-  await db.raw(`select pg_advisory_xact_lock(?, hashtext(?))`, [HAND_EDIT_LOCK, employerId]);
+  await lockHandEdits(db, employerId);
   const nine = bsn === undefined ? undefined : normalizeBsn(bsn);
   if (nine === undefined) return;
   const clash = await db('employees')
@@ -55,10 +65,15 @@ async function assertBsnNoKey(
     .whereRaw(`id is distinct from ?::uuid`, [employeeId ?? null])
     .whereRaw(`(${bsnSpelling('personnel_number')} = ? or ${bsnSpelling('remote_id')} = ?)`, [nine, nine])
     .first('id');
-  if (clash) {
+  // An employment id is checked for the employee's own employments too.
+  const employment = await db('employments')
+    .where({ employer_id: employerId })
+    .whereRaw(`${bsnSpelling('external_id')} = ?`, [nine])
+    .first('id');
+  if (clash || employment) {
     throw new AppError(
       'validation_failed',
-      'vault.bsn is the personnel number or source id of another employee of this employer (value not shown): correct that key first, as a BSN is never stored in clear',
+      'vault.bsn is the personnel number, source id or employment id of an employee of this employer (value not shown): correct that key first, as a BSN is never stored in clear',
       { field: 'vault.bsn' },
     );
   }
@@ -66,6 +81,11 @@ async function assertBsnNoKey(
 
 /** Namespace of the advisory lock that takes an employer's hand edits of employees one at a time. */
 const HAND_EDIT_LOCK = 0x4b50_4845; // "KPHE"
+
+/** Waits for the employer's other hand edits of keys and BSNs; held until the transaction ends. */
+async function lockHandEdits(db: Db, employerId: string): Promise<void> {
+  await db.raw(`select pg_advisory_xact_lock(?, hashtext(?))`, [HAND_EDIT_LOCK, employerId]);
+}
 
 export interface EmployeeRecord {
   id: string;
@@ -91,7 +111,7 @@ export async function createEmployee(
   const e = employeeSchema.parse(input);
   return inTransaction(db, async (trx) => {
     await assertBsnNoKey(trx, employerId, undefined, vaultFields.bsn);
-    await assertNotBsn(trx, vault, employerId, e.personnelNumber, vaultFields.bsn);
+    await assertKeyNotBsn(trx, vault, employerId, 'personnelNumber', e.personnelNumber, vaultFields.bsn);
     let row: { id: string };
     try {
       [row] = (await trx('employees')
@@ -152,7 +172,7 @@ export async function updateEmployee(
               .first('personnel_number')) as { personnel_number: string } | undefined
           )?.personnel_number
         : undefined);
-    await assertNotBsn(trx, vault, employerId, personnelNumber, vaultFields?.bsn);
+    await assertKeyNotBsn(trx, vault, employerId, 'personnelNumber', personnelNumber, vaultFields?.bsn);
     try {
       if (Object.keys(columns).length) {
         await trx('employees')

@@ -77,7 +77,7 @@ describe('hand edits of master data', () => {
     expect(sameAsNumber.status).toBe(400);
     // Nor another employee's personnel number, in any spelling, when it is given as a BSN.
     const keyOfOther =
-      'vault.bsn is the personnel number or source id of another employee of this employer (value not shown): correct that key first, as a BSN is never stored in clear';
+      'vault.bsn is the personnel number, source id or employment id of an employee of this employer (value not shown): correct that key first, as a BSN is never stored in clear';
     const added = await server.request('POST', '/api/v1/employees', {
       ...as(),
       body: { personnelNumber: '1091', lastName: 'Derde', vault: { bsn: '123.456.782' } },
@@ -100,6 +100,36 @@ describe('hand edits of master data', () => {
       }),
     ]);
     expect(both.map((r) => r.status).sort()).toEqual([204, 400]);
+    // An employment id is a key too: never the BSN given with it or one the vault holds.
+    const withEmployment = (externalId: string, bsn?: string) =>
+      server.request('POST', '/api/v1/employees', {
+        ...as(),
+        body: {
+          personnelNumber: `W-${externalId}`,
+          lastName: 'Werk',
+          ...(bsn ? { vault: { bsn } } : {}),
+          employment: { externalId, startDate: '2024-01-01' },
+        },
+      });
+    const ownAsId = await withEmployment('111222333', '111222333');
+    expect([ownAsId.status, ownAsId.body.error?.message]).toEqual([
+      400,
+      'employment.externalId is a BSN (value not shown): a BSN is never a key and never stored in clear; give the employment id the employer uses',
+    ]);
+    const heldAsId = await server.request('POST', `/api/v1/employees/${ok.body.id}/employments`, {
+      ...as(),
+      body: { externalId: '999996708', startDate: '2024-01-01' },
+    });
+    expect(heldAsId.status).toBe(400);
+    expect((await withEmployment('100000010')).status).toBe(201);
+    const idAsBsn = await server.request('PATCH', `/api/v1/employees/${ok.body.id}`, {
+      ...as(),
+      body: { vault: { bsn: '100000010' } },
+    });
+    expect(idAsBsn.status).toBe(400);
+    const employmentIds = JSON.stringify(await store.db('employments').select('external_id'));
+    expect(employmentIds).not.toContain('111222333');
+    expect(employmentIds).not.toContain('999996708');
     expect(JSON.stringify(await store.db('employees').select('personnel_number'))).not.toContain('999996708');
   });
 
