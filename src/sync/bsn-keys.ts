@@ -1,6 +1,6 @@
 import { isValidBsn } from '../domain/bsn.js';
 import type { Vault } from '../vault/vault.js';
-import { rows, type Trx } from './sql.js';
+import { exec, rows, type Trx } from './sql.js';
 import type { Candidate } from './types.js';
 
 /** The identifiers of a record that must never be a BSN, with how a reason names each. */
@@ -52,4 +52,41 @@ export async function bsnKeys(
     }
   }
   return out;
+}
+
+/**
+ * Staging rows (`stg_key_bsn`: rec, field, label, blind index) for the personnel numbers and source
+ * ids of a batch that pass the 11-check: few in any delivery, so nothing is staged for most records.
+ * `rejectKeysThatAreDeliveredBsns` compares them with the BSNs the same delivery brings.
+ */
+export function keyBsnRows(
+  vault: Vault,
+  employerId: string,
+  batch: ReadonlyArray<{ rec: number; candidate: Candidate }>,
+): unknown[][] {
+  const out: unknown[][] = [];
+  for (const { rec, candidate } of batch) {
+    for (const id of identifiers) {
+      const value = id.of(candidate);
+      if (value === undefined || !isValidBsn(value)) continue;
+      out.push([rec, id.field, id.label, vault.bsnIndex(employerId, value)!]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Rejects records whose personnel number or source id is the BSN another record of the same delivery
+ * brings (sealed in `stg_sealed`): on a first load the vault holds none yet, and within one delivery
+ * the stored vault does not know them either. Such a key would stand in clear where keys go.
+ */
+export async function rejectKeysThatAreDeliveredBsns(trx: Trx): Promise<void> {
+  await exec(
+    trx,
+    `insert into stg_reject (rec, field, reason)
+     select distinct k.rec, k.field,
+            k.label || ' is the BSN another record of this delivery gives (value not shown): a BSN is never a key and ' ||
+            'never stored in clear; deliver the ' || k.label || ' the source system gives the person'
+       from stg_key_bsn k join stg_sealed s on s.bsn_index = k.bsn_index and s.rec <> k.rec`,
+  );
 }

@@ -1,6 +1,7 @@
 import { exec, positionList, type Trx } from './sql.js';
 import type { RunRejects } from './rejects.js';
 import { rejectIdentifierClashes } from './identifiers.js';
+import { rejectKeysThatAreDeliveredBsns } from './bsn-keys.js';
 
 export interface KeyOf {
   employerId: string;
@@ -87,6 +88,7 @@ export async function rejectDuplicates(trx: Trx, key: KeyOf, rejects: RunRejects
     [keyLabel, keyLabel],
   );
   await rejectIdentifierClashes(trx, key);
+  await rejectKeysThatAreDeliveredBsns(trx);
   await rejects.addQuery(
     `select r.position, x.field, x.reason from stg_reject x join stg_rec r using (rec) order by x.rec, x.field, x.reason`,
   );

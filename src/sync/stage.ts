@@ -4,7 +4,7 @@ import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
 import type { Candidate, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
-import { bsnKeys } from './bsn-keys.js';
+import { bsnKeys, keyBsnRows } from './bsn-keys.js';
 import { addDepartmentRows, createDepartmentStaging, loadDepartmentRows } from './delivered-departments.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
@@ -110,6 +110,11 @@ async function createStagingTables(trx: Trx): Promise<void> {
   await exec(
     trx,
     `create temp table stg_reject (rec int not null, field text not null, reason text not null) on commit drop`,
+  );
+  await exec(
+    trx,
+    `create temp table stg_key_bsn (rec int not null, field text not null, label text not null, bsn_index text not null)
+     on commit drop`,
   );
 }
 
@@ -319,6 +324,9 @@ async function flush(
   await bulkLoad(ctx.trx, ctx.kind, 'stg_rec', recColumns, recRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_emp', empColumns, empRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_sealed', ['rec', 'ciphertext', 'bsn_index'], sealedRows);
+  const keyRows = keyBsnRows(ctx.vault, ctx.employerId, batch);
+  if (keyRows.length)
+    await bulkLoad(ctx.trx, ctx.kind, 'stg_key_bsn', ['rec', 'field', 'label', 'bsn_index'], keyRows);
   await loadDepartmentRows(ctx.trx, ctx.kind, depRows);
   // Problems found here (every record of a batch can have one) are not kept until the end either.
   if (rejects.full) await rejects.write();

@@ -96,31 +96,6 @@ describe('clashing and invalid records', () => {
   });
 });
 
-describe('a BSN as a key', () => {
-  it('When a personnel number or source id is a BSN the vault holds, then the record is rejected without showing it', async () => {
-    const { employer: e, run } = await employer({ delivery: 'mutations' });
-    await run([person('1', { bsn: bsns[0] })]);
-    const asNumber = person(bsns[0]!, { position: 'd.csv:2' });
-    const asSourceId = person('3', { position: 'd.csv:3' });
-    if (asSourceId.ok) asSourceId.candidate.employee.remoteId = bsns[0];
-    const r = await run([asNumber, asSourceId, person('4')]);
-    expect(r.status).toBe('completed');
-    expect(r.counts).toMatchObject({ created: 1, rejected: 2 });
-    expect(r.rejects.map((x) => [x.position, x.field])).toEqual([
-      ['d.csv:2', 'personnelNumber'],
-      ['d.csv:3', 'remoteId'],
-    ]);
-    expect(r.rejects[0]!.reason).toBe(
-      'personnel number is a BSN the vault holds for an employee (value not shown): a BSN is never a key and never stored in clear; deliver the personnel number the source system gives the person',
-    );
-    const stored = JSON.stringify(await bed.store.db('employees').where({ employer_id: e.id }));
-    expect(stored).not.toContain(bsns[0]);
-    expect(JSON.stringify(await bed.store.db('sync_rejections').where({ run_id: r.runId }))).not.toContain(
-      bsns[0],
-    );
-  });
-});
-
 describe('rejected records in a complete delivery', () => {
   it('When an employee record is rejected, then that employee is held and not ended as missing', async () => {
     const { employer: e, run } = await employer({ guard: 1 });
