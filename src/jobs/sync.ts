@@ -103,6 +103,9 @@ export async function runScheduledSync(runtime: Runtime, employerId: string, slo
   }
 }
 
+/** The job that picks up added, changed and removed schedules every minute. */
+export const refreshJobName = 'system:sync-schedules';
+
 /**
  * Registers each employer's sync schedule, and a job that picks up schedules added or changed through
  * the API (every minute) without a restart.
@@ -145,7 +148,8 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   };
   const links = await refresh();
   scheduler.add({
-    name: 'sync:schedules',
+    // Not `sync:<code>`: an employer may have any code, `schedules` too.
+    name: refreshJobName,
     cron: '* * * * *',
     run: async () => {
       await refresh();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
 import { csvHeader, csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { log } from '../../src/log.js';
-import { registerSyncJobs } from '../../src/jobs/sync.js';
+import { refreshJobName, registerSyncJobs } from '../../src/jobs/sync.js';
 import { concurrencyLimit } from '../../src/jobs/limit.js';
 import type { ScheduledJob, Scheduler } from '../../src/jobs/scheduler.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -50,13 +50,14 @@ async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
     vault: testVault(store),
   };
   await registerSyncJobs(scheduler as unknown as Scheduler, runtime as unknown as Runtime);
-  return jobs.filter((j) => j.name !== 'sync:schedules');
+  return jobs.filter((j) => j.name !== refreshJobName);
 }
 
 describe('scheduled syncs that share a slot', () => {
   it('When many employers share a slot, then one instance runs them in turns and each completes once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'koppeling-turns-'));
-    const codes = ['turn-a', 'turn-b', 'turn-c', 'turn-d'];
+    // `schedules` too: no employer code may take the name of the job that refreshes the schedules.
+    const codes = ['turn-a', 'turn-b', 'turn-c', 'schedules'];
     const employers = [];
     for (const code of codes) {
       const file = join(dir, `${code}.csv`);
