@@ -152,7 +152,7 @@ export const configSchema = z
       .min(1)
       .max(1024 * 1024),
     scheduler: z.enum(['on', 'off']),
-    timezone: z.string().min(1),
+    timezone: z.string().min(1).refine(isTimeZone, 'an IANA time zone such as Europe/Amsterdam'),
     publicUrl: z.url('an http(s) address such as https://koppeling.example.nl'),
     mailFrom: z.string().min(3),
     smtpUrl: z
@@ -236,6 +236,16 @@ function readConfigFile(env: NodeJS.ProcessEnv): Record<string, unknown> {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** Whether `zone` is a time zone this Node knows (schedules and "today" are computed in it). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Parses configuration once: defaults < config file < environment. Throws ConfigError naming key, value and rule. */

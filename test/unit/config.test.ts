@@ -18,6 +18,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, LOG_LEVEL: 'loud' })).toThrow(
       /LOG_LEVEL = "loud".*error.*warn.*info.*debug/s,
     );
+    expect(() => loadConfig({ ...base, KOPPELING_TIMEZONE: 'Europe/Amsterdm' })).toThrow(
+      /KOPPELING_TIMEZONE = "Europe\/Amsterdm".*an IANA time zone/s,
+    );
+    expect(loadConfig({ ...base, KOPPELING_TIMEZONE: 'Europe/Brussels' }).timezone).toBe('Europe/Brussels');
   });
 
   it('When the heap growth is set, then 0 or 10-300 percent is accepted and anything else refused', () => {
