@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { listDropFolder, moveDelivery, settledFiles } from '../../connectors/file-source.js';
 import { log } from '../log.js';
 import { stoppingSignal } from '../shutdown.js';
@@ -160,7 +161,7 @@ export async function runDelivery(
   const out: DeliveryResult = { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
   // A run stopped by a signal (a restart) says nothing about the delivery: it never counts.
   const retrying = next.fromFolder && result.retryable && !req.dryRun;
-  const givenUp = retrying && !stoppingSignal() && (await failedBefore(req, result.runId));
+  const givenUp = retrying && !stoppingSignal() && (await failedBefore(req, result.runId, next.file!));
   const outcome =
     result.status === 'completed'
       ? 'processed'
@@ -195,13 +196,26 @@ const retriesBeforeFailed = 2;
  * Whether the employer's runs before `runId` all failed on this same delivery, `retriesBeforeFailed`
  * times: a file that keeps failing (an internal error its data sets off) would otherwise be read
  * again, as the oldest, by every run, and hold up every delivery after it. Runs stopped by a
- * signal are passed over.
+ * signal are passed over, and so are runs that started before the file was last written: they read
+ * an earlier delivery of the same name (one that went to failed/ itself, say), not this one. (A
+ * drop-folder file is read only once it has not changed for `settleSeconds`, which covers a small
+ * difference between the clocks of this machine and the database.)
  */
-async function failedBefore(req: Omit<DeliveryRequest, 'file'>, runId: string): Promise<boolean> {
+async function failedBefore(
+  req: Omit<DeliveryRequest, 'file'>,
+  runId: string,
+  file: string,
+): Promise<boolean> {
+  const written = await stat(file).then(
+    (s) => s.mtime,
+    () => undefined,
+  );
+  if (!written) return false;
   const earlier = (await req.store
     .db('sync_runs as r')
     .where({ 'r.employer_id': req.employerId })
     .whereNot({ 'r.id': runId })
+    .where('r.started_at', '>=', written)
     .whereRaw(`coalesce(r.message, '') not like ?`, [`${stoppedRunMessage} %`])
     .orderBy('r.started_at', 'desc')
     .limit(retriesBeforeFailed)

@@ -116,6 +116,27 @@ describe('a drop-folder delivery after a run that did not complete', () => {
     expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(false);
   });
 
+  it('When earlier files of the same name went to failed/, then a new one that fails once for another reason stays', async () => {
+    const { folder, file, run, whileFailing } = await failingSecondDelivery(
+      'drop-same-name',
+      new Error('connection to the database was lost'),
+    );
+    // Two broken deliveries named b.csv, each refused and moved to failed/.
+    for (const night of [1, 2]) {
+      writeFileSync(file, 'Personeelsnummer;Achternaam\n"1;Jansen\n');
+      expect((await run())!.status, `night ${night}`).toBe('failed');
+      expect(existsSync(file)).toBe(false);
+    }
+    // Night three: a good b.csv, read while the database connection is lost.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeCsvDelivery(file, [csvRow('1', { 'Datum uit dienst': '01-02-2026' })]);
+    const r = await whileFailing(run);
+    expect(r!.message).toMatch(/The delivery stays in the drop folder\.$/);
+    expect(existsSync(file)).toBe(true);
+    expect((await run())!.status).toBe('completed');
+    expect(existsSync(join(folder, 'processed', 'b.csv'))).toBe(true);
+  });
+
   it('When the delivery itself cannot be read, then the file goes to failed/', async () => {
     const { folder, file, run } = await dropFolderRun('drop-broken', (f) =>
       writeFileSync(f, 'Personeelsnummer;Achternaam\n"1;Jansen\n'),
