@@ -63,9 +63,11 @@ async function nextScheduled(
 export async function runScheduledSync(runtime: Runtime, employerId: string, slot: Date): Promise<void> {
   // A slot that got its turn while the process is stopping is left unclaimed, for another instance.
   if (stoppingSignal()) return;
-  if (!(await claimSlot(runtime, employerId, slot))) return;
+  // The link is read before the slot is claimed: an instance that cannot read it (an older version
+  // during an upgrade) leaves the slot to one that can. The error says why, in the log.
   const link = await findLink(runtime.store.db, employerId);
   if (!link) return;
+  if (!(await claimSlot(runtime, employerId, slot))) return;
   for (;;) {
     // Stopping: the deliveries still waiting stay for the next slot.
     if (stoppingSignal()) return;

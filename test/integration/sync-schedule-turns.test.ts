@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
 import { csvHeader, csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { log } from '../../src/log.js';
-import { refreshJobName, registerSyncJobs } from '../../src/jobs/sync.js';
+import { refreshJobName, registerSyncJobs, runScheduledSync } from '../../src/jobs/sync.js';
 import { concurrencyLimit } from '../../src/jobs/limit.js';
 import type { ScheduledJob, Scheduler } from '../../src/jobs/scheduler.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -206,6 +206,12 @@ describe('a scheduled run that does not complete', () => {
           .map(([message]) => message);
       await expect.poll(() => said('warn-mapping')).toEqual(['scheduled link cannot run']);
       expect(said('warn-old')).toEqual(['stored link cannot be read']);
+      // Its slot (on an instance that registered it before) is left for an instance that can read it.
+      const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
+      await expect(
+        runScheduledSync(runtime as unknown as Runtime, old.id, new Date('2026-11-29T01:30:00Z')),
+      ).rejects.toThrow(/Employer warn-old: /);
+      expect(await store.db('sync_schedule_claims').where({ employer_id: old.id })).toEqual([]);
     } finally {
       warn.mockRestore();
     }
