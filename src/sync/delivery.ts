@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { AppError } from '../errors.js';
 import { listDropFolder, moveDelivery, settledFiles } from '../../connectors/file-source.js';
 import { log } from '../log.js';
 import { stoppingSignal } from '../shutdown.js';
@@ -47,10 +48,19 @@ async function* mapped(
   link: Link,
   source: ReturnType<typeof connectorConfig>,
   mapping: Mapping,
-  file: string | undefined,
+  next: PreparedDelivery['next'],
   columns: DeliveryColumns,
 ): AsyncIterable<MappingOutcome> {
   const { connector, config } = source;
+  const file = next.file;
+  // The file was chosen before the run waited for its turn: a run that had its turn first (a
+  // scheduled one, another instance's) may have taken it from the drop folder meanwhile.
+  if (next.fromFolder && file && !(await isFile(file))) {
+    throw new AppError(
+      'conflict',
+      `${file} left the drop folder before this run could read it: another run took it. Nothing was applied; the next run takes the next delivery.`,
+    );
+  }
   for await (const record of connector.read(config, {
     file,
     onColumns: (names) => {
@@ -152,7 +162,7 @@ export async function runDelivery(
   const result = await runSync({
     ...req,
     columns,
-    input: mapped(req.link, source, mapping, next.file, columns),
+    input: mapped(req.link, source, mapping, next, columns),
     sourceName:
       req.sourceName ??
       next.file ??
@@ -173,7 +183,7 @@ export async function runDelivery(
       ? `${out.message ?? ''} It failed ${retriesBeforeFailed + 1} times in a row, so it goes to failed/ and the deliveries after it can run.`.trim()
       : `${out.message ?? ''} The delivery stays in the drop folder.`.trim();
   }
-  if (!next.fromFolder || !next.file || req.dryRun || !outcome) return out;
+  if (!next.fromFolder || !next.file || req.dryRun || !outcome || !(await isFile(next.file))) return out;
   try {
     const moved = await moveDelivery(next.file, outcome);
     if (outcome === 'failed')
@@ -188,6 +198,13 @@ export async function runDelivery(
   }
   return out;
 }
+
+/** Whether `path` is (still) a file. */
+const isFile = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /** How often a drop-folder delivery is read again after runs that failed for another reason. */
 const retriesBeforeFailed = 2;

@@ -6,7 +6,7 @@ import { createTestStore, testVault, type TestStore } from '../helpers/store.js'
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { saveLink } from '../../src/store/links.js';
 import { linkSchema } from '../../src/sync/link.js';
-import { syncDelivery } from '../../src/sync/delivery.js';
+import { prepareDelivery, runDelivery, syncDelivery } from '../../src/sync/delivery.js';
 import { onEmploymentsEnded } from '../../src/sync/hooks.js';
 
 /** Where a drop-folder delivery goes after a run that did not complete. */
@@ -33,7 +33,7 @@ async function dropFolderRun(code: string, write: (file: string) => void) {
   });
   const employer = await saveLink(store.db, link, 'file');
   const run = () => syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli' });
-  return { folder, file, run };
+  return { folder, file, run, link, employerId: employer.id };
 }
 
 /**
@@ -135,6 +135,22 @@ describe('a drop-folder delivery after a run that did not complete', () => {
     expect(existsSync(file)).toBe(true);
     expect((await run())!.status).toBe('completed');
     expect(existsSync(join(folder, 'processed', 'b.csv'))).toBe(true);
+  });
+
+  it('When another run took the drop-folder file after this run chose it, then this run says so and moves nothing', async () => {
+    const { folder, run, link, employerId } = await dropFolderRun('drop-taken', (f) =>
+      writeCsvDelivery(f, [csvRow('1')]),
+    );
+    // An API run chooses a.csv, then waits for its turn while a scheduled run processes it.
+    const prepared = (await prepareDelivery(link))!;
+    expect((await run())!.status).toBe('completed');
+    const late = await runDelivery({ store, vault, employerId, link, trigger: 'api' }, prepared);
+    expect(late.status).toBe('failed');
+    expect(late.message).toMatch(
+      /a\.csv left the drop folder before this run could read it: another run took it/,
+    );
+    expect(late.message).not.toMatch(/could not be moved|check the path/);
+    expect(existsSync(join(folder, 'processed', 'a.csv'))).toBe(true);
   });
 
   it('When the delivery itself cannot be read, then the file goes to failed/', async () => {
