@@ -14,63 +14,60 @@ export interface BsnKey {
   reason: string;
 }
 
+/** A personnel number or source id of a record that passes the 11-check, with its blind index. */
+export interface KeyIndex {
+  rec: number;
+  field: string;
+  label: string;
+  index: string;
+}
+
 /**
- * Records of a batch whose personnel number or source id is a BSN the vault holds for someone of
- * the employer. A record that carries the person's own BSN is caught by validation; this finds a key
- * that is a BSN when the record has none (SIVI Dienstverbanden, a CSV with an empty BSN column).
- * Only values that pass the 11-check are looked up, through the blind index: nothing is decrypted.
+ * The personnel numbers and source ids of a batch that pass the 11-check, with their blind index:
+ * few in any delivery. Only these can be a BSN; `storedBsnKeys` and `stg_key_bsn` take them.
  */
-export async function bsnKeys(
-  trx: Trx,
+export function keyIndexes(
   vault: Vault,
   employerId: string,
-  batch: ReadonlyArray<{ candidate: Candidate }>,
-): Promise<Map<Candidate, BsnKey>> {
-  const wanted = new Map<string, Array<{ candidate: Candidate; field: string; label: string }>>();
-  for (const { candidate } of batch) {
+  batch: ReadonlyArray<{ rec: number; candidate: Candidate }>,
+): KeyIndex[] {
+  const out: KeyIndex[] = [];
+  for (const { rec, candidate } of batch) {
     for (const id of identifiers) {
       const value = id.of(candidate);
       if (value === undefined || !isValidBsn(value)) continue;
-      const index = vault.bsnIndex(employerId, value)!;
-      wanted.set(index, [...(wanted.get(index) ?? []), { candidate, field: id.field, label: id.label }]);
-    }
-  }
-  const out = new Map<Candidate, BsnKey>();
-  if (wanted.size === 0) return out;
-  const found = await rows<{ bsn_index: string }>(
-    trx,
-    `select distinct bsn_index from employee_vault
-      where employer_id = ? and bsn_index in (select jsonb_array_elements_text(?::jsonb))`,
-    [employerId, JSON.stringify([...wanted.keys()])],
-  );
-  for (const { bsn_index } of found) {
-    for (const { candidate, field, label } of wanted.get(bsn_index) ?? []) {
-      out.set(candidate, {
-        field,
-        reason: `${label} is a BSN the vault holds for an employee (value not shown): a BSN is never a key and never stored in clear; deliver the ${label} the source system gives the person`,
-      });
+      out.push({ rec, field: id.field, label: id.label, index: vault.bsnIndex(employerId, value)! });
     }
   }
   return out;
 }
 
 /**
- * Staging rows (`stg_key_bsn`: rec, field, label, blind index) for the personnel numbers and source
- * ids of a batch that pass the 11-check: few in any delivery, so nothing is staged for most records.
- * `rejectKeysThatAreDeliveredBsns` compares them with the BSNs the same delivery brings.
+ * The records (by `rec`) whose personnel number or source id is a BSN the vault holds for someone of
+ * the employer. A record that carries the person's own BSN is caught by validation; this finds a key
+ * that is a BSN when the record has none (SIVI Dienstverbanden, a CSV with an empty BSN column),
+ * through the blind index: nothing is decrypted.
  */
-export function keyBsnRows(
-  vault: Vault,
+export async function storedBsnKeys(
+  trx: Trx,
   employerId: string,
-  batch: ReadonlyArray<{ rec: number; candidate: Candidate }>,
-): unknown[][] {
-  const out: unknown[][] = [];
-  for (const { rec, candidate } of batch) {
-    for (const id of identifiers) {
-      const value = id.of(candidate);
-      if (value === undefined || !isValidBsn(value)) continue;
-      out.push([rec, id.field, id.label, vault.bsnIndex(employerId, value)!]);
-    }
+  keys: readonly KeyIndex[],
+): Promise<Map<number, BsnKey>> {
+  const out = new Map<number, BsnKey>();
+  if (keys.length === 0) return out;
+  const found = await rows<{ bsn_index: string }>(
+    trx,
+    `select distinct bsn_index from employee_vault
+      where employer_id = ? and bsn_index in (select jsonb_array_elements_text(?::jsonb))`,
+    [employerId, JSON.stringify([...new Set(keys.map((k) => k.index))])],
+  );
+  const held = new Set(found.map((f) => f.bsn_index));
+  for (const { rec, field, label, index } of keys) {
+    if (!held.has(index)) continue;
+    out.set(rec, {
+      field,
+      reason: `${label} is a BSN the vault holds for an employee (value not shown): a BSN is never a key and never stored in clear; deliver the ${label} the source system gives the person`,
+    });
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { vaultFieldsSchema } from '../vault/fields.js';
 import type { Vault } from '../vault/vault.js';
 import type { Candidate, MappingOutcome } from './types.js';
 import { quickVault } from './validate-fast.js';
-import { bsnKeys, keyBsnRows } from './bsn-keys.js';
+import { keyIndexes, storedBsnKeys, type BsnKey } from './bsn-keys.js';
 import { addDepartmentRows, createDepartmentStaging, loadDepartmentRows } from './delivered-departments.js';
 import { bulkLoad, exec, rows, type Trx } from './sql.js';
 import type { Link } from './link.js';
@@ -233,7 +233,10 @@ async function flush(
         batch.map((b) => keyOf(b.candidate, ctx.key)!),
       )
     : new Map<string, StoredEmployee>();
-  const bsnAsKey = anyStored ? await bsnKeys(ctx.trx, ctx.vault, ctx.employerId, batch) : new Map();
+  // Keys that pass the 11-check, with their blind index: against the stored vault here, against the
+  // BSNs this delivery brings once it is staged (`stg_key_bsn`).
+  const keys = keyIndexes(ctx.vault, ctx.employerId, batch);
+  const bsnAsKey = anyStored ? await storedBsnKeys(ctx.trx, ctx.employerId, keys) : new Map<number, BsnKey>();
   const recRows: unknown[][] = [];
   const empRows: unknown[][] = [];
   const sealedRows: unknown[][] = [];
@@ -241,7 +244,7 @@ async function flush(
   for (const { rec, candidate: c } of batch) {
     const key = keyOf(c, ctx.key)!;
     const found = existing.get(key);
-    const bsn = bsnAsKey.get(c);
+    const bsn = bsnAsKey.get(rec);
     if (bsn) {
       rejects.add({ position: c.position, field: bsn.field, reason: bsn.reason });
       rejects.hold(key);
@@ -324,9 +327,10 @@ async function flush(
   await bulkLoad(ctx.trx, ctx.kind, 'stg_rec', recColumns, recRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_emp', empColumns, empRows);
   await bulkLoad(ctx.trx, ctx.kind, 'stg_sealed', ['rec', 'ciphertext', 'bsn_index'], sealedRows);
-  const keyRows = keyBsnRows(ctx.vault, ctx.employerId, batch);
-  if (keyRows.length)
+  if (keys.length) {
+    const keyRows = keys.map((k) => [k.rec, k.field, k.label, k.index]);
     await bulkLoad(ctx.trx, ctx.kind, 'stg_key_bsn', ['rec', 'field', 'label', 'bsn_index'], keyRows);
+  }
   await loadDepartmentRows(ctx.trx, ctx.kind, depRows);
   // Problems found here (every record of a batch can have one) are not kept until the end either.
   if (rejects.full) await rejects.write();
