@@ -17,15 +17,18 @@ export async function planMissing(
   date: string,
   keyColumn: 'personnel_number' | 'remote_id',
 ): Promise<{ current: number; ended: number }> {
+  // One pass over the employer's employments for both: the running ones a complete delivery no
+  // longer has are ended; the ones that have not started are not current, so they are withdrawn
+  // (see applyMissing). Joins rather than correlated subqueries: the staging tables are hashed once.
   await exec(
     trx,
-    // Joins rather than correlated subqueries: the planner hashes the staging tables once.
-    `create temp table plan_missing on commit drop as
-     select m.id as employment_id, m.employee_id, p.employee_id is null as person_missing
+    `create temp table plan_gone on commit drop as
+     select m.id as employment_id, m.employee_id, m.external_id, m.start_date, m.end_date,
+            m.start_date <= ?::date as started, p.employee_id is null as person_missing
        from employments m
        left join stg_person p on p.employee_id = m.employee_id
        left join (select distinct employee_id from stg_employment) d on d.employee_id = m.employee_id
-      where m.employer_id = ? and m.start_date <= ?::date and (m.end_date is null or m.end_date > ?::date)
+      where m.employer_id = ? and (m.start_date > ?::date or m.end_date is null or m.end_date > ?::date)
         and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
         -- Kept for a re-hire under its id (see rekeyRehired): the delivered contract that follows it
         -- names it, and it runs to its own end.
@@ -35,27 +38,20 @@ export async function planMissing(
         and (p.employee_id is null or d.employee_id is not null)
         and not exists (select 1 from employees e join stg_held h on h.emp_key = e.${keyColumn}
                          where e.id = m.employee_id)`,
-    [employerId, date, date],
+    [date, employerId, date, date],
   );
-  // Contracts that have not started are not current, so they are not ended: a complete delivery
-  // without them withdraws them (see applyMissing).
+  await exec(
+    trx,
+    `create temp table plan_missing on commit drop as
+     select employment_id, employee_id, person_missing from plan_gone where started`,
+  );
   await exec(
     trx,
     `create temp table plan_withdrawn on commit drop as
-     select m.id as employment_id, m.employee_id, m.external_id, m.start_date, m.end_date,
-            p.employee_id is null as person_missing,
-            exists (select 1 from absence_cases a where a.employment_id = m.id)
-              or exists (select 1 from pregnancy_cases g where g.employment_id = m.id)
-              or exists (select 1 from case_events c where c.employment_id = m.id) as has_cases
-       from employments m
-       left join stg_person p on p.employee_id = m.employee_id
-       left join (select distinct employee_id from stg_employment) d on d.employee_id = m.employee_id
-      where m.employer_id = ? and m.start_date > ?::date
-        and not exists (select 1 from stg_employment s where s.external_id = m.external_id)
-        and (p.employee_id is null or d.employee_id is not null)
-        and not exists (select 1 from employees e join stg_held h on h.emp_key = e.${keyColumn}
-                         where e.id = m.employee_id)`,
-    [employerId, date],
+     select g.*, exists (select 1 from absence_cases a where a.employment_id = g.employment_id)
+              or exists (select 1 from pregnancy_cases c where c.employment_id = g.employment_id)
+              or exists (select 1 from case_events e where e.employment_id = g.employment_id) as has_cases
+       from plan_gone g where not g.started`,
   );
   const current = await count(
     trx,
