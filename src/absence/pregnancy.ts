@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { inTransaction } from '../store/db.js';
 import { addDays } from '../domain/dates.js';
 import { computeLeave } from '../domain/pregnancy.js';
+import { inServiceOn } from '../domain/absence.js';
 import {
   deliverySchema,
   pregnancyCorrectionSchema,
@@ -103,7 +104,7 @@ export async function reportPregnancy(
   return inTransaction(ctx.db, async (trx) => {
     const day = input.lastWorkingDay < ctx.today ? input.lastWorkingDay : ctx.today;
     const employment = await employmentFor(trx, employeeId, input.employmentId, day);
-    if (employment.startDate > day || (employment.endDate !== null && employment.endDate < day)) {
+    if (!inServiceOn(employment, day)) {
       throw new AppError(
         'validation_failed',
         `The employee is not in service on ${day} (employment from ${employment.startDate}${employment.endDate ? ` through ${employment.endDate}` : ''}); a pregnancy is reported for an employee in service.`,

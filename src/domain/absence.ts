@@ -80,6 +80,11 @@ export interface EmploymentPeriod {
   endDate: string | null;
 }
 
+/** Whether the employment covers `day` (its end date is the last day in service). */
+export function inServiceOn(employment: EmploymentPeriod, day: string): boolean {
+  return employment.startDate <= day && (employment.endDate === null || day <= employment.endDate);
+}
+
 /** Checks the first sick day of a new report against today and the employment. */
 export function checkFirstSickDay(input: {
   firstSickDay: string;
@@ -101,10 +106,7 @@ export function checkFirstSickDay(input: {
       'lateReason',
     );
   }
-  if (
-    firstSickDay < employment.startDate ||
-    (employment.endDate !== null && firstSickDay > employment.endDate)
-  ) {
+  if (!inServiceOn(employment, firstSickDay)) {
     throw invalid(
       `the employee is not in service on ${firstSickDay} (employment ${employment.startDate} through ` +
         `${employment.endDate ?? 'open'}); report a first sick day within the employment`,
