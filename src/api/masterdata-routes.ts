@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { isoDateSchema, todayIn } from '../domain/dates.js';
 import { contractTypes, employeeSchema } from '../domain/employee.js';
 import { vaultFieldsSchema } from '../vault/fields.js';
-import { assertKeyNotBsn, createEmployee, updateEmployee } from '../store/employees.js';
+import { createEmployee, updateEmployee } from '../store/employees.js';
 import { createEmployment, editEmployment, listEmployments } from '../store/employments.js';
 import {
   createDepartment,
@@ -152,16 +152,12 @@ export const masterdataRoutes: RouteDef[] = [
       const employerId = employerIdOf(input);
       const ids = await inTransaction(input.ctx.store.db, async (trx) => {
         const e = await createEmployee(trx, input.ctx.vault, employerId, fields, vault ?? {});
-        if (employment)
-          await assertKeyNotBsn(
-            trx,
-            input.ctx.vault,
-            employerId,
-            'employment.externalId',
-            employment.externalId,
-            vault?.bsn,
-          );
-        const employmentId = employment && (await createEmployment(trx, employerId, e.id, employment));
+        const employmentId =
+          employment &&
+          (await createEmployment(trx, input.ctx.vault, employerId, e.id, employment, {
+            field: 'employment.externalId',
+            ownBsn: vault?.bsn,
+          }));
         return { id: e.id, ...(employmentId ? { employmentId } : {}) };
       });
       return { status: 201, body: ids };
@@ -222,18 +218,13 @@ export const masterdataRoutes: RouteDef[] = [
     },
     responses: { 201: { description: 'Created' } },
     handler: async (input) => {
-      const employerId = employerIdOf(input);
-      const id = await inTransaction(input.ctx.store.db, async (trx) => {
-        await assertKeyNotBsn(
-          trx,
-          input.ctx.vault,
-          employerId,
-          'externalId',
-          input.body.externalId,
-          undefined,
-        );
-        return createEmployment(trx, employerId, input.params.employeeId, input.body);
-      });
+      const id = await createEmployment(
+        input.ctx.store.db,
+        input.ctx.vault,
+        employerIdOf(input),
+        input.params.employeeId,
+        input.body,
+      );
       return { status: 201, body: { id } };
     },
   }),

@@ -1,5 +1,7 @@
 import type { Db } from './db.js';
 import { inTransaction } from './db.js';
+import { assertKeyNotBsn } from './employees.js';
+import type { Vault } from '../vault/vault.js';
 import { mapStoreError } from './errors.js';
 import { AppError } from '../errors.js';
 import { addDays } from '../domain/dates.js';
@@ -33,14 +35,23 @@ function termColumns(terms: TermsInput): Record<string, unknown> {
   return out;
 }
 
-/** Creates an employment with its first version (a re-hire is a new employment, never a reopened one). */
+/**
+ * Creates an employment with its first version (a re-hire is a new employment, never a reopened one).
+ * Its id is never a BSN (`assertKeyNotBsn`): `ownBsn` is the employee's, when given in the same
+ * request; `field` is how the request names the id.
+ */
 export async function createEmployment(
   db: Db,
+  vault: Vault,
   employerId: string,
   employeeId: string,
   input: { externalId: string; startDate: string; endDate?: string | undefined; terms: TermsInput },
+  check: { field: 'externalId' | 'employment.externalId'; ownBsn?: string | undefined } = {
+    field: 'externalId',
+  },
 ): Promise<string> {
   return inTransaction(db, async (trx) => {
+    await assertKeyNotBsn(trx, vault, employerId, check.field, input.externalId, check.ownBsn);
     try {
       const [{ id }] = (await trx('employments')
         .insert({
