@@ -322,6 +322,8 @@ export const userRoutes: RouteDef[] = [
     responses: { 202: { description: 'Link sent' } },
     handler: async (input) => {
       const target = await otherUser(input, true);
+      // Only a user one may manage: a reset cancels the account's open links and mails its owner.
+      await assertManageable(input.ctx, target, grantOf(input), requestLanguage(input.req));
       await sendPasswordLink(input.ctx, target.user, 'reset');
       await audit(input, 'user.password_reset_sent', target.user.id);
       return { status: 202 };

@@ -38,8 +38,7 @@ function expected(
   if (!roleHas(role, cap)) return 403;
   const kinds = touchedKinds(route);
   // Changing a user is reaching what they see: one of another department is out of reach too.
-  const changesUser =
-    kinds.has('userId') && route.method !== 'get' && !route.path.endsWith('/password-reset');
+  const changesUser = kinds.has('userId') && route.method !== 'get';
   const touchesEmployees =
     ['employeeId', 'departmentId', 'employmentId'].some((k) => kinds.has(k)) || changesUser;
   if (situation === 'other employer') return kinds.size > 0 ? 404 : '2xx';

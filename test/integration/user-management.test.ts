@@ -122,8 +122,22 @@ describe('user management rules', () => {
         body: { departmentIds: [inside] },
       }),
       server.request('POST', `/api/v1/users/${id}/deactivate`, { ...asUser(deptSu, 'acme'), body: {} }),
+      // A reset would cancel the wider user's activation link and mail them a new one.
+      server.request('POST', `/api/v1/users/${id}/password-reset`, asUser(deptSu, 'acme')),
+      server.request('POST', `/api/v1/users/${id}/password-reset`, asUser(sickOnly, 'acme')),
     ];
-    expect((await Promise.all(attempts)).map((r) => r.status)).toEqual([403, 403, 403]);
+    expect((await Promise.all(attempts)).map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+    const reachable = await server.request('POST', '/api/v1/users', {
+      ...asUser(deptSu, 'acme'),
+      body: newUser({ scope: { departmentIds: [inside] } }),
+    });
+    expect(reachable.status).toBe(201);
+    const reset = await server.request(
+      'POST',
+      `/api/v1/users/${reachable.body.id as string}/password-reset`,
+      asUser(deptSu, 'acme'),
+    );
+    expect(reset.status).toBe(202);
     const stored = await server.request('GET', `/api/v1/users/${id}`, asUser(su, 'acme'));
     expect(stored.body).toMatchObject({ role: 'manager_view', status: 'pending' });
   });
