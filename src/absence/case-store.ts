@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import type { Classification, OtherEndReason } from '../domain/absence.js';
+import { quoting, type Classification, type OtherEndReason } from '../domain/absence.js';
 import type { WriteBatch } from '../store/batch.js';
 import { prepared } from '../store/db.js';
 import { recordReport, toStoredTimeline, type StoredTimeline, type UseCaseContext } from './records.js';
@@ -62,9 +62,12 @@ export async function caseForReport(
     (CaseRow & { version: number; periods: Parameters<typeof toStoredTimeline>[0] }) | undefined;
   if (!row) throw new AppError('not_found', `No absence case ${caseId} for employee ${employeeId}.`);
   if (mustBeOpen && row.status !== 'open') {
-    throw new AppError(
-      'conflict',
-      `Absence case ${caseId} ended on ${row.last_sick_day}; it cannot be changed any more.`,
+    throw quoting(
+      new AppError(
+        'conflict',
+        `Absence case ${caseId} ended on ${row.last_sick_day}; it cannot be changed any more.`,
+      ),
+      `Absence case ${caseId} has ended; it cannot be changed any more.`,
     );
   }
   const { periods, ...c } = row;

@@ -9,6 +9,7 @@ import {
   percentageFromHours,
   startTimeline,
   type OtherEndReason,
+  quoting,
 } from '../domain/absence.js';
 import {
   otherEndSchema,
@@ -48,9 +49,13 @@ export async function reportSick(
   });
   const open = employment.openAbsenceCase;
   if (open) {
-    throw new AppError(
-      'conflict',
-      `This employment already has an open absence case since ${open.firstSickDay} (case ${open.id}); ` +
+    throw quoting(
+      new AppError(
+        'conflict',
+        `This employment already has an open absence case since ${open.firstSickDay} (case ${open.id}); ` +
+          'report a partial recovery or relapse on that case instead.',
+      ),
+      `This employment already has an open absence case (case ${open.id}); ` +
         'report a partial recovery or relapse on that case instead.',
     );
   }

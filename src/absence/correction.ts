@@ -27,8 +27,10 @@ export async function correctCase(
     (input.percentage !== undefined && input.percentage !== before[0]!.percentage) ||
     (input.classification !== undefined && input.classification !== c.classification) ||
     (input.safetyNet !== undefined && input.safetyNet !== c.safety_net);
-  if (!changes) {
-    // Nothing to record: a correction that changes nothing would only add a version and a message.
+  // Nothing to record: a correction that changes nothing would only add a version and a message. A
+  // caller who cannot see the case is not told so (the refusal would confirm what the case holds):
+  // their correction is recorded as they gave it.
+  if (!changes && ctx.seesDossier !== false) {
     throw new AppError(
       'bad_request',
       'The correction changes nothing: the case already has the first sick day, percentage, classification and safety-net flag given.',

@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { inTransaction } from '../store/db.js';
 import { addDays } from '../domain/dates.js';
 import { computeLeave } from '../domain/pregnancy.js';
-import { inServiceOn } from '../domain/absence.js';
+import { inServiceOn, quoting } from '../domain/absence.js';
 import {
   deliverySchema,
   pregnancyCorrectionSchema,
@@ -66,7 +66,7 @@ function toView(r: PregnancyRow): PregnancyView {
 }
 
 export interface PregnancyResult {
-  pregnancy: PregnancyView;
+  pregnancy: PregnancyView | Pick<PregnancyView, 'id' | 'employeeId' | 'employmentId' | 'status'>;
   outboxSequence: number;
   warnings: string[];
 }
@@ -89,6 +89,12 @@ async function finish(
     note,
   );
   return { pregnancy: toView(row), outboxSequence, warnings };
+}
+
+/** A pregnancy report's answer for a role without the dossier: which case, not what it holds. */
+export function reportedPregnancy(result: PregnancyResult): PregnancyResult {
+  const { id, employeeId, employmentId, status } = result.pregnancy;
+  return { ...result, pregnancy: { id, employeeId, employmentId, status } };
 }
 
 /** How long before the expected date a delivery can be: 24 weeks. */
@@ -156,26 +162,40 @@ async function lockPregnancy(trx: Knex, employeeId: string, caseId: string): Pro
     .first()) as PregnancyRow | undefined;
   if (!row) throw new AppError('not_found', `No pregnancy case ${caseId} for employee ${employeeId}.`);
   if (row.status !== 'open')
-    throw new AppError(
-      'conflict',
-      `Pregnancy case ${caseId} ended on ${row.ended_on}; it cannot be changed.`,
+    throw quoting(
+      new AppError('conflict', `Pregnancy case ${caseId} ended on ${row.ended_on}; it cannot be changed.`),
+      `Pregnancy case ${caseId} has ended; it cannot be changed.`,
     );
   return row;
 }
 
 async function recompute(trx: Knex, row: PregnancyRow, change: Partial<PregnancyRow>): Promise<PregnancyRow> {
   const next = { ...row, ...change };
-  const leave = computeLeave({
-    expectedDate: next.expected_date,
-    multiple: next.multiple,
-    lastWorkingDay: next.last_working_day,
-    actualDeliveryDate: next.actual_delivery_date,
-  });
+  const leave = storedLeave(next);
   const [updated] = (await trx('pregnancy_cases')
     .where({ id: row.id })
     .update({ ...change, leave_start: leave.start, leave_end: leave.end, updated_at: trx.fn.now() })
     .returning('*')) as [PregnancyRow];
   return updated;
+}
+
+/** The leave of a stored case with a change; a refusal quotes the stored dates only for the dossier. */
+function storedLeave(next: PregnancyRow) {
+  try {
+    return computeLeave({
+      expectedDate: next.expected_date,
+      multiple: next.multiple,
+      lastWorkingDay: next.last_working_day,
+      actualDeliveryDate: next.actual_delivery_date,
+    });
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    throw quoting(
+      err,
+      `last working day ${next.last_working_day} is outside the leave window of the case's expected date ` +
+        '(the leave starts 6 to 4 weeks before it, 10 to 8 weeks for a multiple birth)',
+    );
+  }
 }
 
 /** Corrects expected date, multiple birth or last working day; the leave is computed again. */
@@ -220,10 +240,13 @@ export async function reportDelivery(
     // such a date is a typing error, or the pregnancy ended and the case is ended instead.
     const earliest = addDays(row.expected_date, -EARLIEST_DELIVERY_DAYS);
     if (input.actualDeliveryDate < earliest) {
-      throw new AppError(
-        'validation_failed',
-        `actualDeliveryDate ${input.actualDeliveryDate} is more than ${EARLIEST_DELIVERY_DAYS / 7} weeks before the expected date ${row.expected_date}; correct the expected date first, or end the pregnancy case with a reason.`,
-        [{ path: 'actualDeliveryDate', message: `before ${earliest}` }],
+      throw quoting(
+        new AppError(
+          'validation_failed',
+          `actualDeliveryDate ${input.actualDeliveryDate} is more than ${EARLIEST_DELIVERY_DAYS / 7} weeks before the expected date ${row.expected_date}; correct the expected date first, or end the pregnancy case with a reason.`,
+          [{ path: 'actualDeliveryDate', message: `before ${earliest}` }],
+        ),
+        `actualDeliveryDate ${input.actualDeliveryDate} is more than ${EARLIEST_DELIVERY_DAYS / 7} weeks before the case's expected date; have the expected date corrected first, or end the pregnancy case with a reason.`,
       );
     }
     const updated = await recompute(trx, row, { actual_delivery_date: input.actualDeliveryDate });

@@ -18,6 +18,11 @@ export interface UseCaseContext {
   actor: Actor;
   /** Today in the configured time zone, as YYYY-MM-DD. */
   today: string;
+  /**
+   * False for a role that may report but not view dossiers: nothing it is answered may tell what the
+   * case holds (see `withoutDossierFacts`). Undefined means the caller sees the dossier.
+   */
+  seesDossier?: boolean;
 }
 
 export const noMedicalDataWarning =

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from './route.js';
-import { grantOf, scopeQuery, todayOf, useCaseOf } from './acting.js';
+import { asReporter, grantOf, scopeQuery, todayOf, useCaseOf } from './acting.js';
 import {
   correctionSchema,
   otherEndSchema,
@@ -16,7 +16,6 @@ import {
   reportSick,
 } from '../absence/cases.js';
 import { caseDossier, casesOfEmployee } from '../absence/views.js';
-import { withoutDossierFacts } from '../domain/absence.js';
 import { employeeSearchSchema, organisationTree, searchEmployees } from '../absence/directory.js';
 
 const employeeParams = z.object({ employeeId: z.uuid('an employee id (UUID)') }).strict();
@@ -42,22 +41,8 @@ const refused = {
 };
 const noteRule = 'Notes must not contain medical data (no diagnosis, cause or nature of the illness).';
 
-/**
- * A report by a role that may report but not see dossiers (an absence reporter, a superuser linked
- * for sick and recovery reports only): its refusals and its answer leave out the case's dates,
- * percentages and the earlier case it continues.
- */
-async function asReporter<T extends { samentelling?: object | undefined }>(
-  input: Parameters<typeof grantOf>[0],
-  report: () => Promise<T>,
-): Promise<T> {
-  if (grantOf(input).capabilities.has('dossier.view')) return report();
-  let result: T;
-  try {
-    result = await report();
-  } catch (err) {
-    throw withoutDossierFacts(err);
-  }
+/** An absence report's answer for a role without the dossier: the earlier case it continues is left out. */
+function reported<T extends { samentelling?: object | undefined }>(result: T): T {
   if (!result.samentelling) return result;
   return {
     ...result,
@@ -128,7 +113,11 @@ export const absenceRoutes: RouteDef[] = [
     responses: { 201: { description: 'Case opened', schema: reportResult }, ...refused },
     handler: async (input) => ({
       status: 201,
-      body: await asReporter(input, () => reportSick(useCaseOf(input), input.params.employeeId, input.body)),
+      body: await asReporter(
+        input,
+        () => reportSick(useCaseOf(input), input.params.employeeId, input.body),
+        reported,
+      ),
     }),
   }),
   defineRoute({
@@ -172,8 +161,10 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { classification: 'work_accident', safetyNet: true } },
     responses: { 200: { description: 'Corrected', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await asReporter(input, () =>
-        correctCase(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      body: await asReporter(
+        input,
+        () => correctCase(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+        reported,
       ),
     }),
   }),
@@ -188,8 +179,11 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { from: '{yesterday}', percentage: 50 } },
     responses: { 200: { description: 'Recorded', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await asReporter(input, () =>
-        reportPercentageChange(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      body: await asReporter(
+        input,
+        () =>
+          reportPercentageChange(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+        reported,
       ),
     }),
   }),
@@ -204,8 +198,10 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { lastSickDay: '{today}' } },
     responses: { 200: { description: 'Case ended', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await asReporter(input, () =>
-        reportRecovery(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      body: await asReporter(
+        input,
+        () => reportRecovery(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+        reported,
       ),
     }),
   }),
@@ -220,8 +216,10 @@ export const absenceRoutes: RouteDef[] = [
     example: { body: { lastSickDay: '{today}', reason: 'other' } },
     responses: { 200: { description: 'Case ended', schema: reportResult }, ...refused },
     handler: async (input) => ({
-      body: await asReporter(input, () =>
-        reportOtherEnd(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+      body: await asReporter(
+        input,
+        () => reportOtherEnd(useCaseOf(input), input.params.employeeId, input.params.caseId, input.body),
+        reported,
       ),
     }),
   }),

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import { todayIn } from '../domain/dates.js';
+import { withoutDossierFacts } from '../domain/absence.js';
 import type { Actor, UseCaseContext } from '../absence/records.js';
 import { employeeIdsInScope } from '../store/scope.js';
 import { nowOf, type EmployerGrant } from './context.js';
@@ -28,7 +29,32 @@ export function actorOf(input: Input): Actor {
 
 /** The context a use case runs with for this request. */
 export function useCaseOf(input: Input): UseCaseContext {
-  return { db: input.ctx.store.db, actor: actorOf(input), today: todayOf(input) };
+  return {
+    db: input.ctx.store.db,
+    actor: actorOf(input),
+    today: todayOf(input),
+    seesDossier: grantOf(input).capabilities.has('dossier.view'),
+  };
+}
+
+/**
+ * A report by a role that may report but not see dossiers (an absence reporter, a superuser linked
+ * for sick and recovery reports only): its refusals leave out the case's facts
+ * (`withoutDossierFacts`) and its answer is `reduce`d to what the report itself said.
+ */
+export async function asReporter<T>(
+  input: Input,
+  report: () => Promise<T>,
+  reduce: (result: T) => T,
+): Promise<T> {
+  if (grantOf(input).capabilities.has('dossier.view')) return report();
+  let result: T;
+  try {
+    result = await report();
+  } catch (err) {
+    throw withoutDossierFacts(err);
+  }
+  return reduce(result);
 }
 
 /** A subquery of the employee ids the caller may see at the acting employer. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from './route.js';
-import { useCaseOf } from './acting.js';
+import { asReporter, useCaseOf } from './acting.js';
 import {
   deliverySchema,
   pregnancyCorrectionSchema,
@@ -13,6 +13,7 @@ import {
   pregnanciesOfEmployee,
   reportDelivery,
   reportPregnancy,
+  reportedPregnancy,
 } from '../absence/pregnancy.js';
 import { caseHistory } from '../absence/views.js';
 
@@ -48,7 +49,11 @@ export const pregnancyRoutes: RouteDef[] = [
     responses: { 201: { description: 'Pregnancy case opened' }, ...refused },
     handler: async (input) => ({
       status: 201,
-      body: await reportPregnancy(useCaseOf(input), input.params.employeeId, input.body),
+      body: await asReporter(
+        input,
+        () => reportPregnancy(useCaseOf(input), input.params.employeeId, input.body),
+        reportedPregnancy,
+      ),
     }),
   }),
   defineRoute({
@@ -105,11 +110,10 @@ export const pregnancyRoutes: RouteDef[] = [
       responses: { 200: { description: 'Recorded' }, ...refused },
       handler: async (input) => ({
         // The body was parsed by the schema paired with `run` above; TypeScript cannot tie the pair.
-        body: await run(
-          useCaseOf(input),
-          input.params.employeeId,
-          input.params.pregnancyId,
-          input.body as never,
+        body: await asReporter(
+          input,
+          () => run(useCaseOf(input), input.params.employeeId, input.params.pregnancyId, input.body as never),
+          reportedPregnancy,
         ),
       }),
     }),

@@ -39,7 +39,7 @@ const invalid = (message: string, field?: string) =>
 const withoutFacts = new WeakMap<AppError, string>();
 
 /** A refusal that quotes the case (`message`), with the words for someone who may not see it (`plain`). */
-function quoting(err: AppError, plain: string): AppError {
+export function quoting(err: AppError, plain: string): AppError {
   withoutFacts.set(err, plain);
   return err;
 }
