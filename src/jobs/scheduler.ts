@@ -63,8 +63,16 @@ export class Scheduler {
       // statement on the embedded store, say); by default one a second late was dropped.
       missedExecutionTolerance: lateSlotTolerance,
     });
+    try {
+      // Throws for an expression no date matches, which `validate` lets through.
+      task.start();
+    } catch (err) {
+      void task.destroy();
+      throw new Error(`Job ${job.name}: "${job.cron}" has no slot to run at: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     this.tasks.set(job.name, { task, job });
-    task.start();
   }
 
   remove(name: string): void {

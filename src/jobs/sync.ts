@@ -133,12 +133,23 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
       }
       if (!link) continue;
       if (registered.get(name) === link.schedule) continue;
-      scheduler.add({
-        name,
-        cron: link.schedule!,
-        run: (slot) => turn(() => runScheduledSync(runtime, employerId, slot)),
-      });
-      registered.set(name, link.schedule!);
+      try {
+        scheduler.add({
+          name,
+          cron: link.schedule!,
+          run: (slot) => turn(() => runScheduledSync(runtime, employerId, slot)),
+        });
+        registered.set(name, link.schedule!);
+      } catch (err) {
+        // One schedule that cannot be started stops neither the others nor the service; the one
+        // it replaces no longer runs (it is not what the link says).
+        scheduler.remove(name);
+        registered.delete(name);
+        const problem = (err as Error).message;
+        if (!reported.has(`${name}:${problem}`))
+          log.error('schedule of a link cannot be started', { employer: code, problem });
+        reported.add(`${name}:${problem}`);
+      }
     }
     for (const name of registered.keys()) {
       if (!seen.has(name)) {

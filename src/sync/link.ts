@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import cron from 'node-cron';
+import cron, { type ScheduledTask } from 'node-cron';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { employerSchema } from '../domain/employer.js';
@@ -36,12 +36,33 @@ export const linkSchema = z
     schedule: z
       .string()
       .refine((v) => cron.validate(v), 'a cron expression such as "0 2 * * *"')
+      .refine(
+        comesRound,
+        'a schedule that comes round: no date matches this cron expression (for instance a day of the month with a weekday it never has)',
+      )
       .optional(),
   })
   .strict();
 
 export type Link = z.infer<typeof linkSchema>;
 export type LinkInput = z.input<typeof linkSchema>;
+
+/**
+ * True when a valid cron expression has a next slot. "0 2 8-14 * 1#1" (the first Monday of a month,
+ * between the 8th and the 14th) is valid but never comes: the scheduler could not start it.
+ */
+function comesRound(expression: string): boolean {
+  if (!cron.validate(expression)) return true; // said by the check before
+  let task: ScheduledTask | undefined;
+  try {
+    task = cron.createTask(expression, () => undefined, { timezone: 'Europe/Amsterdam' });
+    return task.getNextRuns(1).length === 1;
+  } catch {
+    return false;
+  } finally {
+    void task?.destroy();
+  }
+}
 
 /** Each problem of a link document in words, after its line when `lineOf` knows it. */
 export function describeIssues(err: z.ZodError, lineOf: LineOf = () => undefined): string {

@@ -7,7 +7,7 @@ import { csvHeader, csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js'
 import { log } from '../../src/log.js';
 import { refreshJobName, registerSyncJobs, runScheduledSync } from '../../src/jobs/sync.js';
 import { concurrencyLimit } from '../../src/jobs/limit.js';
-import type { ScheduledJob, Scheduler } from '../../src/jobs/scheduler.js';
+import { Scheduler, type ScheduledJob } from '../../src/jobs/scheduler.js';
 import type { Runtime } from '../../src/runtime.js';
 import { saveLink } from '../../src/store/links.js';
 import { linkSchema } from '../../src/sync/link.js';
@@ -239,6 +239,42 @@ describe('a scheduled run that does not complete', () => {
       );
     } finally {
       error.mockRestore();
+    }
+  });
+
+  it('When a stored link has a schedule no date matches, then the other schedules still start and it is said', async () => {
+    const link = (code: string) =>
+      linkSchema.parse({
+        employer: { code, name: `${code} BV` },
+        connector: 'csv',
+        source: { folder: mkdtempSync(join(tmpdir(), 'koppeling-never-')) },
+        mapping: 'mappings/csv-standard.yaml',
+        delivery: 'mutations',
+        schedule: '30 2 * * *',
+      });
+    const never = await saveLink(store.db, link('aa-never'), 'api');
+    await saveLink(store.db, link('zz-fine'), 'api');
+    // Stored before such schedules were refused.
+    const row = await store.db('employer_links').where({ employer_id: never.id }).first();
+    const document = typeof row.document === 'string' ? JSON.parse(row.document) : row.document;
+    await store
+      .db('employer_links')
+      .where({ employer_id: never.id })
+      .update({ document: JSON.stringify({ ...document, schedule: '0 2 8-14 * 1#1' }) });
+    const scheduler = new Scheduler('Europe/Amsterdam');
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
+      await registerSyncJobs(scheduler, runtime as unknown as Runtime);
+      expect(scheduler.jobNames()).toContain('sync:zz-fine');
+      expect(scheduler.jobNames()).not.toContain('sync:aa-never');
+      expect(warn).toHaveBeenCalledWith('stored link cannot be read', {
+        employer: 'aa-never',
+        problem: expect.stringMatching(/comes round/),
+      });
+    } finally {
+      warn.mockRestore();
+      await scheduler.stop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { GapSlots } from '../../src/jobs/dst.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
+import { linkSchema } from '../../src/sync/link.js';
 
 describe('cron slots when the clocks change (Europe/Amsterdam)', () => {
   const gaps = new GapSlots('Europe/Amsterdam');
@@ -69,5 +70,34 @@ describe('a slot that comes while the process is busy', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('a schedule no date matches', () => {
+  const never = '0 2 8-14 * 1#1'; // the first Monday of a month, between the 8th and the 14th
+
+  it('When a link names such a schedule, then the link is refused with what is wrong', () => {
+    const parsed = linkSchema.safeParse({
+      employer: { code: 'never', name: 'Never BV' },
+      connector: 'csv',
+      source: { file: 'x.csv' },
+      mapping: 'mappings/csv-standard.yaml',
+      delivery: 'complete',
+      schedule: never,
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['schedule', expect.stringMatching(/^a schedule that comes round: no date matches/)],
+    ]);
+  });
+
+  it('When the scheduler is given one, then it refuses that job and keeps no task of it', async () => {
+    const scheduler = new Scheduler('Europe/Amsterdam');
+    expect(() => scheduler.add({ name: 'never', cron: never, run: async () => undefined })).toThrow(
+      /Job never: "0 2 8-14 \* 1#1" has no slot to run at/,
+    );
+    scheduler.add({ name: 'nightly', cron: '30 2 * * *', run: async () => undefined });
+    expect(scheduler.jobNames()).toEqual(['nightly']);
+    await scheduler.stop();
   });
 });
