@@ -164,6 +164,7 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
         yield {
           position,
           data,
+          shifted: true,
           problems: [
             {
               field: '(line)',
@@ -204,35 +205,54 @@ function lineBreaks(record: string[]): number {
   return n;
 }
 
+/** A column as a spreadsheet names it: 1 is A, 27 is AA. */
+function columnLetter(column: number): string {
+  let letters = '';
+  for (let n = column; n > 0; n = Math.floor((n - 1) / 26))
+    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return letters;
+}
+
+/**
+ * The header's column names. Its problems name columns by position, never by their text: a file
+ * without a header row has a record there, and its values (an address, a phone number) would show.
+ */
 function checkHeader(name: string, record: string[], delimiter: Delimiter): string[] {
   const names = record.map((h) => h.trim());
   const seen = new Map<string, number>();
+  const column = (i: number) => `column ${i + 1} (${columnLetter(i + 1)})`;
   names.forEach((h, i) => {
     if (h === '') {
-      const after = i > 0 ? ` (after "${names[i - 1]}")` : '';
       throw new AppError(
         'validation_failed',
-        `${name}:1: header column ${i + 1}${after} has no name: every column needs a name in the header row; remove the empty column or name it.`,
+        `${name}:1: header ${column(i)} has no name: every column needs a name in the header row; remove the empty column or name it. Is the first line a header row?`,
       );
     }
     const before = seen.get(h);
     if (before !== undefined) {
       throw new AppError(
         'validation_failed',
-        `${name}:1: the header has column "${h}" twice (columns ${before + 1} and ${i + 1}): rename or remove one of them.`,
+        `${name}:1: the header has the same name in ${column(before)} and ${column(i)}: rename or remove one of them. Is the first line a header row?`,
       );
     }
     seen.set(h, i);
   });
-  if (names.length === 1 && /[;,\t]/.test(names[0]!)) {
+  const held = delimiterNames.filter(([d]) => names.length === 1 && names[0]!.includes(d));
+  if (held.length > 0) {
     // One column whose name still holds a delimiter: it was quoted as a whole, or the delimiter is wrong.
     throw new AppError(
       'validation_failed',
-      `${name}:1: the header row is one column "${names[0]!.slice(0, 80)}" with delimiter ${delimiterName(delimiter)}: check the delimiter in the link settings.`,
+      `${name}:1: the header row is one column of ${names[0]!.length} characters with ${held.map(([, n]) => n).join(' and ')} in it, where the delimiter is ${delimiterName(delimiter)}: check the delimiter in the link settings, or whether the whole line is in double quotes.`,
     );
   }
   return names;
 }
+
+const delimiterNames: Array<[string, string]> = [
+  [';', 'semicolons'],
+  [',', 'commas'],
+  ['\t', 'tabs'],
+];
 
 function csvError(err: unknown, name: string, recordLine: number): Error {
   if (err instanceof AppError) return err;

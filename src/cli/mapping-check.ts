@@ -79,7 +79,10 @@ export const mappingCheckCommand: Command = {
         records.push({
           position: record.position,
           ok: outcome.ok,
-          mapped: masked(draft),
+          // Values that may stand under the wrong names are not shown as mapped either.
+          mapped: draft.shifted
+            ? { employee: {}, vault: {}, employments: [], departments: [] }
+            : masked(draft),
           // As in the run's quarantine: a reason quoting a BSN-like value does not show it.
           problems: outcome.ok ? [] : outcome.problems.map((p) => ({ ...p, reason: redactText(p.reason) })),
         });

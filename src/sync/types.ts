@@ -17,6 +17,12 @@ export interface SourceRecord {
    * columns). `mapRecord` turns a record with problems into a rejection; the rest of the file goes on.
    */
   problems?: FieldProblem[] | undefined;
+  /**
+   * The values may stand under the wrong names (a CSV line with more or fewer columns than the
+   * header): one column's value, a phone number or a street, could be read as another's. Only the
+   * record's own `problems` are reported, none that would quote a value.
+   */
+  shifted?: true | undefined;
 }
 
 export interface ReadOptions {

@@ -127,6 +127,25 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     expect(JSON.stringify(stored)).not.toContain('111222333');
   });
 
+  it('When a line break in an unquoted street shifts the columns, then only the line problems are quarantined, quoting no value', async () => {
+    const { r } = await syncFile(
+      'broken-street',
+      'broken.csv',
+      csvText([
+        csvRow('1'),
+        csvRow('2', { Straat: 'Kerkstraat 1\nAchterhuis', Huisnummer: '12', Telefoon: '06-12345678' }),
+      ]),
+    );
+    expect(r).toMatchObject({ status: 'completed', counts: { created: 1, rejected: 2 } });
+    expect(r.rejects.map((x) => [x.position, x.field])).toEqual([
+      ['broken.csv:3', '(line)'],
+      ['broken.csv:4', '(line)'],
+    ]);
+    const stored = await store.db('sync_rejections').where({ run_id: r.runId });
+    for (const value of ['Kerkstraat', 'Achterhuis', '06-12345678', '3511 AB', 'Utrecht', '"12"'])
+      expect(JSON.stringify([stored, r])).not.toContain(value);
+  });
+
   it('When values hold a NUL character, then those records are quarantined with it shown as \\0 and the rest applied', async () => {
     const { employer, run } = await linkedFile(
       'nul',
@@ -192,7 +211,9 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
       },
     );
     expect(r.status).toBe('failed');
-    expect(r.message).toMatch(/quoted\.csv:1: the header row is one column "1;Vries;\[redacted\];DV-1/);
+    expect(r.message).toMatch(
+      /quoted\.csv:1: the header row is one column of 33 characters with semicolons in it, where the delimiter is ";"/,
+    );
     const run = await store.db('sync_runs').where({ id: r.runId }).first();
     expect(run.message).toBe(r.message);
     expect(JSON.stringify(run)).not.toContain('111222333');

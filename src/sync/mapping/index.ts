@@ -167,12 +167,12 @@ export function mapRecord(mapping: Mapping, record: SourceRecord): MappingOutcom
 
 /** Validates a draft; problems already found while mapping a field are not repeated by validation. */
 export function finish(draft: Draft, mappingProblems: FieldProblem[]): MappingOutcome {
-  const validated = validateCandidate(draft, draft.labels);
-  if (validated.ok && mappingProblems.length === 0) return validated;
+  const validated = draft.shifted ? undefined : validateCandidate(draft, draft.labels);
+  if (validated?.ok && mappingProblems.length === 0) return validated;
   const seen = new Set(mappingProblems.map((p) => p.field));
   const problems = [
     ...mappingProblems,
-    ...(validated.ok ? [] : validated.problems.filter((p) => !seen.has(p.field))),
+    ...(validated === undefined || validated.ok ? [] : validated.problems.filter((p) => !seen.has(p.field))),
   ];
   const pn = draft.employee.personnelNumber;
   const rid = draft.employee.remoteId;

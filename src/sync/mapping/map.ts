@@ -18,6 +18,8 @@ export interface Draft {
   labels: (field: string) => string | undefined;
   /** The source carries no names (see Mapping.partial). */
   partial: boolean;
+  /** The record's values may stand under the wrong names (see SourceRecord.shifted). */
+  shifted?: true | undefined;
 }
 
 const isEmpty = (v: Value): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
@@ -121,6 +123,9 @@ export function mapDraft(mapping: Mapping, record: SourceRecord): { draft: Draft
       draft.departments.push(dept);
     }
   }
+  // Mapped only for its key (a rejected employee is held, not ended): a problem of a value that
+  // stands under the wrong name would quote it.
+  if (record.shifted) return { draft: { ...draft, shifted: true }, problems: [...(record.problems ?? [])] };
   return { draft, problems };
 }
 
