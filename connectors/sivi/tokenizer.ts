@@ -246,7 +246,8 @@ export class SiviTokenizer {
     const m = /^[^\s]+/.exec(inner);
     const qname = m?.[0] ?? '';
     if (!asciiNameRe.test(qname) && !nameRe.test(qname))
-      this.fail(`"<${inner.slice(0, 40)}" is not a valid start tag`);
+      // Not quoted: what follows a "<" in a text is the text itself (an address, a phone number).
+      this.fail('a "<" that does not open a valid start tag: a "<" in a text is written as &lt;');
     const parent = this.stack[this.stack.length - 1];
     if (!parent && this.rootDone)
       this.fail(`a second root element <${qname}>: a document has exactly one root`);

@@ -317,6 +317,11 @@ describe('sivi connector', () => {
       '<Dienstverbanden xmlns="NS" a="&e;"/>',
       /:1 \/Dienstverbanden: in the attribute a of <Dienstverbanden>: an entity reference other than/,
     ],
+    [
+      'an unescaped "<" in a text, which is not quoted back',
+      '<Dienstverbanden xmlns="NS"><BrAlg><030-1234567> (werk)</BrAlg></Dienstverbanden>',
+      /^t\.xml:1 \/Dienstverbanden\/BrAlg: a "<" that does not open a valid start tag: a "<" in a text is written as &lt;$/,
+    ],
   ])('When a document has %s, then it is rejected', (_what, xml, message) => {
     const t = new SiviTokenizer('t.xml', 'auto');
     const valid = readFileSync(fixture('dienstverbanden.xml'), 'utf8').trimEnd();
