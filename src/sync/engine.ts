@@ -19,11 +19,12 @@ import { rekeyCorrectedStarts, rekeyRehired, rekeyRenumbered } from './rekey.js'
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
 import {
-  abandonStaleRuns,
   emptyCounts,
   finishRun,
   insertRun,
   runsOfThisProcess,
+  tidyStaleRuns,
+  tryRunLock,
   type RunCounts,
   type RunStatus,
   type RunTrigger,
@@ -82,9 +83,6 @@ export interface SyncResult {
    */
   retryable?: true;
 }
-
-/** Namespace of the advisory locks that keep one run per employer at a time across instances. */
-const LOCK_NAMESPACE = 0x4b50_5359; // "KPSY"
 
 class StopRun extends Error {
   constructor(
@@ -167,20 +165,16 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   try {
     const turn: Turn = req.turn ?? ((task) => task());
     // While it waits for its turn, the run says so now and then: another instance's run of the
-    // employer that completes meanwhile does not take it for one whose process stopped.
+    // employer that has its turn meanwhile does not take it for one whose process stopped.
     req.onProgress?.('waiting', 0);
     waiting = setInterval(() => req.onProgress?.('waiting', 0), WAITING_BEAT_MS);
     waiting.unref();
-    await turn(() =>
-      req.store.db.transaction(async (trx) => {
-        clearInterval(waiting);
+    await turn(async () => {
+      clearInterval(waiting);
+      if (!dryRun) await tidyStaleRuns(req.store.db, employerId, runId);
+      return req.store.db.transaction(async (trx) => {
         await stop.attach(trx);
-        const locked = await count(
-          trx,
-          `select case when pg_try_advisory_xact_lock(?, hashtext(?)) then 1 else 0 end as n`,
-          [LOCK_NAMESPACE, employerId],
-        );
-        if (!locked) {
+        if (!(await tryRunLock(trx, employerId))) {
           throw new StopRun(
             'busy',
             `A sync run for employer ${link.employer.code} is already going; this one did not start.`,
@@ -191,7 +185,6 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
           notices = n;
         });
         if (dryRun) throw new StopRun('completed');
-        await abandonStaleRuns(trx, employerId, runId);
         await auditEvent(trx, {
           actor: { type: 'sync', id: runId },
           employerId,
@@ -209,8 +202,8 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
           columns: req.columns?.counts,
           durationMs: performance.now() - started,
         });
-      }),
-    );
+      });
+    });
   } catch (err) {
     clearInterval(waiting);
     status = err instanceof StopRun ? err.status : 'failed';

@@ -226,13 +226,36 @@ export async function recordFailedRun(
  */
 export const runsOfThisProcess = new Set<string>();
 
+/** Namespace of the advisory locks that keep one run per employer at a time across instances. */
+const LOCK_NAMESPACE = 0x4b50_5359; // "KPSY"
+
+/** Takes the employer's run lock for the transaction `trx`; false when another run holds it. */
+export async function tryRunLock(trx: Db, employerId: string): Promise<boolean> {
+  const result = await trx.raw(`select pg_try_advisory_xact_lock(?, hashtext(?)) as locked`, [
+    LOCK_NAMESPACE,
+    employerId,
+  ]);
+  return (result.rows as Array<{ locked: boolean }>)[0]!.locked;
+}
+
+/**
+ * Before a run does its work: in a transaction of its own that holds the employer's run lock (so
+ * none of them is going), the runs a stopped process left `running` are marked abandoned. Done
+ * first, it holds when this run fails, trips the guard or stops its process too.
+ */
+export async function tidyStaleRuns(db: Db, employerId: string, runId: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    if (await tryRunLock(trx, employerId)) await abandonStaleRuns(trx, employerId, runId);
+  });
+}
+
 /**
  * Marks runs of an employer that were left `running` by a process that stopped as abandoned: those
  * recorded before `runId`. A run recorded after it may be waiting for its turn, and so may one
  * recorded before it on another instance: such a run says so (`waiting`, every 30 seconds on
  * PostgreSQL) and is left alone while it does, as are the runs of this process.
  */
-export async function abandonStaleRuns(db: Db, employerId: string, runId: string): Promise<void> {
+async function abandonStaleRuns(db: Db, employerId: string, runId: string): Promise<void> {
   await db('sync_runs')
     .where({ employer_id: employerId, status: 'running' })
     .whereNot({ id: runId })

@@ -299,6 +299,26 @@ describe('recording a run', () => {
     expect(await findRun(bed.store.db, runId)).toMatchObject({ status: 'completed' });
   });
 
+  it('When a stopped process left a run running, then the next run marks it abandoned even when that run fails', async () => {
+    const { employer: e, run } = await employer();
+    await run(Array.from({ length: 10 }, (_, i) => person(String(i + 1))));
+    const [stale] = (await bed.store
+      .db('sync_runs')
+      .insert({
+        employer_id: e.id,
+        trigger: 'schedule',
+        connector: 'csv',
+        delivery: 'complete',
+        status: 'running',
+      })
+      .returning('id')) as Array<{ id: string }>;
+    expect((await run([person('1')])).status).toBe('guard_tripped');
+    expect(await findRun(bed.store.db, stale!.id)).toMatchObject({
+      status: 'abandoned',
+      message: expect.stringMatching(/stopped before it finished/),
+    });
+  });
+
   it('When a complete delivery trips the guard, then the report counts what it would change, and nothing is applied', async () => {
     const { employer: e, run } = await employer();
     await run(Array.from({ length: 10 }, (_, i) => person(String(i + 1))));
