@@ -9,7 +9,7 @@ import type { Link } from '../sync/link.js';
 import { recordFailedRun } from '../sync/runs.js';
 import { checkStoredLink } from '../sync/link-check.js';
 import type { Scheduler } from './scheduler.js';
-import { stoppingSignal } from '../shutdown.js';
+import { onShutdown, stoppingSignal } from '../shutdown.js';
 
 const instance = `${hostname()}:${process.pid}`;
 const startedBy = `schedule:${instance}`;
@@ -30,6 +30,51 @@ export async function claimSlot(
     [employerId, at.toISOString(), instance],
   )) as { rows: unknown[] };
   return res.rows.length === 1;
+}
+
+/**
+ * Releases a claimed slot that this instance stops before it is done: an instance that runs on, or
+ * this one when it is back, takes it again (`retakeReleasedSlots`) and runs it.
+ */
+async function releaseSlot(
+  runtime: Pick<Runtime, 'store'>,
+  employerId: string,
+  slot: Date,
+  why: string,
+): Promise<void> {
+  const at = new Date(Math.floor(slot.getTime() / 1000) * 1000);
+  try {
+    await runtime.store
+      .db('sync_schedule_claims')
+      .where({ employer_id: employerId, slot: at, instance })
+      .update({ released_at: runtime.store.db.fn.now() });
+    log.info('scheduled slot released for another turn', { employerId, slot: at.toISOString(), why });
+  } catch (err) {
+    log.error('scheduled slot not released; it runs again at its next slot', { employerId, err });
+  }
+}
+
+/** How long a released slot is still taken again: after a day the next slots have come. */
+const releasedSlotHours = 24;
+
+/**
+ * Takes the released slots of `employerIds` for this instance: each exactly once, however many
+ * instances try at the same time (the update of a row waits for the one before it, then finds it
+ * taken).
+ */
+export async function retakeReleasedSlots(
+  runtime: Pick<Runtime, 'store'>,
+  employerIds: string[],
+): Promise<Array<{ employerId: string; slot: Date }>> {
+  if (employerIds.length === 0) return [];
+  const res = (await runtime.store.db.raw(
+    `update sync_schedule_claims set released_at = null, instance = ?, claimed_at = now()
+      where released_at is not null and released_at > now() - make_interval(hours => ?)
+        and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
+      returning employer_id, slot`,
+    [instance, releasedSlotHours, JSON.stringify(employerIds)],
+  )) as { rows: Array<{ employer_id: string; slot: Date | string }> };
+  return res.rows.map((r) => ({ employerId: r.employer_id, slot: new Date(r.slot) }));
 }
 
 /**
@@ -59,20 +104,53 @@ async function nextScheduled(
   }
 }
 
-/** Runs a claimed slot: every delivery waiting for the employer, oldest first, until one does not complete. */
-export async function runScheduledSync(runtime: Runtime, employerId: string, slot: Date): Promise<void> {
+/**
+ * Runs a scheduled slot once claimed (`retaken`: claimed already, see `retakeReleasedSlots`). When
+ * the process stops before the slot is done, the slot is released for another instance.
+ */
+export async function runScheduledSync(
+  runtime: Runtime,
+  employerId: string,
+  slot: Date,
+  retaken = false,
+): Promise<void> {
   // A slot that got its turn while the process is stopping is left unclaimed, for another instance.
   if (stoppingSignal()) return;
   // The link is read before the slot is claimed: an instance that cannot read it (an older version
   // during an upgrade) leaves the slot to one that can. The error says why, in the log.
   const link = await findLink(runtime.store.db, employerId);
   if (!link) return;
-  if (!(await claimSlot(runtime, employerId, slot))) return;
+  if (!retaken && !(await claimSlot(runtime, employerId, slot))) return;
+  // Should the process stop (a restart, a deploy), its store stays open until the slot is settled.
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const unregister = onShutdown(() => settled);
+  try {
+    const status = await runClaimedSlot(runtime, employerId, link);
+    if (stoppingSignal()) {
+      // Stopped before it was done: released for another instance, or this one when it is back.
+      if (status === 'failed' || status === 'stopped')
+        await releaseSlot(runtime, employerId, slot, 'the process stops before it is done');
+    } else if (status === 'busy' && retaken) {
+      // Taken again while the run that was stopped still held the employer: tried again a minute on.
+      await releaseSlot(runtime, employerId, slot, 'a run of the employer is still going');
+    }
+  } finally {
+    settle();
+    if (!stoppingSignal()) unregister();
+  }
+}
+
+/**
+ * Every delivery waiting for the employer, oldest first, until one does not complete (the status of
+ * the last run).
+ */
+async function runClaimedSlot(runtime: Runtime, employerId: string, link: Link): Promise<string> {
   for (;;) {
-    // Stopping: the deliveries still waiting stay for the next slot.
-    if (stoppingSignal()) return;
+    // Stopping: the deliveries still waiting stay for the slot's next taker.
+    if (stoppingSignal()) return 'stopped';
     const prepared = await nextScheduled(runtime, employerId, link);
-    if (!prepared) return;
+    if (!prepared) return 'completed';
     const result = await runDelivery(
       {
         store: runtime.store,
@@ -91,7 +169,7 @@ export async function runScheduledSync(runtime: Runtime, employerId: string, slo
         status: result.status,
         message: result.message,
       });
-      return;
+      return result.status;
     }
     // A file that could not be moved would be taken again: the next slot tries after the cause is fixed.
     if (result.fileNotMoved) {
@@ -99,9 +177,9 @@ export async function runScheduledSync(runtime: Runtime, employerId: string, slo
         employer: link.employer.code,
         message: result.message,
       });
-      return;
+      return result.status;
     }
-    if (result.waiting === 0 || typeof link.source.folder !== 'string') return;
+    if (result.waiting === 0 || typeof link.source.folder !== 'string') return result.status;
   }
 }
 
@@ -155,6 +233,16 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
       if (!seen.has(name)) {
         scheduler.remove(name);
         registered.delete(name);
+      }
+    }
+    if (!stoppingSignal()) {
+      // Slots another instance (or this one, before a restart) released when it stopped.
+      const mine = links.filter((l) => registered.has(`sync:${l.code}`)).map((l) => l.employerId);
+      for (const { employerId, slot } of await retakeReleasedSlots(runtime, mine)) {
+        log.info('released scheduled slot taken again', { employerId, slot: slot.toISOString() });
+        void turn(() => runScheduledSync(runtime, employerId, slot, true)).catch((err: unknown) =>
+          log.error('scheduled job failed', { employerId, err }),
+        );
       }
     }
     return links;

@@ -14,6 +14,8 @@ const reason =
 
 describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances (${reason})`, () => {
   let store: TestStore;
+  // The instances of every test here share one database, so one set of vault keys.
+  const keys = sharedKeys();
   beforeAll(async () => {
     store = await createTestStore();
   });
@@ -33,7 +35,7 @@ describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances 
     });
     const employer = await saveLink(store.db, link, 'api');
     const env = {
-      ...sharedKeys(),
+      ...keys,
       DATABASE_URL: schemaUrl(store.schema!),
       PORT: '0',
       HOST: '127.0.0.1',
@@ -67,4 +69,85 @@ describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances 
     for (const s of slots) expect((s / 1000) % 2).toBe(0);
     expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(2);
   }, 60_000);
+
+  it('When an instance stops during a scheduled run, then the slot is released and the next instance runs it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koppeling-release-'));
+    const delivery = join(dir, 'delivery.csv');
+    const count = 30_000;
+    writeCsvDelivery(
+      delivery,
+      Array.from({ length: count }, (_, i) => csvRow(String(i + 1))),
+    );
+    // One slot, a few seconds from now (Europe/Amsterdam): the next comes only tomorrow.
+    const at = new Date(Date.now() + 6_000);
+    const [h, m, sec] = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Amsterdam',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .format(at)
+      .split(':')
+      .map(Number);
+    const link = linkSchema.parse({
+      employer: { code: 'released', name: 'Released BV' },
+      connector: 'csv',
+      source: { file: delivery },
+      mapping: 'mappings/csv-standard.yaml',
+      delivery: 'mutations',
+      schedule: `${sec} ${m} ${h} * * *`,
+    });
+    const employer = await saveLink(store.db, link, 'api');
+    const env = {
+      ...keys,
+      DATABASE_URL: schemaUrl(store.schema!),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      KOPPELING_ADMIN_TOKEN: 'test-operator-token-0123456789abcdef',
+    };
+    const runs = () => store.db('sync_runs').where({ employer_id: employer.id }).orderBy('started_at');
+    const a = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'a') });
+    try {
+      await waitForOutput(a.output, 'Koppeling listening');
+      await expect
+        .poll(
+          async () => (await runs()).map((r: { progress: { phase?: string } | null }) => r.progress?.phase),
+          {
+            timeout: 20_000,
+            interval: 100,
+          },
+        )
+        .toEqual(['staging']);
+    } finally {
+      a.child.kill('SIGTERM');
+      await a.exited;
+    }
+    expect(a.output()).toContain('scheduled slot released for another turn');
+    const [stopped] = await runs();
+    expect(stopped).toMatchObject({ status: 'failed', message: expect.stringMatching(/stopped by SIGTERM/) });
+    const [claim] = await store.db('sync_schedule_claims').where({ employer_id: employer.id });
+    expect(claim.released_at).not.toBeNull();
+
+    const b = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'b') });
+    try {
+      await waitForOutput(b.output, 'Koppeling listening');
+      await expect
+        .poll(async () => (await runs()).map((r: { status: string }) => r.status), {
+          timeout: 60_000,
+          interval: 250,
+        })
+        .toEqual(['failed', 'completed']);
+    } finally {
+      b.child.kill('SIGTERM');
+      await b.exited;
+    }
+    const claims = await store.db('sync_schedule_claims').where({ employer_id: employer.id });
+    expect(claims).toHaveLength(1);
+    expect(claims[0]).toMatchObject({ released_at: null });
+    expect(claims[0].instance).not.toBe(claim.instance);
+    expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(count);
+  }, 120_000);
 });
