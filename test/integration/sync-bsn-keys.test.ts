@@ -52,4 +52,38 @@ describe('a BSN as a key', () => {
       bsns[1],
     );
   });
+
+  it('When an employment id is a BSN the vault holds or another record gives, then that record is rejected without showing it', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    await run([person('1', { bsn: bsns[2] })]);
+    const withId = (nr: string, id: string, position: string) => {
+      const p = person(nr, { position });
+      if (p.ok) p.candidate.employments[0]!.externalId = id;
+      return p;
+    };
+    const r = await run([
+      withId('2', bsns[2]!, 'd.csv:2'),
+      person('3', { bsn: bsns[3], position: 'd.csv:3' }),
+      withId('4', bsns[3]!, 'd.csv:4'),
+      person('5', { position: 'd.csv:5' }),
+    ]);
+    expect(r.counts).toMatchObject({ created: 2, rejected: 2 });
+    expect(r.rejects).toEqual([
+      {
+        position: 'd.csv:2',
+        field: 'employments[1].externalId',
+        reason:
+          'employment id is a BSN the vault holds for an employee (value not shown): a BSN is never a key and never stored in clear; deliver the employment id the source system gives the employment',
+      },
+      {
+        position: 'd.csv:4',
+        field: 'employments[1].externalId',
+        reason: expect.stringMatching(
+          /^employment id is the BSN another record of this delivery gives \(value not shown\).* gives the employment$/,
+        ),
+      },
+    ]);
+    const stored = JSON.stringify(await bed.store.db('employments').where({ employer_id: e.id }));
+    for (const bsn of [bsns[2]!, bsns[3]!]) expect(stored).not.toContain(bsn);
+  });
 });
