@@ -37,11 +37,14 @@ export interface SealedEmployeeVault {
 export class Vault {
   private readonly dataKeys = new Map<string, { keyId: string; key: Buffer }>();
   private readonly keysById = new Map<string, Buffer>();
+  private readonly indexId: string;
 
   constructor(
     private readonly db: Db,
     private readonly keys: VaultKeys,
-  ) {}
+  ) {
+    this.indexId = keyIdOf(keys.index);
+  }
 
   /** The employer's active data key, created and wrapped on first use. */
   async dataKey(employerId: string, db: Db = this.db): Promise<{ keyId: string; key: Buffer }> {
@@ -53,13 +56,20 @@ export class Vault {
       const keyId = keyIdOf(key);
       const wrapped = encrypt(this.keys.master, this.keys.masterId, key, `vault-key:${employerId}:${keyId}`);
       await db.raw(
-        `insert into vault_keys (employer_id, key_id, wrapped_key, master_key_id) values (?, ?, ?, ?)
-         on conflict do nothing`,
-        [employerId, keyId, wrapped, this.keys.masterId],
+        `insert into vault_keys (employer_id, key_id, wrapped_key, master_key_id, index_key_id)
+         values (?, ?, ?, ?, ?) on conflict do nothing`,
+        [employerId, keyId, wrapped, this.keys.masterId, this.indexId],
       );
       row = await db('vault_keys').where({ employer_id: employerId }).whereNull('retired_at').first();
     }
     const entry = { keyId: row.key_id as string, key: this.unwrap(employerId, row) };
+    if (row.index_key_id === null) {
+      // A key from before the index key was recorded: this one is taken for the one in use.
+      await db('vault_keys')
+        .where({ employer_id: employerId, key_id: row.key_id as string })
+        .whereNull('index_key_id')
+        .update({ index_key_id: this.indexId });
+    }
     const remember = () => {
       this.dataKeys.set(employerId, entry);
       this.keysById.set(entry.keyId, entry.key);
@@ -74,12 +84,19 @@ export class Vault {
 
   private unwrap(
     employerId: string,
-    row: { key_id: string; wrapped_key: string; master_key_id: string },
+    row: { key_id: string; wrapped_key: string; master_key_id: string; index_key_id: string | null },
   ): Buffer {
     if (row.master_key_id !== this.keys.masterId) {
       throw new AppError(
         'internal',
         'The vault master key does not match the key that wrapped the stored data keys.',
+      );
+    }
+    if (row.index_key_id !== null && row.index_key_id !== this.indexId) {
+      throw new AppError(
+        'internal',
+        'The vault index key does not match the key the stored BSN indexes and fingerprints were made with: ' +
+          'with it no stored BSN would be found. Start with the index key the data was stored with.',
       );
     }
     return decrypt(this.keys.master, row.wrapped_key, `vault-key:${employerId}:${row.key_id}`);
