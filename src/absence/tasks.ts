@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import { isoDateSchema } from '../domain/dates.js';
 import {
   poortwachterSchedule,
+  type CountGap,
   taskTitles,
   taskUrgency,
   type TaskKind,
@@ -55,6 +56,8 @@ export interface TaskCount {
   employerId: string;
   employeeId: string;
   open: boolean;
+  /** The days between the count's cases, which do not count toward its weeks. */
+  gaps: CountGap[];
 }
 
 /**
@@ -76,7 +79,7 @@ export function taskId(countCaseId: string, kind: TaskKind, occurrence: number):
  */
 function tasksOfCount(count: TaskCount, rows: TaskRow[], today: string): TaskView[] {
   const acted = new Map(rows.map((r) => [`${r.kind}:${r.occurrence}`, r]));
-  return poortwachterSchedule(count.countStart).map((t) => {
+  return poortwachterSchedule(count.countStart, count.gaps).map((t) => {
     const row = acted.get(`${t.kind}:${t.occurrence}`);
     const stored = row?.status ?? 'open';
     const finished = stored === 'done' || stored === 'dropped';
@@ -129,10 +132,26 @@ async function tasksWhere(
   filter: CountFilter,
   today: string,
 ): Promise<{ counts: TaskCount[]; tasks: TaskView[] }> {
-  const [countRows, rows] = (await Promise.all([
+  const [countRows, rows, gapRows] = (await Promise.all([
     countsQuery(db, filter).select('*'),
     db('poortwachter_tasks').whereIn('case_id', countsQuery(db, filter).select('c.count_case_id')),
-  ])) as [CountRow[], TaskRow[]];
+    // Each case that continues another leaves the days between them out of the count.
+    db('absence_cases as n')
+      .join('absence_cases as p', 'p.id', 'n.continues_case_id')
+      .whereIn('n.count_case_id', countsQuery(db, filter).select('c.count_case_id'))
+      .select('n.count_case_id', 'p.last_sick_day', 'n.first_sick_day'),
+  ])) as [
+    CountRow[],
+    TaskRow[],
+    Array<{ count_case_id: string; last_sick_day: string; first_sick_day: string }>,
+  ];
+  const gaps = new Map<string, CountGap[]>();
+  for (const g of gapRows) {
+    const gap = { lastSickDay: g.last_sick_day, nextFirstSickDay: g.first_sick_day };
+    const list = gaps.get(g.count_case_id);
+    if (list) list.push(gap);
+    else gaps.set(g.count_case_id, [gap]);
+  }
   const counts: TaskCount[] = countRows.map((r) => ({
     countCaseId: r.count_case_id,
     countStart: r.count_start,
@@ -140,6 +159,7 @@ async function tasksWhere(
     employerId: r.employer_id,
     employeeId: r.employee_id,
     open: r.open,
+    gaps: gaps.get(r.count_case_id) ?? [],
   }));
   const byCount = new Map<string, TaskRow[]>();
   for (const r of rows) {

@@ -1,4 +1,4 @@
-import { addDays } from './dates.js';
+import { addDays, daysBetween } from './dates.js';
 import { workingDayOnOrAfter } from './workdays.js';
 
 /** The Poortwachter steps, in the order they fall due. */
@@ -34,9 +34,26 @@ export interface ScheduledTask {
   dueDate: string;
 }
 
-/** Last day of week `week` of a count that starts on `countStart` (week 1 = countStart .. +6). */
-export function endOfWeek(countStart: string, week: number): string {
-  return addDays(countStart, 7 * week - 1);
+/**
+ * A stretch without sickness between two cases of one count (samentelling): from the day after the
+ * earlier case's last sick day until the day before the later case's first sick day.
+ */
+export interface CountGap {
+  lastSickDay: string;
+  nextFirstSickDay: string;
+}
+
+/**
+ * Last day of week `week` of a count that starts on `countStart` (week 1 = countStart .. +6). The
+ * periods of a count are added together (BW 7:629 lid 10): the days between its cases do not count,
+ * so a week that ends after a gap ends that many days later.
+ */
+export function endOfWeek(countStart: string, week: number, gaps: readonly CountGap[] = []): string {
+  let day = addDays(countStart, 7 * week - 1);
+  for (const gap of [...gaps].sort((a, b) => (a.lastSickDay < b.lastSickDay ? -1 : 1))) {
+    if (day > gap.lastSickDay) day = addDays(day, daysBetween(gap.lastSickDay, gap.nextFirstSickDay) - 1);
+  }
+  return day;
 }
 
 const evaluationEvery = 6;
@@ -45,15 +62,16 @@ const lastWeek = 104;
 
 /**
  * The Poortwachter schedule of a sickness counted from `countStart` (the first sick day, or the
- * first sick day of the earliest case it continues by samentelling). UWV practice: weeks 6 and 8
+ * first sick day of the earliest case it continues by samentelling, with the `gaps` between the
+ * count's cases left out: see `endOfWeek`). UWV practice: weeks 6 and 8
  * are fixed by law; evaluations follow the plan of action every 6 weeks until week 104.
  */
-export function poortwachterSchedule(countStart: string): ScheduledTask[] {
+export function poortwachterSchedule(countStart: string, gaps: readonly CountGap[] = []): ScheduledTask[] {
   const at = (kind: TaskKind, week: number, occurrence = 1): ScheduledTask => ({
     kind,
     occurrence,
     week,
-    dueDate: endOfWeek(countStart, week),
+    dueDate: endOfWeek(countStart, week, gaps),
   });
   const tasks: ScheduledTask[] = [
     at('report_to_arbodienst', 1),
@@ -68,7 +86,7 @@ export function poortwachterSchedule(countStart: string): ScheduledTask[] {
     kind: 'uwv_42_week_report',
     occurrence: 1,
     week: 43,
-    dueDate: workingDayOnOrAfter(addDays(endOfWeek(countStart, 42), 1)),
+    dueDate: workingDayOnOrAfter(addDays(endOfWeek(countStart, 42, gaps), 1)),
   });
   tasks.push(at('first_year_evaluation', 52));
   tasks.push(at('wia_application', 90));

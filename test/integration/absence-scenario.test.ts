@@ -111,6 +111,9 @@ describe('One employee from sick report to pregnancy', () => {
       urgency: 'overdue',
     });
     expect(tasks.filter((t) => t.status === 'closed')).toHaveLength(0);
+    // The 20 days between the cases do not count toward the 104 weeks (BW 7:629 lid 10).
+    expect(tasks.find((t) => t.kind === 'uwv_42_week_report')?.dueDate).toBe('2026-11-16');
+    expect(tasks.find((t) => t.kind === 'end_of_wage_payment')?.dueDate).toBe('2028-01-22');
     expect(await tasksOfCase(store.db, firstCase, '2026-03-12')).toHaveLength(0);
     expect(await outbox(secondCase)).toEqual([
       { sequence: 1, message_kind: 'sick_report', case_type: 'absence' },

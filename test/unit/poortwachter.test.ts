@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, daysBetween } from '../../src/domain/dates.js';
-import { endOfWeek, poortwachterSchedule, taskUrgency } from '../../src/domain/poortwachter.js';
+import {
+  endOfWeek,
+  poortwachterSchedule,
+  taskUrgency,
+  type CountGap,
+} from '../../src/domain/poortwachter.js';
 import { dutchHolidays, easterSunday, isWorkingDay, weekday } from '../../src/domain/workdays.js';
 import { anyDate } from './dates-arb.js';
 
@@ -24,6 +29,45 @@ describe('Poortwachter schedule', () => {
     // Week 42 of a count starting on Sunday 2027-01-03 ends on Saturday 2027-10-23.
     expect(endOfWeek('2027-01-03', 42)).toBe('2027-10-23');
     expect(due('2027-01-03', 'uwv_42_week_report')).toBe('2027-10-25');
+  });
+
+  it('When a count continues after 20 days without sickness (samentelling), then the steps after that gap come 20 days later', () => {
+    const gaps = [{ lastSickDay: '2026-02-19', nextFirstSickDay: '2026-03-12' }];
+    const at = (kind: string) =>
+      poortwachterSchedule('2026-01-05', gaps).find((t) => t.kind === kind)?.dueDate;
+    // Week 6 ended while the first case ran: it stays.
+    expect(at('problem_analysis')).toBe('2026-02-15');
+    expect(at('plan_of_action')).toBe('2026-03-21');
+    expect(at('uwv_42_week_report')).toBe('2026-11-16');
+    expect(at('wia_application')).toBe('2027-10-16');
+    expect(at('end_of_wage_payment')).toBe('2028-01-22');
+  });
+
+  it('When a count has gaps, then each week ends on a sick day after exactly 7 x week sick days', () => {
+    const stretch = fc.tuple(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 28 }));
+    fc.assert(
+      fc.property(
+        anyDate,
+        fc.array(stretch, { maxLength: 4 }),
+        fc.integer({ min: 1, max: 104 }),
+        (start, stretches, week) => {
+          const gaps: CountGap[] = [];
+          let day = start;
+          for (const [sick, free] of stretches) {
+            const lastSickDay = addDays(day, sick - 1);
+            day = addDays(lastSickDay, free + 1);
+            gaps.push({ lastSickDay, nextFirstSickDay: day });
+          }
+          const end = endOfWeek(start, week, gaps);
+          const inGap = (d: string) => gaps.some((g) => d > g.lastSickDay && d < g.nextFirstSickDay);
+          expect(inGap(end)).toBe(false);
+          const free = gaps
+            .filter((g) => g.lastSickDay < end)
+            .reduce((n, g) => n + daysBetween(g.lastSickDay, g.nextFirstSickDay) - 1, 0);
+          expect(daysBetween(start, end) + 1 - free).toBe(7 * week);
+        },
+      ),
+    );
   });
 
   it('When the day after week 42 is Christmas, then the UWV report is due on the next working day', () => {
