@@ -169,14 +169,8 @@ export async function reportPercentageChange(
   saveTimeline(batch, db, c.id, c.stored, timeline);
   const previous = before.at(-1)!.percentage;
   const kind = percentage < previous ? 'partial_recovery' : 'relapse';
-  const details = {
-    from: input.from,
-    percentage,
-    previousPercentage: previous,
-    ...(input.classification ? { classification: input.classification } : {}),
-  };
-  const changes = input.classification ? { classification: input.classification } : {};
-  return finishReport(db, batch, ctx, c, kind, details, input.note, changes);
+  const details = { from: input.from, percentage, previousPercentage: previous };
+  return finishReport(db, batch, ctx, c, kind, details, input.note, {});
 }
 
 /** Ends a case: its timeline closed, its status and end (its open tasks close with it). */

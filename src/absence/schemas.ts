@@ -70,7 +70,7 @@ export const percentageChangeSchema = z
     from: isoDateSchema,
     percentage: percentageSchema.optional(),
     hoursNotWorked: hoursSchema.optional(),
-    classification: z.enum(classifications).optional(),
+    // No classification: it is corrected only while the case has its first report (see correction).
     note: noteSchema.optional(),
   })
   .strict()

@@ -321,6 +321,14 @@ describe('Absence API rules', () => {
     });
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/no longer be corrected/);
+    // Nor does a relapse change the classification on the way.
+    const relapse = await su$('POST', `/api/v1/employees/${ids.bert}/absence-cases/${bert.id}/percentage`, {
+      from: addDays(today, -5),
+      percentage: 100,
+      classification: 'work_accident',
+    });
+    expect(relapse.status).toBe(400);
+    expect(JSON.stringify(relapse.body)).toContain('classification');
     const end = await su$('POST', `/api/v1/employees/${ids.bert}/absence-cases/${bert.id}/end`, {
       lastSickDay: today,
       reason: 'deceased',
