@@ -118,6 +118,8 @@ export async function reportPregnancy(
       );
     }
     const leave = computeLeave(input);
+    // A case of this employment whose leave is over ends now: it does not hold up the new pregnancy.
+    await endFinishedLeaves(trx, ctx.today, employment.id);
     const open = (await trx('pregnancy_cases')
       .where({ employment_id: employment.id, status: 'open' })
       .first('id')) as { id: string } | undefined;
@@ -302,4 +304,52 @@ export async function pregnanciesOfEmployee(db: Knex, employeeId: string): Promi
     .where({ employee_id: employeeId })
     .orderBy('expected_date', 'desc')) as PregnancyRow[];
   return rows.map(toView);
+}
+
+/** How long after its computed end a leave without a reported delivery stays open: a late birth lengthens it. */
+const UNREPORTED_DELIVERY_GRACE_DAYS = 28;
+
+/** Why a case ended on its own: its leave was over. */
+export const leaveEndedReason = 'leave_ended';
+
+/**
+ * Ends the open pregnancy cases whose leave is over, on the leave's last day, each with its history
+ * row, outbox message and audit event (by the system). Of `employmentId` (a new pregnancy is reported
+ * for it): each whose leave ended before `today`. Of all employers: those whose leave ended before
+ * `today` with the delivery reported, or more than four weeks before without it. Returns how many.
+ */
+export async function endFinishedLeaves(db: Knex, today: string, employmentId?: string): Promise<number> {
+  const actor = { type: 'system', id: 'pregnancy-leave-ends' } as const;
+  const due = (await db('pregnancy_cases')
+    .where({ status: 'open' })
+    .modify((q) => {
+      if (employmentId) q.where({ employment_id: employmentId }).where('leave_end', '<', today);
+      else
+        q.where((w) =>
+          w
+            .where((d) => d.whereNotNull('actual_delivery_date').where('leave_end', '<', today))
+            .orWhere('leave_end', '<', addDays(today, -UNREPORTED_DELIVERY_GRACE_DAYS)),
+        );
+    })
+    .select('id')) as Array<{ id: string }>;
+  let ended = 0;
+  for (const { id } of due) {
+    ended += await inTransaction(db, async (trx) => {
+      const [row] = (await trx('pregnancy_cases')
+        .where({ id, status: 'open' })
+        .update({
+          status: 'ended',
+          end_reason: leaveEndedReason,
+          ended_on: trx.ref('leave_end'),
+          updated_at: trx.fn.now(),
+        })
+        .returning('*')) as PregnancyRow[];
+      // Ended meanwhile by someone else: nothing more to record.
+      if (!row) return 0;
+      const details = { endDate: row.ended_on, reason: leaveEndedReason };
+      await finish(trx, { db: trx, actor, today }, row, 'pregnancy_end', details, undefined);
+      return 1;
+    });
+  }
+  return ended;
 }

@@ -2,6 +2,7 @@ import { log } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { todayIn } from '../domain/dates.js';
 import { fixedTermEndingsOfSick } from '../absence/sync-events.js';
+import { endFinishedLeaves } from '../absence/pregnancy.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /**
@@ -17,6 +18,22 @@ export function fixedTermEndingsJob(runtime: Pick<Runtime, 'store' | 'config'>):
       const today = todayIn(runtime.config.timezone, slot);
       const endings = await fixedTermEndingsOfSick(runtime.store.db, today, { record: true });
       log.info('fixed-term endings of sick employees recorded', { today, count: endings.length });
+    },
+  };
+}
+
+/**
+ * Every morning: pregnancy cases whose leave is over end on its last day (see `endFinishedLeaves`),
+ * so they no longer count as open cases. Several instances at once end each case once.
+ */
+export function pregnancyLeaveEndsJob(runtime: Pick<Runtime, 'store' | 'config'>): ScheduledJob {
+  return {
+    name: 'absence:pregnancy-leave-ends',
+    cron: '10 6 * * *',
+    async run(slot) {
+      const today = todayIn(runtime.config.timezone, slot);
+      const count = await endFinishedLeaves(runtime.store.db, today);
+      log.info('pregnancy cases whose leave is over ended', { today, count });
     },
   };
 }
