@@ -1,6 +1,6 @@
 import { countedNotices, noticeLimit, type Notice } from './notices.js';
 import { endedEmploymentsTable } from './hooks.js';
-import { exec, rows, type Trx } from './sql.js';
+import { count, exec, rows, type Trx } from './sql.js';
 
 const terms = [
   'department_id',
@@ -41,6 +41,9 @@ async function planEmployments(trx: Trx, employerId: string, date: string): Prom
             m.id is not null and (s.start_date, s.end_date, s.end_reason) is distinct from
               (m.start_date, m.end_date, m.end_reason) as dates_changed,
             case when m.id is null then null
+                 -- Terms delivered from a date after the delivered end never take effect (an exit
+                 -- entered with the day after it as the change date): the end is applied, not they.
+                 when s.valid_from > s.end_date then null
                  when x.id is not null then case when ${delivered} is distinct from ${covering} then 'correction' end
                  when c.id is null or ${delivered} is distinct from ${covering} then 'change' end as terms_action,
             c.id as covering_id, v.vf,
@@ -220,9 +223,16 @@ export async function applyEmployments(
           and v.valid_to is distinct from p.next_from - 1`,
     );
   }
+  written += await removeVersionsOutside(
+    trx,
+    employerId,
+    runId,
+    'select employment_id from plan_employment where dates_changed',
+    'beforeStart',
+  );
   // A corrected start date takes the first terms with it: moved earlier, the first version holds
-  // from the new start (no days without terms); moved later, a first version still in force then
-  // starts with it. A first version that ended before a later start stays, as history.
+  // from the new start (no days without terms); moved later, the first version still in force then
+  // starts with it (those that ended before it went above).
   written += await exec(
     trx,
     `update employment_versions v set valid_from = p.start_date, updated_at = now()
@@ -243,6 +253,56 @@ export async function applyEmployments(
   );
   const notices = complete ? await supersededNotices(trx) : [];
   return { written, notices: [...notices, ...(await casesOutsideNotices(trx))] };
+}
+
+/**
+ * Versions that lie outside their employment's dates once a run moved them (`employmentIds`: a query
+ * of those employment ids) go, each employment's with an audit event naming them: `beforeStart`, one
+ * that ended before a start moved later (its terms never held in the employment); `afterEnd`, one
+ * that starts after the end a complete delivery gave by absence (a planned change that never takes
+ * effect; the version then last holds on to the end). A delivered end before a later version keeps
+ * it: it takes the delivered terms (see `planEmployments`). Returns the rows written.
+ */
+export async function removeVersionsOutside(
+  trx: Trx,
+  employerId: string,
+  runId: string,
+  employmentIds: string,
+  side: 'beforeStart' | 'afterEnd',
+): Promise<number> {
+  const outside =
+    side === 'beforeStart'
+      ? 'v.valid_to is not null and v.valid_to < m.start_date'
+      : 'm.end_date is not null and v.valid_from > m.end_date';
+  const written = await count(
+    trx,
+    `with gone as (
+       delete from employment_versions v using employments m
+        where m.id = v.employment_id and m.id in (${employmentIds}) and ${outside}
+       returning v.employment_id, v.valid_from),
+     logged as (
+       insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+       select 'sync', ?, ?, 'employment.versions_removed', 'employment', g.employment_id::text,
+              jsonb_build_object('runId', ?::text, 'reason', 'outside the dates of the employment',
+                'removed', jsonb_agg(to_char(g.valid_from, 'YYYY-MM-DD') order by g.valid_from))
+         from gone g group by g.employment_id
+       returning 1)
+     select (select count(*) from gone) + (select count(*) from logged) as n`,
+    [runId, employerId, runId],
+  );
+  if (written === 0 || side === 'beforeStart') return written;
+  return (
+    written +
+    (await exec(
+      trx,
+      `update employment_versions v set valid_to = null, updated_at = now()
+         from employments m
+        where m.id = v.employment_id and m.id in (${employmentIds}) and m.end_date is not null
+          and v.valid_to >= m.end_date
+          and not exists (select 1 from employment_versions n
+                           where n.employment_id = v.employment_id and n.valid_from > v.valid_from)`,
+    ))
+  );
 }
 
 /**

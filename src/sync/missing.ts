@@ -1,6 +1,7 @@
 import { countedNotices, noticeLimit, type Notice } from './notices.js';
 import { count, exec, rows, type Trx } from './sql.js';
 import { endedEmploymentsTable } from './hooks.js';
+import { removeVersionsOutside } from './employments.js';
 
 export const missingReason = 'missing from complete delivery';
 const withdrawnReason = 'missing from complete delivery before its start';
@@ -80,6 +81,14 @@ export async function applyMissing(
     `update employments m set end_date = ?::date, end_reason = ?, updated_at = now()
        from plan_missing p where m.id = p.employment_id`,
     [date, missingReason],
+  );
+  // A change planned after the delivery date never takes effect now.
+  written += await removeVersionsOutside(
+    trx,
+    employerId,
+    runId,
+    'select employment_id from plan_missing',
+    'afterEnd',
   );
   await exec(
     trx,

@@ -121,15 +121,13 @@ describe('sync rules', () => {
     });
     await run([person('1', { employments: [{ startDate: '2021-03-01' }] })]);
     expect(await first()).toEqual([['2021-03-01', null]]);
-    // A first version that ended before a later start is history and stays.
+    // A version that ended before a later start never held in the employment: it goes, and the
+    // version in force at the new start starts with it.
     await run([
       person('1', { employments: [{ startDate: '2021-03-01', validFrom: '2022-01-01', hoursPerWeek: 20 }] }),
     ]);
     await run([person('1', { employments: [{ startDate: '2022-06-01', hoursPerWeek: 20 }] })]);
-    expect(await first()).toEqual([
-      ['2021-03-01', '2021-12-31'],
-      ['2022-01-01', null],
-    ]);
+    expect(await first()).toEqual([['2022-06-01', null]]);
   });
 
   it('When a delivered end date passes, then the next run takes the employee out of service, once', async () => {

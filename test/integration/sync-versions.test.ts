@@ -176,4 +176,65 @@ describe('terms delivered from a date before a stored change', () => {
     ]);
     expect((await run([employee(24, '2026-10-15')])).counts.rowsWritten).toBe(0);
   });
+
+  it('When a start is moved later with other terms from the new start, then no version is left before it', async () => {
+    const { employer, run } = await bed.employer({ delivery: 'mutations' });
+    const hours = async () =>
+      (await versionsOf(bed.store.db, employer.id, '1-1')).map((v) => [
+        v.valid_from,
+        Number(v.hours_per_week),
+      ]);
+    await run([person('1', { employments: [{ startDate: '2026-12-01', hoursPerWeek: 32 }] })], {
+      deliveryDate: '2026-11-20',
+    });
+    const later = person('1', { employments: [{ startDate: '2027-01-01', hoursPerWeek: 24 }] });
+    const r = await run([later]);
+    expect(await hours()).toEqual([['2027-01-01', 24]]);
+    const [audit] = await bed.store
+      .db('audit_events')
+      .where({ action: 'employment.versions_removed', employer_id: employer.id });
+    expect(audit.details).toMatchObject({ runId: r.runId, removed: ['2026-12-01'] });
+    expect((await run([later])).counts.rowsWritten).toBe(0);
+  });
+
+  it('When an exit is delivered with terms from the day after it, then the exit holds and no version follows it', async () => {
+    const { employer, run } = await bed.employer({ delivery: 'mutations' });
+    await run([person('1', { employments: [{ startDate: '2020-01-01', hoursPerWeek: 32 }] })]);
+    const exit = person('1', {
+      employments: [
+        { startDate: '2020-01-01', endDate: '2026-06-30', validFrom: '2026-07-01', hoursPerWeek: 0 },
+      ],
+    });
+    await run([exit], { deliveryDate: '2026-07-02' });
+    const versions = await versionsOf(bed.store.db, employer.id, '1-1');
+    expect(versions.map((v) => [v.valid_from, v.valid_to, Number(v.hours_per_week)])).toEqual([
+      ['2020-01-01', null, 32],
+    ]);
+    expect((await run([exit], { deliveryDate: '2026-07-02' })).counts.rowsWritten).toBe(0);
+  });
+
+  it('When a complete delivery ends an employment by absence, then a change planned after that day goes', async () => {
+    const { employer, run } = await bed.employer({ guardAllowance: 5 });
+    const planned = person('1', {
+      departments,
+      employments: [{ startDate: '2020-01-01', validFrom: '2027-01-01', departmentCode: 'HR' }],
+    });
+    await run(
+      [
+        person('1', { departments, employments: [{ startDate: '2020-01-01', departmentCode: 'FIN' }] }),
+        person('2'),
+      ],
+      {
+        deliveryDate: '2026-11-01',
+      },
+    );
+    await run([planned, person('2')], { deliveryDate: '2026-11-20' });
+    const r = await run([person('2')]);
+    expect(r.counts.ended).toBe(1);
+    const versions = await versionsOf(bed.store.db, employer.id, '1-1');
+    expect(versions.map((v) => [v.valid_from, v.valid_to, v.department])).toEqual([
+      ['2020-01-01', null, 'FIN'],
+    ]);
+    expect((await run([person('2')])).counts.rowsWritten).toBe(0);
+  });
 });
