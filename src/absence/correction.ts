@@ -1,9 +1,17 @@
 import { AppError } from '../errors.js';
-import { checkFirstSickDay, correctTimeline, decideCount } from '../domain/absence.js';
+import type { Knex } from 'knex';
+import {
+  checkFirstSickDay,
+  correctTimeline,
+  decideCount,
+  lateReportDays,
+  quoting,
+} from '../domain/absence.js';
+import { daysBetween } from '../domain/dates.js';
 import { correctionSchema, type CorrectionInput } from './schemas.js';
 import { WriteBatch } from '../store/batch.js';
 import { employmentFor, saveTimeline, type UseCaseContext } from './records.js';
-import { caseForReport, finishReport, type ReportResult } from './case-store.js';
+import { caseForReport, finishReport, type CaseForReport, type ReportResult } from './case-store.js';
 
 const correctionReason = 'correction of an earlier report';
 
@@ -42,10 +50,11 @@ export async function correctCase(
     checkFirstSickDay({
       firstSickDay: input.firstSickDay,
       today: ctx.today,
-      // The 30-day rule is about reporting late; a correction of a timely report is not late.
+      // The 30-day rule is about the report: judged below against the day the case was reported.
       lateReason: correctionReason,
       employment,
     });
+    await checkStillTimely(db, c, input.firstSickDay, input.lateReason, ctx.today);
     const count = decideCount(input.firstSickDay, employment.previousCase);
     if (count.continuesCaseId !== c.continues_case_id) {
       throw new AppError(
@@ -69,5 +78,38 @@ export async function correctCase(
     count_start: countStart,
     classification: input.classification ?? c.classification,
     safety_net: input.safetyNet ?? c.safety_net,
+    late_reason: input.lateReason ?? c.late_reason,
   });
+}
+
+/**
+ * A first sick day corrected to more than 30 days before the case was reported (today, if that is
+ * earlier: a report dated back) makes the report a late one: it needs a `lateReason`, as a late
+ * sick report does, unless the case has one already.
+ */
+async function checkStillTimely(
+  db: Knex,
+  c: CaseForReport,
+  firstSickDay: string,
+  lateReason: string | undefined,
+  today: string,
+): Promise<void> {
+  if (lateReason || c.late_reason) return;
+  const [row] = (await db('case_reports')
+    .where({ absence_case_id: c.id })
+    .select(db.raw(`to_char(min(reported_at), 'YYYY-MM-DD') as reported_on`))) as Array<{
+    reported_on: string | null;
+  }>;
+  const reportedOn = row?.reported_on && row.reported_on < today ? row.reported_on : today;
+  if (daysBetween(firstSickDay, reportedOn) <= lateReportDays) return;
+  throw quoting(
+    new AppError(
+      'validation_failed',
+      `first sick day ${firstSickDay} is more than ${lateReportDays} days before the case was reported (${reportedOn}); ` +
+        'give a lateReason saying why the sickness was reported this late',
+      [{ path: 'lateReason', message: 'required for a late report' }],
+    ),
+    `first sick day ${firstSickDay} is more than ${lateReportDays} days before the case was reported; ` +
+      'give a lateReason saying why the sickness was reported this late',
+  );
 }

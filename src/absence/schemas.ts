@@ -56,6 +56,8 @@ export const correctionSchema = z
     percentage: percentageSchema.optional(),
     classification: z.enum(classifications).optional(),
     safetyNet: z.boolean().optional(),
+    /** Why the sickness was reported this late, when the corrected first sick day makes it late. */
+    lateReason: z.string().trim().min(1).max(500).optional(),
     note: noteSchema.optional(),
   })
   .strict()

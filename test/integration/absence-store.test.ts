@@ -114,6 +114,30 @@ describe('Absence store rules', () => {
     expect(outbox).toEqual(['sick_report', 'correction']);
   });
 
+  it('When a correction moves the first sick day to more than 30 days before the report, then it needs a late reason', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 });
+    // Reported on 20 November; corrected a month later.
+    await store
+      .db('case_reports')
+      .where({ absence_case_id: caseId })
+      .update({ reported_at: '2026-11-20T09:00:00Z' });
+    const later = { db: store.db, actor, today: '2026-12-22' };
+    await expect(correctCase(later, e.employeeId, caseId, { firstSickDay: '2026-10-15' })).rejects.toThrow(
+      /first sick day 2026-10-15 is more than 30 days before the case was reported \(2026-11-20\); give a lateReason/,
+    );
+    // Within 30 days of the report it is a correction like any other, however long ago that was.
+    await correctCase(later, e.employeeId, caseId, { firstSickDay: '2026-10-25' });
+    await correctCase(later, e.employeeId, caseId, {
+      firstSickDay: '2026-10-15',
+      lateReason: 'the employee reported to the wrong manager',
+    });
+    const [row] = await store.db('absence_cases').where({ id: caseId });
+    expect(row).toMatchObject({ late_reason: 'the employee reported to the wrong manager' });
+    // A case that has its late reason needs none again.
+    await correctCase(later, e.employeeId, caseId, { firstSickDay: '2026-10-01' });
+  });
+
   it('When the sync ends the employment of a sick employee, then an event is recorded once and the case stays open', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
     const healthy = await seedEmployee(store.db, { employerId, departmentId });
