@@ -11,15 +11,10 @@ import type { ScheduledJob } from './scheduler.js';
  * is idempotent, so several instances running it at the same time record each event once.
  */
 export function fixedTermEndingsJob(runtime: Pick<Runtime, 'store' | 'config'>): ScheduledJob {
-  return {
-    name: 'absence:fixed-term-endings',
-    cron: '0 6 * * *',
-    async run(slot) {
-      const today = todayIn(runtime.config.timezone, slot);
-      const endings = await fixedTermEndingsOfSick(runtime.store.db, today, { record: true });
-      log.info('fixed-term endings of sick employees recorded', { today, count: endings.length });
-    },
-  };
+  return morningJob(runtime, 'absence:fixed-term-endings', '0 6 * * *', async (today) => {
+    const endings = await fixedTermEndingsOfSick(runtime.store.db, today, { record: true });
+    log.info('fixed-term endings of sick employees recorded', { today, count: endings.length });
+  });
 }
 
 /**
@@ -27,13 +22,18 @@ export function fixedTermEndingsJob(runtime: Pick<Runtime, 'store' | 'config'>):
  * so they no longer count as open cases. Several instances at once end each case once.
  */
 export function pregnancyLeaveEndsJob(runtime: Pick<Runtime, 'store' | 'config'>): ScheduledJob {
-  return {
-    name: 'absence:pregnancy-leave-ends',
-    cron: '10 6 * * *',
-    async run(slot) {
-      const today = todayIn(runtime.config.timezone, slot);
-      const count = await endFinishedLeaves(runtime.store.db, today);
-      log.info('pregnancy cases whose leave is over ended', { today, count });
-    },
-  };
+  return morningJob(runtime, 'absence:pregnancy-leave-ends', '10 6 * * *', async (today) => {
+    const count = await endFinishedLeaves(runtime.store.db, today);
+    log.info('pregnancy cases whose leave is over ended', { today, count });
+  });
+}
+
+/** A daily job that works on the slot's day in the configured time zone. */
+function morningJob(
+  runtime: Pick<Runtime, 'config'>,
+  name: string,
+  cron: string,
+  work: (today: string) => Promise<void>,
+): ScheduledJob {
+  return { name, cron, run: (slot) => work(todayIn(runtime.config.timezone, slot)) };
 }

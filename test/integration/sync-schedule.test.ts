@@ -16,6 +16,26 @@ describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances 
   let store: TestStore;
   // The instances of every test here share one database, so one set of vault keys.
   const keys = sharedKeys();
+  /** A scheduled CSV link of a mutation delivery. */
+  const scheduledLink = (code: string, delivery: string, schedule: string) =>
+    linkSchema.parse({
+      employer: { code, name: `${code} BV` },
+      connector: 'csv',
+      source: { file: delivery },
+      mapping: 'mappings/csv-standard.yaml',
+      delivery: 'mutations',
+      schedule,
+    });
+  /** The settings of an instance `serve`s with (its own data folder, the shared database). */
+  const instanceEnv = (logLevel: string) => ({
+    ...keys,
+    DATABASE_URL: schemaUrl(store.schema!),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: logLevel,
+    LOG_FORMAT: 'json',
+    KOPPELING_ADMIN_TOKEN: 'test-operator-token-0123456789abcdef',
+  });
   beforeAll(async () => {
     store = await createTestStore();
   });
@@ -25,24 +45,8 @@ describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances 
     const dir = mkdtempSync(join(tmpdir(), 'koppeling-schedule-'));
     const delivery = join(dir, 'delivery.csv');
     writeCsvDelivery(delivery, [csvRow('1'), csvRow('2')]);
-    const link = linkSchema.parse({
-      employer: { code: 'twice', name: 'Twice BV' },
-      connector: 'csv',
-      source: { file: delivery },
-      mapping: 'mappings/csv-standard.yaml',
-      delivery: 'mutations',
-      schedule: '*/2 * * * * *',
-    });
-    const employer = await saveLink(store.db, link, 'api');
-    const env = {
-      ...keys,
-      DATABASE_URL: schemaUrl(store.schema!),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      KOPPELING_ADMIN_TOKEN: 'test-operator-token-0123456789abcdef',
-    };
+    const employer = await saveLink(store.db, scheduledLink('twice', delivery, '*/2 * * * * *'), 'api');
+    const env = instanceEnv('warn');
     const a = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'a') });
     const b = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'b') });
     try {
@@ -90,24 +94,9 @@ describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances 
       .format(at)
       .split(':')
       .map(Number);
-    const link = linkSchema.parse({
-      employer: { code: 'released', name: 'Released BV' },
-      connector: 'csv',
-      source: { file: delivery },
-      mapping: 'mappings/csv-standard.yaml',
-      delivery: 'mutations',
-      schedule: `${sec} ${m} ${h} * * *`,
-    });
+    const link = scheduledLink('released', delivery, `${sec} ${m} ${h} * * *`);
     const employer = await saveLink(store.db, link, 'api');
-    const env = {
-      ...keys,
-      DATABASE_URL: schemaUrl(store.schema!),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      KOPPELING_ADMIN_TOKEN: 'test-operator-token-0123456789abcdef',
-    };
+    const env = instanceEnv('info');
     const runs = () => store.db('sync_runs').where({ employer_id: employer.id }).orderBy('started_at');
     const a = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'a') });
     try {
