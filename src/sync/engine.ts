@@ -15,7 +15,7 @@ import { releaseIdentifiers } from './identifiers.js';
 import { applyEmployees, planEmployees, refreshInService } from './employees.js';
 import { applyEmployments } from './employments.js';
 import { announceEndedEmployments, createEndedEmployments } from './hooks.js';
-import { rekeyCorrectedStarts, rekeyRehired, rekeyRenumbered } from './rekey.js';
+import { rekeyCorrectedStarts, rekeyRehired, rekeyRenumbered, rekeyRevertedRehires } from './rekey.js';
 import type { Link } from './link.js';
 import { applyMissing, planMissing } from './missing.js';
 import {
@@ -321,8 +321,9 @@ async function applyRun(
   }
   req.onProgress?.('planning', staged.records);
   const renumbered = await rekeyRenumbered(trx, employerId);
+  const reverted = await rekeyRevertedRehires(trx, employerId, runId, date);
   const rehired = await rekeyRehired(trx, employerId, runId);
-  notice(rehired.notices);
+  notice([...reverted.notices, ...rehired.notices]);
   // The same employment rows get their corrected dates when applied: counted there.
   if (link.delivery === 'complete') await rekeyCorrectedStarts(trx, employerId, date);
   const planned = await planEmployees(trx);
@@ -354,7 +355,7 @@ async function applyRun(
   const departments = await applyDepartments(trx, employerId);
   const released = await releaseIdentifiers(trx, key, runId);
   notice(released.notices);
-  let written = departments.written + renumbered + rehired.written + released.written;
+  let written = departments.written + renumbered + reverted.written + rehired.written + released.written;
   written += await applyEmployees(trx, employerId, link.connector, date);
   const employments = await applyEmployments(trx, employerId, date, link.delivery === 'complete', runId);
   written += employments.written;

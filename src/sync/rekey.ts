@@ -136,3 +136,92 @@ export async function rekeyRehired(
     ),
   };
 }
+
+/**
+ * The source gives an employment's id back to the earlier contract (`DV-12` from 2015 again) after
+ * it had given it to a follow-up contract, which was then kept apart (`DV-12/2015-03-01`, see
+ * `rekeyRehired`): the follow-up was called off. When it has not started by the delivery date and
+ * has no case, it is withdrawn (as a contract not started that a complete delivery no longer has)
+ * and the earlier contract takes its id back, with its history; audit events record both.
+ * Otherwise both stay as they are. Returns the rows written and a notice per contract restored.
+ */
+export async function rekeyRevertedRehires(
+  trx: Trx,
+  employerId: string,
+  runId: string,
+  date: string,
+): Promise<{ written: number; notices: Notice[] }> {
+  const pairs = await rows<{
+    follow_up: string;
+    kept: string;
+    external_id: string;
+    kept_as: string;
+    position: string;
+    follow_start: string;
+  }>(
+    trx,
+    `select m.id as follow_up, k.id as kept, s.external_id, k.external_id as kept_as, r.position,
+            to_char(m.start_date, 'YYYY-MM-DD') as follow_start
+       from stg_employment s
+       join stg_rec r using (rec)
+       join employments k on k.employer_id = ? and k.employee_id = s.employee_id
+                         and k.external_id = s.external_id || '/' || to_char(s.start_date, 'YYYY-MM-DD')
+       join employments m on m.employer_id = ? and m.employee_id = s.employee_id and m.external_id = s.external_id
+      where m.start_date > s.start_date and m.start_date > ?::date
+        and not exists (select 1 from absence_cases a where a.employment_id = m.id)
+        and not exists (select 1 from pregnancy_cases c where c.employment_id = m.id)
+        and not exists (select 1 from case_events e where e.employment_id = m.id)
+      order by s.rec, s.external_id`,
+    [employerId, employerId, date],
+  );
+  if (pairs.length === 0) return { written: 0, notices: [] };
+  const followUps = JSON.stringify(pairs.map((p) => p.follow_up));
+  let written = await exec(
+    trx,
+    `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+     select 'sync', ?, ?, 'employment.withdrawn', 'employment', m.id::text,
+            jsonb_build_object('runId', ?::text, 'externalId', m.external_id,
+              'startDate', to_char(m.start_date, 'YYYY-MM-DD'), 'endDate', to_char(m.end_date, 'YYYY-MM-DD'),
+              'reason', 'the source gives its id back to the earlier contract')
+       from employments m where m.id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+    [runId, employerId, runId, followUps],
+  );
+  written += await exec(
+    trx,
+    `delete from employment_versions where employment_id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+    [followUps],
+  );
+  written += await exec(
+    trx,
+    `delete from employments where id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+    [followUps],
+  );
+  for (const p of pairs) {
+    written += await exec(trx, `update employments set external_id = ?, updated_at = now() where id = ?`, [
+      p.external_id,
+      p.kept,
+    ]);
+    written += await exec(
+      trx,
+      `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+       values ('sync', ?, ?, 'employment.id_restored', 'employment', ?, jsonb_build_object('runId', ?::text, 'keptAs', ?::text, 'externalId', ?::text))`,
+      [runId, employerId, p.kept, runId, p.kept_as, p.external_id],
+    );
+  }
+  const notices = pairs.slice(0, noticeLimit).map((p) => ({
+    position: p.position,
+    field: 'employment.externalId',
+    message:
+      `employment ${p.external_id} is delivered as the earlier contract again: the follow-up from ${p.follow_start}, ` +
+      `not started, was withdrawn, and ${p.kept_as} is ${p.external_id} again`,
+  }));
+  return {
+    written,
+    notices: countedNotices(
+      notices,
+      pairs.length,
+      'employment.externalId',
+      'earlier contracts given their id back',
+    ),
+  };
+}

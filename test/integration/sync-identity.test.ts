@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
-import { person, storedState, testLink, syncTestStore } from '../helpers/sync.js';
+import { person, storedState, testLink, syncTestStore, versionsOf } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
 
@@ -294,4 +294,48 @@ describe('employment identity', () => {
     }>;
     expect(rows.map((m) => m.external_id)).toEqual(['DV-8']);
   });
+
+  it.each(['complete', 'mutations'] as const)(
+    'When a %s delivery gives the id back to the earlier contract after a follow-up that never started, then that contract is it again, with its history',
+    async (delivery) => {
+      const { employer: e, run } = await employer({ delivery });
+      const contract = (validFrom?: string, hoursPerWeek = 32) =>
+        person('7', {
+          employments: [
+            {
+              externalId: 'DV-7',
+              startDate: '2020-01-01',
+              endDate: '2026-12-31',
+              hoursPerWeek,
+              ...(validFrom ? { validFrom } : {}),
+            },
+          ],
+        });
+      await run([contract()], { deliveryDate: '2026-11-20' });
+      await run([contract('2024-01-01', 24)], { deliveryDate: '2026-11-21' });
+      const followUp = person('7', {
+        employments: [{ externalId: 'DV-7', startDate: '2027-01-01', hoursPerWeek: 24 }],
+      });
+      await run([followUp], { deliveryDate: '2026-11-27' });
+      const ids = async () =>
+        (
+          (await bed.store.db('employments').where({ employer_id: e.id }).orderBy('start_date')) as Array<{
+            external_id: string;
+          }>
+        ).map((m) => m.external_id);
+      expect(await ids()).toEqual(['DV-7/2020-01-01', 'DV-7']);
+      // The follow-up is called off: the source gives the earlier contract again.
+      const r = await run([contract('2024-01-01', 24)]);
+      expect(await ids()).toEqual(['DV-7']);
+      const versions = await versionsOf(bed.store.db, e.id, 'DV-7');
+      expect(versions.map((v) => [v.valid_from, v.valid_to, Number(v.hours_per_week)])).toEqual([
+        ['2020-01-01', '2023-12-31', 32],
+        ['2024-01-01', null, 24],
+      ]);
+      expect(r.notices.map((n) => n.message)).toContain(
+        'employment DV-7 is delivered as the earlier contract again: the follow-up from 2027-01-01, not started, was withdrawn, and DV-7/2020-01-01 is DV-7 again',
+      );
+      expect((await run([contract('2024-01-01', 24)])).counts.rowsWritten).toBe(0);
+    },
+  );
 });
