@@ -131,8 +131,9 @@ export async function runScheduledSync(
       // Stopped before it was done: released for another instance, or this one when it is back.
       if (status === 'failed' || status === 'stopped')
         await releaseSlot(runtime, employerId, slot, 'the process stops before it is done');
-    } else if (status === 'busy' && retaken) {
-      // Taken again while the run that was stopped still held the employer: tried again a minute on.
+    } else if (status === 'busy') {
+      // Another run of the employer is going (an upload through the API, a CLI run, or the stopped
+      // run of a slot taken again): the slot is tried again a minute on, not lost for the night.
       await releaseSlot(runtime, employerId, slot, 'a run of the employer is still going');
     }
   } finally {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { createTestStore, testConfig, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
 import { csvHeader, csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { log } from '../../src/log.js';
 import {
@@ -158,6 +158,44 @@ describe('a scheduled run that does not complete', () => {
     await job!.run(new Date('2026-11-29T01:30:00Z'));
     return store.db('sync_runs').where({ employer_id: employer.id });
   }
+
+  it.skipIf(testStoreKind === 'pglite')(
+    'When another run holds the employer at its slot, then the slot is released and runs when it is taken again (PostgreSQL only: PGlite has one connection)',
+    async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-busy-'));
+      writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
+      const link = linkSchema.parse({
+        employer: { code: 'sched-busy', name: 'Busy BV' },
+        connector: 'csv',
+        source: { folder, settleSeconds: 0 },
+        mapping: 'mappings/csv-standard.yaml',
+        delivery: 'mutations',
+        schedule: '30 2 * * *',
+      });
+      const employer = await saveLink(store.db, link, 'api');
+      const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
+      const slot = new Date('2026-11-29T01:30:00Z');
+      // An upload through the API holds the employer's run lock while the slot comes.
+      const upload = await store.db.transaction();
+      try {
+        await upload.raw(`select pg_advisory_xact_lock(?, hashtext(?))`, [0x4b50_5359, employer.id]);
+        await runScheduledSync(runtime as unknown as Runtime, employer.id, slot);
+      } finally {
+        await upload.rollback();
+      }
+      const runs = () => store.db('sync_runs').where({ employer_id: employer.id }).orderBy('started_at');
+      expect((await runs()).map((r: { status: string }) => r.status)).toEqual(['busy']);
+      expect(
+        await store.db('sync_schedule_claims').where({ employer_id: employer.id }).first(),
+      ).toMatchObject({
+        released_at: expect.any(Date),
+      });
+      const taken = await retakeReleasedSlots(runtime as unknown as Runtime, [employer.id]);
+      expect(taken).toEqual([{ employerId: employer.id, slot }]);
+      await runScheduledSync(runtime as unknown as Runtime, employer.id, slot, true);
+      expect((await runs()).map((r: { status: string }) => r.status)).toEqual(['busy', 'completed']);
+    },
+  );
 
   it('When nothing is waiting in the drop folder, then no run is recorded', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-empty-'));
