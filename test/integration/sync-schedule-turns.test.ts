@@ -58,6 +58,17 @@ async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
   return jobs.filter((j) => j.name !== refreshJobName);
 }
 
+/** A mutation link reading the drop folder `folder`, scheduled nightly. */
+const folderLink = (code: string, folder: string, mapping = 'mappings/csv-standard.yaml') =>
+  linkSchema.parse({
+    employer: { code, name: `${code} BV` },
+    connector: 'csv',
+    source: { folder, settleSeconds: 0 },
+    mapping,
+    delivery: 'mutations',
+    schedule: '30 2 * * *',
+  });
+
 describe('scheduled syncs that share a slot', () => {
   it('When many employers share a slot, then one instance runs them in turns and each completes once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'koppeling-turns-'));
@@ -114,15 +125,7 @@ describe('a scheduled run that does not complete', () => {
     );
     utimesSync(first, new Date('2026-11-28T20:00:00Z'), new Date('2026-11-28T20:00:00Z'));
     utimesSync(second, new Date('2026-11-28T21:00:00Z'), new Date('2026-11-28T21:00:00Z'));
-    const link = linkSchema.parse({
-      employer: { code: 'sched-columns', name: 'Sched BV' },
-      connector: 'csv',
-      source: { folder, settleSeconds: 0 },
-      mapping: 'mappings/csv-standard.yaml',
-      delivery: 'mutations',
-      schedule: '30 2 * * *',
-    });
-    const employer = await saveLink(store.db, link, 'api');
+    const employer = await saveLink(store.db, folderLink('sched-columns', folder), 'api');
     const [job] = (await collectJobs(1)).filter((j) => j.name === 'sync:sched-columns');
     const warn = vi.spyOn(log, 'warn');
     try {
@@ -145,15 +148,7 @@ describe('a scheduled run that does not complete', () => {
 
   /** A link with a drop folder and a nightly schedule, stored as it is (not checked). */
   async function scheduledLink(code: string, folder: string, mapping: string) {
-    const link = linkSchema.parse({
-      employer: { code, name: `${code} BV` },
-      connector: 'csv',
-      source: { folder, settleSeconds: 0 },
-      mapping,
-      delivery: 'mutations',
-      schedule: '30 2 * * *',
-    });
-    const employer = await saveLink(store.db, link, 'api');
+    const employer = await saveLink(store.db, folderLink(code, folder, mapping), 'api');
     const [job] = (await collectJobs(1)).filter((j) => j.name === `sync:${code}`);
     await job!.run(new Date('2026-11-29T01:30:00Z'));
     return store.db('sync_runs').where({ employer_id: employer.id });
@@ -164,15 +159,7 @@ describe('a scheduled run that does not complete', () => {
     async () => {
       const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-busy-'));
       writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
-      const link = linkSchema.parse({
-        employer: { code: 'sched-busy', name: 'Busy BV' },
-        connector: 'csv',
-        source: { folder, settleSeconds: 0 },
-        mapping: 'mappings/csv-standard.yaml',
-        delivery: 'mutations',
-        schedule: '30 2 * * *',
-      });
-      const employer = await saveLink(store.db, link, 'api');
+      const employer = await saveLink(store.db, folderLink('sched-busy', folder), 'api');
       const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
       const slot = new Date('2026-11-29T01:30:00Z');
       // An upload through the API holds the employer's run lock while the slot comes.
