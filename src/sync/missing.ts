@@ -121,6 +121,34 @@ export async function applyMissing(
 }
 
 /**
+ * Removes employments that never ran (`ids`: a query of their ids, with its `bindings`) with their
+ * versions, each with an `employment.withdrawn` audit event that keeps its id, dates and `reason`.
+ * Returns the rows written.
+ */
+export async function withdrawEmployments(
+  trx: Trx,
+  employerId: string,
+  runId: string,
+  reason: string,
+  ids: string,
+  bindings: readonly unknown[] = [],
+): Promise<number> {
+  let written = await exec(
+    trx,
+    `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
+     select 'sync', ?, ?, 'employment.withdrawn', 'employment', m.id::text,
+            jsonb_build_object('runId', ?::text, 'externalId', m.external_id,
+                               'startDate', to_char(m.start_date, 'YYYY-MM-DD'),
+                               'endDate', to_char(m.end_date, 'YYYY-MM-DD'), 'reason', ?::text)
+       from employments m where m.id in (${ids})`,
+    [runId, employerId, runId, reason, ...bindings],
+  );
+  written += await exec(trx, `delete from employment_versions where employment_id in (${ids})`, bindings);
+  written += await exec(trx, `delete from employments where id in (${ids})`, bindings);
+  return written;
+}
+
+/**
  * Contracts that have not started and that a complete delivery no longer has (a hire that was called
  * off) are removed with their versions, each with an audit event that keeps its dates: left open,
  * the employee would stay in service, and the first complete delivery after the start would end a
@@ -131,24 +159,12 @@ async function withdraw(
   employerId: string,
   runId: string,
 ): Promise<{ written: number; notices: Notice[] }> {
-  let written = await exec(
+  const written = await withdrawEmployments(
     trx,
-    `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
-     select 'sync', ?, ?, 'employment.withdrawn', 'employment', w.employment_id::text,
-            jsonb_build_object('runId', ?::text, 'externalId', w.external_id,
-                               'startDate', to_char(w.start_date, 'YYYY-MM-DD'),
-                               'endDate', to_char(w.end_date, 'YYYY-MM-DD'), 'reason', ?::text)
-       from plan_withdrawn w where not w.has_cases`,
-    [runId, employerId, runId, withdrawnReason],
-  );
-  written += await exec(
-    trx,
-    `delete from employment_versions v using plan_withdrawn w
-      where v.employment_id = w.employment_id and not w.has_cases`,
-  );
-  written += await exec(
-    trx,
-    `delete from employments m using plan_withdrawn w where m.id = w.employment_id and not w.has_cases`,
+    employerId,
+    runId,
+    withdrawnReason,
+    'select employment_id from plan_withdrawn where not has_cases',
   );
   const found = await rows<{ external_id: string; start_date: string; has_cases: boolean; n: string }>(
     trx,

@@ -1,5 +1,6 @@
 import { countedNotices, noticeLimit, type Notice } from './notices.js';
 import { exec, rows, type Trx } from './sql.js';
+import { withdrawEmployments } from './missing.js';
 
 /**
  * Steps that give stored employments the id the delivery knows them by, before planning, so that
@@ -175,39 +176,31 @@ export async function rekeyRevertedRehires(
     [employerId, employerId, date],
   );
   if (pairs.length === 0) return { written: 0, notices: [] };
-  const followUps = JSON.stringify(pairs.map((p) => p.follow_up));
-  let written = await exec(
+  let written = await withdrawEmployments(
+    trx,
+    employerId,
+    runId,
+    'the source gives its id back to the earlier contract',
+    'select jsonb_array_elements_text(?::jsonb)::uuid',
+    [JSON.stringify(pairs.map((p) => p.follow_up))],
+  );
+  const restored = JSON.stringify(
+    pairs.map((p) => ({ id: p.kept, kept_as: p.kept_as, external_id: p.external_id })),
+  );
+  written += await exec(
+    trx,
+    `update employments m set external_id = x.external_id, updated_at = now()
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, kept_as text, external_id text) where m.id = x.id`,
+    [restored],
+  );
+  written += await exec(
     trx,
     `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
-     select 'sync', ?, ?, 'employment.withdrawn', 'employment', m.id::text,
-            jsonb_build_object('runId', ?::text, 'externalId', m.external_id,
-              'startDate', to_char(m.start_date, 'YYYY-MM-DD'), 'endDate', to_char(m.end_date, 'YYYY-MM-DD'),
-              'reason', 'the source gives its id back to the earlier contract')
-       from employments m where m.id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
-    [runId, employerId, runId, followUps],
+     select 'sync', ?, ?, 'employment.id_restored', 'employment', x.id::text,
+            jsonb_build_object('runId', ?::text, 'keptAs', x.kept_as, 'externalId', x.external_id)
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, kept_as text, external_id text)`,
+    [runId, employerId, runId, restored],
   );
-  written += await exec(
-    trx,
-    `delete from employment_versions where employment_id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
-    [followUps],
-  );
-  written += await exec(
-    trx,
-    `delete from employments where id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
-    [followUps],
-  );
-  for (const p of pairs) {
-    written += await exec(trx, `update employments set external_id = ?, updated_at = now() where id = ?`, [
-      p.external_id,
-      p.kept,
-    ]);
-    written += await exec(
-      trx,
-      `insert into audit_events (actor_type, actor_id, employer_id, action, entity_type, entity_id, details)
-       values ('sync', ?, ?, 'employment.id_restored', 'employment', ?, jsonb_build_object('runId', ?::text, 'keptAs', ?::text, 'externalId', ?::text))`,
-      [runId, employerId, p.kept, runId, p.kept_as, p.external_id],
-    );
-  }
   const notices = pairs.slice(0, noticeLimit).map((p) => ({
     position: p.position,
     field: 'employment.externalId',
