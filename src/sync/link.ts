@@ -49,9 +49,21 @@ export type LinkInput = z.input<typeof linkSchema>;
 
 /**
  * True when a valid cron expression has a next slot. "0 2 8-14 * 1#1" (the first Monday of a month,
- * between the 8th and the 14th) is valid but never comes: the scheduler could not start it.
+ * between the 8th and the 14th) is valid but never comes: the scheduler could not start it. Known
+ * per expression: every stored link is read again each minute, and most share a few schedules.
  */
 function comesRound(expression: string): boolean {
+  let known = comingRound.get(expression);
+  if (known === undefined) {
+    if (comingRound.size >= 1_000) comingRound.clear();
+    known = findsNextSlot(expression);
+    comingRound.set(expression, known);
+  }
+  return known;
+}
+const comingRound = new Map<string, boolean>();
+
+function findsNextSlot(expression: string): boolean {
   if (!cron.validate(expression)) return true; // said by the check before
   let task: ScheduledTask | undefined;
   try {
