@@ -237,7 +237,7 @@ function checkHeader(name: string, record: string[], delimiter: Delimiter): stri
     }
     seen.set(h, i);
   });
-  const held = delimiterNames.filter(([d]) => names.length === 1 && names[0]!.includes(d));
+  const held = names.length === 1 ? delimiterNames.filter(([d]) => names[0]!.includes(d)) : [];
   if (held.length > 0) {
     // One column whose name still holds a delimiter: it was quoted as a whole, or the delimiter is wrong.
     throw new AppError(

@@ -33,8 +33,13 @@ export function useCaseOf(input: Input): UseCaseContext {
     db: input.ctx.store.db,
     actor: actorOf(input),
     today: todayOf(input),
-    seesDossier: grantOf(input).capabilities.has('dossier.view'),
+    seesDossier: seesDossier(input),
   };
+}
+
+/** Whether the caller's role may view dossiers (a reporting-only role may not). */
+function seesDossier(input: Input): boolean {
+  return grantOf(input).capabilities.has('dossier.view');
 }
 
 /**
@@ -47,7 +52,7 @@ export async function asReporter<T>(
   report: () => Promise<T>,
   reduce: (result: T) => T,
 ): Promise<T> {
-  if (grantOf(input).capabilities.has('dossier.view')) return report();
+  if (seesDossier(input)) return report();
   let result: T;
   try {
     result = await report();

@@ -14,6 +14,9 @@ import { onShutdown, stoppingSignal } from '../shutdown.js';
 const instance = `${hostname()}:${process.pid}`;
 const startedBy = `schedule:${instance}`;
 
+/** A slot as claims store it: to the whole second, the same on every instance. */
+const slotAt = (slot: Date) => new Date(Math.floor(slot.getTime() / 1000) * 1000);
+
 /**
  * Claims one scheduled slot of an employer in the database. The primary key (employer, slot) makes
  * exactly one instance win, however many run the same schedule.
@@ -23,7 +26,7 @@ export async function claimSlot(
   employerId: string,
   slot: Date,
 ): Promise<boolean> {
-  const at = new Date(Math.floor(slot.getTime() / 1000) * 1000);
+  const at = slotAt(slot);
   const res = (await runtime.store.db.raw(
     `insert into sync_schedule_claims (employer_id, slot, instance) values (?, ?, ?)
      on conflict do nothing returning slot`,
@@ -42,7 +45,7 @@ async function releaseSlot(
   slot: Date,
   why: string,
 ): Promise<void> {
-  const at = new Date(Math.floor(slot.getTime() / 1000) * 1000);
+  const at = slotAt(slot);
   try {
     await runtime.store
       .db('sync_schedule_claims')
