@@ -310,6 +310,9 @@ describe('recording a run', () => {
         connector: 'csv',
         delivery: 'complete',
         status: 'running',
+        // Recorded by a process that stopped a while ago (a run recorded in the same instant as the
+        // next one is not taken for older).
+        started_at: new Date(Date.now() - 60_000),
       })
       .returning('id')) as Array<{ id: string }>;
     expect((await run([person('1')])).status).toBe('guard_tripped');
