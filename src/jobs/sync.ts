@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { log } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { findLink, listLinks, type ListedLink } from '../store/links.js';
@@ -10,75 +9,9 @@ import { recordFailedRun } from '../sync/runs.js';
 import { checkStoredLink } from '../sync/link-check.js';
 import type { Scheduler } from './scheduler.js';
 import { onShutdown, stoppingSignal } from '../shutdown.js';
+import { claimSlot, finishSlot, instance, keepSlot, releaseSlot, retakeSlots } from './slots.js';
 
-const instance = `${hostname()}:${process.pid}`;
 const startedBy = `schedule:${instance}`;
-
-/** A slot as claims store it: to the whole second, the same on every instance. */
-const slotAt = (slot: Date) => new Date(Math.floor(slot.getTime() / 1000) * 1000);
-
-/**
- * Claims one scheduled slot of an employer in the database. The primary key (employer, slot) makes
- * exactly one instance win, however many run the same schedule.
- */
-export async function claimSlot(
-  runtime: Pick<Runtime, 'store'>,
-  employerId: string,
-  slot: Date,
-): Promise<boolean> {
-  const at = slotAt(slot);
-  const res = (await runtime.store.db.raw(
-    `insert into sync_schedule_claims (employer_id, slot, instance) values (?, ?, ?)
-     on conflict do nothing returning slot`,
-    [employerId, at.toISOString(), instance],
-  )) as { rows: unknown[] };
-  return res.rows.length === 1;
-}
-
-/**
- * Releases a claimed slot that this instance stops before it is done: an instance that runs on, or
- * this one when it is back, takes it again (`retakeReleasedSlots`) and runs it.
- */
-async function releaseSlot(
-  runtime: Pick<Runtime, 'store'>,
-  employerId: string,
-  slot: Date,
-  why: string,
-): Promise<void> {
-  const at = slotAt(slot);
-  try {
-    await runtime.store
-      .db('sync_schedule_claims')
-      .where({ employer_id: employerId, slot: at, instance })
-      .update({ released_at: runtime.store.db.fn.now() });
-    log.info('scheduled slot released for another turn', { employerId, slot: at.toISOString(), why });
-  } catch (err) {
-    log.error('scheduled slot not released; it runs again at its next slot', { employerId, err });
-  }
-}
-
-/** How long a released slot is still taken again: after a day the next slots have come. */
-const releasedSlotHours = 24;
-
-/**
- * Takes the released slots of `employerIds` for this instance: each exactly once, however many
- * instances try at the same time (the update of a row waits for the one before it, then finds it
- * taken).
- */
-export async function retakeReleasedSlots(
-  runtime: Pick<Runtime, 'store'>,
-  employerIds: string[],
-): Promise<Array<{ employerId: string; slot: Date }>> {
-  if (employerIds.length === 0) return [];
-  const res = (await runtime.store.db.raw(
-    `update sync_schedule_claims set released_at = null, instance = ?, claimed_at = now()
-      where released_at is not null and released_at > now() - make_interval(hours => ?)
-        and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
-      returning employer_id, slot`,
-    [instance, releasedSlotHours, JSON.stringify(employerIds)],
-  )) as { rows: Array<{ employer_id: string; slot: Date | string }> };
-  return res.rows.map((r) => ({ employerId: r.employer_id, slot: new Date(r.slot) }));
-}
 
 /**
  * The next delivery of a scheduled run. Nothing waiting is no run at all (the CLI's "no delivery");
@@ -108,8 +41,9 @@ async function nextScheduled(
 }
 
 /**
- * Runs a scheduled slot once claimed (`retaken`: claimed already, see `retakeReleasedSlots`). When
- * the process stops before the slot is done, the slot is released for another instance.
+ * Runs a scheduled slot once claimed (`retaken`: claimed already, see `retakeSlots`). When the
+ * process stops before the slot is done, the slot is released for another instance; while it runs,
+ * the instance says so, so that one killed outright loses the slot to another instance too.
  */
 export async function runScheduledSync(
   runtime: Runtime,
@@ -124,22 +58,27 @@ export async function runScheduledSync(
   const link = await findLink(runtime.store.db, employerId);
   if (!link) return;
   if (!retaken && !(await claimSlot(runtime, employerId, slot))) return;
+  const stopBeating = keepSlot(runtime, employerId, slot);
   // Should the process stop (a restart, a deploy), its store stays open until the slot is settled.
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
   const unregister = onShutdown(() => settled);
+  let released = false;
   try {
     const status = await runClaimedSlot(runtime, employerId, link);
     if (stoppingSignal()) {
       // Stopped before it was done: released for another instance, or this one when it is back.
-      if (status === 'failed' || status === 'stopped')
-        await releaseSlot(runtime, employerId, slot, 'the process stops before it is done');
+      released = status === 'failed' || status === 'stopped';
+      if (released) await releaseSlot(runtime, employerId, slot, 'the process stops before it is done');
     } else if (status === 'busy') {
       // Another run of the employer is going (an upload through the API, a CLI run, or the stopped
       // run of a slot taken again): the slot is tried again a minute on, not lost for the night.
+      released = true;
       await releaseSlot(runtime, employerId, slot, 'a run of the employer is still going');
     }
   } finally {
+    stopBeating();
+    if (!released) await finishSlot(runtime, employerId, slot);
     settle();
     if (!stoppingSignal()) unregister();
   }
@@ -240,10 +179,11 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
       }
     }
     if (!stoppingSignal()) {
-      // Slots another instance (or this one, before a restart) released when it stopped.
+      // Slots another instance (or this one, before a restart) released when it stopped, or left
+      // when it died running them.
       const mine = links.filter((l) => registered.has(`sync:${l.code}`)).map((l) => l.employerId);
-      for (const { employerId, slot } of await retakeReleasedSlots(runtime, mine)) {
-        log.info('released scheduled slot taken again', { employerId, slot: slot.toISOString() });
+      for (const { employerId, slot } of await retakeSlots(runtime, mine)) {
+        log.info('scheduled slot taken again', { employerId, slot: slot.toISOString() });
         void turn(() => runScheduledSync(runtime, employerId, slot, true)).catch((err: unknown) =>
           log.error('scheduled job failed', { employerId, err }),
         );

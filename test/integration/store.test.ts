@@ -161,3 +161,35 @@ describe('Employment data of an earlier release', () => {
     ).rejects.toMatchObject({ code: '23503' });
   });
 });
+
+describe('Scheduled slots claimed by an earlier release', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore({ migratedUpTo: '20261129191000_vault_index_key_id' });
+  });
+  afterAll(async () => store?.close());
+
+  it('When the store is migrated to slots that say they are running, then earlier claims are done unless released', async () => {
+    const db = store.db;
+    const employer = await upsertEmployer(db, { code: 'claims-before', name: 'Claims BV' });
+    const claimedAt = new Date('2026-11-28T01:30:05Z');
+    await db('sync_schedule_claims').insert([
+      { employer_id: employer.id, slot: '2026-11-28T01:30:00Z', instance: 'a:1', claimed_at: claimedAt },
+      {
+        employer_id: employer.id,
+        slot: '2026-11-29T01:30:00Z',
+        instance: 'a:1',
+        claimed_at: claimedAt,
+        released_at: claimedAt,
+      },
+    ]);
+
+    await migrateLatest(db);
+
+    const claims = await db('sync_schedule_claims').where({ employer_id: employer.id }).orderBy('slot');
+    expect(claims).toMatchObject([
+      { beat_at: claimedAt, done_at: claimedAt, taken_over: 0 },
+      { beat_at: claimedAt, done_at: null, taken_over: 0 },
+    ]);
+  });
+});

@@ -5,12 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, testConfig, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
 import { csvHeader, csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { log } from '../../src/log.js';
-import {
-  refreshJobName,
-  registerSyncJobs,
-  retakeReleasedSlots,
-  runScheduledSync,
-} from '../../src/jobs/sync.js';
+import { refreshJobName, registerSyncJobs, runScheduledSync } from '../../src/jobs/sync.js';
+import { retakeSlots } from '../../src/jobs/slots.js';
 import { concurrencyLimit } from '../../src/jobs/limit.js';
 import { Scheduler, type ScheduledJob } from '../../src/jobs/scheduler.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -177,7 +173,7 @@ describe('a scheduled run that does not complete', () => {
       ).toMatchObject({
         released_at: expect.any(Date),
       });
-      const taken = await retakeReleasedSlots(runtime as unknown as Runtime, [employer.id]);
+      const taken = await retakeSlots(runtime as unknown as Runtime, [employer.id]);
       expect(taken).toEqual([{ employerId: employer.id, slot }]);
       await runScheduledSync(runtime as unknown as Runtime, employer.id, slot, true);
       expect((await runs()).map((r: { status: string }) => r.status)).toEqual(['busy', 'completed']);
@@ -306,41 +302,5 @@ describe('a scheduled run that does not complete', () => {
       warn.mockRestore();
       await scheduler.stop();
     }
-  });
-
-  it('When a stopped instance released a slot, then one instance takes it again, and not once a day has passed', async () => {
-    const e = await saveLink(
-      store.db,
-      linkSchema.parse({
-        employer: { code: 'retake', name: 'Retake BV' },
-        connector: 'csv',
-        source: { folder: mkdtempSync(join(tmpdir(), 'koppeling-retake-')) },
-        mapping: 'mappings/csv-standard.yaml',
-        delivery: 'mutations',
-        schedule: '30 2 * * *',
-      }),
-      'api',
-    );
-    const slot = new Date('2026-11-29T01:30:00Z');
-    await store.db('sync_schedule_claims').insert([
-      { employer_id: e.id, slot, instance: 'gone:1', released_at: store.db.fn.now() },
-      {
-        employer_id: e.id,
-        slot: new Date('2026-11-27T01:30:00Z'),
-        instance: 'gone:1',
-        released_at: new Date(Date.now() - 25 * 3_600_000),
-      },
-      { employer_id: e.id, slot: new Date('2026-11-28T01:30:00Z'), instance: 'other:2' },
-    ]);
-    const runtime = { store } as unknown as Runtime;
-    const taken = await Promise.all([
-      retakeReleasedSlots(runtime, [e.id]),
-      retakeReleasedSlots(runtime, [e.id]),
-    ]);
-    expect(taken.flat()).toEqual([{ employerId: e.id, slot }]);
-    expect(await retakeReleasedSlots(runtime, [e.id])).toEqual([]);
-    const claim = await store.db('sync_schedule_claims').where({ employer_id: e.id, slot }).first();
-    expect(claim).toMatchObject({ released_at: null });
-    expect(claim.instance).not.toBe('gone:1');
   });
 });

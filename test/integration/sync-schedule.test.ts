@@ -7,10 +7,28 @@ import { schemaUrl } from '../helpers/cli.js';
 import { sharedKeys, spawnKoppeling, waitForOutput } from '../helpers/process.js';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { saveLink } from '../../src/store/links.js';
+import { openStore } from '../../src/store/db.js';
+import { migrateLatest } from '../../src/store/migrate.js';
 import { linkSchema } from '../../src/sync/link.js';
 
 const reason =
   'needs PostgreSQL: several instances share one database (run with KOPPELING_TEST_STORE=postgres)';
+
+/** A schedule with one slot a few seconds from now (Europe/Amsterdam): the next comes only tomorrow. */
+function soonOnce(): string {
+  const at = new Date(Date.now() + 6_000);
+  const [h, m, sec] = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Amsterdam',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  })
+    .format(at)
+    .split(':')
+    .map(Number);
+  return `${sec} ${m} ${h} * * *`;
+}
 
 describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances (${reason})`, () => {
   let store: TestStore;
@@ -74,69 +92,133 @@ describe.skipIf(testStoreKind !== 'postgres')(`scheduled syncs on two instances 
     expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(2);
   }, 60_000);
 
-  it('When an instance stops during a scheduled run, then the slot is released and the next instance runs it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'koppeling-release-'));
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'When an instance is stopped by %s during a scheduled run, then the next instance runs the slot',
+    async (signal) => {
+      const dir = mkdtempSync(join(tmpdir(), 'koppeling-release-'));
+      const delivery = join(dir, 'delivery.csv');
+      const count = 30_000;
+      writeCsvDelivery(
+        delivery,
+        Array.from({ length: count }, (_, i) => csvRow(String(i + 1))),
+      );
+      const link = scheduledLink(`released-${signal.toLowerCase()}`, delivery, soonOnce());
+      const employer = await saveLink(store.db, link, 'api');
+      const env = instanceEnv('info');
+      const runs = () => store.db('sync_runs').where({ employer_id: employer.id }).orderBy('started_at');
+      const claimOf = () => store.db('sync_schedule_claims').where({ employer_id: employer.id });
+      const a = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'a') });
+      try {
+        await waitForOutput(a.output, 'Koppeling listening');
+        await expect
+          .poll(
+            async () => (await runs()).map((r: { progress: { phase?: string } | null }) => r.progress?.phase),
+            { timeout: 20_000, interval: 100 },
+          )
+          .toEqual(['staging']);
+      } finally {
+        a.child.kill(signal);
+        await a.exited;
+      }
+      const [claim] = await claimOf();
+      if (signal === 'SIGTERM') {
+        expect(a.output()).toContain('scheduled slot released for another turn');
+        const [stopped] = await runs();
+        expect(stopped).toMatchObject({
+          status: 'failed',
+          message: expect.stringMatching(/stopped by SIGTERM/),
+        });
+        expect(claim.released_at).not.toBeNull();
+      } else {
+        // Killed outright: nothing released, the run left going. Minutes pass without a word from it.
+        expect(claim).toMatchObject({ released_at: null, done_at: null });
+        await claimOf().update({ beat_at: store.db.raw(`now() - interval '5 minutes'`) });
+      }
+
+      const b = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'b') });
+      try {
+        await waitForOutput(b.output, 'Koppeling listening');
+        await expect
+          .poll(async () => (await runs()).map((r: { status: string }) => r.status), {
+            timeout: 60_000,
+            interval: 250,
+          })
+          .toEqual([signal === 'SIGTERM' ? 'failed' : 'abandoned', 'completed']);
+      } finally {
+        b.child.kill('SIGTERM');
+        await b.exited;
+      }
+      expect(b.output()).toContain('scheduled slot taken again');
+      const claims = await claimOf();
+      expect(claims).toHaveLength(1);
+      expect(claims[0]).toMatchObject({
+        released_at: null,
+        done_at: expect.any(Date),
+        taken_over: signal === 'SIGTERM' ? 0 : 1,
+      });
+      expect(claims[0].instance).not.toBe(claim.instance);
+      expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(count);
+    },
+    120_000,
+  );
+});
+
+describe.runIf(testStoreKind === 'pglite')('a scheduled sync on the embedded store', () => {
+  it('When the process is killed outright during a scheduled run, then the service started again runs the slot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koppeling-killed-slot-'));
     const delivery = join(dir, 'delivery.csv');
-    const count = 30_000;
+    const count = 8_000;
     writeCsvDelivery(
       delivery,
       Array.from({ length: count }, (_, i) => csvRow(String(i + 1))),
     );
-    // One slot, a few seconds from now (Europe/Amsterdam): the next comes only tomorrow.
-    const at = new Date(Date.now() + 6_000);
-    const [h, m, sec] = new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Europe/Amsterdam',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .format(at)
-      .split(':')
-      .map(Number);
-    const link = scheduledLink('released', delivery, `${sec} ${m} ${h} * * *`);
-    const employer = await saveLink(store.db, link, 'api');
-    const env = instanceEnv('info');
-    const runs = () => store.db('sync_runs').where({ employer_id: employer.id }).orderBy('started_at');
-    const a = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'a') });
+    const dataDir = join(dir, 'data');
+    const prepare = openStore({ dataDir });
+    await migrateLatest(prepare.db);
+    const link = linkSchema.parse({
+      employer: { code: 'killed', name: 'Killed BV' },
+      connector: 'csv',
+      source: { file: delivery },
+      mapping: 'mappings/csv-standard.yaml',
+      delivery: 'mutations',
+      schedule: soonOnce(),
+    });
+    const employer = await saveLink(prepare.db, link, 'api');
+    await prepare.close();
+    const env = {
+      ...sharedKeys(),
+      KOPPELING_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
+      KOPPELING_ADMIN_TOKEN: 'test-operator-token-0123456789abcdef',
+    };
+    const first = spawnKoppeling(['serve'], env);
     try {
-      await waitForOutput(a.output, 'Koppeling listening');
-      await expect
-        .poll(
-          async () => (await runs()).map((r: { progress: { phase?: string } | null }) => r.progress?.phase),
-          {
-            timeout: 20_000,
-            interval: 100,
-          },
-        )
-        .toEqual(['staging']);
+      await waitForOutput(first.output, /"phase":"staging","records":[1-9]/, 30_000);
     } finally {
-      a.child.kill('SIGTERM');
-      await a.exited;
+      first.child.kill('SIGKILL');
+      await first.exited;
     }
-    expect(a.output()).toContain('scheduled slot released for another turn');
-    const [stopped] = await runs();
-    expect(stopped).toMatchObject({ status: 'failed', message: expect.stringMatching(/stopped by SIGTERM/) });
-    const [claim] = await store.db('sync_schedule_claims').where({ employer_id: employer.id });
-    expect(claim.released_at).not.toBeNull();
-
-    const b = spawnKoppeling(['serve'], { ...env, KOPPELING_DATA_DIR: join(dir, 'b') });
+    const again = spawnKoppeling(['serve'], env);
     try {
-      await waitForOutput(b.output, 'Koppeling listening');
-      await expect
-        .poll(async () => (await runs()).map((r: { status: string }) => r.status), {
-          timeout: 60_000,
-          interval: 250,
-        })
-        .toEqual(['failed', 'completed']);
+      await waitForOutput(again.output, 'scheduled slot taken again', 30_000);
+      await waitForOutput(again.output, /"message":"sync run finished".*"status":"completed"/, 60_000);
     } finally {
-      b.child.kill('SIGTERM');
-      await b.exited;
+      again.child.kill('SIGTERM');
+      await again.exited;
     }
-    const claims = await store.db('sync_schedule_claims').where({ employer_id: employer.id });
-    expect(claims).toHaveLength(1);
-    expect(claims[0]).toMatchObject({ released_at: null });
-    expect(claims[0].instance).not.toBe(claim.instance);
-    expect(await store.db('employees').where({ employer_id: employer.id })).toHaveLength(count);
+    const after = openStore({ dataDir });
+    try {
+      const runs = await after.db('sync_runs').where({ employer_id: employer.id }).orderBy('started_at');
+      expect(runs.map((r: { status: string }) => r.status)).toEqual(['abandoned', 'completed']);
+      const claims = await after.db('sync_schedule_claims').where({ employer_id: employer.id });
+      expect(claims).toHaveLength(1);
+      expect(claims[0]).toMatchObject({ released_at: null, done_at: expect.any(Date), taken_over: 1 });
+      expect(await after.db('employees').where({ employer_id: employer.id })).toHaveLength(count);
+    } finally {
+      await after.close();
+    }
   }, 120_000);
 });

@@ -1,0 +1,144 @@
+import { hostname } from 'node:os';
+import { log } from '../log.js';
+import type { Runtime } from '../runtime.js';
+
+/** This instance, as claims and the runs it starts name it. */
+export const instance = `${hostname()}:${process.pid}`;
+
+/** When this process started: on the embedded store every claim of an earlier process is over. */
+const processStarted = new Date();
+
+/** A slot as claims store it: to the whole second, the same on every instance. */
+const slotAt = (slot: Date) => new Date(Math.floor(slot.getTime() / 1000) * 1000);
+
+/** How often an instance running a slot says so (`beat_at`), on PostgreSQL. */
+export const SLOT_BEAT_MS = 30_000;
+
+/** A slot whose instance said nothing for this many beats is taken for one whose process died. */
+const beatsBeforeLost = 4;
+
+/** How often a slot is taken over from a process that died running it, before it is given up. */
+export const maxTakeovers = 2;
+
+/** How long a released or lost slot is still taken again: after a day the next slots have come. */
+const retakeHours = 24;
+
+type SlotRuntime = Pick<Runtime, 'store'>;
+
+/**
+ * Claims one scheduled slot of an employer in the database. The primary key (employer, slot) makes
+ * exactly one instance win, however many run the same schedule.
+ */
+export async function claimSlot(runtime: SlotRuntime, employerId: string, slot: Date): Promise<boolean> {
+  const res = (await runtime.store.db.raw(
+    `insert into sync_schedule_claims (employer_id, slot, instance) values (?, ?, ?)
+     on conflict do nothing returning slot`,
+    [employerId, slotAt(slot).toISOString(), instance],
+  )) as { rows: unknown[] };
+  return res.rows.length === 1;
+}
+
+const claimOf = (runtime: SlotRuntime, employerId: string, slot: Date) =>
+  runtime.store.db('sync_schedule_claims').where({ employer_id: employerId, slot: slotAt(slot), instance });
+
+/**
+ * Says now and then that this instance is still running a claimed slot, until the returned function
+ * is called. On the embedded store one process alone runs slots, and its one connection is the
+ * run's: there a slot of an earlier process is over once this one starts.
+ */
+export function keepSlot(runtime: SlotRuntime, employerId: string, slot: Date): () => void {
+  if (runtime.store.kind !== 'postgres') return () => undefined;
+  const timer = setInterval(() => {
+    claimOf(runtime, employerId, slot)
+      .whereNull('done_at')
+      .update({ beat_at: runtime.store.db.fn.now() })
+      .catch((err: unknown) =>
+        log.warn('scheduled slot could not say it is still running', { employerId, err }),
+      );
+  }, SLOT_BEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Records that this instance is done with a claimed slot: nobody takes it over. */
+export async function finishSlot(runtime: SlotRuntime, employerId: string, slot: Date): Promise<void> {
+  try {
+    await claimOf(runtime, employerId, slot).update({ done_at: runtime.store.db.fn.now() });
+  } catch (err) {
+    log.error('scheduled slot not recorded as done; another instance may run it again', { employerId, err });
+  }
+}
+
+/**
+ * Releases a claimed slot that this instance stops before it is done: an instance that runs on, or
+ * this one when it is back, takes it again (`retakeSlots`) and runs it.
+ */
+export async function releaseSlot(
+  runtime: SlotRuntime,
+  employerId: string,
+  slot: Date,
+  why: string,
+): Promise<void> {
+  try {
+    await claimOf(runtime, employerId, slot).update({ released_at: runtime.store.db.fn.now() });
+    log.info('scheduled slot released for another turn', {
+      employerId,
+      slot: slotAt(slot).toISOString(),
+      why,
+    });
+  } catch (err) {
+    log.error('scheduled slot not released; it runs again at its next slot', { employerId, err });
+  }
+}
+
+/** SQL and bindings of "the instance running this claim died": silent for a while, or of an earlier process. */
+function lost(runtime: SlotRuntime): { sql: string; bindings: Array<string | number> } {
+  return runtime.store.kind === 'postgres'
+    ? {
+        sql: `beat_at < now() - make_interval(secs => ?)`,
+        bindings: [(beatsBeforeLost * SLOT_BEAT_MS) / 1000],
+      }
+    : { sql: `beat_at < ?`, bindings: [processStarted.toISOString()] };
+}
+
+/**
+ * Takes, for this instance, the slots of `employerIds` that are not done: released by an instance
+ * that stopped, or lost with one that died while running them (at most `maxTakeovers` times; then
+ * the slot is given up and the log says so). Each exactly once, however many instances try at the
+ * same time (the update of a row waits for the one before it, then finds it taken).
+ */
+export async function retakeSlots(
+  runtime: SlotRuntime,
+  employerIds: string[],
+): Promise<Array<{ employerId: string; slot: Date }>> {
+  if (employerIds.length === 0) return [];
+  const db = runtime.store.db;
+  const employers = JSON.stringify(employerIds);
+  const gone = lost(runtime);
+  const open = `done_at is null and released_at is null and claimed_at > now() - make_interval(hours => ?)
+    and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and ${gone.sql}`;
+  const givenUp = (await db.raw(
+    `update sync_schedule_claims set done_at = now() where ${open} and taken_over >= ?
+     returning employer_id, slot, instance`,
+    [retakeHours, employers, ...gone.bindings, maxTakeovers],
+  )) as { rows: Array<{ employer_id: string; slot: Date | string; instance: string }> };
+  for (const r of givenUp.rows) {
+    log.error('scheduled slot given up: the process running it stopped without a word each time', {
+      employerId: r.employer_id,
+      slot: new Date(r.slot).toISOString(),
+      lastInstance: r.instance,
+      attempts: maxTakeovers + 1,
+    });
+  }
+  const res = (await db.raw(
+    `update sync_schedule_claims
+        set taken_over = taken_over + case when released_at is null then 1 else 0 end,
+            released_at = null, instance = ?, claimed_at = now(), beat_at = now()
+      where done_at is null and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
+        and (released_at > now() - make_interval(hours => ?)
+             or (${open} and taken_over < ?))
+      returning employer_id, slot, taken_over`,
+    [instance, employers, retakeHours, retakeHours, employers, ...gone.bindings, maxTakeovers],
+  )) as { rows: Array<{ employer_id: string; slot: Date | string; taken_over: number }> };
+  return res.rows.map((r) => ({ employerId: r.employer_id, slot: new Date(r.slot) }));
+}

@@ -1,0 +1,133 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
+import { testLink } from '../helpers/sync.js';
+import { log } from '../../src/log.js';
+import { runScheduledSync } from '../../src/jobs/sync.js';
+import { retakeSlots } from '../../src/jobs/slots.js';
+import { concurrencyLimit } from '../../src/jobs/limit.js';
+import type { Runtime } from '../../src/runtime.js';
+import { saveLink } from '../../src/store/links.js';
+
+let store: TestStore;
+beforeAll(async () => {
+  store = await createTestStore();
+});
+afterAll(() => store.close());
+
+/** A mutation link reading the drop folder `folder`, scheduled nightly. */
+const folderLink = (code: string, folder: string) =>
+  testLink(code, { source: { folder, settleSeconds: 0 }, delivery: 'mutations', schedule: '30 2 * * *' });
+
+describe('scheduled slots taken again', () => {
+  it('When a stopped instance released a slot, then one instance takes it again, and not once a day has passed', async () => {
+    const e = await saveLink(
+      store.db,
+      folderLink('retake', mkdtempSync(join(tmpdir(), 'koppeling-retake-'))),
+      'api',
+    );
+    const slot = new Date('2026-11-29T01:30:00Z');
+    await store.db('sync_schedule_claims').insert([
+      { employer_id: e.id, slot, instance: 'gone:1', released_at: store.db.fn.now() },
+      {
+        employer_id: e.id,
+        slot: new Date('2026-11-27T01:30:00Z'),
+        instance: 'gone:1',
+        released_at: new Date(Date.now() - 25 * 3_600_000),
+      },
+      { employer_id: e.id, slot: new Date('2026-11-28T01:30:00Z'), instance: 'other:2' },
+    ]);
+    const runtime = { store } as unknown as Runtime;
+    const taken = await Promise.all([retakeSlots(runtime, [e.id]), retakeSlots(runtime, [e.id])]);
+    expect(taken.flat()).toEqual([{ employerId: e.id, slot }]);
+    expect(await retakeSlots(runtime, [e.id])).toEqual([]);
+    const claim = await store.db('sync_schedule_claims').where({ employer_id: e.id, slot }).first();
+    expect(claim).toMatchObject({ released_at: null });
+    expect(claim.instance).not.toBe('gone:1');
+  });
+
+  it('When the instance running a slot went quiet, then one instance takes it over, at most twice, and then gives it up in the log', async () => {
+    const e = await saveLink(
+      store.db,
+      folderLink('lost-slots', mkdtempSync(join(tmpdir(), 'koppeling-lost-'))),
+      'api',
+    );
+    // Silent for an hour: on PostgreSQL past the beats, on the embedded store before this process.
+    const quiet = new Date(Date.now() - 3_600_000);
+    const slot = (day: number) => new Date(`2026-11-${day}T01:30:00Z`);
+    await store.db('sync_schedule_claims').insert([
+      { employer_id: e.id, slot: slot(20), instance: 'gone:1', beat_at: quiet, claimed_at: quiet },
+      {
+        employer_id: e.id,
+        slot: slot(21),
+        instance: 'gone:1',
+        beat_at: quiet,
+        claimed_at: quiet,
+        taken_over: 2,
+      },
+      {
+        employer_id: e.id,
+        slot: slot(22),
+        instance: 'gone:1',
+        beat_at: quiet,
+        claimed_at: quiet,
+        done_at: quiet,
+      },
+      { employer_id: e.id, slot: slot(23), instance: 'alive:2' },
+      {
+        employer_id: e.id,
+        slot: slot(19),
+        instance: 'gone:1',
+        beat_at: new Date(Date.now() - 25 * 3_600_000),
+        claimed_at: new Date(Date.now() - 25 * 3_600_000),
+      },
+    ]);
+    const runtime = { store } as unknown as Runtime;
+    const error = vi.spyOn(log, 'error').mockImplementation(() => log);
+    try {
+      const taken = await Promise.all([retakeSlots(runtime, [e.id]), retakeSlots(runtime, [e.id])]);
+      expect(taken.flat()).toEqual([{ employerId: e.id, slot: slot(20) }]);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error).toHaveBeenCalledWith(
+        'scheduled slot given up: the process running it stopped without a word each time',
+        { employerId: e.id, slot: slot(21).toISOString(), lastInstance: 'gone:1', attempts: 3 },
+      );
+    } finally {
+      error.mockRestore();
+    }
+    expect(await retakeSlots(runtime, [e.id])).toEqual([]);
+    const claims = await store.db('sync_schedule_claims').where({ employer_id: e.id }).orderBy('slot');
+    expect(
+      claims.map((c: { instance: string; taken_over: number; done_at: Date | null }) => [
+        c.instance === 'gone:1' || c.instance === 'alive:2' ? c.instance : 'this',
+        c.taken_over,
+        c.done_at !== null,
+      ]),
+    ).toEqual([
+      ['gone:1', 0, false],
+      ['this', 1, false],
+      ['gone:1', 2, true],
+      ['gone:1', 0, true],
+      ['alive:2', 0, false],
+    ]);
+  });
+
+  it('When a scheduled slot has run, then it is done and no instance takes it over', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'koppeling-done-slot-'));
+    writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
+    const e = await saveLink(store.db, folderLink('done-slot', folder), 'api');
+    const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
+    const slot = new Date('2026-11-29T01:30:00Z');
+    await runScheduledSync(runtime as unknown as Runtime, e.id, slot);
+    const claim = await store.db('sync_schedule_claims').where({ employer_id: e.id }).first();
+    expect(claim).toMatchObject({ released_at: null, done_at: expect.any(Date), taken_over: 0 });
+    await store
+      .db('sync_schedule_claims')
+      .where({ employer_id: e.id })
+      .update({ beat_at: new Date(0) });
+    expect(await retakeSlots(runtime as unknown as Runtime, [e.id])).toEqual([]);
+  });
+});
