@@ -161,6 +161,17 @@ export async function runDelivery(
   };
   const result = await runSync({
     ...req,
+    // A drop-folder file whose runs killed their process (out of memory, say) is not read again.
+    ...(next.fromFolder && {
+      beforeWork: async (runId: string) => {
+        if (await sameDeliveryRunsEnded(req, runId, next.file!, 'abandoned')) {
+          throw new AppError(
+            'validation_failed',
+            `The last ${retriesBeforeFailed} runs of this delivery stopped their process before they finished (killed, out of memory, say), so it is not read again and goes to failed/; the deliveries after it can run. Check the file (its size, a record far longer than the others) and deliver it again.`,
+          );
+        }
+      },
+    }),
     columns,
     input: mapped(req.link, source, mapping, next, columns),
     sourceName:
@@ -171,7 +182,8 @@ export async function runDelivery(
   const out: DeliveryResult = { ...result, ...(next.file ? { file: next.file } : {}), waiting: next.waiting };
   // A run stopped by a signal (a restart) says nothing about the delivery: it never counts.
   const retrying = next.fromFolder && result.retryable && !req.dryRun;
-  const givenUp = retrying && !stoppingSignal() && (await failedBefore(req, result.runId, next.file!));
+  const givenUp =
+    retrying && !stoppingSignal() && (await sameDeliveryRunsEnded(req, result.runId, next.file!, 'failed'));
   const outcome =
     result.status === 'completed'
       ? 'processed'
@@ -210,18 +222,20 @@ const isFile = (path: string): Promise<boolean> =>
 const retriesBeforeFailed = 2;
 
 /**
- * Whether the employer's runs before `runId` all failed on this same delivery, `retriesBeforeFailed`
- * times: a file that keeps failing (an internal error its data sets off) would otherwise be read
- * again, as the oldest, by every run, and hold up every delivery after it. Runs stopped by a
- * signal are passed over, and so are runs that started before the file was last written: they read
- * an earlier delivery of the same name (one that went to failed/ itself, say), not this one. (A
- * drop-folder file is read only once it has not changed for `settleSeconds`, which covers a small
- * difference between the clocks of this machine and the database.)
+ * Whether the employer's runs before `runId` all ended `status` on this same delivery,
+ * `retriesBeforeFailed` times: failed, or abandoned by a process that died running them. A file that
+ * keeps failing (an internal error its data sets off, a size that runs the process out of memory)
+ * would otherwise be read again, as the oldest, by every run, and hold up every delivery after it.
+ * Runs stopped by a signal are passed over, and so are runs that started before the file was last
+ * written: they read an earlier delivery of the same name (one that went to failed/ itself, say), not
+ * this one. (A drop-folder file is read only once it has not changed for `settleSeconds`, which
+ * covers a small difference between the clocks of this machine and the database.)
  */
-async function failedBefore(
+async function sameDeliveryRunsEnded(
   req: Omit<DeliveryRequest, 'file'>,
   runId: string,
   file: string,
+  status: 'failed' | 'abandoned',
 ): Promise<boolean> {
   const written = await stat(file).then(
     (s) => s.mtime,
@@ -243,7 +257,7 @@ async function failedBefore(
         [runId],
       ),
     )) as Array<{ status: string; same: boolean }>;
-  return earlier.length === retriesBeforeFailed && earlier.every((r) => r.status === 'failed' && r.same);
+  return earlier.length === retriesBeforeFailed && earlier.every((r) => r.status === status && r.same);
 }
 
 /** A run of one delivery, with the file it read and how many more wait in the drop folder. */

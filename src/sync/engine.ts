@@ -58,6 +58,11 @@ export interface SyncRequest {
    * run is recorded (`running`) meanwhile. Without it the run starts at once.
    */
   turn?: Turn | undefined;
+  /**
+   * Called when the run has its turn, once the runs a stopped process left were marked abandoned and
+   * before the run reads anything (not for dry runs); it refuses the run by throwing an AppError.
+   */
+  beforeWork?: ((runId: string) => Promise<void>) | undefined;
   /** Called once the run is recorded (`running`), so its id can be looked up; not for dry runs. */
   onRecorded?: (() => void) | undefined;
   /** The mapped columns of a delivery (element paths, without a header row), counted as it is read. */
@@ -171,7 +176,10 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
     waiting.unref();
     await turn(async () => {
       clearInterval(waiting);
-      if (!dryRun) await tidyStaleRuns(req.store.db, employerId, runId);
+      if (!dryRun) {
+        await tidyStaleRuns(req.store.db, employerId, runId);
+        await req.beforeWork?.(runId);
+      }
       return req.store.db.transaction(async (trx) => {
         await stop.attach(trx);
         if (!(await tryRunLock(trx, employerId))) {

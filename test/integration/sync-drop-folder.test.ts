@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,55 @@ describe('a drop-folder delivery after a run that did not complete', () => {
     });
     expect(existsSync(file)).toBe(false);
     expect(existsSync(join(folder, 'failed', 'b.csv'))).toBe(true);
+  });
+
+  it('When two runs of a file died with their process (out of memory, say), then the next run does not read it: it goes to failed/ and the file after it runs', async () => {
+    const { folder, file, run, employerId } = await dropFolderRun('drop-killer', (f) =>
+      writeCsvDelivery(f, [csvRow('1')]),
+    );
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+    utimesSync(file, minutesAgo(10), minutesAgo(10));
+    writeCsvDelivery(join(folder, 'b.csv'), [csvRow('2')]);
+    // Each process died while it read a.csv: its run is left `running`.
+    await store.db('sync_runs').insert(
+      [5, 4].map((m) => ({
+        id: randomUUID(),
+        employer_id: employerId,
+        trigger: 'schedule',
+        connector: 'csv',
+        delivery: 'mutations',
+        source_name: file,
+        status: 'running',
+        started_at: minutesAgo(m),
+      })),
+    );
+    const r = await run();
+    expect(r).toMatchObject({ status: 'failed', file, counts: { records: 0 } });
+    expect(r!.retryable).toBeUndefined();
+    expect(r!.message).toMatch(/The last 2 runs of this delivery stopped their process before they finished/);
+    expect(existsSync(join(folder, 'failed', 'a.csv'))).toBe(true);
+    const runs = await store.db('sync_runs').where({ employer_id: employerId }).orderBy('started_at');
+    expect(runs.map((x: { status: string }) => x.status)).toEqual(['abandoned', 'abandoned', 'failed']);
+    expect(await run()).toMatchObject({ status: 'completed', file: join(folder, 'b.csv') });
+  });
+
+  it('When one earlier run of a file died with its process, then the file is read again', async () => {
+    const { folder, file, run, employerId } = await dropFolderRun('drop-killed-once', (f) =>
+      writeCsvDelivery(f, [csvRow('1')]),
+    );
+    utimesSync(file, new Date(Date.now() - 600_000), new Date(Date.now() - 600_000));
+    await store.db('sync_runs').insert({
+      id: randomUUID(),
+      employer_id: employerId,
+      trigger: 'schedule',
+      connector: 'csv',
+      delivery: 'mutations',
+      source_name: file,
+      status: 'running',
+      started_at: new Date(Date.now() - 300_000),
+    });
+    expect(await run()).toMatchObject({ status: 'completed', file });
+    expect(existsSync(join(folder, 'processed', 'a.csv'))).toBe(true);
   });
 
   it('When earlier runs of a file were stopped by a signal (a restart), then they do not count toward giving it up', async () => {
