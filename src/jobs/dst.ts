@@ -68,6 +68,31 @@ export class GapSlots {
     return out;
   }
 
+  /**
+   * The latest slot of `expression` in (from, to], as the instants it came at: one, or two when the
+   * clocks went back and its wall-clock minute came twice (earliest first). Minute by minute: an
+   * expression with a seconds field other than a single second (a schedule every few seconds, which
+   * comes round again soon anyway) has none.
+   */
+  lastSlot(expression: string, from: Date, to: Date): Date[] | undefined {
+    const fields = expression.trim().split(/\s+/);
+    const second = fields.length === 6 ? Number(fields[0]) : 0;
+    if (!Number.isInteger(second) || second < 0 || second > 59) return undefined;
+    const matcher = this.matcher(expression);
+    const wall = (t: number) => wallClock(this.format, new Date(t)) + second * 1000;
+    for (
+      let t = Math.floor(to.getTime() / MINUTE) * MINUTE;
+      t + second * 1000 > from.getTime();
+      t -= MINUTE
+    ) {
+      const at = t + second * 1000;
+      if (at > to.getTime() || !matcher.match(new Date(wall(t)))) continue;
+      const earlier = t - 60 * MINUTE;
+      return wall(earlier) === wall(t) ? [new Date(earlier + second * 1000), new Date(at)] : [new Date(at)];
+    }
+    return undefined;
+  }
+
   stop(): void {
     for (const m of this.matchers.values()) void m.destroy();
     this.matchers.clear();

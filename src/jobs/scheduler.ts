@@ -83,6 +83,18 @@ export class Scheduler {
     }
   }
 
+  /** The latest slot of job `name` in (from, to], as the instants it came at (see `GapSlots.lastSlot`). */
+  lastSlot(name: string, from: Date, to: Date): Date[] | undefined {
+    const entry = this.tasks.get(name);
+    return entry && this.gaps.lastSlot(entry.job.cron, from, to);
+  }
+
+  /** Runs job `name` now for a slot that came while the service was not running (not twice at once). */
+  async runLate(name: string, slot: Date): Promise<void> {
+    const entry = this.tasks.get(name);
+    if (entry) await this.fire(entry.job, slot);
+  }
+
   jobNames(): string[] {
     return [...this.tasks.keys()];
   }

@@ -38,6 +38,16 @@ export async function claimSlot(runtime: SlotRuntime, employerId: string, slot: 
   return res.rows.length === 1;
 }
 
+/** Whether any of these instants of one slot (two when the clocks went back) was claimed. */
+export async function anyClaimed(runtime: SlotRuntime, employerId: string, slots: Date[]): Promise<boolean> {
+  const found = await runtime.store
+    .db('sync_schedule_claims')
+    .where({ employer_id: employerId })
+    .whereIn('slot', slots.map(slotAt))
+    .first('slot');
+  return found !== undefined;
+}
+
 const claimOf = (runtime: SlotRuntime, employerId: string, slot: Date) =>
   runtime.store.db('sync_schedule_claims').where({ employer_id: employerId, slot: slotAt(slot), instance });
 

@@ -9,7 +9,7 @@ import { recordFailedRun } from '../sync/runs.js';
 import { checkStoredLink } from '../sync/link-check.js';
 import type { Scheduler } from './scheduler.js';
 import { onShutdown, stoppingSignal } from '../shutdown.js';
-import { claimSlot, finishSlot, instance, keepSlot, releaseSlot, retakeSlots } from './slots.js';
+import { anyClaimed, claimSlot, finishSlot, instance, keepSlot, releaseSlot, retakeSlots } from './slots.js';
 
 const startedBy = `schedule:${instance}`;
 
@@ -192,6 +192,7 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
     return links;
   };
   const links = await refresh();
+  await runMissedSlots(scheduler, runtime, links, registered);
   scheduler.add({
     // Not `sync:<code>`: an employer may have any code, `schedules` too.
     name: refreshJobName,
@@ -204,6 +205,39 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   void warnLinksThatCannotRun(links, runtime.config.sourceRoots).catch((err: unknown) =>
     log.error('checking the scheduled links failed', { err }),
   );
+}
+
+/** How far back a slot the service was not running for is still run when it starts. */
+const missedSlotHours = 24;
+
+/**
+ * When the service starts: the latest slot of each scheduled link in the last day that nobody ran
+ * (the service was down then: a deploy, a stopped machine) runs now, once, however many instances
+ * start. A slot from before the link's schedule was set is not one of its slots.
+ */
+async function runMissedSlots(
+  scheduler: Scheduler,
+  runtime: Runtime,
+  links: ListedLink[],
+  registered: ReadonlyMap<string, string>,
+): Promise<void> {
+  const now = new Date();
+  const dayAgo = new Date(now.getTime() - missedSlotHours * 3_600_000);
+  // Thousands of links share a few schedules: each is read once.
+  const latest = new Map<string, Date[] | undefined>();
+  for (const { employerId, code, scheduleSince } of links) {
+    const name = `sync:${code}`;
+    const schedule = registered.get(name);
+    if (schedule === undefined) continue;
+    if (!latest.has(schedule)) latest.set(schedule, scheduler.lastSlot(name, dayAgo, now));
+    const slots = latest.get(schedule);
+    if (!slots || slots.at(-1)! <= scheduleSince || (await anyClaimed(runtime, employerId, slots))) continue;
+    log.info('scheduled slot missed while the service was not running runs now', {
+      employer: code,
+      slot: slots[0]!.toISOString(),
+    });
+    void scheduler.runLate(name, slots[0]!);
+  }
 }
 
 /**

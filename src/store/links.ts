@@ -18,7 +18,16 @@ export async function saveLink(db: Db, link: Link, source: LinkSource): Promise<
       source,
       updated_at: trx.fn.now(),
     };
-    await trx('employer_links').insert(row).onConflict('employer_id').merge();
+    await trx('employer_links')
+      .insert({ ...row, schedule_since: trx.fn.now() })
+      .onConflict('employer_id')
+      .merge({
+        ...row,
+        schedule_since: trx.raw(
+          `case when employer_links.schedule is distinct from excluded.schedule then excluded.schedule_since
+                else employer_links.schedule_since end`,
+        ),
+      });
     return employer;
   });
 }
@@ -39,7 +48,13 @@ function readStoredLink(document: unknown): StoredLink {
 }
 
 /** A stored link as read (`readStoredLink`), with its employer and where it was last written from. */
-export type ListedLink = StoredLink & { employerId: string; code: string; managedBy: LinkSource };
+/** A stored link as listed: `scheduleSince` is when its schedule was last set. */
+export type ListedLink = StoredLink & {
+  employerId: string;
+  code: string;
+  managedBy: LinkSource;
+  scheduleSince: Date;
+};
 
 /** The stored link document of an employer as read (`readStoredLink`), with the employer's code. */
 export async function findStoredLink(db: Db, employerId: string): Promise<ListedLink | undefined> {
@@ -65,7 +80,7 @@ export async function listLinks(
 ): Promise<ListedLink[]> {
   const q = db('employer_links as l')
     .join('employers as e', 'e.id', 'l.employer_id')
-    .select('l.employer_id', 'l.document', 'l.source', 'e.code')
+    .select('l.employer_id', 'l.document', 'l.source', 'l.schedule_since', 'e.code')
     .orderBy('e.code');
   if (options.scheduled) q.whereNotNull('l.schedule');
   if (options.code !== undefined) q.where('e.code', options.code);
@@ -74,12 +89,14 @@ export async function listLinks(
     employer_id: string;
     document: unknown;
     source: LinkSource;
+    schedule_since: Date | string;
     code: string;
   }>;
   return rows.map((r) => ({
     employerId: r.employer_id,
     code: r.code,
     managedBy: r.source,
+    scheduleSince: new Date(r.schedule_since),
     ...readStoredLink(r.document),
   }));
 }

@@ -6,7 +6,9 @@ import { createTestStore, testConfig, testVault, type TestStore } from '../helpe
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { testLink } from '../helpers/sync.js';
 import { log } from '../../src/log.js';
-import { runScheduledSync } from '../../src/jobs/sync.js';
+import { registerSyncJobs, runScheduledSync } from '../../src/jobs/sync.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
+import { GapSlots } from '../../src/jobs/dst.js';
 import { retakeSlots } from '../../src/jobs/slots.js';
 import { concurrencyLimit } from '../../src/jobs/limit.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -129,5 +131,55 @@ describe('scheduled slots taken again', () => {
       .where({ employer_id: e.id })
       .update({ beat_at: new Date(0) });
     expect(await retakeSlots(runtime as unknown as Runtime, [e.id])).toEqual([]);
+  });
+});
+
+describe('scheduled slots missed while the service was not running', () => {
+  it('When the service starts after a slot nobody ran, then that slot runs once; not one another instance ran, nor one from before the schedule was set', async () => {
+    const folders = ['missed-a', 'missed-b', 'missed-c'].map((code) => {
+      const folder = mkdtempSync(join(tmpdir(), `koppeling-${code}-`));
+      writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
+      return { code, folder };
+    });
+    const [a, b, c] = await Promise.all(
+      folders.map(({ code, folder }) => saveLink(store.db, folderLink(code, folder), 'api')),
+    );
+    const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
+    await store
+      .db('employer_links')
+      .whereIn('employer_id', [a!.id, b!.id])
+      .update({ schedule_since: twoDaysAgo });
+    // Saving the same schedule again keeps when it was set.
+    await saveLink(store.db, folderLink('missed-a', folders[0]!.folder), 'api');
+    // The slot of 02:30 in the last day (Europe/Amsterdam).
+    const slot = new GapSlots('Europe/Amsterdam').lastSlot(
+      '30 2 * * *',
+      new Date(Date.now() - 24 * 3_600_000),
+      new Date(),
+    )![0]!;
+    await store
+      .db('sync_schedule_claims')
+      .insert({ employer_id: b!.id, slot, instance: 'other:1', done_at: slot });
+    const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
+    const scheduler = new Scheduler('Europe/Amsterdam');
+    const info = vi.spyOn(log, 'info');
+    try {
+      await registerSyncJobs(scheduler, runtime as unknown as Runtime);
+      const runsOf = (employerId: string) => store.db('sync_runs').where({ employer_id: employerId });
+      // Done once its run is recorded and the slot settled.
+      await expect
+        .poll(() => store.db('sync_schedule_claims').where({ employer_id: a!.id }), { timeout: 10_000 })
+        .toMatchObject([{ slot, done_at: expect.any(Date) }]);
+      expect((await runsOf(a!.id)).map((r: { status: string }) => r.status)).toEqual(['completed']);
+      expect(info).toHaveBeenCalledWith('scheduled slot missed while the service was not running runs now', {
+        employer: 'missed-a',
+        slot: slot.toISOString(),
+      });
+      expect(await runsOf(b!.id)).toEqual([]);
+      expect(await runsOf(c!.id)).toEqual([]);
+    } finally {
+      info.mockRestore();
+      await scheduler.stop();
+    }
   });
 });

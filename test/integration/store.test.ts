@@ -162,14 +162,14 @@ describe('Employment data of an earlier release', () => {
   });
 });
 
-describe('Scheduled slots claimed by an earlier release', () => {
+describe('Schedules and slots of an earlier release', () => {
   let store: TestStore;
   beforeAll(async () => {
     store = await createTestStore({ migratedUpTo: '20261129191000_vault_index_key_id' });
   });
   afterAll(async () => store?.close());
 
-  it('When the store is migrated to slots that say they are running, then earlier claims are done unless released', async () => {
+  it('When the store is migrated to slots that say they are running, then earlier claims are done unless released and schedules count from the last save', async () => {
     const db = store.db;
     const employer = await upsertEmployer(db, { code: 'claims-before', name: 'Claims BV' });
     const claimedAt = new Date('2026-11-28T01:30:05Z');
@@ -184,8 +184,21 @@ describe('Scheduled slots claimed by an earlier release', () => {
       },
     ]);
 
+    const linkSaved = new Date('2026-11-27T10:00:00Z');
+    await db('employer_links').insert({
+      employer_id: employer.id,
+      document: JSON.stringify({}),
+      schedule: '30 2 * * *',
+      source: 'api',
+      updated_at: linkSaved,
+    });
+
     await migrateLatest(db);
 
+    // The schedule counts as set when the link was last saved.
+    expect(await db('employer_links').where({ employer_id: employer.id }).first()).toMatchObject({
+      schedule_since: linkSaved,
+    });
     const claims = await db('sync_schedule_claims').where({ employer_id: employer.id }).orderBy('slot');
     expect(claims).toMatchObject([
       { beat_at: claimedAt, done_at: claimedAt, taken_over: 0 },

@@ -28,7 +28,11 @@ let mostOpen = 0;
  */
 async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
   const jobs: ScheduledJob[] = [];
-  const scheduler = { add: (job: ScheduledJob) => jobs.push(job), remove: () => undefined };
+  const scheduler = {
+    add: (job: ScheduledJob) => jobs.push(job),
+    remove: () => undefined,
+    lastSlot: () => undefined,
+  };
   let open = 0;
   const db = new Proxy(store.db, {
     get(target, property, receiver) {

@@ -27,6 +27,27 @@ describe('cron slots when the clocks change (Europe/Amsterdam)', () => {
     ).toEqual([]);
   });
 
+  it('When a service starts after a slot, then the latest slot of the window is found, twice over in the repeated hour', () => {
+    const day = (from: string, to: string, expression = '30 2 * * *') =>
+      gaps.lastSlot(expression, new Date(from), new Date(to));
+    // 02:30 in winter is 01:30Z; the slot of the day before lies outside the window.
+    expect(day('2026-11-28T02:00:00Z', '2026-11-29T09:00:00Z')).toEqual([new Date('2026-11-29T01:30:00Z')]);
+    expect(day('2026-11-28T00:00:00Z', '2026-11-29T01:29:59Z')).toEqual([new Date('2026-11-28T01:30:00Z')]);
+    expect(day('2026-11-29T01:30:00Z', '2026-11-29T09:00:00Z')).toBeUndefined();
+    expect(day('2026-11-28T02:00:00Z', '2026-11-29T09:00:00Z', '15 30 2 * * *')).toEqual([
+      new Date('2026-11-29T01:30:15Z'),
+    ]);
+    expect(day('2026-11-29T01:30:00Z', '2026-11-29T01:30:14Z', '15 30 2 * * *')).toBeUndefined();
+    // A schedule every few seconds comes round again soon: no slot is looked for.
+    expect(day('2026-11-28T02:00:00Z', '2026-11-29T09:00:00Z', '*/2 * * * * *')).toBeUndefined();
+    // 25 October 2026: 03:00 CEST becomes 02:00 CET, so 02:30 comes at 00:30Z and at 01:30Z.
+    expect(day('2026-10-24T12:00:00Z', '2026-10-25T06:00:00Z')).toEqual([
+      new Date('2026-10-25T00:30:00Z'),
+      new Date('2026-10-25T01:30:00Z'),
+    ]);
+    expect(day('2026-10-24T12:00:00Z', '2026-10-25T01:00:00Z')).toEqual([new Date('2026-10-25T00:30:00Z')]);
+  });
+
   it('When the scheduler checks past a jump forward, then a job with a slot in the skipped hour runs once, at 03:00', async () => {
     const scheduler = new Scheduler('Europe/Amsterdam');
     const slots: string[] = [];
