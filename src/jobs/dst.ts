@@ -70,7 +70,8 @@ export class GapSlots {
 
   /**
    * The latest slot of `expression` in (from, to], as the instants it came at: one, or two when the
-   * clocks went back and its wall-clock minute came twice (earliest first). Minute by minute: an
+   * clocks went back and its wall-clock minute came twice (earliest first; the cron library runs it
+   * at the second, so one whose second has not come yet has not come). Minute by minute: an
    * expression with a seconds field other than a single second (a schedule every few seconds, which
    * comes round again soon anyway) has none.
    */
@@ -87,6 +88,8 @@ export class GapSlots {
     ) {
       const at = t + second * 1000;
       if (at > to.getTime() || !matcher.match(new Date(wall(t)))) continue;
+      // The first of a repeated minute: the cron library runs the slot at the second, still to come.
+      if (wall(t + 60 * MINUTE) === wall(t)) continue;
       const earlier = t - 60 * MINUTE;
       return wall(earlier) === wall(t) ? [new Date(earlier + second * 1000), new Date(at)] : [new Date(at)];
     }

@@ -31,21 +31,29 @@ type SlotRuntime = Pick<Runtime, 'store'>;
  */
 export async function claimSlot(runtime: SlotRuntime, employerId: string, slot: Date): Promise<boolean> {
   const res = (await runtime.store.db.raw(
-    `insert into sync_schedule_claims (employer_id, slot, instance) values (?, ?, ?)
+    `insert into sync_schedule_claims (employer_id, slot, instance, beats) values (?, ?, ?, true)
      on conflict do nothing returning slot`,
     [employerId, slotAt(slot).toISOString(), instance],
   )) as { rows: unknown[] };
   return res.rows.length === 1;
 }
 
-/** Whether any of these instants of one slot (two when the clocks went back) was claimed. */
-export async function anyClaimed(runtime: SlotRuntime, employerId: string, slots: Date[]): Promise<boolean> {
-  const found = await runtime.store
+/** The claims among these employers and slot instants, as `employerId slotMilliseconds`. */
+export async function claimedSlots(
+  runtime: SlotRuntime,
+  employerIds: string[],
+  slots: Date[],
+): Promise<Set<string>> {
+  if (employerIds.length === 0) return new Set();
+  const instants = [...new Set(slots.map((s) => slotAt(s).toISOString()))];
+  const found = (await runtime.store
     .db('sync_schedule_claims')
-    .where({ employer_id: employerId })
-    .whereIn('slot', slots.map(slotAt))
-    .first('slot');
-  return found !== undefined;
+    .whereRaw('employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid)', [
+      JSON.stringify(employerIds),
+    ])
+    .whereRaw('slot in (select jsonb_array_elements_text(?::jsonb)::timestamptz)', [JSON.stringify(instants)])
+    .select('employer_id', 'slot')) as Array<{ employer_id: string; slot: Date | string }>;
+  return new Set(found.map((f) => `${f.employer_id} ${new Date(f.slot).getTime()}`));
 }
 
 const claimOf = (runtime: SlotRuntime, employerId: string, slot: Date) =>
@@ -56,7 +64,12 @@ const claimOf = (runtime: SlotRuntime, employerId: string, slot: Date) =>
  * is called. On the embedded store one process alone runs slots, and its one connection is the
  * run's: there a slot of an earlier process is over once this one starts.
  */
-export function keepSlot(runtime: SlotRuntime, employerId: string, slot: Date): () => void {
+export function keepSlot(
+  runtime: SlotRuntime,
+  employerId: string,
+  slot: Date,
+  everyMs = SLOT_BEAT_MS,
+): () => void {
   if (runtime.store.kind !== 'postgres') return () => undefined;
   const timer = setInterval(() => {
     claimOf(runtime, employerId, slot)
@@ -65,7 +78,7 @@ export function keepSlot(runtime: SlotRuntime, employerId: string, slot: Date): 
       .catch((err: unknown) =>
         log.warn('scheduled slot could not say it is still running', { employerId, err }),
       );
-  }, SLOT_BEAT_MS);
+  }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -125,7 +138,7 @@ export async function retakeSlots(
   const db = runtime.store.db;
   const employers = JSON.stringify(employerIds);
   const gone = lost(runtime);
-  const open = `done_at is null and released_at is null and claimed_at > now() - make_interval(hours => ?)
+  const open = `beats and done_at is null and released_at is null and claimed_at > now() - make_interval(hours => ?)
     and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and ${gone.sql}`;
   const givenUp = (await db.raw(
     `update sync_schedule_claims set done_at = now() where ${open} and taken_over >= ?
@@ -143,7 +156,7 @@ export async function retakeSlots(
   const res = (await db.raw(
     `update sync_schedule_claims
         set taken_over = taken_over + case when released_at is null then 1 else 0 end,
-            released_at = null, instance = ?, claimed_at = now(), beat_at = now()
+            released_at = null, instance = ?, claimed_at = now(), beat_at = now(), beats = true
       where done_at is null and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
         and (released_at > now() - make_interval(hours => ?)
              or (${open} and taken_over < ?))

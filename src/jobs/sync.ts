@@ -9,7 +9,15 @@ import { recordFailedRun } from '../sync/runs.js';
 import { checkStoredLink } from '../sync/link-check.js';
 import type { Scheduler } from './scheduler.js';
 import { onShutdown, stoppingSignal } from '../shutdown.js';
-import { anyClaimed, claimSlot, finishSlot, instance, keepSlot, releaseSlot, retakeSlots } from './slots.js';
+import {
+  claimSlot,
+  claimedSlots,
+  finishSlot,
+  instance,
+  keepSlot,
+  releaseSlot,
+  retakeSlots,
+} from './slots.js';
 
 const startedBy = `schedule:${instance}`;
 
@@ -41,31 +49,35 @@ async function nextScheduled(
 }
 
 /**
- * Runs a scheduled slot once claimed (`retaken`: claimed already, see `retakeSlots`). When the
- * process stops before the slot is done, the slot is released for another instance; while it runs,
- * the instance says so, so that one killed outright loses the slot to another instance too.
+ * Runs a scheduled slot once claimed. `retaken`: the slot was claimed already (see `retakeSlots`),
+ * and this stops the beats begun then, so it is not taken for lost while it waits for its turn.
+ * When the process stops before the slot is done, the slot is released for another instance; while
+ * it runs, the instance says so, so that one killed outright loses the slot to another instance too.
  */
 export async function runScheduledSync(
   runtime: Runtime,
   employerId: string,
   slot: Date,
-  retaken = false,
+  retaken?: () => void,
 ): Promise<void> {
-  // A slot that got its turn while the process is stopping is left unclaimed, for another instance.
-  if (stoppingSignal()) return;
-  // The link is read before the slot is claimed: an instance that cannot read it (an older version
-  // during an upgrade) leaves the slot to one that can. The error says why, in the log.
-  const link = await findLink(runtime.store.db, employerId);
-  if (!link) return;
-  if (!retaken && !(await claimSlot(runtime, employerId, slot))) return;
-  const stopBeating = keepSlot(runtime, employerId, slot);
+  let link: Link | undefined;
+  if (!retaken) {
+    // A slot that got its turn while the process is stopping is left unclaimed, for another instance.
+    if (stoppingSignal()) return;
+    // The link is read before the slot is claimed: an instance that cannot read it (an older version
+    // during an upgrade) leaves the slot to one that can. The error says why, in the log.
+    link = await findLink(runtime.store.db, employerId);
+    if (!link || !(await claimSlot(runtime, employerId, slot))) return;
+  }
+  const stopBeating = retaken ?? keepSlot(runtime, employerId, slot);
   // Should the process stop (a restart, a deploy), its store stays open until the slot is settled.
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
   const unregister = onShutdown(() => settled);
   let released = false;
   try {
-    const status = await runClaimedSlot(runtime, employerId, link);
+    link ??= await findLink(runtime.store.db, employerId);
+    const status = link ? await runClaimedSlot(runtime, employerId, link) : 'completed';
     if (stoppingSignal()) {
       // Stopped before it was done: released for another instance, or this one when it is back.
       released = status === 'failed' || status === 'stopped';
@@ -140,7 +152,7 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   const turn = runtime.syncTurn;
   const registered = new Map<string, string>();
   const reported = new Set<string>();
-  const refresh = async (): Promise<ListedLink[]> => {
+  const refresh = async (first = false): Promise<ListedLink[]> => {
     const links = await listLinks(runtime.store.db, { scheduled: true });
     const seen = new Set<string>();
     for (const { employerId, code, link, problem } of links) {
@@ -180,19 +192,29 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
     }
     if (!stoppingSignal()) {
       // Slots another instance (or this one, before a restart) released when it stopped, or left
-      // when it died running them.
+      // when it died running them; at start also the slots no instance ran. Both are looked up
+      // before any of them runs: on the embedded store a run holds the one connection.
       const mine = links.filter((l) => registered.has(`sync:${l.code}`)).map((l) => l.employerId);
-      for (const { employerId, slot } of await retakeSlots(runtime, mine)) {
+      const retaken = await retakeSlots(runtime, mine);
+      const missed = first ? await missedSlots(scheduler, runtime, links, registered) : [];
+      for (const { employerId, slot } of retaken) {
         log.info('scheduled slot taken again', { employerId, slot: slot.toISOString() });
-        void turn(() => runScheduledSync(runtime, employerId, slot, true)).catch((err: unknown) =>
+        const beats = keepSlot(runtime, employerId, slot);
+        void turn(() => runScheduledSync(runtime, employerId, slot, beats)).catch((err: unknown) =>
           log.error('scheduled job failed', { employerId, err }),
         );
+      }
+      for (const { name, employer, slot } of missed) {
+        log.info('scheduled slot missed while the service was not running runs now', {
+          employer,
+          slot: slot.toISOString(),
+        });
+        void scheduler.runLate(name, slot);
       }
     }
     return links;
   };
-  const links = await refresh();
-  await runMissedSlots(scheduler, runtime, links, registered);
+  const links = await refresh(true);
   scheduler.add({
     // Not `sync:<code>`: an employer may have any code, `schedules` too.
     name: refreshJobName,
@@ -211,33 +233,39 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
 const missedSlotHours = 24;
 
 /**
- * When the service starts: the latest slot of each scheduled link in the last day that nobody ran
- * (the service was down then: a deploy, a stopped machine) runs now, once, however many instances
- * start. A slot from before the link's schedule was set is not one of its slots.
+ * When the service starts: the latest slot of each scheduled link in the last day that nobody
+ * claimed (the service was down then: a deploy, a stopped machine), to run now, once however many
+ * instances start (the claim). A slot from before the link's schedule was set is not one of its
+ * slots. In the hour repeated in October a slot counts as claimed when either instant is; it runs
+ * at the second, as the cron library runs it.
  */
-async function runMissedSlots(
+async function missedSlots(
   scheduler: Scheduler,
   runtime: Runtime,
   links: ListedLink[],
   registered: ReadonlyMap<string, string>,
-): Promise<void> {
+): Promise<Array<{ name: string; employer: string; slot: Date }>> {
   const now = new Date();
   const dayAgo = new Date(now.getTime() - missedSlotHours * 3_600_000);
   // Thousands of links share a few schedules: each is read once.
   const latest = new Map<string, Date[] | undefined>();
+  const due: Array<{ name: string; employer: string; employerId: string; slots: Date[] }> = [];
   for (const { employerId, code, scheduleSince } of links) {
     const name = `sync:${code}`;
     const schedule = registered.get(name);
     if (schedule === undefined) continue;
     if (!latest.has(schedule)) latest.set(schedule, scheduler.lastSlot(name, dayAgo, now));
     const slots = latest.get(schedule);
-    if (!slots || slots.at(-1)! <= scheduleSince || (await anyClaimed(runtime, employerId, slots))) continue;
-    log.info('scheduled slot missed while the service was not running runs now', {
-      employer: code,
-      slot: slots[0]!.toISOString(),
-    });
-    void scheduler.runLate(name, slots[0]!);
+    if (slots && slots.at(-1)! > scheduleSince) due.push({ name, employer: code, employerId, slots });
   }
+  const claimed = await claimedSlots(
+    runtime,
+    due.map((d) => d.employerId),
+    due.flatMap((d) => d.slots),
+  );
+  return due
+    .filter((d) => !d.slots.some((s) => claimed.has(`${d.employerId} ${s.getTime()}`)))
+    .map((d) => ({ name: d.name, employer: d.employer, slot: d.slots.at(-1)! }));
 }
 
 /**

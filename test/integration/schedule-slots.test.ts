@@ -2,14 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
+import { createTestStore, testConfig, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
 import { testLink } from '../helpers/sync.js';
 import { log } from '../../src/log.js';
 import { registerSyncJobs, runScheduledSync } from '../../src/jobs/sync.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { GapSlots } from '../../src/jobs/dst.js';
-import { retakeSlots } from '../../src/jobs/slots.js';
+import { claimSlot, keepSlot, retakeSlots } from '../../src/jobs/slots.js';
 import { concurrencyLimit } from '../../src/jobs/limit.js';
 import type { Runtime } from '../../src/runtime.js';
 import { saveLink } from '../../src/store/links.js';
@@ -60,32 +60,21 @@ describe('scheduled slots taken again', () => {
     // Silent for an hour: on PostgreSQL past the beats, on the embedded store before this process.
     const quiet = new Date(Date.now() - 3_600_000);
     const slot = (day: number) => new Date(`2026-11-${day}T01:30:00Z`);
+    const lost = { instance: 'gone:1', beat_at: quiet, claimed_at: quiet, beats: true };
     await store.db('sync_schedule_claims').insert([
-      { employer_id: e.id, slot: slot(20), instance: 'gone:1', beat_at: quiet, claimed_at: quiet },
-      {
-        employer_id: e.id,
-        slot: slot(21),
-        instance: 'gone:1',
-        beat_at: quiet,
-        claimed_at: quiet,
-        taken_over: 2,
-      },
-      {
-        employer_id: e.id,
-        slot: slot(22),
-        instance: 'gone:1',
-        beat_at: quiet,
-        claimed_at: quiet,
-        done_at: quiet,
-      },
-      { employer_id: e.id, slot: slot(23), instance: 'alive:2' },
+      { employer_id: e.id, slot: slot(20), ...lost },
+      { employer_id: e.id, slot: slot(21), ...lost, taken_over: 2 },
+      { employer_id: e.id, slot: slot(22), ...lost, done_at: quiet },
+      { employer_id: e.id, slot: slot(23), instance: 'alive:2', beats: true },
       {
         employer_id: e.id,
         slot: slot(19),
-        instance: 'gone:1',
+        ...lost,
         beat_at: new Date(Date.now() - 25 * 3_600_000),
         claimed_at: new Date(Date.now() - 25 * 3_600_000),
       },
+      // Claimed by an instance of the version before (a rolling deploy), which says nothing while it runs.
+      { employer_id: e.id, slot: slot(24), instance: 'older:3', beat_at: quiet, claimed_at: quiet },
     ]);
     const runtime = { store } as unknown as Runtime;
     const error = vi.spyOn(log, 'error').mockImplementation(() => log);
@@ -104,7 +93,7 @@ describe('scheduled slots taken again', () => {
     const claims = await store.db('sync_schedule_claims').where({ employer_id: e.id }).orderBy('slot');
     expect(
       claims.map((c: { instance: string; taken_over: number; done_at: Date | null }) => [
-        c.instance === 'gone:1' || c.instance === 'alive:2' ? c.instance : 'this',
+        ['gone:1', 'alive:2', 'older:3'].includes(c.instance) ? c.instance : 'this',
         c.taken_over,
         c.done_at !== null,
       ]),
@@ -114,8 +103,36 @@ describe('scheduled slots taken again', () => {
       ['gone:1', 2, true],
       ['gone:1', 0, true],
       ['alive:2', 0, false],
+      ['older:3', 0, false],
     ]);
   });
+
+  it.runIf(testStoreKind === 'postgres')(
+    'When an instance runs or waits to run a slot, then it says so and the slot is not taken over (PostgreSQL)',
+    async () => {
+      const e = await saveLink(
+        store.db,
+        folderLink('beating', mkdtempSync(join(tmpdir(), 'koppeling-beating-'))),
+        'api',
+      );
+      const runtime = { store } as unknown as Runtime;
+      const slot = new Date('2026-11-29T01:30:00Z');
+      expect(await claimSlot(runtime, e.id, slot)).toBe(true);
+      const claim = () => store.db('sync_schedule_claims').where({ employer_id: e.id });
+      await claim().update({ beat_at: new Date(Date.now() - 3_600_000) });
+      const stop = keepSlot(runtime, e.id, slot, 50);
+      try {
+        await expect
+          .poll(async () => Date.now() - new Date((await claim().first()).beat_at).getTime(), {
+            timeout: 5_000,
+          })
+          .toBeLessThan(60_000);
+        expect(await retakeSlots(runtime, [e.id])).toEqual([]);
+      } finally {
+        stop();
+      }
+    },
+  );
 
   it('When a scheduled slot has run, then it is done and no instance takes it over', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'koppeling-done-slot-'));

