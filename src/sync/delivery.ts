@@ -223,7 +223,8 @@ const retriesBeforeFailed = 2;
 
 /**
  * Whether the employer's runs before `runId` all ended `status` on this same delivery,
- * `retriesBeforeFailed` times: failed, or abandoned by a process that died running them. A file that
+ * `retriesBeforeFailed` times: failed, or abandoned by a process that died running them and no
+ * other employer's run (see `alone` below). A file that
  * keeps failing (an internal error its data sets off, a size that runs the process out of memory)
  * would otherwise be read again, as the oldest, by every run, and hold up every delivery after it.
  * Runs stopped by a signal are passed over, and so are runs that started before the file was last
@@ -256,8 +257,17 @@ async function sameDeliveryRunsEnded(
         'r.source_name is not distinct from (select c.source_name from sync_runs c where c.id = ?) as same',
         [runId],
       ),
-    )) as Array<{ status: string; same: boolean }>;
-  return earlier.length === retriesBeforeFailed && earlier.every((r) => r.status === status && r.same);
+      // A process that died with runs of other employers going (or waiting) does not say which
+      // delivery killed it: such an abandoned run does not count.
+      req.store.db.raw(
+        `r.process is not null and not exists (select 1 from sync_runs o where o.process = r.process
+           and o.employer_id <> r.employer_id and o.status in ('abandoned', 'running')) as alone`,
+      ),
+    )) as Array<{ status: string; same: boolean; alone: boolean }>;
+  return (
+    earlier.length === retriesBeforeFailed &&
+    earlier.every((r) => r.status === status && r.same && (status !== 'abandoned' || r.alone))
+  );
 }
 
 /** A run of one delivery, with the file it read and how many more wait in the drop folder. */

@@ -60,6 +60,18 @@ async function failingSecondDelivery(code: string, error: Error) {
   return { folder, file, run, whileFailing };
 }
 
+/** A run of `file` as a process that died while it read it leaves it: recorded, still `running`. */
+const leftRunning = (employerId: string, file: string, startedAt: Date) => ({
+  id: randomUUID(),
+  employer_id: employerId,
+  trigger: 'schedule',
+  connector: 'csv',
+  delivery: 'mutations',
+  source_name: file,
+  status: 'running',
+  started_at: startedAt,
+});
+
 describe('a drop-folder delivery after a run that did not complete', () => {
   it('When the run fails for a reason other than its delivery, then the file stays for the next run', async () => {
     const { folder, file, run, whileFailing } = await failingSecondDelivery(
@@ -102,18 +114,9 @@ describe('a drop-folder delivery after a run that did not complete', () => {
     utimesSync(file, minutesAgo(10), minutesAgo(10));
     writeCsvDelivery(join(folder, 'b.csv'), [csvRow('2')]);
     // Each process died while it read a.csv: its run is left `running`.
-    await store.db('sync_runs').insert(
-      [5, 4].map((m) => ({
-        id: randomUUID(),
-        employer_id: employerId,
-        trigger: 'schedule',
-        connector: 'csv',
-        delivery: 'mutations',
-        source_name: file,
-        status: 'running',
-        started_at: minutesAgo(m),
-      })),
-    );
+    await store
+      .db('sync_runs')
+      .insert([5, 4].map((m) => ({ ...leftRunning(employerId, file, minutesAgo(m)), process: `gone:${m}` })));
     const r = await run();
     expect(r).toMatchObject({ status: 'failed', file, counts: { records: 0 } });
     expect(r!.retryable).toBeUndefined();
@@ -130,17 +133,27 @@ describe('a drop-folder delivery after a run that did not complete', () => {
     );
     utimesSync(file, new Date(Date.now() - 600_000), new Date(Date.now() - 600_000));
     await store.db('sync_runs').insert({
-      id: randomUUID(),
-      employer_id: employerId,
-      trigger: 'schedule',
-      connector: 'csv',
-      delivery: 'mutations',
-      source_name: file,
-      status: 'running',
-      started_at: new Date(Date.now() - 300_000),
+      ...leftRunning(employerId, file, new Date(Date.now() - 300_000)),
+      process: 'gone:1',
     });
     expect(await run()).toMatchObject({ status: 'completed', file });
     expect(existsSync(join(folder, 'processed', 'a.csv'))).toBe(true);
+  });
+
+  it('When the processes that died ran other employers too, then the file is not blamed and is read again', async () => {
+    const { file, run, employerId } = await dropFolderRun('drop-killed-with-others', (f) =>
+      writeCsvDelivery(f, [csvRow('1')]),
+    );
+    const other = await dropFolderRun('drop-killed-other', (f) => writeCsvDelivery(f, [csvRow('1')]));
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+    utimesSync(file, minutesAgo(10), minutesAgo(10));
+    await store.db('sync_runs').insert(
+      [5, 4].flatMap((m) => [
+        { ...leftRunning(employerId, file, minutesAgo(m)), process: `gone:${m}` },
+        { ...leftRunning(other.employerId, other.file, minutesAgo(m)), process: `gone:${m}` },
+      ]),
+    );
+    expect(await run()).toMatchObject({ status: 'completed', file });
   });
 
   it('When earlier runs of a file were stopped by a signal (a restart), then they do not count toward giving it up', async () => {
