@@ -1,9 +1,9 @@
-import { hostname } from 'node:os';
 import { log } from '../log.js';
+import { processName } from '../process-name.js';
 import type { Runtime } from '../runtime.js';
 
 /** This instance, as claims and the runs it starts name it. */
-export const instance = `${hostname()}:${process.pid}`;
+export const instance = processName;
 
 /** When this process started: on the embedded store every claim of an earlier process is over. */
 const processStarted = new Date();
@@ -11,7 +11,7 @@ const processStarted = new Date();
 /** A slot as claims store it: to the whole second, the same on every instance. */
 const slotAt = (slot: Date) => new Date(Math.floor(slot.getTime() / 1000) * 1000);
 
-/** How often an instance running a slot says so (`beat_at`), on PostgreSQL. */
+/** How often an instance says it still holds its slots (`beat_at`), on PostgreSQL. */
 export const SLOT_BEAT_MS = 30_000;
 
 /** A slot whose instance said nothing for this many beats is taken for one whose process died. */
@@ -60,27 +60,35 @@ const claimOf = (runtime: SlotRuntime, employerId: string, slot: Date) =>
   runtime.store.db('sync_schedule_claims').where({ employer_id: employerId, slot: slotAt(slot), instance });
 
 /**
- * Says now and then that this instance is still running a claimed slot, until the returned function
- * is called. On the embedded store one process alone runs slots, and its one connection is the
- * run's: there a slot of an earlier process is over once this one starts.
+ * While the scheduler runs: says every 30 seconds, in one statement, that this instance still holds
+ * the slots it claimed and has not done (going, or waiting for a turn), so none is taken for lost.
+ * On the embedded store one process alone runs slots, and its one connection is the run's: there a
+ * slot of an earlier process is over once this one starts, and nothing is said. The returned
+ * function stops it and releases the slots still held, for another instance at once: on a clean
+ * stop those are the ones still waiting for a turn (a slot going settles itself first).
  */
-export function keepSlot(
-  runtime: SlotRuntime,
-  employerId: string,
-  slot: Date,
-  everyMs = SLOT_BEAT_MS,
-): () => void {
-  if (runtime.store.kind !== 'postgres') return () => undefined;
-  const timer = setInterval(() => {
-    claimOf(runtime, employerId, slot)
-      .whereNull('done_at')
-      .update({ beat_at: runtime.store.db.fn.now() })
-      .catch((err: unknown) =>
-        log.warn('scheduled slot could not say it is still running', { employerId, err }),
-      );
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+export function holdSlots(runtime: SlotRuntime, everyMs = SLOT_BEAT_MS): () => Promise<void> {
+  const db = runtime.store.db;
+  const held = () =>
+    db('sync_schedule_claims').where({ instance }).whereNull('done_at').whereNull('released_at');
+  const timer =
+    runtime.store.kind === 'postgres'
+      ? setInterval(() => {
+          held()
+            .update({ beat_at: db.fn.now() })
+            .catch((err: unknown) => log.warn('scheduled slots could not say they are still held', { err }));
+        }, everyMs)
+      : undefined;
+  timer?.unref();
+  return async () => {
+    clearInterval(timer);
+    try {
+      const released = await held().update({ released_at: db.fn.now() });
+      if (released > 0) log.info('scheduled slots released for another turn', { slots: released });
+    } catch (err) {
+      log.error('scheduled slots not released; another instance takes them over later', { err });
+    }
+  };
 }
 
 /** Records that this instance is done with a claimed slot: nobody takes it over. */

@@ -13,8 +13,8 @@ import {
   claimSlot,
   claimedSlots,
   finishSlot,
+  holdSlots,
   instance,
-  keepSlot,
   releaseSlot,
   retakeSlots,
 } from './slots.js';
@@ -49,16 +49,14 @@ async function nextScheduled(
 }
 
 /**
- * Runs a scheduled slot once claimed. `retaken`: the slot was claimed already (see `retakeSlots`),
- * and this stops the beats begun then, so it is not taken for lost while it waits for its turn.
- * When the process stops before the slot is done, the slot is released for another instance; while
- * it runs, the instance says so, so that one killed outright loses the slot to another instance too.
+ * Runs a scheduled slot once claimed (`retaken`: claimed already, see `retakeSlots`). When the
+ * process stops before the slot is done, the slot is released for another instance.
  */
 export async function runScheduledSync(
   runtime: Runtime,
   employerId: string,
   slot: Date,
-  retaken?: () => void,
+  retaken = false,
 ): Promise<void> {
   let link: Link | undefined;
   if (!retaken) {
@@ -68,15 +66,20 @@ export async function runScheduledSync(
     // during an upgrade) leaves the slot to one that can. The error says why, in the log.
     link = await findLink(runtime.store.db, employerId);
     if (!link || !(await claimSlot(runtime, employerId, slot))) return;
+  } else {
+    try {
+      link = await findLink(runtime.store.db, employerId);
+    } catch (err) {
+      await releaseSlot(runtime, employerId, slot, 'this instance cannot read the link');
+      throw err;
+    }
   }
-  const stopBeating = retaken ?? keepSlot(runtime, employerId, slot);
   // Should the process stop (a restart, a deploy), its store stays open until the slot is settled.
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
   const unregister = onShutdown(() => settled);
   let released = false;
   try {
-    link ??= await findLink(runtime.store.db, employerId);
     const status = link ? await runClaimedSlot(runtime, employerId, link) : 'completed';
     if (stoppingSignal()) {
       // Stopped before it was done: released for another instance, or this one when it is back.
@@ -89,7 +92,6 @@ export async function runScheduledSync(
       await releaseSlot(runtime, employerId, slot, 'a run of the employer is still going');
     }
   } finally {
-    stopBeating();
     if (!released) await finishSlot(runtime, employerId, slot);
     settle();
     if (!stoppingSignal()) unregister();
@@ -150,6 +152,8 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   // leaves the slot to another instance that is free (exactly one still runs it). The turns are the
   // instance's own, shared with the runs started through the API.
   const turn = runtime.syncTurn;
+  // The slots this instance holds say so while it runs, and go to another instance when it stops.
+  onShutdown(holdSlots(runtime));
   const registered = new Map<string, string>();
   const reported = new Set<string>();
   const refresh = async (first = false): Promise<ListedLink[]> => {
@@ -199,8 +203,7 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
       const missed = first ? await missedSlots(scheduler, runtime, links, registered) : [];
       for (const { employerId, slot } of retaken) {
         log.info('scheduled slot taken again', { employerId, slot: slot.toISOString() });
-        const beats = keepSlot(runtime, employerId, slot);
-        void turn(() => runScheduledSync(runtime, employerId, slot, beats)).catch((err: unknown) =>
+        void turn(() => runScheduledSync(runtime, employerId, slot, true)).catch((err: unknown) =>
           log.error('scheduled job failed', { employerId, err }),
         );
       }

@@ -9,7 +9,7 @@ import { log } from '../../src/log.js';
 import { registerSyncJobs, runScheduledSync } from '../../src/jobs/sync.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { GapSlots } from '../../src/jobs/dst.js';
-import { claimSlot, keepSlot, retakeSlots } from '../../src/jobs/slots.js';
+import { claimSlot, holdSlots, retakeSlots } from '../../src/jobs/slots.js';
 import { concurrencyLimit } from '../../src/jobs/limit.js';
 import type { Runtime } from '../../src/runtime.js';
 import { saveLink } from '../../src/store/links.js';
@@ -107,32 +107,33 @@ describe('scheduled slots taken again', () => {
     ]);
   });
 
-  it.runIf(testStoreKind === 'postgres')(
-    'When an instance runs or waits to run a slot, then it says so and the slot is not taken over (PostgreSQL)',
-    async () => {
-      const e = await saveLink(
-        store.db,
-        folderLink('beating', mkdtempSync(join(tmpdir(), 'koppeling-beating-'))),
-        'api',
-      );
-      const runtime = { store } as unknown as Runtime;
-      const slot = new Date('2026-11-29T01:30:00Z');
-      expect(await claimSlot(runtime, e.id, slot)).toBe(true);
-      const claim = () => store.db('sync_schedule_claims').where({ employer_id: e.id });
-      await claim().update({ beat_at: new Date(Date.now() - 3_600_000) });
-      const stop = keepSlot(runtime, e.id, slot, 50);
-      try {
+  it('When an instance holds a slot, then it says so (PostgreSQL) and the slot is not taken over; when it stops, the slot is released', async () => {
+    const e = await saveLink(
+      store.db,
+      folderLink('holding', mkdtempSync(join(tmpdir(), 'koppeling-holding-'))),
+      'api',
+    );
+    const runtime = { store } as unknown as Runtime;
+    const slot = new Date('2026-11-29T01:30:00Z');
+    expect(await claimSlot(runtime, e.id, slot)).toBe(true);
+    const claim = async () => (await store.db('sync_schedule_claims').where({ employer_id: e.id }).first())!;
+    const stop = holdSlots(runtime, 50);
+    try {
+      if (testStoreKind === 'postgres') {
+        await store
+          .db('sync_schedule_claims')
+          .where({ employer_id: e.id })
+          .update({ beat_at: new Date(0) });
         await expect
-          .poll(async () => Date.now() - new Date((await claim().first()).beat_at).getTime(), {
-            timeout: 5_000,
-          })
+          .poll(async () => Date.now() - new Date((await claim()).beat_at).getTime(), { timeout: 5_000 })
           .toBeLessThan(60_000);
-        expect(await retakeSlots(runtime, [e.id])).toEqual([]);
-      } finally {
-        stop();
       }
-    },
-  );
+      expect(await retakeSlots(runtime, [e.id])).toEqual([]);
+    } finally {
+      await stop();
+    }
+    expect(await claim()).toMatchObject({ released_at: expect.any(Date), done_at: null });
+  });
 
   it('When a scheduled slot has run, then it is done and no instance takes it over', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'koppeling-done-slot-'));

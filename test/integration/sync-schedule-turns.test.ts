@@ -179,7 +179,7 @@ describe('a scheduled run that does not complete', () => {
       });
       const taken = await retakeSlots(runtime as unknown as Runtime, [employer.id]);
       expect(taken).toEqual([{ employerId: employer.id, slot }]);
-      await runScheduledSync(runtime as unknown as Runtime, employer.id, slot, () => undefined);
+      await runScheduledSync(runtime as unknown as Runtime, employer.id, slot, true);
       expect((await runs()).map((r: { status: string }) => r.status)).toEqual(['busy', 'completed']);
     },
   );
