@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { z } from 'zod';
+import { processName } from '../process-name.js';
 import { redactText } from '../log.js';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/db.js';
@@ -139,9 +138,6 @@ function toRun(r: RunRow): RunRecord {
 }
 
 /** Records the start of a run (committed at once, so it is visible while it runs). */
-/** This process, as runs record it: the host, the process id and a nonce (a restarted container has pid 1 again). */
-const thisProcess = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-
 export async function insertRun(
   db: Db,
   run: {
@@ -163,7 +159,7 @@ export async function insertRun(
     source_name: run.sourceName ?? null,
     started_by: run.startedBy ?? null,
     status: 'running',
-    process: thisProcess,
+    process: processName,
   });
 }
 
