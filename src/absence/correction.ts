@@ -46,7 +46,7 @@ export async function correctCase(
   }
   let countStart = c.count_start;
   if (input.firstSickDay && input.firstSickDay !== c.first_sick_day) {
-    const employment = await employmentFor(db, employeeId, c.employment_id, input.firstSickDay);
+    const employment = await employmentFor(db, employeeId, c.employment_id, input.firstSickDay, c.id);
     checkFirstSickDay({
       firstSickDay: input.firstSickDay,
       today: ctx.today,

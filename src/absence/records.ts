@@ -73,7 +73,9 @@ interface EmploymentRow {
 }
 
 // One query: the employee (404 when absent), its employments newest first with the contract terms
-// valid on the day, each employment's open case, and the employee's latest ended case.
+// valid on the day, each employment's open case, and the employee's latest ended case that no other
+// case continues yet (a count of sickness goes on in one case at a time: two employments sick again
+// within four weeks do not both continue it).
 const employmentsSql = (oneEmployment: boolean) => `
   select em.id, em.employer_id, em.start_date, em.end_date, v.hours_per_week, v.contract_type,
     (select json_build_object('id', c.id, 'first_sick_day', c.first_sick_day) from absence_cases c
@@ -82,7 +84,9 @@ const employmentsSql = (oneEmployment: boolean) => `
       select c.id, coalesce(c.count_case_id, c.id) as count_case_id, c.count_start, c.first_sick_day,
         c.last_sick_day
       from absence_cases c
-      where c.employee_id = e.id and c.status = 'ended' order by c.last_sick_day desc limit 1) p)
+      where c.employee_id = e.id and c.status = 'ended'
+        and not exists (select 1 from absence_cases n where n.continues_case_id = c.id and n.id is distinct from ?::uuid)
+      order by c.last_sick_day desc limit 1) p)
       as previous_case
   from employees e
   left join employments em on em.employee_id = e.id${oneEmployment ? ' and em.id = ?' : ''}
@@ -102,8 +106,13 @@ export async function employmentFor(
   employeeId: string,
   employmentId: string | undefined,
   day: string,
+  /** The case being corrected: the case it continues is still its previous case. */
+  correcting?: string,
 ): Promise<EmploymentOnDay> {
-  const bindings = employmentId ? [employmentId, day, day, employeeId] : [day, day, employeeId];
+  const except = correcting ?? null;
+  const bindings = employmentId
+    ? [except, employmentId, day, day, employeeId]
+    : [except, day, day, employeeId];
   const result = await prepared(trx, employmentsSql(employmentId !== undefined), bindings);
   const all = result.rows as EmploymentRow[];
   if (all.length === 0) throw notAnEmployee(employeeId);

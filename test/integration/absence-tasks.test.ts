@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../helpers/store.js';
 import { seedEmployee, seedEmployer } from '../helpers/absence.js';
 import { reportRecovery, reportSick } from '../../src/absence/cases.js';
+import { correctCase } from '../../src/absence/correction.js';
 import { actOnTask, groupedTasks, tasksOfCase } from '../../src/absence/tasks.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { poortwachterSchedule } from '../../src/domain/poortwachter.js';
@@ -60,6 +61,47 @@ describe('Poortwachter tasks follow from the count', () => {
     });
     const flagged = await actOnTask(ctx(), e.employeeId, tasks[0]!.id, { action: 'flag', important: true });
     expect(flagged).toMatchObject({ status: 'closed', important: true });
+  });
+
+  it('When two employments are sick again within four weeks of one case, then one continues its count and the other starts its own; no task shows twice', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const [other] = (await store
+      .db('employments')
+      .insert({
+        employer_id: employerId,
+        employee_id: e.employeeId,
+        external_id: `${e.personnelNumber}-2`,
+        start_date: '2020-01-01',
+      })
+      .returning('id')) as [{ id: string }];
+    await store.db('employment_versions').insert({
+      employment_id: other.id,
+      valid_from: '2020-01-01',
+      department_id: departmentId,
+      contract_type: 'O',
+      hours_per_week: 8,
+    });
+    // Each reported the day it happened.
+    const sick = (employmentId: string, firstSickDay: string) =>
+      reportSick(ctx(firstSickDay), e.employeeId, { employmentId, firstSickDay, percentage: 100 });
+    const first = await sick(e.employmentId, '2026-10-01');
+    await reportRecovery(ctx('2026-10-20'), e.employeeId, first.caseId, { lastSickDay: '2026-10-20' });
+    const again = await sick(e.employmentId, '2026-11-02');
+    const alongside = await sick(other.id, '2026-11-03');
+    expect(again.samentelling?.continuesCaseId).toBe(first.caseId);
+    expect(alongside.samentelling?.continuesCaseId).toBeUndefined();
+    const groups = await groupedTasks(store.db, (q) => q.where('c.employee_id', e.employeeId), today);
+    const listed = [...groups.overdue, ...groups.dueNow, ...groups.future];
+    expect(new Set(listed.map((t) => t.id)).size).toBe(listed.length);
+    const perCase = await Promise.all(
+      [again, alongside].map(async (c) => (await tasksOfCase(store.db, c.caseId, today)).length),
+    );
+    expect(listed).toHaveLength(perCase[0]! + perCase[1]!);
+    // A correction of the continuing case keeps what it continues.
+    await correctCase(ctx('2026-11-04'), e.employeeId, again.caseId, { firstSickDay: '2026-11-04' });
+    expect(await store.db('absence_cases').where({ id: again.caseId }).first('continues_case_id')).toEqual({
+      continues_case_id: first.caseId,
+    });
   });
 
   it('When a task id belongs to another employee, then acting on it answers 404', async () => {
