@@ -43,26 +43,30 @@ export const serveCommand: Command = {
     );
     sweep.unref();
     const scheduler = new Scheduler(config.timezone);
+    const serving: { server?: Server } = {};
+    // On SIGINT or SIGTERM: no new jobs or requests, the requests under way are answered, then
+    // the store closes. Registered first, so it runs last: after every scheduled slot going (those
+    // taken again at start included) has settled, and the scheduler has released the rest.
+    onShutdown(async () => {
+      clearInterval(sweep);
+      await scheduler.stop();
+      const { server } = serving;
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.close();
+    });
     if (config.scheduler === 'on') await registerJobs(scheduler, runtime);
     const app = createApp(runtime);
-    const server: Server = await new Promise((resolve, reject) => {
+    const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.on('error', reject);
     });
+    serving.server = server;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     io.stdout.write(
       `Koppeling listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} ` +
         `(store: ${runtime.store.kind} at ${runtime.store.location}; scheduler ${config.scheduler === 'on' ? `on, ${scheduler.jobNames().length} job(s)` : 'off'})\n`,
     );
-    // On SIGINT or SIGTERM: no new jobs or requests, the requests under way are answered, then
-    // the store closes.
-    onShutdown(async () => {
-      clearInterval(sweep);
-      await scheduler.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await runtime.close();
-    });
     return 0;
   },
 };

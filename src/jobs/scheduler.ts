@@ -19,6 +19,7 @@ const lateSlotTolerance = 10 * 60_000;
  */
 export class Scheduler {
   private readonly tasks = new Map<string, { task: ScheduledTask; job: ScheduledJob }>();
+  private readonly stopSteps: Array<() => Promise<void>> = [];
   private readonly running = new Set<string>();
   private readonly gaps: GapSlots;
   private checkedTo = new Date();
@@ -116,9 +117,15 @@ export class Scheduler {
     }
   }
 
+  /** Work for `stop`, done once no job is added any more (the store is still open then). */
+  onStop(step: () => Promise<void>): void {
+    this.stopSteps.push(step);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.gapTimer);
     this.gaps.stop();
     for (const name of [...this.tasks.keys()]) this.remove(name);
+    for (const step of this.stopSteps.splice(0)) await step();
   }
 }

@@ -152,8 +152,9 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   // leaves the slot to another instance that is free (exactly one still runs it). The turns are the
   // instance's own, shared with the runs started through the API.
   const turn = runtime.syncTurn;
-  // The slots this instance holds say so while it runs, and go to another instance when it stops.
-  onShutdown(holdSlots(runtime));
+  // The slots this instance holds say so while it runs, and go to another instance when it stops
+  // (the scheduler stops before the store closes, once the slots going have settled).
+  scheduler.onStop(holdSlots(runtime));
   const registered = new Map<string, string>();
   const reported = new Set<string>();
   const refresh = async (first = false): Promise<ListedLink[]> => {

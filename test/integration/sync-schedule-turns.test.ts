@@ -32,6 +32,7 @@ async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
     add: (job: ScheduledJob) => jobs.push(job),
     remove: () => undefined,
     lastSlot: () => undefined,
+    onStop: () => undefined,
   };
   let open = 0;
   const db = new Proxy(store.db, {
