@@ -27,6 +27,32 @@ export interface SeedEmployeeOptions {
   inService?: boolean;
 }
 
+/** Adds an employment with one version (from its start) to an employee, directly in SQL; returns its id. */
+export async function seedEmployment(
+  db: Knex,
+  employeeId: string,
+  o: Omit<SeedEmployeeOptions, 'lastName' | 'firstName' | 'birthDate' | 'inService'> & { externalId: string },
+): Promise<string> {
+  const [employment] = (await db('employments')
+    .insert({
+      employer_id: o.employerId,
+      employee_id: employeeId,
+      external_id: o.externalId,
+      start_date: o.startDate ?? '2020-01-01',
+      end_date: o.endDate ?? null,
+    })
+    .returning('id')) as [{ id: string }];
+  await db('employment_versions').insert({
+    employment_id: employment.id,
+    valid_from: o.startDate ?? '2020-01-01',
+    valid_to: null,
+    department_id: o.departmentId ?? null,
+    contract_type: o.contractType ?? 'O',
+    hours_per_week: o.hoursPerWeek ?? 40,
+  });
+  return employment.id;
+}
+
 /** Creates an employee with one employment and one employment version, directly in SQL. */
 export async function seedEmployee(db: Knex, o: SeedEmployeeOptions) {
   const n = ++counter;
@@ -40,22 +66,6 @@ export async function seedEmployee(db: Knex, o: SeedEmployeeOptions) {
       in_service: o.inService ?? true,
     })
     .returning('id')) as [{ id: string }];
-  const [employment] = (await db('employments')
-    .insert({
-      employer_id: o.employerId,
-      employee_id: employee.id,
-      external_id: `E${n}`,
-      start_date: o.startDate ?? '2020-01-01',
-      end_date: o.endDate ?? null,
-    })
-    .returning('id')) as [{ id: string }];
-  await db('employment_versions').insert({
-    employment_id: employment.id,
-    valid_from: o.startDate ?? '2020-01-01',
-    valid_to: null,
-    department_id: o.departmentId ?? null,
-    contract_type: o.contractType ?? 'O',
-    hours_per_week: o.hoursPerWeek ?? 40,
-  });
-  return { employeeId: employee.id, employmentId: employment.id, personnelNumber: `P${n}` };
+  const employmentId = await seedEmployment(db, employee.id, { ...o, externalId: `E${n}` });
+  return { employeeId: employee.id, employmentId, personnelNumber: `P${n}` };
 }

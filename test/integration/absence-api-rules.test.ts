@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, testConfig, testVault, type TestStore } from '../helpers/store.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
 import { asUser, createTestUser, type TestUser } from '../helpers/users.js';
-import { seedEmployee } from '../helpers/absence.js';
+import { seedEmployee, seedEmployment } from '../helpers/absence.js';
 import { addDepartment } from '../helpers/org.js';
 import { createApp } from '../../src/api/app.js';
 import { upsertEmployer } from '../../src/store/employers.js';
@@ -192,21 +192,12 @@ describe('Absence API rules', () => {
       startDate: '2019-01-01',
       endDate: '2025-06-30',
     });
-    const [second] = (await store
-      .db('employments')
-      .insert({
-        employer_id: (await store.db('employees').where({ id: dirk.employeeId }).first()).employer_id,
-        employee_id: dirk.employeeId,
-        external_id: `${dirk.personnelNumber}-2`,
-        start_date: '2025-07-01',
-      })
-      .returning('id')) as [{ id: string }];
-    await store.db('employment_versions').insert({
-      employment_id: second.id,
-      valid_from: '2025-07-01',
-      department_id: ids.ops,
-      contract_type: 'O',
-      hours_per_week: 32,
+    const second = await seedEmployment(store.db, dirk.employeeId, {
+      employerId: (await store.db('employees').where({ id: dirk.employeeId }).first()).employer_id,
+      externalId: `${dirk.personnelNumber}-2`,
+      startDate: '2025-07-01',
+      departmentId: ids.ops,
+      hoursPerWeek: 32,
     });
     expect((await mgr$('GET', `/api/v1/employees/${dirk.employeeId}/absence-cases`)).status).toBe(403);
     const found = await mgr$('GET', '/api/v1/employees?name=dirksen&includeFormer=true');
@@ -214,7 +205,7 @@ describe('Absence API rules', () => {
     // Carla left in 2025 and works nowhere here now: her last department still sees her.
     expect((await mgr$('GET', `/api/v1/employees/${ids.carla}/absence-cases`)).status).toBe(200);
     // Dirk leaves ops too: ops, his last department, sees him; sales, an earlier one, does not.
-    await store.db('employments').where({ id: second.id }).update({ end_date: '2025-12-31' });
+    await store.db('employments').where({ id: second }).update({ end_date: '2025-12-31' });
     expect((await mgr$('GET', `/api/v1/employees/${dirk.employeeId}/absence-cases`)).status).toBe(403);
   });
 

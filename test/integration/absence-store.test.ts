@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../helpers/store.js';
-import { seedEmployee, seedEmployer } from '../helpers/absence.js';
+import { seedEmployee, seedEmployer, seedEmployment } from '../helpers/absence.js';
 import {
   correctCase,
   reportOtherEnd,
@@ -206,29 +206,25 @@ describe('Absence store rules', () => {
 
   it('When an employee has two employments on the first sick day, then the report must name one', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
-    const [second] = (await store
-      .db('employments')
-      .insert({
-        employer_id: employerId,
-        employee_id: e.employeeId,
-        external_id: `second-${e.employmentId}`,
-        start_date: '2024-01-01',
-      })
-      .returning('id')) as [{ id: string }];
+    const second = await seedEmployment(store.db, e.employeeId, {
+      employerId,
+      externalId: `second-${e.employmentId}`,
+      startDate: '2024-01-01',
+    });
     await expect(
       reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 }),
     ).rejects.toThrow(/give employmentId/);
     const r = await reportSick(ctx(), e.employeeId, {
       firstSickDay: '2026-11-20',
       percentage: 100,
-      employmentId: second.id,
+      employmentId: second,
     });
-    expect((await caseOfEmployee(store.db, e.employeeId, r.caseId)).employmentId).toBe(second.id);
+    expect((await caseOfEmployee(store.db, e.employeeId, r.caseId)).employmentId).toBe(second);
     await expect(
       reportSick(ctx(), e.employeeId, {
         firstSickDay: '2026-11-20',
         hoursNotWorked: 4,
-        employmentId: second.id,
+        employmentId: second,
       }),
     ).rejects.toThrow(/already has an open absence case/);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../helpers/store.js';
-import { seedEmployee, seedEmployer } from '../helpers/absence.js';
+import { seedEmployee, seedEmployer, seedEmployment } from '../helpers/absence.js';
 import { reportRecovery, reportSick } from '../../src/absence/cases.js';
 import { correctCase } from '../../src/absence/correction.js';
 import { actOnTask, groupedTasks, tasksOfCase } from '../../src/absence/tasks.js';
@@ -65,21 +65,11 @@ describe('Poortwachter tasks follow from the count', () => {
 
   it('When two employments are sick again within four weeks of one case, then one continues its count and the other starts its own; no task shows twice', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
-    const [other] = (await store
-      .db('employments')
-      .insert({
-        employer_id: employerId,
-        employee_id: e.employeeId,
-        external_id: `${e.personnelNumber}-2`,
-        start_date: '2020-01-01',
-      })
-      .returning('id')) as [{ id: string }];
-    await store.db('employment_versions').insert({
-      employment_id: other.id,
-      valid_from: '2020-01-01',
-      department_id: departmentId,
-      contract_type: 'O',
-      hours_per_week: 8,
+    const other = await seedEmployment(store.db, e.employeeId, {
+      employerId,
+      externalId: `${e.personnelNumber}-2`,
+      departmentId,
+      hoursPerWeek: 8,
     });
     // Each reported the day it happened.
     const sick = (employmentId: string, firstSickDay: string) =>
@@ -87,7 +77,7 @@ describe('Poortwachter tasks follow from the count', () => {
     const first = await sick(e.employmentId, '2026-10-01');
     await reportRecovery(ctx('2026-10-20'), e.employeeId, first.caseId, { lastSickDay: '2026-10-20' });
     const again = await sick(e.employmentId, '2026-11-02');
-    const alongside = await sick(other.id, '2026-11-03');
+    const alongside = await sick(other, '2026-11-03');
     expect(again.samentelling?.continuesCaseId).toBe(first.caseId);
     expect(alongside.samentelling?.continuesCaseId).toBeUndefined();
     const groups = await groupedTasks(store.db, (q) => q.where('c.employee_id', e.employeeId), today);
