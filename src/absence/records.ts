@@ -69,23 +69,25 @@ interface EmploymentRow {
     count_start: string;
     first_sick_day: string;
     last_sick_day: string;
+    continuable: boolean;
   } | null;
 }
 
 // One query: the employee (404 when absent), its employments newest first with the contract terms
-// valid on the day, each employment's open case, and the employee's latest ended case that no other
-// case continues yet (a count of sickness goes on in one case at a time: two employments sick again
-// within four weeks do not both continue it).
+// valid on the day, each employment's open case, and the employee's latest ended case, with whether
+// another case continues it already (a count of sickness goes on in one case at a time: two
+// employments sick again within four weeks do not both continue it).
 const employmentsSql = (oneEmployment: boolean) => `
   select em.id, em.employer_id, em.start_date, em.end_date, v.hours_per_week, v.contract_type,
     (select json_build_object('id', c.id, 'first_sick_day', c.first_sick_day) from absence_cases c
       where c.employment_id = em.id and c.status = 'open') as open_case,
     (select row_to_json(p) from (
       select c.id, coalesce(c.count_case_id, c.id) as count_case_id, c.count_start, c.first_sick_day,
-        c.last_sick_day
+        c.last_sick_day,
+        not exists (select 1 from absence_cases n where n.continues_case_id = c.id and n.id is distinct from ?::uuid)
+          as continuable
       from absence_cases c
       where c.employee_id = e.id and c.status = 'ended'
-        and not exists (select 1 from absence_cases n where n.continues_case_id = c.id and n.id is distinct from ?::uuid)
       order by c.last_sick_day desc limit 1) p)
       as previous_case
   from employees e
@@ -152,6 +154,7 @@ export async function employmentFor(
           countStart: previous.count_start,
           firstSickDay: previous.first_sick_day,
           lastSickDay: previous.last_sick_day,
+          continuable: previous.continuable,
         }
       : undefined,
   };

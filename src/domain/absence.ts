@@ -120,6 +120,8 @@ export interface PreviousCase {
   countStart: string;
   firstSickDay: string;
   lastSickDay: string;
+  /** False when another case continues it already: a count goes on in one case at a time. */
+  continuable?: boolean;
 }
 
 export interface CountDecision {
@@ -130,7 +132,8 @@ export interface CountDecision {
 
 /**
  * Samentelling: a sickness starting within 4 weeks after the previous case ended continues that
- * case's 104-week count. A first sick day on or before the previous case's last sick day overlaps it.
+ * case's 104-week count, unless another case continues it already (then it starts a count of its
+ * own). A first sick day on or before the previous case's last sick day overlaps it.
  */
 export function decideCount(firstSickDay: string, previous: PreviousCase | undefined): CountDecision {
   if (!previous) return { countStart: firstSickDay, continuesCaseId: null };
@@ -145,7 +148,7 @@ export function decideCount(firstSickDay: string, previous: PreviousCase | undef
         'or ask a user who can view the dossier to correct that case',
     );
   }
-  if (daysBetween(previous.lastSickDay, firstSickDay) <= samentellingDays) {
+  if (previous.continuable !== false && daysBetween(previous.lastSickDay, firstSickDay) <= samentellingDays) {
     return { countStart: previous.countStart, continuesCaseId: previous.id };
   }
   return { countStart: firstSickDay, continuesCaseId: null };

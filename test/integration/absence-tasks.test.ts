@@ -77,6 +77,8 @@ describe('Poortwachter tasks follow from the count', () => {
     const first = await sick(e.employmentId, '2026-10-01');
     await reportRecovery(ctx('2026-10-20'), e.employeeId, first.caseId, { lastSickDay: '2026-10-20' });
     const again = await sick(e.employmentId, '2026-11-02');
+    // A case continued already still refuses a report that overlaps it.
+    await expect(sick(other, '2026-10-15')).rejects.toMatchObject({ code: 'conflict' });
     const alongside = await sick(other, '2026-11-03');
     expect(again.samentelling?.continuesCaseId).toBe(first.caseId);
     expect(alongside.samentelling?.continuesCaseId).toBeUndefined();

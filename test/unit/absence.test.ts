@@ -141,6 +141,16 @@ describe('Samentelling', () => {
 
   it('When a new sickness starts on or before the previous last sick day, then it is refused as overlapping', () => {
     expect(() => decideCount('2026-03-31', previous)).toThrow(/falls within the previous case/);
+    expect(() => decideCount('2026-03-31', { ...previous, continuable: false })).toThrow(
+      /falls within the previous case/,
+    );
+  });
+
+  it('When another case continues the previous one already, then a new sickness within 4 weeks starts a count of its own', () => {
+    expect(decideCount('2026-04-10', { ...previous, continuable: false })).toEqual({
+      countStart: '2026-04-10',
+      continuesCaseId: null,
+    });
   });
 
   it('When any gap is given, then the count continues exactly when the interruption is shorter than 4 weeks', () => {
