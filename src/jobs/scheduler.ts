@@ -20,6 +20,8 @@ const lateSlotTolerance = 10 * 60_000;
 export class Scheduler {
   private readonly tasks = new Map<string, { task: ScheduledTask; job: ScheduledJob }>();
   private readonly stopSteps: Array<() => Promise<void>> = [];
+  /** Jobs and tracked work going: `stop` waits for them (they end soon once the process stops). */
+  private readonly going = new Set<Promise<unknown>>();
   private readonly running = new Set<string>();
   private readonly gaps: GapSlots;
   private checkedTo = new Date();
@@ -108,8 +110,10 @@ export class Scheduler {
       return;
     }
     this.running.add(job.name);
+    const run = job.run(slot);
+    this.track(run);
     try {
-      await job.run(slot);
+      await run;
     } catch (err) {
       log.error('scheduled job failed', { job: job.name, err });
     } finally {
@@ -117,15 +121,23 @@ export class Scheduler {
     }
   }
 
-  /** Work for `stop`, done once no job is added any more (the store is still open then). */
+  /** Work for `stop`, done once the jobs going have ended (the store is still open then). */
   onStop(step: () => Promise<void>): void {
     this.stopSteps.push(step);
+  }
+
+  /** Work a job started without waiting for it (a slot taken again): `stop` waits for it too. */
+  track(work: Promise<unknown>): void {
+    this.going.add(work);
+    void work.finally(() => this.going.delete(work)).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.gapTimer);
     this.gaps.stop();
     for (const name of [...this.tasks.keys()]) this.remove(name);
+    // A job may have tracked more work meanwhile: wait until nothing is going.
+    while (this.going.size > 0) await Promise.allSettled([...this.going]);
     for (const step of this.stopSteps.splice(0)) await step();
   }
 }

@@ -67,6 +67,8 @@ export async function runScheduledSync(
     link = await findLink(runtime.store.db, employerId);
     if (!link || !(await claimSlot(runtime, employerId, slot))) return;
   } else {
+    // Taken again, and its turn came while the process is stopping: for another instance.
+    if (stoppingSignal()) return releaseSlot(runtime, employerId, slot, 'the process stops before its turn');
     try {
       link = await findLink(runtime.store.db, employerId);
     } catch (err) {
@@ -204,8 +206,11 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
       const missed = first ? await missedSlots(scheduler, runtime, links, registered) : [];
       for (const { employerId, slot } of retaken) {
         log.info('scheduled slot taken again', { employerId, slot: slot.toISOString() });
-        void turn(() => runScheduledSync(runtime, employerId, slot, true)).catch((err: unknown) =>
-          log.error('scheduled job failed', { employerId, err }),
+        // Tracked, so that the scheduler stops (and releases what it holds) once this has settled.
+        scheduler.track(
+          turn(() => runScheduledSync(runtime, employerId, slot, true)).catch((err: unknown) =>
+            log.error('scheduled job failed', { employerId, err }),
+          ),
         );
       }
       for (const { name, employer, slot } of missed) {

@@ -33,6 +33,7 @@ async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
     remove: () => undefined,
     lastSlot: () => undefined,
     onStop: () => undefined,
+    track: () => undefined,
   };
   let open = 0;
   const db = new Proxy(store.db, {

@@ -123,3 +123,29 @@ describe('a schedule no date matches', () => {
     await scheduler.stop();
   });
 });
+
+describe('a scheduler that stops', () => {
+  it('When work is going, then it stops once that work has ended, and only then does its stop steps', async () => {
+    const scheduler = new Scheduler('Europe/Amsterdam');
+    const order: string[] = [];
+    let finish!: () => void;
+    scheduler.add({
+      name: 'slow',
+      cron: '0 3 * * *',
+      run: () => new Promise<void>((resolve) => (finish = resolve)).then(() => void order.push('job')),
+    });
+    const late = scheduler.runLate('slow', new Date('2026-11-29T02:00:00Z'));
+    let tracked!: () => void;
+    scheduler.track(
+      new Promise<void>((resolve) => (tracked = resolve)).then(() => void order.push('tracked')),
+    );
+    scheduler.onStop(async () => void order.push('step'));
+    const stopped = scheduler.stop();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual([]);
+    finish();
+    tracked();
+    await Promise.all([stopped, late]);
+    expect(order).toEqual(['job', 'tracked', 'step']);
+  });
+});

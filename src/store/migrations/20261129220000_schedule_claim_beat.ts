@@ -15,6 +15,11 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('taken_over').notNullable().defaultTo(0);
     t.boolean('beats').notNullable().defaultTo(false);
   });
+  // The claims an instance still holds, which it says so for every 30 seconds.
+  await knex.raw(
+    `create index sync_schedule_claims_held on sync_schedule_claims (instance)
+       where done_at is null and released_at is null`,
+  );
   // Claims from before: taken for done (their instances no longer run them), unless released.
   await knex.raw(
     `update sync_schedule_claims set beat_at = claimed_at,
@@ -23,6 +28,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw(`drop index if exists sync_schedule_claims_held`);
   await knex.schema.alterTable('sync_schedule_claims', (t) => {
     t.dropColumn('beats');
     t.dropColumn('taken_over');
