@@ -20,8 +20,11 @@ const beatsBeforeLost = 4;
 /** How often a slot is taken over from a process that died running it, before it is given up. */
 export const maxTakeovers = 2;
 
-/** How long a released or lost slot is still taken again: after a day the next slots have come. */
-const retakeHours = 24;
+/**
+ * How long a slot is still run late (released, lost with its instance, or missed while no instance
+ * ran): after a day the next slots have come.
+ */
+export const lateSlotHours = 24;
 
 type SlotRuntime = Pick<Runtime, 'store'>;
 
@@ -144,14 +147,16 @@ export async function retakeSlots(
 ): Promise<Array<{ employerId: string; slot: Date }>> {
   if (employerIds.length === 0) return [];
   const db = runtime.store.db;
-  const employers = JSON.stringify(employerIds);
   const gone = lost(runtime);
-  const open = `beats and done_at is null and released_at is null and claimed_at > now() - make_interval(hours => ?)
-    and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and ${gone.sql}`;
+  const mine = `employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid)`;
+  // Claimed in the last day by an instance that says it holds its slots, and silent since.
+  const lostClaim = `beats and released_at is null and claimed_at > now() - make_interval(hours => ?) and ${gone.sql}`;
+  const bindings = [JSON.stringify(employerIds), lateSlotHours, ...gone.bindings];
   const givenUp = (await db.raw(
-    `update sync_schedule_claims set done_at = now() where ${open} and taken_over >= ?
-     returning employer_id, slot, instance`,
-    [retakeHours, employers, ...gone.bindings, maxTakeovers],
+    `update sync_schedule_claims set done_at = now()
+      where ${mine} and done_at is null and ${lostClaim} and taken_over >= ?
+      returning employer_id, slot, instance`,
+    [...bindings, maxTakeovers],
   )) as { rows: Array<{ employer_id: string; slot: Date | string; instance: string }> };
   for (const r of givenUp.rows) {
     log.error('scheduled slot given up: the process running it stopped without a word each time', {
@@ -165,11 +170,10 @@ export async function retakeSlots(
     `update sync_schedule_claims
         set taken_over = taken_over + case when released_at is null then 1 else 0 end,
             released_at = null, instance = ?, claimed_at = now(), beat_at = now(), beats = true
-      where done_at is null and employer_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
-        and (released_at > now() - make_interval(hours => ?)
-             or (${open} and taken_over < ?))
-      returning employer_id, slot, taken_over`,
-    [instance, employers, retakeHours, retakeHours, employers, ...gone.bindings, maxTakeovers],
-  )) as { rows: Array<{ employer_id: string; slot: Date | string; taken_over: number }> };
+      where ${mine} and done_at is null
+        and (${lostClaim} and taken_over < ? or released_at > now() - make_interval(hours => ?))
+      returning employer_id, slot`,
+    [instance, ...bindings, maxTakeovers, lateSlotHours],
+  )) as { rows: Array<{ employer_id: string; slot: Date | string }> };
   return res.rows.map((r) => ({ employerId: r.employer_id, slot: new Date(r.slot) }));
 }

@@ -15,6 +15,7 @@ import {
   finishSlot,
   holdSlots,
   instance,
+  lateSlotHours,
   releaseSlot,
   retakeSlots,
 } from './slots.js';
@@ -238,9 +239,6 @@ export async function registerSyncJobs(scheduler: Scheduler, runtime: Runtime): 
   );
 }
 
-/** How far back a slot the service was not running for is still run when it starts. */
-const missedSlotHours = 24;
-
 /**
  * When the service starts: the latest slot of each scheduled link in the last day that nobody
  * claimed (the service was down then: a deploy, a stopped machine), to run now, once however many
@@ -255,7 +253,7 @@ async function missedSlots(
   registered: ReadonlyMap<string, string>,
 ): Promise<Array<{ name: string; employer: string; slot: Date }>> {
   const now = new Date();
-  const dayAgo = new Date(now.getTime() - missedSlotHours * 3_600_000);
+  const dayAgo = new Date(now.getTime() - lateSlotHours * 3_600_000);
   // Thousands of links share a few schedules: each is read once.
   const latest = new Map<string, Date[] | undefined>();
   const due: Array<{ name: string; employer: string; employerId: string; slots: Date[] }> = [];

@@ -47,8 +47,10 @@ function readStoredLink(document: unknown): StoredLink {
   };
 }
 
-/** A stored link as read (`readStoredLink`), with its employer and where it was last written from. */
-/** A stored link as listed: `scheduleSince` is when its schedule was last set. */
+/**
+ * A stored link as read (`readStoredLink`), with its employer, where it was last written from and
+ * when its schedule was last set.
+ */
 export type ListedLink = StoredLink & {
   employerId: string;
   code: string;

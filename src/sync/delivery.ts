@@ -224,13 +224,13 @@ const retriesBeforeFailed = 2;
 /**
  * Whether the employer's runs before `runId` all ended `status` on this same delivery,
  * `retriesBeforeFailed` times: failed, or abandoned by a process that died running them and no
- * other employer's run (see `alone` below). A file that
- * keeps failing (an internal error its data sets off, a size that runs the process out of memory)
- * would otherwise be read again, as the oldest, by every run, and hold up every delivery after it.
- * Runs stopped by a signal are passed over, and so are runs that started before the file was last
- * written: they read an earlier delivery of the same name (one that went to failed/ itself, say), not
- * this one. (A drop-folder file is read only once it has not changed for `settleSeconds`, which
- * covers a small difference between the clocks of this machine and the database.)
+ * other employer's run (see `alone` below). A file that keeps failing (an internal error its data
+ * sets off, a size that runs the process out of memory) would otherwise be read again, as the
+ * oldest, by every run, and hold up every delivery after it. Runs stopped by a signal are passed
+ * over, and so are runs that started before the file was last written: they read an earlier
+ * delivery of the same name (one that went to failed/ itself, say), not this one. (A drop-folder
+ * file is read only once it has not changed for `settleSeconds`, which covers a small difference
+ * between the clocks of this machine and the database.)
  */
 async function sameDeliveryRunsEnded(
   req: Omit<DeliveryRequest, 'file'>,
