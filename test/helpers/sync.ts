@@ -19,6 +19,20 @@ export function testLink(code: string, overrides: Partial<LinkInput> = {}): Link
   });
 }
 
+/** A mutation link reading the drop folder `folder` at once (no settling), scheduled nightly. */
+export function scheduledFolderLink(
+  code: string,
+  folder: string,
+  mapping = 'mappings/csv-standard.yaml',
+): Link {
+  return testLink(code, {
+    source: { folder, settleSeconds: 0 },
+    mapping,
+    delivery: 'mutations',
+    schedule: '30 2 * * *',
+  });
+}
+
 /** Valid BSNs (11-check) for fixtures. */
 export const bsns = ['111222333', '123456782', '999999990', '100000009', '100000010'];
 

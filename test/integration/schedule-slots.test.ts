@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestStore, testConfig, testStoreKind, testVault, type TestStore } from '../helpers/store.js';
 import { csvRow, writeCsvDelivery } from '../helpers/csv-delivery.js';
-import { testLink } from '../helpers/sync.js';
+import { scheduledFolderLink } from '../helpers/sync.js';
 import { log } from '../../src/log.js';
 import { registerSyncJobs, runScheduledSync } from '../../src/jobs/sync.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
@@ -20,15 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-/** A mutation link reading the drop folder `folder`, scheduled nightly. */
-const folderLink = (code: string, folder: string) =>
-  testLink(code, { source: { folder, settleSeconds: 0 }, delivery: 'mutations', schedule: '30 2 * * *' });
-
 describe('scheduled slots taken again', () => {
   it('When a stopped instance released a slot, then one instance takes it again, and not once a day has passed', async () => {
     const e = await saveLink(
       store.db,
-      folderLink('retake', mkdtempSync(join(tmpdir(), 'koppeling-retake-'))),
+      scheduledFolderLink('retake', mkdtempSync(join(tmpdir(), 'koppeling-retake-'))),
       'api',
     );
     const slot = new Date('2026-11-29T01:30:00Z');
@@ -54,7 +50,7 @@ describe('scheduled slots taken again', () => {
   it('When the instance running a slot went quiet, then one instance takes it over, at most twice, and then gives it up in the log', async () => {
     const e = await saveLink(
       store.db,
-      folderLink('lost-slots', mkdtempSync(join(tmpdir(), 'koppeling-lost-'))),
+      scheduledFolderLink('lost-slots', mkdtempSync(join(tmpdir(), 'koppeling-lost-'))),
       'api',
     );
     // Silent for an hour: on PostgreSQL past the beats, on the embedded store before this process.
@@ -110,7 +106,7 @@ describe('scheduled slots taken again', () => {
   it('When an instance holds a slot, then it says so (PostgreSQL) and the slot is not taken over; when it stops, the slot is released', async () => {
     const e = await saveLink(
       store.db,
-      folderLink('holding', mkdtempSync(join(tmpdir(), 'koppeling-holding-'))),
+      scheduledFolderLink('holding', mkdtempSync(join(tmpdir(), 'koppeling-holding-'))),
       'api',
     );
     const runtime = { store } as unknown as Runtime;
@@ -138,7 +134,7 @@ describe('scheduled slots taken again', () => {
   it('When a scheduled slot has run, then it is done and no instance takes it over', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'koppeling-done-slot-'));
     writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
-    const e = await saveLink(store.db, folderLink('done-slot', folder), 'api');
+    const e = await saveLink(store.db, scheduledFolderLink('done-slot', folder), 'api');
     const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
     const slot = new Date('2026-11-29T01:30:00Z');
     await runScheduledSync(runtime as unknown as Runtime, e.id, slot);
@@ -160,7 +156,7 @@ describe('scheduled slots missed while the service was not running', () => {
       return { code, folder };
     });
     const [a, b, c] = await Promise.all(
-      folders.map(({ code, folder }) => saveLink(store.db, folderLink(code, folder), 'api')),
+      folders.map(({ code, folder }) => saveLink(store.db, scheduledFolderLink(code, folder), 'api')),
     );
     const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
     await store
@@ -168,7 +164,7 @@ describe('scheduled slots missed while the service was not running', () => {
       .whereIn('employer_id', [a!.id, b!.id])
       .update({ schedule_since: twoDaysAgo });
     // Saving the same schedule again keeps when it was set.
-    await saveLink(store.db, folderLink('missed-a', folders[0]!.folder), 'api');
+    await saveLink(store.db, scheduledFolderLink('missed-a', folders[0]!.folder), 'api');
     // The slot of 02:30 in the last day (Europe/Amsterdam).
     const slot = new GapSlots('Europe/Amsterdam').lastSlot(
       '30 2 * * *',

@@ -12,6 +12,7 @@ import { Scheduler, type ScheduledJob } from '../../src/jobs/scheduler.js';
 import type { Runtime } from '../../src/runtime.js';
 import { saveLink } from '../../src/store/links.js';
 import { linkSchema } from '../../src/sync/link.js';
+import { scheduledFolderLink } from '../helpers/sync.js';
 
 let store: TestStore;
 beforeAll(async () => {
@@ -59,17 +60,6 @@ async function collectJobs(syncConcurrency: number): Promise<ScheduledJob[]> {
   await registerSyncJobs(scheduler as unknown as Scheduler, runtime as unknown as Runtime);
   return jobs.filter((j) => j.name !== refreshJobName);
 }
-
-/** A mutation link reading the drop folder `folder`, scheduled nightly. */
-const folderLink = (code: string, folder: string, mapping = 'mappings/csv-standard.yaml') =>
-  linkSchema.parse({
-    employer: { code, name: `${code} BV` },
-    connector: 'csv',
-    source: { folder, settleSeconds: 0 },
-    mapping,
-    delivery: 'mutations',
-    schedule: '30 2 * * *',
-  });
 
 describe('scheduled syncs that share a slot', () => {
   it('When many employers share a slot, then one instance runs them in turns and each completes once', async () => {
@@ -127,7 +117,7 @@ describe('a scheduled run that does not complete', () => {
     );
     utimesSync(first, new Date('2026-11-28T20:00:00Z'), new Date('2026-11-28T20:00:00Z'));
     utimesSync(second, new Date('2026-11-28T21:00:00Z'), new Date('2026-11-28T21:00:00Z'));
-    const employer = await saveLink(store.db, folderLink('sched-columns', folder), 'api');
+    const employer = await saveLink(store.db, scheduledFolderLink('sched-columns', folder), 'api');
     const [job] = (await collectJobs(1)).filter((j) => j.name === 'sync:sched-columns');
     const warn = vi.spyOn(log, 'warn');
     try {
@@ -150,7 +140,7 @@ describe('a scheduled run that does not complete', () => {
 
   /** A link with a drop folder and a nightly schedule, stored as it is (not checked). */
   async function scheduledLink(code: string, folder: string, mapping: string) {
-    const employer = await saveLink(store.db, folderLink(code, folder, mapping), 'api');
+    const employer = await saveLink(store.db, scheduledFolderLink(code, folder, mapping), 'api');
     const [job] = (await collectJobs(1)).filter((j) => j.name === `sync:${code}`);
     await job!.run(new Date('2026-11-29T01:30:00Z'));
     return store.db('sync_runs').where({ employer_id: employer.id });
@@ -161,7 +151,7 @@ describe('a scheduled run that does not complete', () => {
     async () => {
       const folder = mkdtempSync(join(tmpdir(), 'koppeling-sched-busy-'));
       writeCsvDelivery(join(folder, 'a.csv'), [csvRow('1')]);
-      const employer = await saveLink(store.db, folderLink('sched-busy', folder), 'api');
+      const employer = await saveLink(store.db, scheduledFolderLink('sched-busy', folder), 'api');
       const runtime = { config: testConfig(), syncTurn: concurrencyLimit(1), store, vault: testVault(store) };
       const slot = new Date('2026-11-29T01:30:00Z');
       // An upload through the API holds the employer's run lock while the slot comes.
