@@ -1,7 +1,8 @@
 /**
  * `npm run bench:sync`: generates a realistic delivery and compares, on one store, (a) raw COPY of
  * the CSV (the ceiling), (b) a naive knex batch upsert (the typical implementation), (c) a Koppeling
- * complete delivery, (d) the same delivery again, (e) the delivery with 1% changed and 1% missing.
+ * complete delivery, (d) the same delivery again, (e) the delivery with 1% changed and 1% missing,
+ * and (f) the floor of (c): the rows (c) stored, copied straight back into the store's tables.
  *
  * Size: BENCH_EMPLOYEES=1000000 (or --employees 1000000); default 20000.
  * `--sivi 200000` instead runs one complete SIVI WerknemersGegevens delivery of that many employees
@@ -9,13 +10,13 @@
  * Store: DATABASE_URL=postgres://... (a schema `bench_sync` is created and dropped), or else PGlite in
  * a data folder `.bench/pglite` (removed afterwards).
  */
-import { createReadStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateLatest } from '../../src/store/migrate.js';
@@ -143,22 +144,90 @@ async function naiveUpsert(store: Store, file: string): Promise<number> {
   return written;
 }
 
-/** The measured lines; ratios to (a) and (b) only when those were measured (`compare`). */
+/** The tables a complete delivery fills, in the order their foreign keys allow loading them. */
+const deliveryTables = ['employees', 'employee_vault', 'employments', 'employment_versions'] as const;
+
+/**
+ * (f) The floor of (c) on this schema: the rows (c) stored (copied out beforehand, not timed) copied
+ * back in one transaction, with the tables' indexes, foreign keys and triggers in place, before any
+ * reading, validating, planning or encrypting. Leaves the store as (c) left it.
+ */
+async function floorCopy(store: Store): Promise<() => Promise<number>> {
+  // Nothing else of the benchmark's store refers to these tables: the cascade empties nothing more.
+  const truncate = `truncate ${deliveryTables.join(', ')} cascade`;
+  if (store.kind === 'postgres') {
+    const client = new pg.Client({ connectionString: schemaUrl(databaseUrl!) });
+    await client.connect();
+    const file = (t: string) => join(dir, `floor-${t}.copy`);
+    for (const t of deliveryTables)
+      await pipeline(client.query(copyTo(`copy ${t} to stdout`)), createWriteStream(file(t)));
+    await client.query(truncate);
+    return async () => {
+      let written = 0;
+      await client.query('begin');
+      for (const t of deliveryTables) {
+        const copy = client.query(copyFrom(`copy ${t} from stdin`));
+        await pipeline(createReadStream(file(t)), copy);
+        written += Number(copy.rowCount);
+        rmSync(file(t));
+      }
+      await client.query('commit');
+      await client.end();
+      return written;
+    };
+  }
+  const client = store.db.client as {
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(c: unknown): Promise<void>;
+  };
+  const pglite = (await client.acquireConnection()) as {
+    query(
+      sql: string,
+      params?: unknown[],
+      options?: { blob: Blob },
+    ): Promise<{ blob?: Blob; affectedRows?: number }>;
+  };
+  const blobs = new Map<string, Blob>();
+  for (const t of deliveryTables) blobs.set(t, (await pglite.query(`copy ${t} to '/dev/blob'`)).blob!);
+  await pglite.query(truncate);
+  return async () => {
+    let written = 0;
+    try {
+      await pglite.query('begin');
+      for (const t of deliveryTables) {
+        const r = await pglite.query(`copy ${t} from '/dev/blob'`, [], { blob: blobs.get(t)! });
+        written += r.affectedRows ?? 0;
+      }
+      await pglite.query('commit');
+    } finally {
+      await client.releaseConnection(pglite);
+    }
+    return written;
+  };
+}
+
+function step(prefix: string): Line {
+  return lines.find((l) => l.name.startsWith(prefix))!;
+}
+
+/** The measured lines (in the order of their names); ratios to (a) and (b) only when those were measured (`compare`). */
 function table(title: string, compare: boolean): string {
-  const a = compare ? lines[0] : undefined;
-  const b = compare ? lines[1] : undefined;
+  const a = compare ? step('(a)') : undefined;
+  const b = compare ? step('(b)') : undefined;
   const rate = (l: Line) => l.rows / l.seconds;
   const ratio = (l: Line, base: Line | undefined) => (base ? (rate(l) / rate(base)).toFixed(2) : '-');
   return [
     title,
     '',
     `${'step'.padEnd(34)} ${'seconds'.padStart(8)} ${'rows/s'.padStart(10)} ${'x (a)'.padStart(7)} ${'x (b)'.padStart(7)} ${'rows written'.padStart(13)} ${'peak RSS MB'.padStart(12)}`,
-    ...lines.map(
-      (l) =>
-        `${l.name.padEnd(34)} ${l.seconds.toFixed(2).padStart(8)} ${Math.round(rate(l)).toLocaleString('en').padStart(10)} ` +
-        `${ratio(l, a).padStart(7)} ${ratio(l, b).padStart(7)} ` +
-        `${l.written.toLocaleString('en').padStart(13)} ${l.rssMb.toFixed(0).padStart(12)}`,
-    ),
+    ...[...lines]
+      .sort((x, y) => x.name.localeCompare(y.name))
+      .map(
+        (l) =>
+          `${l.name.padEnd(34)} ${l.seconds.toFixed(2).padStart(8)} ${Math.round(rate(l)).toLocaleString('en').padStart(10)} ` +
+          `${ratio(l, a).padStart(7)} ${ratio(l, b).padStart(7)} ` +
+          `${l.written.toLocaleString('en').padStart(13)} ${l.rssMb.toFixed(0).padStart(12)}`,
+      ),
   ].join('\n');
 }
 
@@ -233,6 +302,8 @@ async function main(): Promise<void> {
   await measure('(a) raw COPY into a plain table', rows, () => rawCopy(store, full));
   await measure('(b) naive knex batch upsert', rows, () => naiveUpsert(store, full));
   await measure('(c) Koppeling complete delivery', rows, () => sync(full));
+  const floor = await floorCopy(store);
+  await measure("(f) floor: (c)'s rows copied in", rows, floor);
   await measure('(d) same delivery again', rows, () => sync(full));
   await measure('(e) 1% changed, 1% missing', variantRows, () => sync(variant));
   await store.db.raw('drop table raw_copy');
@@ -250,7 +321,8 @@ async function main(): Promise<void> {
       true,
     ),
     '',
-    `(d) / (c) time: ${(lines[3]!.seconds / lines[2]!.seconds).toFixed(2)}`,
+    `(d) / (c) time: ${(step('(d)').seconds / step('(c)').seconds).toFixed(2)}`,
+    `(c) / (f) time: ${(step('(c)').seconds / step('(f)').seconds).toFixed(2)}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
 }
