@@ -4,6 +4,7 @@ import {
   changePercentage,
   checkFirstSickDay,
   decideCount,
+  type CountDecision,
   endTimeline,
   lastSickDayOf,
   percentageFromHours,
@@ -19,28 +20,31 @@ import {
   type OtherEndInput,
   type PercentageChangeInput,
   type RecoveryInput,
+  type SickReport,
   type SickReportInput,
 } from './schemas.js';
 import { WriteBatch } from '../store/batch.js';
-import { employmentFor, recordReport, saveTimeline, type UseCaseContext } from './records.js';
+import {
+  employmentFor,
+  recordReport,
+  saveTimeline,
+  type EmploymentOnDay,
+  type UseCaseContext,
+} from './records.js';
 import { caseForReport, finishReport, type CaseForReport, type ReportResult } from './case-store.js';
 
 export { correctCase } from './correction.js';
 export type { CaseRow, ReportResult } from './case-store.js';
 
-/**
- * Reports an employee sick: a new case with its timeline, tasks, outbox message and audit event.
- * Everything is written by one statement; the unique index on open cases decides between two
- * reports that race for the same employment.
- */
-export async function reportSick(
+/** Namespace of the advisory lock that takes an employee's reports continuing a count one at a time. */
+const COUNT_LOCK = 0x4b50_4143; // "KPAC"
+
+/** What a sick report on `employment` starts: refused when the report cannot be made. */
+function countOfReport(
   ctx: UseCaseContext,
-  employeeId: string,
-  raw: SickReportInput,
-): Promise<ReportResult> {
-  const input = sickReportSchema.parse(raw);
-  const db = ctx.db;
-  const employment = await employmentFor(db, employeeId, input.employmentId, input.firstSickDay);
+  input: SickReportInput,
+  employment: EmploymentOnDay,
+): CountDecision {
   checkFirstSickDay({
     firstSickDay: input.firstSickDay,
     today: ctx.today,
@@ -59,8 +63,41 @@ export async function reportSick(
         'report a partial recovery or relapse on that case instead.',
     );
   }
+  return decideCount(input.firstSickDay, employment.previousCase);
+}
+
+/**
+ * Reports an employee sick: a new case with its timeline, tasks, outbox message and audit event.
+ * Everything is written by one statement; the unique index on open cases decides between two
+ * reports that race for the same employment. A report that continues an earlier case's count is
+ * decided again under the employee's lock, in a transaction: of two employments reported sick at
+ * the same moment, only one continues that count.
+ */
+export async function reportSick(
+  ctx: UseCaseContext,
+  employeeId: string,
+  raw: SickReportInput,
+): Promise<ReportResult> {
+  const input = sickReportSchema.parse(raw);
+  const employment = await employmentFor(ctx.db, employeeId, input.employmentId, input.firstSickDay);
+  const count = countOfReport(ctx, input, employment);
+  if (!count.continuesCaseId) return writeSickReport(ctx, employeeId, input, employment, count);
+  return ctx.db.transaction(async (trx) => {
+    await trx.raw(`select pg_advisory_xact_lock(?, hashtext(?))`, [COUNT_LOCK, employeeId]);
+    const now = await employmentFor(trx, employeeId, input.employmentId, input.firstSickDay);
+    return writeSickReport({ ...ctx, db: trx }, employeeId, input, now, countOfReport(ctx, input, now));
+  });
+}
+
+async function writeSickReport(
+  ctx: UseCaseContext,
+  employeeId: string,
+  input: SickReport,
+  employment: EmploymentOnDay,
+  count: CountDecision,
+): Promise<ReportResult> {
+  const db = ctx.db;
   const percentage = input.percentage ?? percentageFromHours(input.hoursNotWorked!, employment.hoursPerWeek);
-  const count = decideCount(input.firstSickDay, employment.previousCase);
   const caseId = randomUUID();
   const batch = new WriteBatch().add(
     db.raw(

@@ -49,6 +49,7 @@ export const sickReportSchema = z
   .strict()
   .superRefine(oneOfPercentageOrHours);
 export type SickReportInput = z.input<typeof sickReportSchema>;
+export type SickReport = z.output<typeof sickReportSchema>;
 
 export const correctionSchema = z
   .object({

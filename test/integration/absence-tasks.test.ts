@@ -22,6 +22,33 @@ describe('Poortwachter tasks follow from the count', () => {
   });
   afterAll(async () => store?.close());
 
+  /**
+   * Runs two reports so that both read before either writes. The embedded store interleaves their
+   * statements on its one connection by itself; on PostgreSQL another session holds the cases table
+   * against writes until both reports wait for it, or for each other.
+   */
+  async function bothReadBeforeEitherWrites<T>(reports: () => Promise<T>): Promise<T> {
+    if (store.kind !== 'postgres') return reports();
+    const holder = await store.db.transaction();
+    await holder.raw('lock table absence_cases in share mode');
+    const { pid } = (await holder.raw('select pg_backend_pid() as pid')).rows[0] as { pid: number };
+    const going = reports();
+    going.catch(() => undefined);
+    const waiting = async () => {
+      const result = await store.db.raw(
+        `with held as (select pid from pg_stat_activity where ? = any(pg_blocking_pids(pid)))
+         select (select count(*) from held)
+              + (select count(*) from pg_stat_activity a where exists (
+                   select 1 from held h where h.pid = any(pg_blocking_pids(a.pid)))) as n`,
+        [pid],
+      );
+      return Number((result.rows as Array<{ n: string }>)[0]!.n);
+    };
+    await expect.poll(waiting, { timeout: 20_000, interval: 50 }).toBe(2);
+    await holder.commit();
+    return going;
+  }
+
   it('When an employee is reported sick, then all tasks are listed with stable ids and none is stored until acted on', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
     const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-23', percentage: 100 });
@@ -94,6 +121,36 @@ describe('Poortwachter tasks follow from the count', () => {
     expect(await store.db('absence_cases').where({ id: again.caseId }).first('continues_case_id')).toEqual({
       continues_case_id: first.caseId,
     });
+  });
+
+  it('When two employments are reported sick at the same moment within four weeks of one case, then only one continues its count', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const other = await seedEmployment(store.db, e.employeeId, {
+      employerId,
+      externalId: `${e.personnelNumber}-2`,
+      departmentId,
+      hoursPerWeek: 8,
+    });
+    const at = ctx('2026-11-02');
+    const first = await reportSick(ctx('2026-10-01'), e.employeeId, {
+      employmentId: e.employmentId,
+      firstSickDay: '2026-10-01',
+      percentage: 100,
+    });
+    await reportRecovery(ctx('2026-10-20'), e.employeeId, first.caseId, { lastSickDay: '2026-10-20' });
+    const both = await bothReadBeforeEitherWrites(() =>
+      Promise.all(
+        [e.employmentId, other].map((employmentId) =>
+          reportSick(at, e.employeeId, { employmentId, firstSickDay: '2026-11-02', percentage: 100 }),
+        ),
+      ),
+    );
+    expect(both.map((r) => r.samentelling?.continuesCaseId ?? null).sort()).toEqual([first.caseId, null]);
+    const continuing = await store
+      .db('absence_cases')
+      .where({ continues_case_id: first.caseId })
+      .count({ n: '*' });
+    expect(Number(continuing[0]!.n)).toBe(1);
   });
 
   it('When a task id belongs to another employee, then acting on it answers 404', async () => {
