@@ -45,6 +45,17 @@ export class GapSlots {
   }
 
   /**
+   * Whether `expression` had a slot in the wall-clock minutes a jump forward from `before` to `now`
+   * skipped, and none at `now` itself (that one runs anyway).
+   */
+  private skipped(expression: string, before: number, now: number): boolean {
+    const matcher = this.matcher(expression);
+    if (matcher.match(new Date(now))) return false;
+    for (let w = before + MINUTE; w < now; w += MINUTE) if (matcher.match(new Date(w))) return true;
+    return false;
+  }
+
+  /**
    * The minutes in (from, to] right after a jump forward, each with the expressions that had a slot
    * in the skipped wall-clock minutes and none at that minute itself (those run anyway).
    */
@@ -55,12 +66,7 @@ export class GapSlots {
     for (let t = first; t <= to.getTime(); t += MINUTE) {
       const now = wallClock(this.format, new Date(t));
       if (now - before > MINUTE) {
-        const due = expressions.filter((e) => {
-          if (this.matcher(e).match(new Date(now))) return false;
-          for (let w = before + MINUTE; w < now; w += MINUTE)
-            if (this.matcher(e).match(new Date(w))) return true;
-          return false;
-        });
+        const due = expressions.filter((e) => this.skipped(e, before, now));
         if (due.length > 0) out.push({ at: new Date(t), expressions: due });
       }
       before = now;
@@ -71,9 +77,10 @@ export class GapSlots {
   /**
    * The latest slot of `expression` in (from, to], as the instants it came at: one, or two when the
    * clocks went back and its wall-clock minute came twice (earliest first; the cron library runs it
-   * at the second, so one whose second has not come yet has not come). Minute by minute: an
-   * expression with a seconds field other than a single second (a schedule every few seconds, which
-   * comes round again soon anyway) has none.
+   * at the second, so one whose second has not come yet has not come). A slot in the minutes skipped
+   * when the clocks went forward came at the first minute after the jump, where `slots` runs it.
+   * Minute by minute: an expression with a seconds field other than a single second (a schedule every
+   * few seconds, which comes round again soon anyway) has none.
    */
   lastSlot(expression: string, from: Date, to: Date): Date[] | undefined {
     const fields = expression.trim().split(/\s+/);
@@ -81,17 +88,20 @@ export class GapSlots {
     if (!Number.isInteger(second) || second < 0 || second > 59) return undefined;
     const matcher = this.matcher(expression);
     const wall = (t: number) => wallClock(this.format, new Date(t)) + second * 1000;
-    for (
-      let t = Math.floor(to.getTime() / MINUTE) * MINUTE;
-      t + second * 1000 > from.getTime();
-      t -= MINUTE
-    ) {
+    const last = Math.floor(to.getTime() / MINUTE) * MINUTE;
+    let now = wallClock(this.format, new Date(last));
+    for (let t = last; t + second * 1000 > from.getTime(); t -= MINUTE) {
+      const before = wallClock(this.format, new Date(t - MINUTE));
+      const jumped = now - before > MINUTE && t > from.getTime();
+      if (jumped && t <= to.getTime() && this.skipped(expression, before, now)) return [new Date(t)];
       const at = t + second * 1000;
-      if (at > to.getTime() || !matcher.match(new Date(wall(t)))) continue;
-      // The first of a repeated minute: the cron library runs the slot at the second, still to come.
-      if (wall(t + 60 * MINUTE) === wall(t)) continue;
-      const earlier = t - 60 * MINUTE;
-      return wall(earlier) === wall(t) ? [new Date(earlier + second * 1000), new Date(at)] : [new Date(at)];
+      const here = now + second * 1000;
+      // The first of a repeated minute does not count: the cron library runs the slot at the second.
+      if (at <= to.getTime() && matcher.match(new Date(here)) && wall(t + 60 * MINUTE) !== here) {
+        const earlier = t - 60 * MINUTE;
+        return wall(earlier) === here ? [new Date(earlier + second * 1000), new Date(at)] : [new Date(at)];
+      }
+      now = before;
     }
     return undefined;
   }

@@ -49,6 +49,26 @@ describe('cron slots when the clocks change (Europe/Amsterdam)', () => {
     expect(day('2026-10-24T12:00:00Z', '2026-10-25T01:00:00Z')).toBeUndefined();
   });
 
+  it('When a service starts after the clocks went forward over a slot, then that slot is found at the first minute after the jump', () => {
+    const day = (from: string, to: string, expression = '30 2 * * *') =>
+      gaps.lastSlot(expression, new Date(from), new Date(to));
+    // 29 March 2026: 02:00 CET becomes 03:00 CEST (01:00Z); 02:30 never comes and runs at 03:00.
+    expect(day('2026-03-28T06:00:00Z', '2026-03-29T06:00:00Z')).toEqual([new Date('2026-03-29T01:00:00Z')]);
+    expect(day('2026-03-28T06:00:00Z', '2026-03-29T00:59:59Z')).toBeUndefined();
+    expect(day('2026-03-29T01:00:00Z', '2026-03-29T06:00:00Z')).toBeUndefined();
+    // A slot at 03:00 itself comes as it is; one at 03:30 is not moved.
+    expect(day('2026-03-28T06:00:00Z', '2026-03-29T06:00:00Z', '0 3 * * *')).toEqual([
+      new Date('2026-03-29T01:00:00Z'),
+    ]);
+    expect(day('2026-03-28T06:00:00Z', '2026-03-29T06:00:00Z', '30 3 * * *')).toEqual([
+      new Date('2026-03-29T01:30:00Z'),
+    ]);
+    // The same instant the scheduler runs it at, so the slot's claim is the same.
+    expect(
+      gaps.slots(['30 2 * * *'], new Date('2026-03-29T00:50:00Z'), new Date('2026-03-29T06:00:00Z')),
+    ).toEqual([{ at: day('2026-03-28T06:00:00Z', '2026-03-29T06:00:00Z')![0], expressions: ['30 2 * * *'] }]);
+  });
+
   it('When the scheduler checks past a jump forward, then a job with a slot in the skipped hour runs once, at 03:00', async () => {
     const scheduler = new Scheduler('Europe/Amsterdam');
     const slots: string[] = [];
