@@ -53,13 +53,20 @@ export async function searchEmployees(
   filter: EmployeeSearch,
   today: string,
 ): Promise<EmployeeHit[]> {
-  const current = db('employments as em')
-    .join('employment_versions as v', 'v.employment_id', 'em.id')
-    .whereRaw('em.employee_id = e.id')
-    .where('v.valid_from', '<=', today)
-    .where((q) => q.whereNull('v.valid_to').orWhere('v.valid_to', '>=', today))
-    .where((q) => q.whereNull('em.end_date').orWhere('em.end_date', '>=', today))
+  // The employee's employments with their terms of today.
+  const currentTerms = () =>
+    db('employments as em')
+      .join('employment_versions as v', 'v.employment_id', 'em.id')
+      .whereRaw('em.employee_id = e.id')
+      .where('v.valid_from', '<=', today)
+      .where((q) => q.whereNull('v.valid_to').orWhere('v.valid_to', '>=', today))
+      .where((q) => q.whereNull('em.end_date').orWhere('em.end_date', '>=', today));
+  // The department shown: of the newest employment, or of one in the department searched for.
+  const current = currentTerms()
     .select('v.department_id')
+    .modify((q) => {
+      if (filter.departmentId) q.orderByRaw('v.department_id = ? desc', [filter.departmentId]);
+    })
     .orderBy('em.start_date', 'desc')
     .limit(1);
   const rows = (await db('employees as e')
@@ -78,6 +85,8 @@ export async function searchEmployees(
       if (filter.firstName) q.whereILike('e.first_name', `${escapeLike(filter.firstName)}%`);
       if (filter.personnelNumber) q.where('e.personnel_number', filter.personnelNumber);
       if (filter.birthDate) q.where('e.birth_date', filter.birthDate);
+      // Before the limit: an employee with any employment in the department today.
+      if (filter.departmentId) q.whereExists(currentTerms().where('v.department_id', filter.departmentId));
       if (!filter.includeFormer) {
         q.whereExists(
           db('employments as em2')
@@ -99,9 +108,8 @@ export async function searchEmployees(
     in_service: boolean;
     department_id: string | null;
   }>;
-  const hits = filter.departmentId ? rows.filter((r) => r.department_id === filter.departmentId) : rows;
-  const ids = hits.map((r) => r.id);
-  const deptIds = [...new Set(hits.map((r) => r.department_id).filter((d): d is string => d !== null))];
+  const ids = rows.map((r) => r.id);
+  const deptIds = [...new Set(rows.map((r) => r.department_id).filter((d): d is string => d !== null))];
   const departments = new Map(
     (
       (await db('departments').whereIn('id', deptIds).select('id', 'code', 'name')) as Array<{
@@ -113,7 +121,7 @@ export async function searchEmployees(
   );
   const openCases = await openByEmployee(db, 'absence_cases', ids);
   const openPregnancies = await openByEmployee(db, 'pregnancy_cases', ids);
-  return hits.map((r) => ({
+  return rows.map((r) => ({
     id: r.id,
     personnelNumber: r.personnel_number,
     initials: r.initials,

@@ -164,6 +164,9 @@ describe('Absence API rules', () => {
     expect(byNumber.body.employees).toHaveLength(1);
     const byDept = await su$('GET', `/api/v1/employees?departmentId=${ids.ops}`);
     expect(byDept.body.employees.map((e: { id: string }) => e.id)).toEqual([ids.bert]);
+    // The department narrows before the limit: Bakker (operations) comes first by name.
+    const firstOfSales = await su$('GET', `/api/v1/employees?departmentId=${ids.sales}&limit=1`);
+    expect(firstOfSales.body.employees.map((e: { id: string }) => e.id)).toEqual([ids.anna]);
     const bad = await su$('GET', '/api/v1/employees?bsn=999996708');
     expect(bad.status).toBe(400);
     // Also where a route takes no query parameters at all.
