@@ -1,5 +1,4 @@
 import { AppError } from '../errors.js';
-import type { Knex } from 'knex';
 import {
   checkFirstSickDay,
   correctTimeline,
@@ -7,7 +6,7 @@ import {
   lateReportDays,
   quoting,
 } from '../domain/absence.js';
-import { daysBetween } from '../domain/dates.js';
+import { daysBetween, todayIn } from '../domain/dates.js';
 import { correctionSchema, type CorrectionInput } from './schemas.js';
 import { WriteBatch } from '../store/batch.js';
 import { employmentFor, saveTimeline, type UseCaseContext } from './records.js';
@@ -54,7 +53,7 @@ export async function correctCase(
       lateReason: correctionReason,
       employment,
     });
-    await checkStillTimely(db, c, input.firstSickDay, input.lateReason, ctx.today);
+    await checkStillTimely(ctx, c, input.firstSickDay, input.lateReason);
     const count = decideCount(input.firstSickDay, employment.previousCase);
     if (count.continuesCaseId !== c.continues_case_id) {
       throw new AppError(
@@ -88,19 +87,20 @@ export async function correctCase(
  * sick report does, unless the case has one already.
  */
 async function checkStillTimely(
-  db: Knex,
+  ctx: UseCaseContext,
   c: CaseForReport,
   firstSickDay: string,
   lateReason: string | undefined,
-  today: string,
 ): Promise<void> {
   if (lateReason || c.late_reason) return;
-  const [row] = (await db('case_reports')
+  const [row] = (await ctx
+    .db('case_reports')
     .where({ absence_case_id: c.id })
-    .select(db.raw(`to_char(min(reported_at), 'YYYY-MM-DD') as reported_on`))) as Array<{
-    reported_on: string | null;
-  }>;
-  const reportedOn = row?.reported_on && row.reported_on < today ? row.reported_on : today;
+    .min({ reported_at: 'reported_at' })) as Array<{ reported_at: Date | string | null }>;
+  // The day of the report where it was made, as `today` is.
+  const reported = row?.reported_at ? todayIn(ctx.timeZone, new Date(row.reported_at)) : undefined;
+  const today = ctx.today;
+  const reportedOn = reported && reported < today ? reported : today;
   if (daysBetween(firstSickDay, reportedOn) <= lateReportDays) return;
   throw quoting(
     new AppError(

@@ -18,6 +18,8 @@ export interface UseCaseContext {
   actor: Actor;
   /** Today in the configured time zone, as YYYY-MM-DD. */
   today: string;
+  /** The configured time zone, for the days of stored moments; default Europe/Amsterdam. */
+  timeZone?: string;
   /**
    * False for a role that may report but not view dossiers: nothing it is answered may tell what the
    * case holds (see `withoutDossierFacts`). Undefined means the caller sees the dossier.

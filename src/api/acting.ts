@@ -33,6 +33,7 @@ export function useCaseOf(input: Input): UseCaseContext {
     db: input.ctx.store.db,
     actor: actorOf(input),
     today: todayOf(input),
+    timeZone: input.ctx.config.timezone,
     seesDossier: seesDossier(input),
   };
 }

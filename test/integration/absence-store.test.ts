@@ -114,6 +114,21 @@ describe('Absence store rules', () => {
     expect(outbox).toEqual(['sick_report', 'correction']);
   });
 
+  it('When a case was reported just after midnight in Amsterdam, then the 30 days of a correction count from that Amsterdam day', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-18', percentage: 100 });
+    // 00:30 on 20 November in Amsterdam is still 19 November in UTC.
+    await store
+      .db('case_reports')
+      .where({ absence_case_id: caseId })
+      .update({ reported_at: '2026-11-19T23:30:00Z' });
+    const later = { db: store.db, actor, today: '2026-12-22' };
+    await expect(correctCase(later, e.employeeId, caseId, { firstSickDay: '2026-10-20' })).rejects.toThrow(
+      /first sick day 2026-10-20 is more than 30 days before the case was reported \(2026-11-20\)/,
+    );
+    await correctCase(later, e.employeeId, caseId, { firstSickDay: '2026-10-21' });
+  });
+
   it('When a correction moves the first sick day to more than 30 days before the report, then it needs a late reason', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
     const { caseId } = await reportSick(ctx(), e.employeeId, { firstSickDay: '2026-11-20', percentage: 100 });
