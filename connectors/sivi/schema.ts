@@ -188,3 +188,26 @@ export function messageSchema(message: SiviMessage): ElementDecl {
   }
   return root;
 }
+
+const elementNames = new Map<SiviMessage, ReadonlySet<string>>();
+
+/**
+ * The names of the message's schema: every element, anywhere in the message, and every SIVI type of a
+ * value (a sender may write the type's name, `<Geslacht>`, for the element's). Only these are quoted
+ * in messages; any other name after a "<" may be words of a text.
+ */
+export function schemaNames(message: SiviMessage): ReadonlySet<string> {
+  let names = elementNames.get(message);
+  if (!names) {
+    const found = new Set<string>();
+    const walk = (decl: ElementDecl): void => {
+      found.add(decl.name);
+      if (decl.simple && !decl.simple.name.startsWith('xsd:')) found.add(decl.simple.name);
+      for (const child of decl.children ?? []) walk(child);
+    };
+    walk(messageSchema(message));
+    names = found;
+    elementNames.set(message, names);
+  }
+  return names;
+}

@@ -4,7 +4,7 @@ import { Conformance } from './conformance.js';
 import { parseElementXml, scalars } from './elements.js';
 import { repeatable, rootMessage, siviNamespaces, type SiviMessage } from './message.js';
 import { decodeReferences, disallowedCharacter, linesBefore, referenceProblem } from './references.js';
-import { messageSchema } from './schema.js';
+import { messageSchema, schemaNames } from './schema.js';
 
 /**
  * The SIVI document scanner: a small tokenizer that knows comments, CDATA, processing instructions,
@@ -29,6 +29,8 @@ interface Frame {
   /** 1-based position among same-named siblings, for repeatable elements. */
   index: number | undefined;
   counts: Map<string, number> | undefined;
+  /** Whether the name is one of the message's schema (`schemaNames`); only then is it shown. */
+  known: boolean;
 }
 
 export class XmlError extends AppError {
@@ -40,6 +42,7 @@ export class XmlError extends AppError {
 const asciiNameRe = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
 const nameRe = /^[\p{L}_][\p{L}\p{N}_.-]*(?::[\p{L}_][\p{L}\p{N}_.-]*)?$/u;
 const attrRe = /\s*([^\s=/>"']+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+const inText = 'a "<" in a text is written as &lt;';
 
 /** Incremental tokenizer; `push` text chunks, get the complete `Wrknmr` records found so far. */
 export class SiviTokenizer {
@@ -52,6 +55,9 @@ export class SiviTokenizer {
   private rootDone = false;
   private record: { start: number; line: number; path: string; problems: FieldProblem[] } | undefined;
   private schema: Conformance | undefined;
+  /** The names of the message's schema, and how messages name that schema; set with the root. */
+  private names: ReadonlySet<string> | undefined;
+  private label = '';
   private capture: { kind: 'BrAlg' | 'AdmKantoor' | 'Wrkgvr'; start: number; qname: string } | undefined;
   private brAlg: Record<string, string> = {};
   private admKantoor: Record<string, string> | undefined;
@@ -96,8 +102,9 @@ export class SiviTokenizer {
     this.scan(true);
     if (this.stack.length > 0) {
       const open = this.stack[this.stack.length - 1]!;
+      const inside = open.known ? `<${open.qname}>` : this.unknown();
       throw new XmlError(
-        `${this.name}:${this.line} ${this.path()}: the file ends inside <${open.qname}> (opened on line ${open.line}); the delivery is truncated or incomplete. Ask the sender for the complete file.`,
+        `${this.name}:${this.line} ${this.path()}: the file ends inside ${inside} (opened on line ${open.line}); the delivery is truncated or incomplete. Ask the sender for the complete file.`,
       );
     }
     if (!this.rootDone) {
@@ -108,10 +115,28 @@ export class SiviTokenizer {
     return this.out.splice(0);
   }
 
+  /**
+   * The element path of the current position. It stops at an element the schema does not know: such
+   * a name may be words of a text that contains a "<" (`Hoofdweg <Jansen>`), and is not shown.
+   */
   private path(extra?: string): string {
-    const parts = this.stack.map((f) => (f.index !== undefined ? `${f.local}[${f.index}]` : f.local));
+    const parts: string[] = [];
+    for (const f of this.stack) {
+      if (!f.known) return '/' + parts.join('/');
+      parts.push(f.index !== undefined ? `${f.local}[${f.index}]` : f.local);
+    }
     if (extra) parts.push(extra);
     return '/' + parts.join('/');
+  }
+
+  /** Whether an element name may be shown: the root's (read before the schema is known) or a name of the schema. */
+  private quotable(local: string): boolean {
+    return this.names === undefined || this.names.has(local);
+  }
+
+  /** How messages speak of an element whose name is not shown. */
+  private unknown(): string {
+    return `an element that is not in the ${this.label} schema`;
   }
 
   private advance(to: number): void {
@@ -178,7 +203,10 @@ export class SiviTokenizer {
       if (c1 === 47 /* / */) {
         const end = buf.indexOf('>', lt + 2);
         if (end === -1) return this.needMore(final, 'an end tag that is never closed (>)');
-        const qname = buf.slice(lt + 2, end).trim();
+        const qname = buf.slice(lt + 2, end).trimEnd();
+        if (!asciiNameRe.test(qname) && !nameRe.test(qname))
+          // Not quoted, as with start tags: what follows a "</" in a text is the text itself.
+          this.fail(`a "</" that does not start a valid end tag: ${inText}`);
         this.closeElement(qname, end + 1);
         this.advance(end + 1);
         continue;
@@ -247,13 +275,15 @@ export class SiviTokenizer {
     const qname = m?.[0] ?? '';
     if (!asciiNameRe.test(qname) && !nameRe.test(qname))
       // Not quoted: what follows a "<" in a text is the text itself (an address, a phone number).
-      this.fail('a "<" that does not open a valid start tag: a "<" in a text is written as &lt;');
+      this.fail(`a "<" that does not open a valid start tag: ${inText}`);
     const parent = this.stack[this.stack.length - 1];
-    if (!parent && this.rootDone)
-      this.fail(`a second root element <${qname}>: a document has exactly one root`);
-    let ns = parent?.ns ?? new Map<string, string>();
     const colon = qname.indexOf(':');
     const local = colon === -1 ? qname : qname.slice(colon + 1);
+    // A name the schema does not know may be words of a text (`Hoofdweg <Jansen/>`): not quoted.
+    const known = this.quotable(local);
+    if (!parent && this.rootDone)
+      this.fail(`a second root element${known ? ` <${qname}>` : ''}: a document has exactly one root`);
+    let ns = parent?.ns ?? new Map<string, string>();
     const rest = inner.slice(qname.length);
     const attributes: string[] = [];
     if (rest.trim() !== '') {
@@ -264,7 +294,12 @@ export class SiviTokenizer {
         if (rest.slice(at).trim() === '') break;
         attrRe.lastIndex = at;
         const a = attrRe.exec(rest);
-        if (!a) this.fail(`malformed attributes in <${qname}>`);
+        if (!a)
+          this.fail(
+            known
+              ? `malformed attributes in <${qname}>`
+              : `a "<" that does not open a valid start tag: ${inText}`,
+          );
         const value = a[2] ?? a[3] ?? '';
         const attr = a[1]!;
         // Checked here so a bad reference is named with its element; a namespace name may be
@@ -273,6 +308,7 @@ export class SiviTokenizer {
         if (bad) {
           const valueAt = qname.length + attrRe.lastIndex - 1 - value.length; // in `inner`
           const line = this.line + linesBefore(inner, valueAt + bad.at);
+          if (!known) this.fail(`in an attribute of ${this.unknown()}: ${bad.problem}`, line);
           this.fail(`in the attribute ${attr} of <${qname}>: ${bad.problem}`, line, this.path(local));
         }
         if (attr === 'xmlns' || attr.startsWith('xmlns:')) {
@@ -285,32 +321,41 @@ export class SiviTokenizer {
     }
     const prefix = colon === -1 ? '' : qname.slice(0, colon);
     const uri = ns.get(prefix);
-    if (prefix !== '' && uri === undefined)
-      this.fail(`the namespace prefix "${prefix}" of <${qname}> is not declared`);
+    if (prefix !== '' && uri === undefined) {
+      this.fail(
+        known
+          ? `the namespace prefix "${prefix}" of <${qname}> is not declared`
+          : `the namespace prefix of ${this.unknown()} is not declared; ${inText}`,
+      );
+    }
 
     let index: number | undefined;
-    if (parent && repeatable.has(local)) {
+    if (parent && known && repeatable.has(local)) {
       parent.counts ??= new Map();
       index = (parent.counts.get(local) ?? 0) + 1;
       parent.counts.set(local, index);
     }
-    const frame: Frame = { qname, local, ns, line: this.line, index, counts: undefined };
+    const frame: Frame = { qname, local, ns, line: this.line, index, counts: undefined, known };
     const depth = this.stack.length; // depth of this element: 0 = root
     if (depth === 0) this.checkRoot(local, uri);
     else if ((uri ?? '') !== this.rootNs) {
       this.stack.push(frame);
       this.fail(
-        `<${qname}> is in namespace "${uri ?? ''}", not in the namespace of this SIVI message ("${this.rootNs}"): every element must be in the message's namespace`,
+        `${known ? `<${qname}>` : this.unknown()} is in namespace "${uri ?? ''}", not in the namespace of this SIVI message ("${this.rootNs}"): every element must be in the message's namespace`,
       );
     }
-    this.conform(this.schema!.open(local));
+    const problems = this.schema!.open(local);
+    if (known) this.conform(problems);
+    else if (problems.length > 0) this.conform([`<${parent!.local}> holds ${this.unknown()}; ${inText}`]);
     this.stack.push(frame);
-    for (const attr of attributes) {
-      const c = attr.indexOf(':');
-      const xsi = c > 0 && ns.get(attr.slice(0, c)) === XSI;
-      if (!xsi || !/^(schemaLocation|noNamespaceSchemaLocation)$/.test(attr.slice(c + 1)))
-        this.conform([`<${local}> has the attribute ${attr}; the SIVI schema defines no attributes`]);
-    }
+    // An element the schema does not know is refused as a whole, as the schema check refuses its content.
+    if (known)
+      for (const attr of attributes) {
+        const c = attr.indexOf(':');
+        const xsi = c > 0 && ns.get(attr.slice(0, c)) === XSI;
+        if (!xsi || !/^(schemaLocation|noNamespaceSchemaLocation)$/.test(attr.slice(c + 1)))
+          this.conform([`<${local}> has the attribute ${attr}; the SIVI schema defines no attributes`]);
+      }
 
     if (depth === 1) {
       if (local === 'BrAlg' || local === 'AdmKantoor' || local === 'Wrkgvr') {
@@ -334,15 +379,21 @@ export class SiviTokenizer {
     if ('problem' in root) this.fail(root.problem, this.line, `/${local}`);
     this.message = root.message;
     this.rootNs = siviNamespaces[root.message];
-    this.schema = new Conformance(messageSchema(root.message), `SIVI ${root.message} 2022`);
+    this.label = `SIVI ${root.message} 2022`;
+    this.names = schemaNames(root.message);
+    this.schema = new Conformance(messageSchema(root.message), this.label);
   }
 
   private closeElement(qname: string, after: number): void {
     const top = this.stack[this.stack.length - 1];
-    if (!top) this.fail(`the end tag </${qname}> has no matching start tag`);
+    const endTag = this.quotable(qname.slice(qname.indexOf(':') + 1))
+      ? `the end tag </${qname}>`
+      : `an end tag of ${this.unknown()}`;
+    if (!top) this.fail(`${endTag} has no matching start tag`);
     if (top.qname !== qname) {
+      const startTag = top.known ? `the start tag <${top.qname}>` : `the start tag of ${this.unknown()}`;
       this.fail(
-        `the end tag </${qname}> does not match the start tag <${top.qname}> on line ${top.line}: the document is not well-formed XML`,
+        `${endTag} does not match ${startTag} on line ${top.line}: the document is not well-formed XML`,
       );
     }
     this.conform(this.schema?.close(), top.line);
