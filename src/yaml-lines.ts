@@ -1,4 +1,18 @@
-import { isAlias, isMap, isNode, isSeq, type Document, type LineCounter } from 'yaml';
+import { isAlias, isMap, isNode, isSeq, type Document, type LineCounter, type YAMLError } from 'yaml';
+import { AppError } from './errors.js';
+
+/**
+ * The first syntax error of a YAML file, with its line: only the description (which names line and
+ * column), as the rest of the parser's message quotes the file's lines, and a line can hold a number
+ * a user must not see again in a log or an answer (a payroll tax number is a sole trader's BSN).
+ */
+export function yamlSyntaxError(file: string, e: YAMLError): AppError {
+  const line = e.linePos?.[0]?.line;
+  return new AppError(
+    'validation_failed',
+    `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`,
+  );
+}
 
 /** The line (from 1) of the node at a path inside a YAML file, or of the nearest parent that exists. */
 export type LineOf = (path: readonly PropertyKey[]) => number | undefined;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
-import { log } from '../log.js';
+import { log, redactText } from '../log.js';
 import { stoppingSignal } from '../shutdown.js';
 import { commands } from './commands.js';
 import { exitCodes, UsageError, type Command, type CommandIO } from './command.js';
@@ -77,13 +77,15 @@ export async function main(argv: string[], io: CommandIO): Promise<{ code: numbe
       return { code: exitCodes.usage, longRunning: false };
     }
     const signal = stoppingSignal();
+    // A message can quote what the user wrote (a line of a link file, a value): it is shown with
+    // BSN-like numbers, IBANs and e-mail addresses redacted, as in the log.
     let message: string;
     // Stopped on a signal: the store closed under the command, which is what its error is about.
     if (signal) message = `stopped by ${signal} before it finished`;
-    else if (err instanceof ConfigError || err instanceof AppError) message = err.message;
+    else if (err instanceof ConfigError || err instanceof AppError) message = redactText(err.message);
     else {
       log.error('command failed', { command: command.name.join(' '), err });
-      message = `failed: ${(err as Error).message}`;
+      message = `failed: ${redactText((err as Error).message)}`;
     }
     io.stderr.write(`koppeling ${command.name.join(' ')}: ${message}\n`);
     if (values.json === true) {

@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { employerSchema } from '../domain/employer.js';
 import { AppError } from '../errors.js';
-import { yamlLines, type LineOf } from '../yaml-lines.js';
+import { yamlLines, yamlSyntaxError, type LineOf } from '../yaml-lines.js';
 
 export const deliveryKinds = ['complete', 'mutations'] as const;
 export const linkKeys = ['personnelNumber', 'externalId'] as const;
@@ -111,8 +111,7 @@ export async function readLinkFile(file: string): Promise<{ link: Link; lineOf: 
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new AppError('validation_failed', `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message}`);
+    throw yamlSyntaxError(file, doc.errors[0]!);
   }
   const lineOf = yamlLines(doc, counter);
   const result = linkSchema.safeParse(doc.toJS());

@@ -226,6 +226,28 @@ describe('koppeling sync', () => {
     expect((await runCli(['sync', '--config', good, '--file', dir], env)).stderr).toContain(': not a file');
   });
 
+  it('When a link file is not valid YAML on a line holding a payroll tax number, then the message names the file and line but not the number', async () => {
+    // A sole trader's payroll tax number is their BSN followed by L01.
+    const broken = join(dir, 'zzp.yaml');
+    writeFileSync(
+      broken,
+      'employer:\n  code: zzp\n  name: Jansen Advies\n payrollTaxNumber: 123456782L01\nconnector: csv\n',
+    );
+    const res = await runCli(['sync', '--config', broken], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).not.toContain('123456782');
+    expect(res.stderr).toContain(`${broken}:4: not valid YAML`);
+
+    const json = await runCli(['sync', '--config', broken, '--json'], env);
+    expect(json.code).toBe(1);
+    expect(json.stdout + json.stderr).not.toContain('123456782');
+    expect(JSON.parse(json.stdout)).toEqual({
+      runId: null,
+      status: 'failed',
+      message: expect.stringContaining(`${broken}:4: not valid YAML`),
+    });
+  });
+
   it('When a link file names a mapping that cannot be used, then it is refused and the stored link stays as it was', async () => {
     const delivery = join(dir, 'kept.csv');
     writeCsvDelivery(delivery, [csvRow('1')]);
