@@ -124,7 +124,7 @@ export const configKeys = {
   sourceRoots: {
     env: 'KOPPELING_SOURCE_ROOTS',
     default: '(unset)',
-    doc: "Folders (separated by `,`) that the delivery files and drop folders of links must lie in: checked when a link is stored through the API and when a scheduled or API run reads it. Unset: any path the service can read; set it in production, so that a link cannot make the service read another file (its content would show in the run's problems).",
+    doc: "Folders (separated by `,`) that the delivery files and drop folders of links must lie in, and their mapping files unless in `mappings/`: checked when a link is stored through the API and when a scheduled or API run reads it. Unset: any path the service can read; set it in production, so that a link cannot make the service read another file (its content would show in the run's problems).",
   },
 } as const;
 

@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { reaches } from './authorize.js';
 import type { Db } from '../store/db.js';
 import { findStoredLink, listLinks, saveLink, type ListedLink } from '../store/links.js';
-import { assertSourceWithinRoots, checkLink } from '../sync/link-check.js';
+import { assertMappingWithinRoots, assertSourceWithinRoots, checkLink } from '../sync/link-check.js';
 import { linkSchema } from '../sync/link.js';
 import { listRuns } from '../sync/runs.js';
 
@@ -177,6 +177,7 @@ export const employerRoutes: RouteDef[] = [
           `employer.code "${body.employer.code}" differs from the code in the path "${params.code}".`,
         );
       }
+      assertMappingWithinRoots(body.mapping, ctx.config.sourceRoots, 'link');
       const { config } = await checkLink(body, 'link');
       assertSourceWithinRoots(config, ctx.config.sourceRoots, 'link');
       const employer = await saveLink(ctx.store.db, body, 'api');

@@ -15,7 +15,12 @@ import {
   startElementCounts,
   type DeliveryColumns,
 } from './columns.js';
-import { assertSourceWithinRoots, connectorConfig, linkMapping } from './link-check.js';
+import {
+  assertMappingWithinRoots,
+  assertSourceWithinRoots,
+  connectorConfig,
+  linkMapping,
+} from './link-check.js';
 import { elementPaths, mapRecord, readsData, sourceColumns, type Mapping } from './mapping/index.js';
 import type { MappingOutcome } from './types.js';
 
@@ -125,8 +130,10 @@ export async function prepareDelivery(
   roots: readonly string[] = [],
 ): Promise<PreparedDelivery | undefined> {
   const source = connectorConfig(link);
-  // A file the caller chose (an upload, the CLI's --file) is not the link's source.
-  if (!chosen) assertSourceWithinRoots(source.config, roots, `the link of employer ${link.employer.code}`);
+  const where = `the link of employer ${link.employer.code}`;
+  // A file the caller chose (an upload, the CLI's --file) is not the link's source; the mapping is.
+  if (!chosen) assertSourceWithinRoots(source.config, roots, where);
+  assertMappingWithinRoots(link.mapping, roots, where);
   const next = await nextDeliveryFile(link, source.config as { folder?: string }, chosen);
   if (!next) return undefined;
   return { source, next, mapping: await linkMapping(link) };

@@ -107,6 +107,7 @@ export async function checkStoredLink(
   const employer = stored.code;
   if (!stored.link) return { employer, ok: false, message: stored.problem };
   try {
+    assertMappingWithinRoots(stored.link.mapping, roots, `the link of ${employer}`);
     const { connector, config } = await checkLink(stored.link, `the link of ${employer}`);
     assertSourceWithinRoots(config, roots, `the link of ${employer}`);
     const source = await connector.check(config);
@@ -131,13 +132,34 @@ export function assertSourceWithinRoots(config: unknown, roots: readonly string[
   for (const key of ['file', 'folder'] as const) {
     const path = source[key];
     if (typeof path !== 'string') continue;
-    const refusal = path.split(/[\\/]/).includes('..')
-      ? `goes up a folder (..), which is not allowed while KOPPELING_SOURCE_ROOTS is set`
-      : roots.some((root) => within(realPath(path), realPath(root)))
-        ? undefined
-        : 'lies outside the folders deliveries may come from (KOPPELING_SOURCE_ROOTS)';
+    const refusal = outside(path, roots, 'the folders deliveries may come from (KOPPELING_SOURCE_ROOTS)');
     if (refusal) throw new AppError('validation_failed', `${where}: source.${key} ${path} ${refusal}.`);
   }
+}
+
+/** Where mapping files live, relative to the working directory as links name them. */
+const mappingsFolder = 'mappings';
+
+/**
+ * With `KOPPELING_SOURCE_ROOTS` set, a link's mapping file must lie in `mappings/` or in one of those
+ * folders, checked before it is read: a link stored through the API cannot make the service read any
+ * other file as a mapping (what it finds would show in the link's problems).
+ */
+export function assertMappingWithinRoots(mapping: string, roots: readonly string[], where: string): void {
+  if (roots.length === 0) return;
+  const refusal = outside(
+    mapping,
+    [mappingsFolder, ...roots],
+    'the folders mapping files may come from (mappings/ and KOPPELING_SOURCE_ROOTS)',
+  );
+  if (refusal) throw new AppError('validation_failed', `${where}: mapping ${mapping} ${refusal}.`);
+}
+
+/** Why `path` is not within one of `roots` (described as `folders`), or undefined when it is. */
+function outside(path: string, roots: readonly string[], folders: string): string | undefined {
+  if (path.split(/[\\/]/).includes('..'))
+    return 'goes up a folder (..), which is not allowed while KOPPELING_SOURCE_ROOTS is set';
+  return roots.some((root) => within(realPath(path), realPath(root))) ? undefined : `lies outside ${folders}`;
 }
 
 /** The path with every symbolic link resolved, of the longest part that exists. */

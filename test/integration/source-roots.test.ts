@@ -7,7 +7,12 @@ import { appTestBed } from '../helpers/http.js';
 import { csvHeader, csvRow } from '../helpers/csv-delivery.js';
 import { saveLink } from '../../src/store/links.js';
 import { linkSchema } from '../../src/sync/link.js';
-import { assertSourceWithinRoots, checkStoredLink, connectorConfig } from '../../src/sync/link-check.js';
+import {
+  assertMappingWithinRoots,
+  assertSourceWithinRoots,
+  checkStoredLink,
+  connectorConfig,
+} from '../../src/sync/link-check.js';
 
 /** KOPPELING_SOURCE_ROOTS: the folders the delivery files and drop folders of links must lie in. */
 
@@ -56,6 +61,22 @@ describe('source roots', () => {
     expect(check({ file: join(outside, 'secret.csv') }, [])).not.toThrow();
   });
 
+  it('When roots are set, then a mapping file outside mappings/ and the roots is refused before it is read', () => {
+    const mapping =
+      (path: string, roots = [root]) =>
+      () =>
+        assertMappingWithinRoots(path, roots, 'link');
+    expect(mapping('mappings/csv-standard.yaml')).not.toThrow();
+    expect(mapping(join(process.cwd(), 'mappings', 'csv-standard.yaml'))).not.toThrow();
+    expect(mapping(join(root, 'acme.yaml'))).not.toThrow();
+    expect(mapping(join(outside, 'secret.csv'))).toThrow(
+      `link: mapping ${join(outside, 'secret.csv')} lies outside the folders mapping files may come from (mappings/ and KOPPELING_SOURCE_ROOTS).`,
+    );
+    expect(mapping('mappings/../package.json')).toThrow(/goes up a folder/);
+    expect(mapping('mappings-old/csv-standard.yaml')).toThrow(/lies outside/);
+    expect(mapping(join(outside, 'secret.csv'), [])).not.toThrow();
+  });
+
   it('When a stored link lies outside the roots, then links check says it cannot run', async () => {
     const link = linkSchema.parse(linkTo('x', { file: join(outside, 'secret.csv') }));
     expect(await checkStoredLink({ code: 'x', link }, [root])).toEqual({
@@ -90,6 +111,19 @@ describe('source roots', () => {
         body: linkTo('roots-in', { file: join(root, 'a.csv') }),
       });
       expect(inside.status).toBe(200);
+    });
+
+    it('When a link names a file outside the roots as its mapping, then 400 says so without what the file holds', async () => {
+      const refused = await bed.server.request('PUT', '/api/v1/employers/roots-map/link', {
+        token,
+        body: { ...linkTo('roots-map', { file: join(root, 'a.csv') }), mapping: join(outside, 'secret.csv') },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toBe(
+        `link: mapping ${join(outside, 'secret.csv')} lies outside the folders mapping files may come from (mappings/ and KOPPELING_SOURCE_ROOTS).`,
+      );
+      expect(JSON.stringify(refused.body)).not.toContain('not a delivery');
+      expect(await bed.store.db('employers').where({ code: 'roots-map' })).toEqual([]);
     });
 
     it('When a stored link lies outside the roots, then a run of it is refused, while an uploaded delivery runs', async () => {

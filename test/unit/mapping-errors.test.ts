@@ -180,6 +180,17 @@ describe('mapping file errors: lines', () => {
     ]);
   });
 
+  it('When a file named as a mapping holds something else, then the error says so without quoting it', () => {
+    const delivery = 'BSN;Straat;Huisnummer\n123456782;Kerkstraat;12\n';
+    expect(problems(delivery, 'mappings/x.yaml')).toEqual([
+      'mappings/x.yaml:1: (top level): must be key: value pairs (found text)',
+    ]);
+    expect(refused(delivery, 'mappings/x.json').message).toBe('mappings/x.json: not valid JSON.');
+    expect(refused('{\n  "bsn": 123456782,,\n}', 'mappings/x.json').message).toBe(
+      'mappings/x.json:2: not valid JSON.',
+    );
+  });
+
   it('When the README shows a broken mapping file, then its message is the one printed for it', () => {
     const doc = readFileSync('mappings/README.md', 'utf8');
     const example =

@@ -7,7 +7,7 @@ import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
 import { validateCandidate } from '../validate.js';
 import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping } from './map.js';
 import { mappingFileSchema, mappingIssueMessage } from './schema.js';
-import { yamlLines, type LineOf } from '../../yaml-lines.js';
+import { yamlLines, yamlSyntaxError, type LineOf } from '../../yaml-lines.js';
 
 export type { Draft, Mapping } from './map.js';
 export { mapDraft, sourceColumns } from './map.js';
@@ -78,21 +78,17 @@ export function parseMapping(text: string, file: string): Mapping {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new AppError('validation_failed', `${file}: not valid JSON: ${(err as Error).message}`);
+      // The parser's message quotes the text around the problem, which may be anything but a mapping.
+      const position = /position (\d+)/.exec((err as Error).message)?.[1];
+      const line = position === undefined ? undefined : text.slice(0, Number(position)).split('\n').length;
+      throw new AppError('validation_failed', `${file}${line ? `:${line}` : ''}: not valid JSON.`);
     }
     let json: LineOf | undefined;
     lineOf = (p) => (json ??= jsonLines(text))(p);
   } else {
     const lines = new LineCounter();
     const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0]!;
-      const line = e.linePos?.[0]?.line;
-      throw new AppError(
-        'validation_failed',
-        `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`,
-      );
-    }
+    if (doc.errors.length > 0) throw yamlSyntaxError(file, doc.errors[0]!);
     refuseLossyNumbers(doc, lines, file);
     raw = doc.toJS();
     lineOf = yamlLines(doc, lines);

@@ -71,9 +71,13 @@ export const simpleTransforms = [
   'initials',
 ] as const;
 
-/** A value as an operator wrote it, in words: `the text "yes"`, `the number 12`, `a list`. */
-function found(value: unknown): string {
+/**
+ * A value as an operator wrote it, in words: `the text "yes"`, `the number 12`, `a list`. Text is
+ * not quoted when `quote` is false: a whole file that is text is no mapping, perhaps a delivery.
+ */
+function found(value: unknown, quote = true): string {
   if (value === null || value === undefined) return 'no value';
+  if (typeof value === 'string' && !quote) return 'text';
   if (typeof value === 'string') {
     return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   }
@@ -129,7 +133,7 @@ export const mappingIssueMessage: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return `is required (${typeWords[issue.expected] ?? issue.expected})`;
-      return `must be ${typeWords[issue.expected] ?? issue.expected} (found ${found(issue.input)}${
+      return `must be ${typeWords[issue.expected] ?? issue.expected} (found ${found(issue.input, (issue.path ?? []).length > 0)}${
         issue.expected === 'string' && ['number', 'boolean'].includes(typeof issue.input)
           ? '; write it in quotes to make it text'
           : ''
