@@ -31,6 +31,7 @@ export class RunRejects {
   readonly first: Reject[] = [];
   private pending: unknown[][] = [];
   private held: unknown[][] = [];
+  private heldEmployments: unknown[][] = [];
   private added = 0;
   private records = 0;
   private lastPosition: string | undefined;
@@ -48,6 +49,12 @@ export class RunRejects {
     );
     // Keys of rejected records: a complete delivery must not end those employees as missing.
     await exec(trx, `create temp table stg_held (emp_key text not null) on commit drop`);
+    // Employment ids of rejected records: another record giving the same one is left out too.
+    await exec(
+      trx,
+      `create temp table stg_held_emp (external_id text not null, rec int not null, position text not null)
+       on commit drop`,
+    );
     return new RunRejects(trx, kind);
   }
 
@@ -58,7 +65,7 @@ export class RunRejects {
 
   /** Whether enough problems wait to be written (`write`). */
   get full(): boolean {
-    return this.pending.length + this.held.length >= WRITE_EVERY;
+    return this.pending.length + this.held.length + this.heldEmployments.length >= WRITE_EVERY;
   }
 
   /**
@@ -87,14 +94,23 @@ export class RunRejects {
     if (key && isStorableText(key)) this.held.push([key]);
   }
 
+  /** Keeps the employment ids a rejected record (number `rec` of the delivery) gives. */
+  holdEmployments(ids: readonly string[] | undefined, rec: number, position: string): void {
+    for (const id of ids ?? [])
+      if (isStorableText(id)) this.heldEmployments.push([id, rec, redactText(position)]);
+  }
+
   /** Writes the problems and held keys added since the last call to the run's tables. */
   async write(): Promise<void> {
     const data = this.pending;
     const held = this.held;
+    const heldEmployments = this.heldEmployments;
     this.pending = [];
     this.held = [];
+    this.heldEmployments = [];
     await bulkLoad(this.trx, this.kind, 'run_rejects', ['seq', 'position', 'field', 'reason'], data);
     await bulkLoad(this.trx, this.kind, 'stg_held', ['emp_key'], held);
+    await bulkLoad(this.trx, this.kind, 'stg_held_emp', ['external_id', 'rec', 'position'], heldEmployments);
   }
 
   /**

@@ -126,4 +126,9 @@ export type MappingOutcome =
        * rejected employee as missing (and end them). Absent when the key itself is unreadable.
        */
       key?: { personnelNumber?: string | undefined; remoteId?: string | undefined } | undefined;
+      /**
+       * The ids of the record's employments that could still be read (never the person's BSN): a
+       * record of the delivery that gives the same employment is left out with it.
+       */
+      employmentIds?: string[] | undefined;
     };

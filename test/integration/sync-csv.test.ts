@@ -108,6 +108,28 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     expect(JSON.stringify(r.rejects)).not.toContain('123456789');
   });
 
+  it('When an invalid row gives the employment id of a valid row, then both rows are left out and the rest applied', async () => {
+    const { employer, r } = await syncFile(
+      'rejected-twin',
+      'twin.csv',
+      csvText([
+        csvRow('1', { 'Dienstverband-id': 'E1' }),
+        csvRow('2', { 'Dienstverband-id': 'E1', 'Uren per week': '90' }),
+        csvRow('3'),
+      ]),
+    );
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ created: 1, rejected: 2 });
+    const line = (x: { position: string }) => x.position.replace(/^.*:/, '');
+    expect(r.rejects.map(line).sort()).toEqual(['2', '3']);
+    expect(r.rejects.find((x) => line(x) === '2')!.reason).toMatch(
+      /^employment E1 appears more than once in this delivery \(at .*twin\.csv:2, .*twin\.csv:3\); all these records are left out$/,
+    );
+    expect(await store.db('employments').where({ employer_id: employer.id }).pluck('external_id')).toEqual([
+      'DV-3',
+    ]);
+  });
+
   it('When a BSN sits in a column that quotes its value in a reason, then the quarantine does not show it', async () => {
     const { r } = await syncFile(
       'shifted',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isScalar, LineCounter, parseDocument, visit, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { isSameBsn, normalizeBsn } from '../../domain/bsn.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
 import { validateCandidate } from '../validate.js';
 import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping } from './map.js';
@@ -179,5 +180,9 @@ export function finish(draft: Draft, mappingProblems: FieldProblem[]): MappingOu
           remoteId: typeof rid === 'string' && rid.trim() !== '' ? rid.trim() : undefined,
         }
       : undefined;
-  return { ok: false, position: draft.position, problems, key };
+  const bsn = typeof draft.vault.bsn === 'string' ? normalizeBsn(draft.vault.bsn) : undefined;
+  const employmentIds = draft.employments
+    .map((m) => (typeof m.externalId === 'string' ? m.externalId.trim() : ''))
+    .filter((id) => id !== '' && !(bsn && isSameBsn(id, bsn)));
+  return { ok: false, position: draft.position, problems, key, employmentIds };
 }
