@@ -170,6 +170,20 @@ export async function applyEmployments(
       where p.dates_changed and p.end_date is distinct from m.end_date
      on conflict (employment_id) do nothing`,
   );
+  // A last version closed on the end date (as a hand edit ends an employment) moves with that end:
+  // reopened, it holds on open-ended; moved, it ends on the new day. Left closed, the employee would
+  // have no terms after the old end, and drop out of their department. A version that starts after
+  // an earlier new end keeps its dates (see `planEmployments`). Before the terms below, so a change
+  // closes the reopened version, and before the stored end is overwritten.
+  written += await exec(
+    trx,
+    `update employment_versions v set valid_to = p.end_date, updated_at = now()
+       from plan_employment p join employments m on m.id = p.employment_id
+      where p.dates_changed and v.employment_id = p.employment_id and v.valid_to = m.end_date
+        and p.end_date is distinct from m.end_date and (p.end_date is null or p.end_date >= v.valid_from)
+        and not exists (select 1 from employment_versions n
+                         where n.employment_id = v.employment_id and n.valid_from > v.valid_from)`,
+  );
   written += await exec(
     trx,
     `update employments m set start_date = p.start_date, end_date = p.end_date, end_reason = p.end_reason,

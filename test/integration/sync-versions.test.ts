@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { person, versionsOf, syncTestStore } from '../helpers/sync.js';
+import { editEmployment } from '../../src/store/employments.js';
 
 /**
  * Terms delivered from a date before stored versions (`validFrom` earlier than the latest change):
@@ -236,5 +237,53 @@ describe('terms delivered from a date before a stored change', () => {
       ['2020-01-01', null, 'FIN'],
     ]);
     expect((await run([person('2')])).counts.rowsWritten).toBe(0);
+  });
+});
+
+describe('an end date set by hand that the source moves or takes away', () => {
+  /** Employment `5-1` as the source delivers it (complete), ended by hand on 2026-10-31. */
+  async function endedByHand() {
+    const { employer, run } = await bed.employer();
+    const delivered = (endDate?: string) =>
+      person('5', { employments: [{ startDate: '2020-01-01', ...(endDate ? { endDate } : {}) }] });
+    await run([delivered()]);
+    const employment = () =>
+      bed.store
+        .db('employments')
+        .where({ employer_id: employer.id, external_id: '5-1' })
+        .first('id', bed.store.db.raw(`to_char(end_date, 'YYYY-MM-DD') as end_date`)) as Promise<{
+        id: string;
+        end_date: string | null;
+      }>;
+    // As the operator does it: the employment and its last version end on that day.
+    await editEmployment(bed.store.db, (await employment()).id, {
+      mode: 'correct',
+      endDate: '2026-10-31',
+      terms: {},
+    });
+    const versions = async () =>
+      (await versionsOf(bed.store.db, employer.id, '5-1')).map((v) => [v.valid_from, v.valid_to]);
+    expect(await versions()).toEqual([['2020-01-01', '2026-10-31']]);
+    return { run, delivered, employment, versions };
+  }
+
+  it('When a complete delivery still lists the employment without an end date, then it is open again and so is its last version', async () => {
+    const { run, delivered, employment, versions } = await endedByHand();
+    const r = await run([delivered()]);
+    expect(r.status).toBe('completed');
+    expect((await employment()).end_date).toBeNull();
+    expect(await versions()).toEqual([['2020-01-01', null]]);
+    expect((await run([delivered()])).counts).toMatchObject({ rowsWritten: 0, unchanged: 1 });
+  });
+
+  it('When a delivery moves the end date, then the last version ends on the new day', async () => {
+    const { run, delivered, employment, versions } = await endedByHand();
+    await run([delivered('2026-12-31')]);
+    expect((await employment()).end_date).toBe('2026-12-31');
+    expect(await versions()).toEqual([['2020-01-01', '2026-12-31']]);
+    expect((await run([delivered('2026-12-31')])).counts).toMatchObject({ rowsWritten: 0, unchanged: 1 });
+    // Moved earlier again: the version is not in force after the new end.
+    await run([delivered('2026-11-30')]);
+    expect(await versions()).toEqual([['2020-01-01', '2026-11-30']]);
   });
 });
