@@ -54,6 +54,17 @@ export async function planMissing(
               or exists (select 1 from case_events e where e.employment_id = g.employment_id) as has_cases
        from plan_gone g where not g.started`,
   );
+  // Every stored employee the delivery does not have is deleted at the source, also one whose
+  // employments had ended before (a leaver the source no longer exports); a held one is not.
+  await exec(
+    trx,
+    `create temp table plan_gone_people on commit drop as
+     select e.id from employees e
+      where e.employer_id = ? and e.remote_deleted_at is null
+        and not exists (select 1 from stg_person p where p.employee_id = e.id)
+        and not exists (select 1 from stg_held h where h.emp_key = e.${keyColumn})`,
+    [employerId],
+  );
   const current = await count(
     trx,
     `select count(distinct employee_id) as n from employments
@@ -66,7 +77,7 @@ export async function planMissing(
 
 /**
  * Ends the planned employments (end date = delivery date), withdraws contracts that have not started,
- * marks employees that disappeared as deleted at the source, writes one audit event per ended or
+ * marks every employee the delivery does not have as deleted at the source, writes one audit event per ended or
  * withdrawn employment and lists the ended employments for the hooks (`endedEmploymentsTable`).
  */
 export async function applyMissing(
@@ -99,9 +110,7 @@ export async function applyMissing(
   written += await exec(
     trx,
     `update employees e set remote_deleted_at = now(), updated_at = now()
-      where e.id in (select employee_id from plan_missing where person_missing
-                     union select employee_id from plan_withdrawn where person_missing)
-        and e.remote_deleted_at is null`,
+      where e.id in (select id from plan_gone_people)`,
   );
   await exec(
     trx,

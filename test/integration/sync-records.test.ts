@@ -118,6 +118,41 @@ describe('rejected records in a complete delivery', () => {
   });
 });
 
+describe('employees a complete delivery no longer has', () => {
+  it('When a leaver whose employment had ended drops out of a complete delivery, then they are marked deleted at the source, and a held one is not', async () => {
+    const { employer: e, run } = await employer({ guard: 1 });
+    await run([person('1'), person('2', { employments: [{ endDate: '2025-06-30' }] }), person('3')]);
+    const r = await run([
+      person('1'),
+      {
+        ok: false,
+        position: 'd.csv:3',
+        problems: [{ field: 'startDate', reason: 'not a date' }],
+        key: { personnelNumber: '3' },
+      } as never,
+    ]);
+    expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
+    const deleted = async () =>
+      Object.fromEntries(
+        (
+          (await bed.store
+            .db('employees')
+            .where({ employer_id: e.id })
+            .select('personnel_number', 'remote_deleted_at')) as Array<{
+            personnel_number: string;
+            remote_deleted_at: Date | null;
+          }>
+        ).map((x) => [x.personnel_number, x.remote_deleted_at !== null]),
+      );
+    expect(await deleted()).toEqual({ '1': false, '2': true, '3': false });
+    const again = await run([person('1'), person('3')]);
+    expect(again.counts.rowsWritten).toBe(0);
+    // Back in a delivery, the leaver is no longer deleted at the source.
+    await run([person('1'), person('2', { employments: [{ endDate: '2025-06-30' }] }), person('3')]);
+    expect(await deleted()).toEqual({ '1': false, '2': false, '3': false });
+  });
+});
+
 describe('records without the person data (partialEmployee)', () => {
   it('When a partial record arrives for a known employee, then the stored person data stays and only employments change', async () => {
     const { employer: e, run } = await employer();
