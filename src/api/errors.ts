@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { AppError, toAppError } from '../errors.js';
 import { log } from '../log.js';
+import { StoreRuleViolation } from '../store/errors.js';
 
 /** Describes zod issues as `{path, message}` pairs a client can show next to the right field. */
 export function zodDetails(err: ZodError): Array<{ path: string; message: string }> {
@@ -43,7 +44,9 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   if (appError.status >= 500) {
     log.error('request failed', { ...fields, err: appError.cause ?? appError });
   } else {
-    log.warn('request refused', { ...fields, reason: appError.message });
+    // The name of a database rule helps whoever reads the log; the row values it quotes stay out.
+    const rule = appError.cause instanceof StoreRuleViolation ? appError.cause.constraint : undefined;
+    log.warn('request refused', { ...fields, reason: appError.message, ...(rule ? { rule } : {}) });
   }
   if (res.headersSent) return;
   res.status(appError.status).json({

@@ -180,6 +180,53 @@ describe('hand edits of master data', () => {
     ]);
   });
 
+  it('When an end date before the start date is corrected in, then it answers 400 on endDate without naming the rule', async () => {
+    const emp = await server.request('POST', '/api/v1/employees', {
+      ...as(),
+      body: { personnelNumber: '1005', lastName: 'Vroeg' },
+    });
+    const employment = await server.request('POST', `/api/v1/employees/${emp.body.id}/employments`, {
+      ...as(),
+      body: { externalId: 'E1005', startDate: '2024-01-01' },
+    });
+    const res = await server.request('PATCH', `/api/v1/employments/${employment.body.id}`, {
+      ...as(),
+      body: { mode: 'correct', endDate: '1900-01-01' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { path: 'endDate', message: 'the end date is before the start date' },
+    ]);
+    // After the start but before a later version: the database's own rule answers the same way.
+    const later = await server.request('PATCH', `/api/v1/employments/${employment.body.id}`, {
+      ...as(),
+      body: { mode: 'change', from: '2025-01-01', endDate: '2024-06-30' },
+    });
+    expect([later.status, later.body.error.details[0].path]).toEqual([400, 'endDate']);
+    const text = JSON.stringify([res.body, later.body]);
+    for (const internal of ['employments_end_after_start', 'employment_versions', '_unique', 'constraint'])
+      expect(text).not.toContain(internal);
+  });
+
+  it('When a personnel number is already used at the employer, then it answers 409 on personnelNumber without the number or the rule', async () => {
+    // Nine digits that are no BSN (they fail the 11-check), as a personnel number may look.
+    const number = '123456789';
+    const add = () =>
+      server.request('POST', '/api/v1/employees', {
+        ...as(),
+        body: { personnelNumber: number, lastName: 'Dubbel' },
+      });
+    expect((await add()).status).toBe(201);
+    const res = await add();
+    expect(res.status).toBe(409);
+    expect(res.body.error.details).toEqual([
+      { path: 'personnelNumber', message: 'another employee of this employer has this personnel number' },
+    ]);
+    const text = JSON.stringify(res.body);
+    for (const internal of [number, 'personnel_number', '_unique', 'constraint'])
+      expect(text).not.toContain(internal);
+  });
+
   it("When the end date of a sick employee's employment is set or taken away by hand, then the open case records it", async () => {
     const emp = await server.request('POST', '/api/v1/employees', {
       ...as(),
