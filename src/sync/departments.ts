@@ -61,19 +61,43 @@ export async function applyDepartments(
       returning d.id`,
     [employerId, employerId],
   );
+  const above = await reactivateArchivedAncestors(trx, employerId);
   // A department created by this run gets its parent in the same run: that is not an update.
   const fresh = new Set(inserted.map((r) => r.id));
   const changed = new Set([...renamed, ...reparented].map((r) => r.id).filter((id) => !fresh.has(id)));
   return {
-    counts: { created, updated: Math.max(0, changed.size - reactivated), reactivated },
-    written: created + renamed.length + reparented.length,
+    counts: { created, updated: Math.max(0, changed.size - reactivated), reactivated: reactivated + above },
+    written: created + renamed.length + reparented.length + above,
   };
+}
+
+/**
+ * Reactivates the archived departments above the ones the delivery names (new, reactivated or
+ * active already), as the tree stands after the delivery: a department that comes back under a
+ * parent whose own parent was archived (`TEAM-A > SALES > HQ`, with only `TEAM-A > SALES`
+ * delivered) brings the whole line above it back, so no active department hangs under an archived
+ * one. Returns how many were reactivated.
+ */
+async function reactivateArchivedAncestors(trx: Trx, employerId: string): Promise<number> {
+  return exec(
+    trx,
+    `with recursive above(id) as (
+       select d.parent_id from departments d join stg_dep s on s.code = d.code
+        where d.employer_id = ? and d.parent_id is not null
+       union
+       select d.parent_id from departments d join above a on a.id = d.id where d.parent_id is not null)
+     update departments d set archived_at = null, updated_at = now()
+      where d.employer_id = ? and d.archived_at is not null and d.id in (select id from above)`,
+    [employerId, employerId],
+  );
 }
 
 /**
  * Archives departments a complete delivery no longer names, when no current employment is in them
  * and no department that stays active hangs below them (one the delivery names, or one with a
- * current employment, such as that of an employee whose record was rejected and is held).
+ * current employment, such as that of an employee whose record was rejected and is held). An
+ * employment is current up to and including its end date, as for the guard and a manager's scope:
+ * a department whose last employee leaves today is archived by the next run, not today's.
  */
 export async function archiveMissingDepartments(trx: Trx, employerId: string, date: string): Promise<number> {
   return exec(
@@ -84,7 +108,7 @@ export async function archiveMissingDepartments(trx: Trx, employerId: string, da
           and (exists (select 1 from stg_dep s where s.code = d.code)
                or exists (
                  select 1 from employment_versions v join employments m on m.id = v.employment_id
-                  where v.department_id = d.id and (m.end_date is null or m.end_date > ?::date)
+                  where v.department_id = d.id and (m.end_date is null or m.end_date >= ?::date)
                     and (v.valid_to is null or v.valid_to >= ?::date)))
        union
        select d.parent_id from departments d join staying s on s.id = d.id where d.parent_id is not null)

@@ -9,6 +9,13 @@ const employer = bed.employer;
 
 const snapshot = (employerId: string) => storedState(bed.store.db, employerId);
 
+/** The first stored row of `table` that matches `where`. */
+const first = (table: string, where: Record<string, unknown>) => bed.store.db(table).where(where).first();
+
+/** The codes of an employer's active departments, in order. */
+const activeCodes = (id: string) =>
+  bed.store.db('departments').where({ employer_id: id, archived_at: null }).orderBy('code').pluck('code');
+
 describe('sync rules', () => {
   it('When the same delivery runs twice, then the second run writes 0 rows and reports all unchanged', async () => {
     const { run } = await employer();
@@ -152,13 +159,8 @@ describe('sync rules', () => {
     // refused, so no employee 3 is created without employments.
     const moved = await run([person('3', { employments: [{ externalId: '1-1' }] })]);
     expect(moved.counts).toMatchObject({ created: 0, rejected: 1 });
-    const s = await snapshot(e.id);
-    const inService = Object.fromEntries(
-      (s.employees as Array<{ personnel_number: string; in_service: boolean }>).map((x) => [
-        x.personnel_number,
-        x.in_service,
-      ]),
-    );
+    const people = (await snapshot(e.id)).employees as { personnel_number: string; in_service: boolean }[];
+    const inService = Object.fromEntries(people.map((x) => [x.personnel_number, x.in_service]));
     expect(inService).toEqual({ '1': true, '2': false });
     const owners = await bed.store.db.raw(
       `select m.external_id, e.personnel_number from employments m join employees e on e.id = m.employee_id
@@ -183,22 +185,12 @@ describe('sync rules', () => {
     try {
       const r = await run([person('1'), person('2')]);
       expect(r.counts).toMatchObject({ ended: 1, unchanged: 2 });
-      const ended = (await bed.store
-        .db('employments')
-        .where({ employer_id: e.id, external_id: '3-1' })
-        .first()) as {
-        id: string;
-        end_date: string;
-        end_reason: string;
-      };
+      const ended = await first('employments', { employer_id: e.id, external_id: '3-1' });
       expect(ended).toMatchObject({ end_date: '2026-11-28', end_reason: 'missing from complete delivery' });
-      const emp = await bed.store.db('employees').where({ employer_id: e.id, personnel_number: '3' }).first();
+      const emp = await first('employees', { employer_id: e.id, personnel_number: '3' });
       expect(emp.remote_deleted_at).not.toBeNull();
       expect(emp.in_service).toBe(false);
-      const audit = await bed.store
-        .db('audit_events')
-        .where({ action: 'employment.ended', entity_id: ended.id })
-        .first();
+      const audit = await first('audit_events', { action: 'employment.ended', entity_id: ended.id });
       expect(audit.details).toMatchObject({
         runId: r.runId,
         endDate: '2026-11-28',
@@ -213,10 +205,7 @@ describe('sync rules', () => {
         person('2'),
         person('3', { employments: [{ externalId: '3-2', startDate: '2026-11-28' }] }),
       ]);
-      const back = await bed.store
-        .db('employees')
-        .where({ employer_id: e.id, personnel_number: '3' })
-        .first();
+      const back = await first('employees', { employer_id: e.id, personnel_number: '3' });
       expect(back.remote_deleted_at).toBeNull();
     } finally {
       onEmploymentsEnded.splice(onEmploymentsEnded.indexOf(hook), 1);
@@ -244,11 +233,8 @@ describe('sync rules', () => {
     const forced = await run(delivery, { forcedBy: 'operator:alice' });
     expect(forced.status).toBe('completed');
     expect(forced.counts.ended).toBe(8);
-    const row = await bed.store.db('sync_runs').where({ id: forced.runId }).first();
-    expect(row.forced_by).toBe('operator:alice');
-    expect((await bed.store.db('sync_runs').where({ id: tripped.runId }).first()).status).toBe(
-      'guard_tripped',
-    );
+    expect((await first('sync_runs', { id: forced.runId })).forced_by).toBe('operator:alice');
+    expect((await first('sync_runs', { id: tripped.runId })).status).toBe('guard_tripped');
   });
 
   it('When a small employer loses no more employees than the link allows, then the guard lets it through', async () => {
@@ -272,14 +258,40 @@ describe('sync rules', () => {
     await run([person('1', { departments: deps })]);
     const r = await run([person('1')]);
     expect(r.counts.departments.archived).toBe(1);
-    const old = await bed.store.db('departments').where({ employer_id: e.id, code: 'OLD' }).first();
-    expect(old.archived_at).not.toBeNull();
     // D1 still has a current employee: never archived.
-    const d1 = await bed.store.db('departments').where({ employer_id: e.id, code: 'D1' }).first();
-    expect(d1.archived_at).toBeNull();
+    expect(await activeCodes(e.id)).toEqual(['D1']);
     const again = await run([person('1', { departments: deps })]);
     expect(again.counts.departments.reactivated).toBe(1);
-    expect((await bed.store.db('departments').where({ id: old.id }).first()).archived_at).toBeNull();
+    expect(await activeCodes(e.id)).toEqual(['D1', 'OLD']);
+  });
+
+  it('When a department reappears under a parent whose own parent was archived, then the departments above it are reactivated too', async () => {
+    const { employer: e, run } = await employer();
+    // As a csv-standard row gives it: the employee's department with its parent.
+    const row = (nr: string, code: string, parentCode?: string, validFrom?: string) =>
+      person(nr, { employments: [{ departmentCode: code, validFrom }], departments: [{ code, parentCode }] });
+    await run([row('1', 'TEAM-A', 'SALES'), row('2', 'SALES', 'HQ')]);
+    const ops = row('2', 'OPS', undefined, '2026-11-01');
+    expect((await run([row('1', 'OPS', undefined, '2026-11-01'), ops])).counts.departments.archived).toBe(3);
+    expect(await activeCodes(e.id)).toEqual(['OPS']);
+    const back = [row('1', 'TEAM-A', 'SALES', '2026-11-20'), ops];
+    const r = await run(back);
+    expect(r.counts.departments).toEqual({ created: 0, updated: 0, archived: 0, reactivated: 3 });
+    expect(await activeCodes(e.id)).toEqual(['HQ', 'OPS', 'SALES', 'TEAM-A']);
+    expect((await run(back)).counts.rowsWritten).toBe(0);
+  });
+
+  it("When a department's only employee has the delivery date as last day, then it is archived by the next day's run", async () => {
+    const { employer: e, run } = await employer();
+    const last = { departmentCode: 'D2', endDate: '2026-11-28' };
+    const leaving = person('2', { employments: [last], departments: [{ code: 'D2' }] });
+    await run([person('1'), leaving], { deliveryDate: '2026-11-27' });
+    // Still employed on the last day: still current there, so the department stays.
+    const lastDay = await run([person('1')], { deliveryDate: '2026-11-28' });
+    expect(lastDay.counts).toMatchObject({ ended: 0, departments: { archived: 0 } });
+    expect(await activeCodes(e.id)).toEqual(['D1', 'D2']);
+    expect((await run([person('1')], { deliveryDate: '2026-11-29' })).counts.departments.archived).toBe(1);
+    expect(await activeCodes(e.id)).toEqual(['D1']);
   });
 
   it('When the delivered department tree has a cycle, then the delivery is rejected and nothing is applied', async () => {
@@ -343,38 +355,23 @@ describe('sync rules', () => {
 
   it('When a run was left running by a stopped process, then the next completed run marks it abandoned', async () => {
     const { employer: e, run } = await employer();
-    const [stale] = await bed.store
-      .db('sync_runs')
-      .insert({
-        employer_id: e.id,
-        trigger: 'cli',
-        connector: 'csv',
-        delivery: 'complete',
-        status: 'running',
-      })
-      .returning('id');
     // One waiting for its turn on another instance says so; one that said so long ago has stopped.
-    const waitingRun = async (secondsAgo: number) => {
-      const at = new Date(Date.now() - secondsAgo * 1000).toISOString();
-      const [row] = await bed.store
+    const runningRun = async (trigger: string, waitingSince?: number) => {
+      const at = new Date(Date.now() - (waitingSince ?? 0) * 1000).toISOString();
+      const progress = waitingSince === undefined ? null : { phase: 'waiting', records: 0, at };
+      const row = { employer_id: e.id, trigger, connector: 'csv', delivery: 'complete', status: 'running' };
+      const [inserted] = await bed.store
         .db('sync_runs')
-        .insert({
-          employer_id: e.id,
-          trigger: 'api',
-          connector: 'csv',
-          delivery: 'complete',
-          status: 'running',
-          progress: JSON.stringify({ phase: 'waiting', records: 0, at }),
-        })
+        .insert({ ...row, progress: progress && JSON.stringify(progress) })
         .returning('id');
-      return (row as { id: string }).id;
+      return (inserted as { id: string }).id;
     };
-    const waiting = await waitingRun(20);
-    const gone = await waitingRun(600);
+    const stale = await runningRun('cli');
+    const waiting = await runningRun('api', 20);
+    const gone = await runningRun('api', 600);
     await run([person('1')]);
-    const statusOf = async (id: string) =>
-      ((await bed.store.db('sync_runs').where({ id }).first()) as { status: string }).status;
-    expect(await statusOf((stale as { id: string }).id)).toBe('abandoned');
+    const statusOf = async (id: string) => ((await first('sync_runs', { id })) as { status: string }).status;
+    expect(await statusOf(stale)).toBe('abandoned');
     expect(await statusOf(waiting)).toBe('running');
     expect(await statusOf(gone)).toBe('abandoned');
   });
