@@ -122,14 +122,19 @@ async function writeSickReport(
   );
   // An end date the source gave before the employee fell sick (or a late report of sickness that
   // began before an ended employment): recorded as the sync records one given while sick, so the
-  // case is not left without any sign that the employment ends. The end date is read with a share
-  // lock: a sync that is changing it meanwhile is waited for, and its new date is the one recorded.
+  // case is not left without any sign that the employment ends. The employment row is read with a
+  // share lock whatever its end date: a sync that is changing it meanwhile (giving it an end date,
+  // too) is waited for, and the date it leaves is the one recorded. Filtered after the lock (a
+  // materialized step, so the filter is not moved below it): a row whose end date is empty in the
+  // statement's snapshot would not be locked at all.
   batch.add(
     db.raw(
       `insert into case_events (employer_id, employee_id, employment_id, absence_case_id, kind, event_date)
+       with m as materialized (
+         select employer_id, employee_id, id, end_date from employments where id = ?::uuid for share)
        select m.employer_id, m.employee_id, m.id, ?::uuid, 'employment_ended_while_sick', m.end_date
-         from employments m where m.id = ?::uuid and m.end_date is not null for share`,
-      [caseId, employment.id],
+         from m where m.end_date is not null`,
+      [employment.id, caseId],
     ),
   );
 

@@ -147,24 +147,30 @@ describe('sync and absence together', () => {
   it.skipIf(testStoreKind === 'pglite')(
     'When a sync changes the end date while a sick report comes in, then the report waits and records the new end',
     async () => {
-      const vault = testVault(store);
-      const { employer, run } = await syncRunner(store, vault, testLink('sick-race'));
-      await run([person('1', { employments: [{ endDate: '2026-12-31' }] })]);
-      const trx = await store.db.transaction();
-      let reported: Promise<{ employeeId: string; caseId: string }> | undefined;
-      try {
-        await trx('employments').where({ employer_id: employer.id }).update({ end_date: '2027-03-31' });
-        reported = sick(employer.id, '1');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        await trx.commit();
-      } catch (err) {
-        await trx.rollback();
-        throw err;
+      // Before, the employment had an end date, or none: a report that reads no end date still waits.
+      for (const [code, endDate] of [
+        ['sick-race', '2026-12-31'],
+        ['sick-race-open', undefined],
+      ] as const) {
+        const vault = testVault(store);
+        const { employer, run } = await syncRunner(store, vault, testLink(code));
+        await run([person('1', { employments: [endDate ? { endDate } : {}] })]);
+        const trx = await store.db.transaction();
+        let reported: Promise<{ employeeId: string; caseId: string }> | undefined;
+        try {
+          await trx('employments').where({ employer_id: employer.id }).update({ end_date: '2027-03-31' });
+          reported = sick(employer.id, '1');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          await trx.commit();
+        } catch (err) {
+          await trx.rollback();
+          throw err;
+        }
+        const { employeeId, caseId } = await reported;
+        expect((await caseOfEmployee(store.db, employeeId, caseId)).events, code).toEqual([
+          expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2027-03-31' }),
+        ]);
       }
-      const { employeeId, caseId } = await reported;
-      expect((await caseOfEmployee(store.db, employeeId, caseId)).events).toEqual([
-        expect.objectContaining({ kind: 'employment_ended_while_sick', eventDate: '2027-03-31' }),
-      ]);
     },
   );
 });
