@@ -2,6 +2,7 @@ import { exec, positionList, type Trx } from './sql.js';
 import type { RunRejects } from './rejects.js';
 import { rejectIdentifierClashes } from './identifiers.js';
 import { rejectKeysThatAreDeliveredBsns } from './bsn-keys.js';
+import { rejectUnrevertableRehires } from './rekey.js';
 
 export interface KeyOf {
   employerId: string;
@@ -48,13 +49,20 @@ async function rejectMovedEmployments(trx: Trx, key: KeyOf): Promise<void> {
 /**
  * Rejects records whose keys clash inside one delivery: the same employment twice, or the same person
  * twice with different person data (or twice without employments), records that move a stored
- * employment to another person, and records whose other identifier clashes (`rejectIdentifierClashes`). All records involved are left out, since neither can be trusted; the
+ * employment to another person, records that give a running contract's id back to an earlier one
+ * (`rejectUnrevertableRehires`), and records whose other identifier clashes (`rejectIdentifierClashes`). All records involved are left out, since neither can be trusted; the
  * rest of the delivery continues. Then builds the de-duplicated working tables `stg_person` (one row
  * per employee) and `stg_employment`.
  */
-export async function rejectDuplicates(trx: Trx, key: KeyOf, rejects: RunRejects): Promise<void> {
+export async function rejectDuplicates(
+  trx: Trx,
+  key: KeyOf,
+  rejects: RunRejects,
+  date: string,
+): Promise<void> {
   const keyLabel = key.label;
   await rejectMovedEmployments(trx, key);
+  await rejectUnrevertableRehires(trx, key.employerId, date);
   // Positions are gathered only for keys that occur more than once: in a large delivery almost none do.
   await exec(
     trx,

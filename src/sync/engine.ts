@@ -311,7 +311,7 @@ async function applyRun(
     column: link.key === 'personnelNumber' ? ('personnel_number' as const) : ('remote_id' as const),
     label: keyLabel(link.key),
   };
-  await rejectDuplicates(trx, key, rejects);
+  await rejectDuplicates(trx, key, rejects, date);
   // The departments of the records that are left: a rejected record changes none.
   notice(await stageDepartments(trx));
   if (link.delivery === 'mutations') await keepStoredParents(trx, employerId);

@@ -139,12 +139,43 @@ export async function rekeyRehired(
 }
 
 /**
+ * The id given back to the earlier contract (see `rekeyRevertedRehires`) while the follow-up that
+ * holds it has started, or has an absence or pregnancy case: the follow-up is a contract that ran,
+ * and planning would move its dates and terms to the earlier contract's, losing it. The record is
+ * left out with the reason, and both contracts stay as stored.
+ */
+export async function rejectUnrevertableRehires(trx: Trx, employerId: string, date: string): Promise<void> {
+  await exec(
+    trx,
+    `insert into stg_reject (rec, field, reason)
+     select s.rec, 'externalId',
+            'employment ' || s.external_id || ' is delivered from ' || to_char(s.start_date, 'YYYY-MM-DD') ||
+            ', the start of the earlier contract kept as ' || k.external_id || ', while the contract that has this id ' ||
+            case when m.start_date <= ?::date then 'started on ' || to_char(m.start_date, 'YYYY-MM-DD')
+                 else 'has an absence or pregnancy case' end ||
+            ': this record is left out and both contracts kept. Deliver that contract under its id, or the earlier one under ' ||
+            k.external_id
+       from stg_emp s
+       join stg_rec r using (rec)
+       join employments k on k.employer_id = ? and k.employee_id = r.employee_id
+                         and k.external_id = s.external_id || '/' || to_char(s.start_date, 'YYYY-MM-DD')
+       join employments m on m.employer_id = ? and m.employee_id = r.employee_id and m.external_id = s.external_id
+      where m.start_date > s.start_date
+        and (m.start_date <= ?::date
+             or exists (select 1 from absence_cases a where a.employment_id = m.id)
+             or exists (select 1 from pregnancy_cases c where c.employment_id = m.id)
+             or exists (select 1 from case_events e where e.employment_id = m.id))`,
+    [date, employerId, employerId, date],
+  );
+}
+
+/**
  * The source gives an employment's id back to the earlier contract (`DV-12` from 2015 again) after
  * it had given it to a follow-up contract, which was then kept apart (`DV-12/2015-03-01`, see
  * `rekeyRehired`): the follow-up was called off. When it has not started by the delivery date and
  * has no case, it is withdrawn (as a contract not started that a complete delivery no longer has)
  * and the earlier contract takes its id back, with its history; audit events record both.
- * Otherwise both stay as they are. Returns the rows written and a notice per contract restored.
+ * Otherwise the record was left out (`rejectUnrevertableRehires`). Returns the rows written and a notice per contract restored.
  */
 export async function rekeyRevertedRehires(
   trx: Trx,

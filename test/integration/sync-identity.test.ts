@@ -295,6 +295,42 @@ describe('employment identity', () => {
     expect(rows.map((m) => m.external_id)).toEqual(['DV-8']);
   });
 
+  it('When a delivery gives the id back to the earlier contract after the follow-up started, then that record is left out and both contracts stay', async () => {
+    const { employer: e, run } = await employer({ delivery: 'mutations' });
+    const earlier = person('6', {
+      employments: [{ externalId: 'DV-6', startDate: '2015-03-01', endDate: '2020-12-31' }],
+      position: 'delivery.csv:2',
+    });
+    await run([earlier]);
+    await run([person('6', { employments: [{ externalId: 'DV-6', startDate: '2023-01-01' }] })]);
+    const stored = async () =>
+      (
+        (await bed.store.db('employments').where({ employer_id: e.id }).orderBy('start_date')) as Array<{
+          external_id: string;
+          start_date: string;
+          end_date: string | null;
+        }>
+      ).map((m) => [m.external_id, m.start_date, m.end_date]);
+    const before = await stored();
+    expect(before).toEqual([
+      ['DV-6/2015-03-01', '2015-03-01', '2020-12-31'],
+      ['DV-6', '2023-01-01', null],
+    ]);
+    const r = await run([earlier]);
+    expect(r.counts).toMatchObject({ rejected: 1, updated: 0 });
+    expect(r.rejects).toEqual([
+      {
+        position: 'delivery.csv:2',
+        field: 'externalId',
+        reason:
+          'employment DV-6 is delivered from 2015-03-01, the start of the earlier contract kept as DV-6/2015-03-01, ' +
+          'while the contract that has this id started on 2023-01-01: this record is left out and both contracts kept. ' +
+          'Deliver that contract under its id, or the earlier one under DV-6/2015-03-01',
+      },
+    ]);
+    expect(await stored()).toEqual(before);
+  });
+
   it.each(['complete', 'mutations'] as const)(
     'When a %s delivery gives the id back to the earlier contract after a follow-up that never started, then that contract is it again, with its history',
     async (delivery) => {
