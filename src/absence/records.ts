@@ -75,22 +75,40 @@ interface EmploymentRow {
   } | null;
 }
 
-// One query: the employee (404 when absent), its employments newest first with the contract terms
-// valid on the day, each employment's open case, and the employee's latest ended case, with whether
-// another case continues it already (a count of sickness goes on in one case at a time: two
-// employments sick again within four weeks do not both continue it).
-const employmentsSql = (oneEmployment: boolean) => `
-  select em.id, em.employer_id, em.start_date, em.end_date, v.hours_per_week, v.contract_type,
-    (select json_build_object('id', c.id, 'first_sick_day', c.first_sick_day) from absence_cases c
-      where c.employment_id = em.id and c.status = 'open') as open_case,
-    (select row_to_json(p) from (
-      select c.id, coalesce(c.count_case_id, c.id) as count_case_id, c.count_start, c.first_sick_day,
-        c.last_sick_day,
+const previousColumns = `c.id, coalesce(c.count_case_id, c.id) as count_case_id, c.count_start, c.first_sick_day,
+        c.last_sick_day`;
+
+// For a new report: the employee's latest ended case.
+const previousSql = `
+      select ${previousColumns},
         not exists (select 1 from absence_cases n where n.continues_case_id = c.id and n.id is distinct from ?::uuid)
           as continuable
       from absence_cases c
       where c.employee_id = e.id and c.status = 'ended'
-      order by c.last_sick_day desc limit 1) p)
+      order by c.last_sick_day desc limit 1`;
+
+// For a correction of case k: the case that was previous when k was reported, the latest other ended
+// case whose last sick day is before k's stored first sick day. A case that ended later (one that
+// was still open beside k, or k itself) is not. A first sick day moved onto or before the previous
+// case's last sick day still overlaps it and is refused.
+const previousOfCorrectedSql = `
+      select ${previousColumns},
+        not exists (select 1 from absence_cases n where n.continues_case_id = c.id and n.id <> k.id)
+          as continuable
+      from (select id, first_sick_day from absence_cases where id = ?::uuid) k
+      join absence_cases c on c.employee_id = e.id and c.status = 'ended' and c.id <> k.id
+        and c.last_sick_day < k.first_sick_day
+      order by c.last_sick_day desc limit 1`;
+
+// One query: the employee (404 when absent), its employments newest first with the contract terms
+// valid on the day, each employment's open case, and the employee's latest ended case, with whether
+// another case continues it already (a count of sickness goes on in one case at a time: two
+// employments sick again within four weeks do not both continue it).
+const employmentsSql = (oneEmployment: boolean, correcting: boolean) => `
+  select em.id, em.employer_id, em.start_date, em.end_date, v.hours_per_week, v.contract_type,
+    (select json_build_object('id', c.id, 'first_sick_day', c.first_sick_day) from absence_cases c
+      where c.employment_id = em.id and c.status = 'open') as open_case,
+    (select row_to_json(p) from (${correcting ? previousOfCorrectedSql : previousSql}) p)
       as previous_case
   from employees e
   left join employments em on em.employee_id = e.id${oneEmployment ? ' and em.id = ?' : ''}
@@ -110,14 +128,21 @@ export async function employmentFor(
   employeeId: string,
   employmentId: string | undefined,
   day: string,
-  /** The case being corrected: the case it continues is still its previous case. */
+  /**
+   * The case being corrected: its previous case is the one it was reported after (ended before its
+   * stored first sick day), and the case it continues is still continuable by it.
+   */
   correcting?: string,
 ): Promise<EmploymentOnDay> {
   const except = correcting ?? null;
   const bindings = employmentId
     ? [except, employmentId, day, day, employeeId]
     : [except, day, day, employeeId];
-  const result = await prepared(trx, employmentsSql(employmentId !== undefined), bindings);
+  const result = await prepared(
+    trx,
+    employmentsSql(employmentId !== undefined, correcting !== undefined),
+    bindings,
+  );
   const all = result.rows as EmploymentRow[];
   if (all.length === 0) throw notAnEmployee(employeeId);
   const rows = all.filter((r) => r.id !== null);

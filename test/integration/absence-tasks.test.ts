@@ -123,6 +123,54 @@ describe('Poortwachter tasks follow from the count', () => {
     });
   });
 
+  it("When a case on another employment ends after this case was reported, then this case's first sick day can still be corrected and it continues no case", async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const other = await seedEmployment(store.db, e.employeeId, {
+      employerId,
+      externalId: `${e.personnelNumber}-2`,
+      departmentId,
+      hoursPerWeek: 8,
+    });
+    const alongside = await reportSick(ctx('2026-09-01'), e.employeeId, {
+      employmentId: other,
+      firstSickDay: '2026-09-01',
+      percentage: 100,
+    });
+    const c = await reportSick(ctx('2026-11-02'), e.employeeId, {
+      employmentId: e.employmentId,
+      firstSickDay: '2026-11-02',
+      percentage: 100,
+    });
+    await reportRecovery(ctx('2026-11-10'), e.employeeId, alongside.caseId, { lastSickDay: '2026-11-10' });
+    // Onto a day the other case still covers, then to a day within four weeks after it ended.
+    await correctCase(ctx('2026-11-12'), e.employeeId, c.caseId, { firstSickDay: '2026-11-03' });
+    await correctCase(ctx('2026-11-12'), e.employeeId, c.caseId, { firstSickDay: '2026-11-12' });
+    expect(
+      await store.db('absence_cases').where({ id: c.caseId }).first('first_sick_day', 'continues_case_id'),
+    ).toEqual({ first_sick_day: '2026-11-12', continues_case_id: null });
+  });
+
+  it('When a correction moves the first sick day to before an earlier ended case, then it is refused as overlapping that case', async () => {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const sick = (firstSickDay: string) =>
+      reportSick(ctx(firstSickDay), e.employeeId, { firstSickDay, percentage: 100 });
+    const first = await sick('2026-10-01');
+    await reportRecovery(ctx('2026-10-20'), e.employeeId, first.caseId, { lastSickDay: '2026-10-20' });
+    const again = await sick('2026-11-02');
+    await expect(
+      correctCase(ctx('2026-11-16'), e.employeeId, again.caseId, {
+        firstSickDay: '2026-09-25',
+        lateReason: 'Reported with the wrong first sick day',
+      }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('falls within the previous case'),
+    });
+    expect(await store.db('absence_cases').where({ id: again.caseId }).first('continues_case_id')).toEqual({
+      continues_case_id: first.caseId,
+    });
+  });
+
   it('When two employments are reported sick at the same moment within four weeks of one case, then only one continues its count', async () => {
     const e = await seedEmployee(store.db, { employerId, departmentId });
     const other = await seedEmployment(store.db, e.employeeId, {
