@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactText } from '../../src/log.js';
+import { isValidBsn } from '../../src/domain/bsn.js';
+import { createLogger, redact, redactText } from '../../src/log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -121,6 +122,65 @@ describe('logger redaction', () => {
     expect(redactText('department "NL01" and employment DV-7 stay')).toBe(
       'department "NL01" and employment DV-7 stay',
     );
+  });
+
+  it('When a BSN is spelled any way the product itself accepts it (dots, dashes, tabs, thin or no-break spaces), then it is redacted', () => {
+    for (const written of [
+      '123 - 456 - 782',
+      '123\t456\t782',
+      '123\u2009456\u2009782',
+      '123\u00a0456\u00a0782',
+      '123\u202f456\u202f782',
+      '123.456.782',
+      '123 . 456 . 782',
+      '12\t-\t34 - 56  782',
+      '1-2-3-4-5-6-7-8-2',
+      '12 - 345 - 672',
+      '12.345.672',
+      '12\u202f345\u202f672',
+    ]) {
+      expect(isValidBsn(written), written).toBe(true);
+      expect(redactText(`Geboortedatum "${written}" is not a date`), written).toBe(
+        'Geboortedatum "[redacted]" is not a date',
+      );
+      expect(redactText(`bsn ${written}, row 4`), written).toBe('bsn [redacted], row 4');
+    }
+    expect(redactText('bsns 123 - 456 - 782 / 12\t345\t672  123.456.782 and 2026-11-11 - 123 456 782')).toBe(
+      'bsns [redacted] / [redacted]  [redacted] and 2026-11-11 - [redacted]',
+    );
+  });
+
+  it('When numbers only look like a BSN (dates, times, amounts, postcodes, phone and order numbers), then they are left alone', () => {
+    const text =
+      'from 2026-11-11 and 12-01-2026, 2026-11-30 9:00, at 12:30:45, paid 1.234,56 and 12.345.678,90, ' +
+      'postcode 3511 AB, call 020-123 4567, 06 1234 5678 or +31 (0)6 1234 5678, number 1234567890 or 123 456 7890, order 12345678901';
+    expect(redactText(text)).toBe(text);
+  });
+
+  it('When an IBAN is written in lower case or in groups of four, then it is redacted; words that only start like one stay', () => {
+    for (const written of [
+      'nl91abna0417164300',
+      'nl91 abna 0417 1643 00',
+      'Nl91 Abna 0417 1643 00',
+      'NL91\u00a0ABNA\u00a00417\u00a01643\u00a000',
+      'de89 3704 0044 0532 0130 00',
+    ])
+      expect(redactText(`Geslacht "${written}" is not a known gender code`), written).toBe(
+        'Geslacht "[redacted]" is not a known gender code',
+      );
+    expect(redactText('account be68 5390 0754 7034 with text after it')).toBe(
+      'account [redacted] with text after it',
+    );
+    const words = 'ab12 this text goes here, id42 with some more words, mp34 abcd efgh ijkl';
+    expect(redactText(words)).toBe(words);
+  });
+
+  it('When a BSN is logged as a number of eight digits, then it is redacted; other numbers stay', () => {
+    expect(redact({ column: 12345672, count: 12345678, year: 2026 })).toEqual({
+      column: '[redacted]',
+      count: 12345678,
+      year: 2026,
+    });
   });
 
   it('When a message names a loonheffingennummer, then its nine digits are redacted as a BSN (one function for logs and messages)', () => {
