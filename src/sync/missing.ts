@@ -115,7 +115,8 @@ export async function applyMissing(
   await exec(
     trx,
     `insert into touched (employee_id)
-     select employee_id from plan_missing union select employee_id from plan_withdrawn
+     select employee_id from plan_missing
+     union select employee_id from plan_withdrawn where not has_cases
      on conflict do nothing`,
   );
   written += await exec(

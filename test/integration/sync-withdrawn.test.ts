@@ -70,6 +70,31 @@ describe('contracts not started', () => {
     });
   });
 
+  it('When a contract that has not started has a case, then it is kept with a notice, and a rerun counts no update', async () => {
+    const { employer: e, run } = await bed.employer();
+    await run([person('1'), person('2', { employments: [{}, { startDate: '2027-01-01' }] })]);
+    const m = await bed.store.db('employments').where({ employer_id: e.id, external_id: '2-2' }).first();
+    await bed.store.db('absence_cases').insert({
+      employer_id: e.id,
+      employee_id: m.employee_id,
+      employment_id: m.id,
+      first_sick_day: '2027-01-04',
+      count_start: '2027-01-04',
+      classification: 'illness',
+    });
+    // The employee is delivered with the running contract only.
+    const first = await run([person('1'), person('2')]);
+    expect(first.notices.map((n) => n.message)).toEqual([
+      'employment 2-2 (from 2027-01-01) is missing from the complete delivery and has not started; it was kept, as it has an absence or pregnancy case',
+    ]);
+    expect((await employeeState(e.id, '2')).employments).toEqual([
+      { external_id: '2-1', end_date: null },
+      { external_id: '2-2', end_date: null },
+    ]);
+    const again = await run([person('1'), person('2')]);
+    expect(again.counts).toMatchObject({ rowsWritten: 0, updated: 0, unchanged: 2 });
+  });
+
   it('When a mutation delivery leaves a contract out, or a complete one keeps it, then nothing is withdrawn', async () => {
     const mutations = await bed.employer({ delivery: 'mutations' });
     await mutations.run([person('2', { employments: [{ startDate: '2027-01-01' }] })]);
