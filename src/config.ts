@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
+import { yamlSyntaxMessage } from './yaml-lines.js';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -221,7 +222,11 @@ function readConfigFile(env: NodeJS.ProcessEnv): Record<string, unknown> {
       throw new ConfigError(`KOPPELING_CONFIG points to ${file}, which does not exist.`);
     return {};
   }
-  const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+  // A syntax error is named by its line only: the parser's message quotes the file's lines, and
+  // this file can hold keys and passwords.
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) throw new ConfigError(yamlSyntaxMessage(file, doc.errors[0]!));
+  const parsed: unknown = doc.toJS();
   if (parsed == null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`${file}: expected a mapping of configuration keys.`);

@@ -7,11 +7,13 @@ import { AppError } from './errors.js';
  * a user must not see again in a log or an answer (a payroll tax number is a sole trader's BSN).
  */
 export function yamlSyntaxError(file: string, e: YAMLError): AppError {
+  return new AppError('validation_failed', yamlSyntaxMessage(file, e));
+}
+
+/** The words of `yamlSyntaxError`, for errors of other kinds (the configuration file's). */
+export function yamlSyntaxMessage(file: string, e: YAMLError): string {
   const line = e.linePos?.[0]?.line;
-  return new AppError(
-    'validation_failed',
-    `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`,
-  );
+  return `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`;
 }
 
 /** The line (from 1) of the node at a path inside a YAML file, or of the nearest parent that exists. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../../src/config.js';
 
@@ -63,5 +66,20 @@ describe('configuration', () => {
 
   it('When KOPPELING_CONFIG names a missing file, then start-up says so', () => {
     expect(() => loadConfig({ KOPPELING_CONFIG: '/nonexistent/koppeling.yaml' })).toThrow(/does not exist/);
+  });
+
+  it('When the configuration file is not valid YAML, then start-up names its line but never quotes it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'koppeling-config-')), 'koppeling.yaml');
+    const key = 'c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE=';
+    writeFileSync(file, `port: 8080\nmasterKey: "${key}\n  adminToken: x: y\n`);
+    let err: unknown;
+    try {
+      loadConfig({ KOPPELING_CONFIG: file });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(new RegExp(`^${file}:\\d+: not valid YAML: `));
+    expect((err as Error).message).not.toContain(key.slice(0, 12));
   });
 });
