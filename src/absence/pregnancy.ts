@@ -173,7 +173,7 @@ async function lockPregnancy(trx: Knex, employeeId: string, caseId: string): Pro
 
 async function recompute(trx: Knex, row: PregnancyRow, change: Partial<PregnancyRow>): Promise<PregnancyRow> {
   const next = { ...row, ...change };
-  const leave = storedLeave(next);
+  const leave = storedLeave(next, change);
   const [updated] = (await trx('pregnancy_cases')
     .where({ id: row.id })
     .update({ ...change, leave_start: leave.start, leave_end: leave.end, updated_at: trx.fn.now() })
@@ -181,8 +181,11 @@ async function recompute(trx: Knex, row: PregnancyRow, change: Partial<Pregnancy
   return updated;
 }
 
-/** The leave of a stored case with a change; a refusal quotes the stored dates only for the dossier. */
-function storedLeave(next: PregnancyRow) {
+/**
+ * The leave of a stored case with a change; a refusal quotes the stored dates only for the dossier.
+ * For a caller who cannot see it, it quotes only what that caller sent (`change`).
+ */
+function storedLeave(next: PregnancyRow, change: Partial<PregnancyRow>) {
   try {
     return computeLeave({
       expectedDate: next.expected_date,
@@ -194,7 +197,8 @@ function storedLeave(next: PregnancyRow) {
     if (!(err instanceof AppError)) throw err;
     throw quoting(
       err,
-      `last working day ${next.last_working_day} is outside the leave window of the case's expected date ` +
+      `${change.last_working_day !== undefined ? `last working day ${change.last_working_day}` : "the case's last working day"} ` +
+        "is outside the leave window of the case's expected date " +
         '(the leave starts 6 to 4 weeks before it, 10 to 8 weeks for a multiple birth)',
     );
   }

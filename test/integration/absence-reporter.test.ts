@@ -120,7 +120,13 @@ describe('reports by a role without the dossier', () => {
     });
     expect(early.status).toBe(400);
     expect(early.body.error.message).toMatch(/24 weeks before/);
-    for (const refused of [outside, early]) expect(JSON.stringify(refused.body)).not.toContain(expected);
+    // Nor the stored last working day, when the refusal comes of what the reporter did not send.
+    const twins = await as(reporter, 'POST', `${path}/correction`, { multiple: true });
+    expect(twins.status).toBe(400);
+    expect(twins.body.error.message).toMatch(/^the case's last working day is outside the leave window/);
+    expect(JSON.stringify(twins.body)).not.toContain(addDays(today, 26));
+    for (const refused of [outside, early, twins])
+      expect(JSON.stringify(refused.body)).not.toContain(expected);
 
     const end = await as(su, 'POST', `${path}/end`, { endDate: addDays(today, -1), reason: 'other' });
     expect(end.status).toBe(200);
