@@ -165,6 +165,7 @@ export async function* readCsvFile(file: string, options: CsvReadOptions): Async
           position,
           data,
           shifted: true,
+          cells: record,
           problems: [
             {
               field: '(line)',

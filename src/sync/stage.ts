@@ -165,6 +165,7 @@ export async function stageDelivery(
       }
       if (!outcome.ok) {
         rejects.hold(rejectedKey(outcome, ctx.key));
+        for (const k of outcome.heldKeys ?? []) rejects.hold(k);
         rejects.holdEmployments(outcome.employmentIds, rec, outcome.position);
         for (const p of outcome.problems)
           rejects.add({ position: outcome.position, field: p.field, reason: p.reason });

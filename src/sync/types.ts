@@ -23,6 +23,8 @@ export interface SourceRecord {
    * record's own `problems` are reported, none that would quote a value.
    */
   shifted?: true | undefined;
+  /** Every value of a shifted line, in its order: any of them may be the record's key. */
+  cells?: readonly string[] | undefined;
 }
 
 export interface ReadOptions {
@@ -131,4 +133,9 @@ export type MappingOutcome =
        * record of the delivery that gives the same employment is left out with it.
        */
       employmentIds?: string[] | undefined;
+      /**
+       * Values any of which may be the record's key, when its values may stand under the wrong
+       * names (a shifted line): each stored employee with one of them as the key is held.
+       */
+      heldKeys?: string[] | undefined;
     };

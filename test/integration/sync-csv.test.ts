@@ -130,6 +130,32 @@ describe('CSV deliveries end to end (csv connector + csv-standard mapping + engi
     ]);
   });
 
+  it('When a line has a value too many before its key, then the employee it is about is held, not ended', async () => {
+    // The key column is not the first: the extra ";" of an unquoted name moves it.
+    const header = ['Achternaam', ...csvHeader.filter((h) => h !== 'Achternaam')];
+    const rows = (shifted: boolean) =>
+      Array.from({ length: 12 }, (_, i) =>
+        csvRow(String(1001 + i), i === 1 && shifted ? { Achternaam: 'Berg; Jansen' } : {}),
+      );
+    const { employer, file, run } = await linkedFile(
+      'shifted-key',
+      'shifted.csv',
+      csvText(rows(false), header),
+    );
+    expect((await run()).counts).toMatchObject({ created: 12 });
+    writeFileSync(file, csvText(rows(true), header));
+    const r = await run();
+    expect(r.status).toBe('completed');
+    expect(r.counts).toMatchObject({ rejected: 1, ended: 0 });
+    const ended = await store.db('employments').where({ employer_id: employer.id }).whereNotNull('end_date');
+    expect(ended).toEqual([]);
+    const deleted = await store
+      .db('employees')
+      .where({ employer_id: employer.id })
+      .whereNotNull('remote_deleted_at');
+    expect(deleted).toEqual([]);
+  });
+
   it('When a BSN sits in a column that quotes its value in a reason, then the quarantine does not show it', async () => {
     const { r } = await syncFile(
       'shifted',

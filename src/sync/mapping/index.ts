@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isScalar, LineCounter, parseDocument, visit, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { isSameBsn, normalizeBsn } from '../../domain/bsn.js';
+import { isSameBsn, isValidBsn, normalizeBsn } from '../../domain/bsn.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
 import { validateCandidate } from '../validate.js';
 import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping } from './map.js';
@@ -180,6 +180,13 @@ export function finish(draft: Draft, mappingProblems: FieldProblem[]): MappingOu
           remoteId: typeof rid === 'string' && rid.trim() !== '' ? rid.trim() : undefined,
         }
       : undefined;
+  if (draft.shifted) {
+    // The key read may be another column's value, and the real key another value of the line.
+    const heldKeys = [...new Set((draft.cells ?? []).map((c) => c.trim()))].filter(
+      (c) => c !== '' && !isValidBsn(normalizeBsn(c) ?? ''),
+    );
+    return { ok: false, position: draft.position, problems, key, heldKeys };
+  }
   const bsn = typeof draft.vault.bsn === 'string' ? normalizeBsn(draft.vault.bsn) : undefined;
   const employmentIds = draft.employments
     .map((m) => (typeof m.externalId === 'string' ? m.externalId.trim() : ''))

@@ -20,6 +20,8 @@ export interface Draft {
   partial: boolean;
   /** The record's values may stand under the wrong names (see SourceRecord.shifted). */
   shifted?: true | undefined;
+  /** Every value of a shifted line (see SourceRecord.cells). */
+  cells?: readonly string[] | undefined;
 }
 
 const isEmpty = (v: Value): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
@@ -125,7 +127,10 @@ export function mapDraft(mapping: Mapping, record: SourceRecord): { draft: Draft
   }
   // Mapped only for its key (a rejected employee is held, not ended): a problem of a value that
   // stands under the wrong name would quote it.
-  if (record.shifted) return { draft: { ...draft, shifted: true }, problems: [...(record.problems ?? [])] };
+  if (record.shifted) {
+    const shifted = { ...draft, shifted: true as const, cells: record.cells };
+    return { draft: shifted, problems: [...(record.problems ?? [])] };
+  }
   return { draft, problems };
 }
 
