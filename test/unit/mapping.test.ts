@@ -95,6 +95,13 @@ describe('loading mapping files', () => {
     expect(loadError(`${base}    - { target: functionCode, constant: +31 }\n`)).toMatch(
       /\+31 is read as the number 31,/,
     );
+    // A constant or default of a text target is a code too: a function code 2.10 is not 2.1.
+    expect(loadError(`${base}    - { target: functionCode, source: F, default: 2.10 }\n`)).toMatch(
+      /^mappings\/t\.yaml:10: 2\.10 is read as the number 2\.1,/,
+    );
+    expect(loadError(`${base}    - { target: departmentCode, constant: 10.0 }\n`)).toMatch(
+      /10\.0 is read as the number 10,/,
+    );
     // Quoted, or a number that reads as written (32.0 is 32), it is fine.
     const fine = `${base}    - { target: hoursPerWeek, constant: 32.0 }\ncodeTables:\n  afd: { map: { '010': FIN } }\n`;
     expect(() => parseMapping(fine, 't.yaml')).not.toThrow();

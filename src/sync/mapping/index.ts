@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isScalar, LineCounter, parseDocument, visit, type Scalar } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Scalar } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { isSameBsn, isValidBsn, normalizeBsn } from '../../domain/bsn.js';
 import type { FieldProblem, MappingOutcome, SourceRecord } from '../types.js';
 import { validateCandidate } from '../validate.js';
 import { compileMapping, mapDraft, MappingCompileError, type Draft, type Mapping } from './map.js';
-import { mappingFileSchema, mappingIssueMessage } from './schema.js';
+import { employmentTargets, mappingFileSchema, mappingIssueMessage } from './schema.js';
 import { yamlLines, yamlSyntaxError, type LineOf } from '../../yaml-lines.js';
 
 export type { Draft, Mapping } from './map.js';
@@ -38,11 +38,19 @@ export async function loadMapping(file: string): Promise<Mapping> {
   return parseMapping(text, file);
 }
 
+/** Targets whose values are numbers: a constant or default of `32.0` for them is 32. */
+const numberTargets = new Set(
+  Object.entries(employmentTargets)
+    .filter(([, kind]) => kind === 'number')
+    .map(([target]) => target),
+);
+
 /**
  * YAML reads `010`, `0x1`, `1e2` and `+31` as the numbers 10, 1, 100 and 31: a code-table key, a
  * constant or a default written so would silently become another code. Such a number must be
  * quoted. A code-table key is always a code, so there any number that does not read back as
- * written (`2.10`, `1.0`) is refused too; a value may keep trailing zeros (`32.0` hours is 32).
+ * written (`2.10`, `1.0`) is refused too, and so is a constant or default of a text target; a number
+ * target may keep trailing zeros (`32.0` hours is 32).
  */
 function refuseLossyNumbers(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string): void {
   const refuse = (node: Scalar): never => {
@@ -53,9 +61,23 @@ function refuseLossyNumbers(doc: ReturnType<typeof parseDocument>, lines: LineCo
     );
   };
   visit(doc, {
-    Pair(_, pair) {
+    Pair(_, pair, path) {
       const key = pair.key;
       if (isScalar(key) && typeof key.value === 'number' && key.source !== String(key.value)) refuse(key);
+      // A constant or default of a text target (a function code `2.10`) is a code as well; only a
+      // number target keeps the value (`32.0` hours is 32).
+      const value = pair.value;
+      const entry = path.at(-1);
+      if (
+        isScalar(key) &&
+        (key.value === 'constant' || key.value === 'default') &&
+        isScalar(value) &&
+        typeof value.value === 'number' &&
+        value.source !== String(value.value) &&
+        isMap(entry) &&
+        !numberTargets.has(String(entry.get('target')))
+      )
+        refuse(value);
     },
     Scalar(_, node) {
       if (typeof node.value === 'number' && /^[+-]?0(\d|[xob])|^\+|^[+-]?\.|e/i.test(node.source ?? ''))
