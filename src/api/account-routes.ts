@@ -10,6 +10,7 @@ import {
 } from '../auth/login.js';
 import { t } from '../auth/messages.js';
 import { verifyPassword } from '../auth/password.js';
+import { loginThrottle, throttledCheck } from '../auth/throttle.js';
 import { matchTotp, newTotpSecret, totpUri } from '../auth/totp.js';
 import { sendAccountMail } from '../auth/account-mail.js';
 import { mailerOf } from '../auth/mailer.js';
@@ -17,7 +18,7 @@ import { roleNames } from '../domain/roles.js';
 import { createLink, findLink, useLink, voidLinks } from '../store/user-links.js';
 import { createSession } from '../store/sessions.js';
 import { activeMemberships, findUserById, type UserRow } from '../store/users.js';
-import { nowOf, type AppContext } from './context.js';
+import { nowOf, type AppContext, type Language } from './context.js';
 import { requestLanguage } from './language.js';
 import { defineRoute, type RouteDef, type RouteInput } from './route.js';
 
@@ -30,12 +31,30 @@ async function currentUser(input: RouteInput<unknown, unknown, unknown>): Promis
   return user;
 }
 
-async function requireCode(ctx: AppContext, user: UserRow, code: string, lang: 'nl' | 'en'): Promise<void> {
-  if (!(await checkSecondFactor(ctx, user, { code }, nowOf(ctx)))) {
-    throw new AppError('validation_failed', t(lang, 'codeWrong'), [
-      { path: 'code', message: t(lang, 'codeWrong') },
-    ]);
-  }
+/**
+ * Checks what the user gave to confirm a change to their account: the current password and/or a
+ * current authenticator code. Each check counts towards the lockout of the login name, exactly as a
+ * failed login does, so a stolen session cannot be used to guess them.
+ */
+async function requireRecheck(
+  ctx: AppContext,
+  user: UserRow,
+  given: { currentPassword?: string | undefined; code?: string | undefined },
+  lang: Language,
+): Promise<void> {
+  let wrong: { path: string; message: string } | undefined;
+  await throttledCheck(ctx, [loginThrottle(ctx, user.login_name)], lang, async () => {
+    if (given.currentPassword !== undefined) {
+      const ok = !!user.password_hash && (await verifyPassword(given.currentPassword, user.password_hash));
+      if (!ok) wrong = { path: 'currentPassword', message: t(lang, 'passwordWrong') };
+    }
+    if (!wrong && given.code !== undefined) {
+      if (!(await checkSecondFactor(ctx, user, { code: given.code }, nowOf(ctx))))
+        wrong = { path: 'code', message: t(lang, 'codeWrong') };
+    }
+    return !wrong;
+  });
+  if (wrong) throw new AppError('validation_failed', wrong.message, [wrong]);
 }
 
 const meView = z.object({
@@ -118,14 +137,26 @@ export const accountRoutes: RouteDef[] = [
   defineRoute({
     method: 'post',
     path: '/api/v1/me/email',
-    summary: 'Starts an e-mail change: a confirmation link goes to the new address.',
+    summary:
+      'Starts an e-mail change (current password or code required): a confirmation link goes to the new address.',
     tag: 'account',
     access: 'account',
-    body: z.object({ email: z.email().max(254) }).strict(),
+    body: z
+      .object({
+        email: z.email().max(254),
+        currentPassword: z.string().min(1).max(1000).optional(),
+        code: z.string().trim().max(10).optional(),
+      })
+      .strict()
+      .refine((b) => b.currentPassword !== undefined || b.code !== undefined, {
+        message: 'send the current password (currentPassword) or a code from the authenticator app (code)',
+        path: ['currentPassword'],
+      }),
     responses: { 202: { description: 'Confirmation link sent' } },
     handler: async (input) => {
       const user = await currentUser(input);
       const { ctx } = input;
+      await requireRecheck(ctx, user, input.body, requestLanguage(input.req));
       const now = nowOf(ctx);
       const until = new Date(now.getTime() + ctx.config.linkHours * 3_600_000);
       await voidLinks(ctx.store.db, user.id, ['email'], now);
@@ -155,11 +186,7 @@ export const accountRoutes: RouteDef[] = [
       const user = await currentUser(input);
       const { ctx } = input;
       const lang = requestLanguage(input.req);
-      if (!user.password_hash || !(await verifyPassword(input.body.currentPassword, user.password_hash))) {
-        throw new AppError('validation_failed', t(lang, 'passwordWrong'), [
-          { path: 'currentPassword', message: t(lang, 'passwordWrong') },
-        ]);
-      }
+      await requireRecheck(ctx, user, { currentPassword: input.body.currentPassword }, lang);
       assertPasswordAllowed(user, input.body.newPassword, lang);
       await setPassword(ctx, user, input.body.newPassword);
       const session = await createSession(
@@ -183,7 +210,7 @@ export const accountRoutes: RouteDef[] = [
       const user = await currentUser(input);
       const { ctx } = input;
       const now = nowOf(ctx);
-      await requireCode(ctx, user, input.body.code, requestLanguage(input.req));
+      await requireRecheck(ctx, user, { code: input.body.code }, requestLanguage(input.req));
       const secret = newTotpSecret();
       await voidLinks(ctx.store.db, user.id, ['totp'], now);
       const enrollment = await createLink(
@@ -240,7 +267,7 @@ export const accountRoutes: RouteDef[] = [
     responses: { 200: { description: 'New backup codes' } },
     handler: async (input) => {
       const user = await currentUser(input);
-      await requireCode(input.ctx, user, input.body.code, requestLanguage(input.req));
+      await requireRecheck(input.ctx, user, { code: input.body.code }, requestLanguage(input.req));
       return { body: { backupCodes: await renewBackupCodes(input.ctx, user.id) } };
     },
   }),

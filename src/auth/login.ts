@@ -4,31 +4,16 @@ import { nowOf, type AppContext, type Language } from '../api/context.js';
 import { inTransaction } from '../store/db.js';
 import { createLink, findLink, useLink, voidLinks } from '../store/user-links.js';
 import { createSession, revokeUserSessions } from '../store/sessions.js';
-import { clearFailures, lockedUntil, recordFailure } from '../store/throttle.js';
+import { clearFailures } from '../store/throttle.js';
 import { activeMemberships, findUserById, findUserByLogin, type UserRow } from '../store/users.js';
 import { sendAccountMail } from './account-mail.js';
 import { mailerOf } from './mailer.js';
 import { t } from './messages.js';
 import { dummyHash, hashPassword, minPasswordLength, passwordProblem, verifyPassword } from './password.js';
+import { addressThrottle, loginThrottle, throttledCheck } from './throttle.js';
 import { hashBackupCode, matchTotp, newBackupCodes, newTotpSecret, totpUri } from './totp.js';
 
 const challengeMinutes = 5;
-
-function policy(ctx: AppContext) {
-  return { maxFailures: ctx.config.loginMaxFailures, lockMinutes: ctx.config.loginLockMinutes };
-}
-
-function loginKey(loginName: string): string {
-  return `login:${loginName.trim().toLowerCase()}`;
-}
-
-async function refuseWhenLocked(ctx: AppContext, keys: string[], lang: Language, now: Date): Promise<void> {
-  const until = await lockedUntil(ctx.store.db, keys, now);
-  if (until) {
-    const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
-    throw new AppError('too_many_requests', t(lang, 'lockedOut', { minutes }));
-  }
-}
 
 /** The TOTP seed of a user in clear (it is stored sealed with the master key). */
 export function totpSecretOf(ctx: AppContext, user: Pick<UserRow, 'id' | 'totp_secret'>): string | undefined {
@@ -58,19 +43,16 @@ export async function passwordStep(
   input: { loginName: string; password: string; clientKey: string; lang: Language },
 ): Promise<PasswordStepResult> {
   const now = nowOf(ctx);
-  const keys = [loginKey(input.loginName), `ip:${input.clientKey}`];
-  await refuseWhenLocked(ctx, keys, input.lang, now);
+  const keys = [loginThrottle(ctx, input.loginName), addressThrottle(ctx, input.clientKey)];
   const user = await findUserByLogin(ctx.store.db, input.loginName);
-  const stored = user?.password_hash ?? (await dummyHash(ctx.config.scryptCost));
-  const passwordOk = await verifyPassword(input.password, stored);
-  const active =
-    user && passwordOk ? (await activeMemberships(ctx.store.db, user.id, now)).length > 0 : false;
-  if (!user || !user.password_hash || !passwordOk || !active) {
-    const p = policy(ctx);
-    await recordFailure(ctx.store.db, keys[0]!, p, now);
-    await recordFailure(ctx.store.db, keys[1]!, { ...p, maxFailures: p.maxFailures * 10 }, now);
-    throw new AppError('unauthorized', t(input.lang, 'loginFailed'));
-  }
+  const passed = await throttledCheck(ctx, keys, input.lang, async () => {
+    const stored = user?.password_hash ?? (await dummyHash(ctx.config.scryptCost));
+    const passwordOk = await verifyPassword(input.password, stored);
+    return user && user.password_hash && passwordOk
+      ? (await activeMemberships(ctx.store.db, user.id, now)).length > 0
+      : false;
+  });
+  if (!passed || !user) throw new AppError('unauthorized', t(input.lang, 'loginFailed'));
   const expiresAt = new Date(now.getTime() + challengeMinutes * 60_000);
   let enrollment: PasswordStepResult['enrollment'];
   if (!user.totp_confirmed_at) {
@@ -153,17 +135,14 @@ export async function secondFactorStep(
   const link = await findLink(db, input.challenge, ['login'], now);
   const user = link && (await findUserById(db, link.user_id));
   if (!link || !user) throw new AppError('unauthorized', t(input.lang, 'challengeInvalid'));
-  const key = loginKey(user.login_name);
-  await refuseWhenLocked(ctx, [key], input.lang, now);
   const enrolling = !user.totp_confirmed_at;
   if (enrolling && input.code === undefined) throw new AppError('unauthorized', t(input.lang, 'codeWrong'));
-  if (!(await checkSecondFactor(ctx, user, input, now))) {
-    await recordFailure(db, key, policy(ctx), now);
+  const throttle = loginThrottle(ctx, user.login_name);
+  if (!(await throttledCheck(ctx, [throttle], input.lang, () => checkSecondFactor(ctx, user, input, now))))
     throw new AppError('unauthorized', t(input.lang, 'codeWrong'));
-  }
   if (!(await useLink(db, link.id, now)))
     throw new AppError('unauthorized', t(input.lang, 'challengeInvalid'));
-  await clearFailures(db, key);
+  await clearFailures(db, throttle.key);
   let backupCodes: string[] | undefined;
   if (enrolling) {
     await db('users').where({ id: user.id }).update({ totp_confirmed_at: now });
@@ -248,5 +227,5 @@ export async function completePasswordLink(
   if (!(await useLink(ctx.store.db, link.id, now)))
     throw new AppError('bad_request', t(input.lang, 'linkInvalid'));
   await setPassword(ctx, user, input.password);
-  await clearFailures(ctx.store.db, loginKey(user.login_name));
+  await clearFailures(ctx.store.db, loginThrottle(ctx, user.login_name).key);
 }

@@ -9,6 +9,7 @@ import { sentMails, waitForLinkToken } from '../helpers/mail.js';
 import { createApp } from '../../src/api/app.js';
 import { upsertEmployer } from '../../src/store/employers.js';
 import { totpCodeAt, totpStep } from '../../src/auth/totp.js';
+import { hashPassword } from '../../src/auth/password.js';
 
 describe('login, second factor, sessions and password links', () => {
   let store: TestStore;
@@ -32,6 +33,31 @@ describe('login, second factor, sessions and password links', () => {
       headers: en,
     });
   const codeNow = () => totpCodeAt(secret, totpStep(clock));
+  /** A six-digit code that matches none of the steps the server accepts now. */
+  const wrongCode = (seed: string) => {
+    const accepted = [-1, 0, 1].map((d) => totpCodeAt(seed, totpStep(clock) + d));
+    return ['000000', '111111', '222222', '333333'].find((c) => !accepted.includes(c))!;
+  };
+  /** A new user who has a password, a linked authenticator and a live session. */
+  const enrolledUser = async (loginName: string) => {
+    const acme = (await store.db('employers').where({ code: 'acme' }).first('id')) as { id: string };
+    const user = await createTestUser(
+      store,
+      config,
+      { employerId: acme.id, role: 'absence_reporter', loginName },
+      clock,
+    );
+    await store
+      .db('users')
+      .where({ id: user.userId })
+      .update({ password_hash: await hashPassword(password, config.scryptCost) });
+    const step1 = await login(loginName, password);
+    const seed = step1.body.enrollment.secret as string;
+    const step2 = await second(step1.body.challenge, { code: totpCodeAt(seed, totpStep(clock)) });
+    expect(step2.status).toBe(200);
+    tick(30);
+    return { seed, token: step2.body.token as string };
+  };
 
   beforeAll(async () => {
     store = await createTestStore();
@@ -234,5 +260,51 @@ describe('login, second factor, sessions and password links', () => {
     expect((await server.request('GET', '/api/v1/departments', { token: created.body.token })).status).toBe(
       401,
     );
+  });
+
+  it('When many wrong codes arrive at once on one challenge, then at most the limit is checked, the rest and a right code are refused as locked', async () => {
+    const { seed } = await enrolledUser('gelijktijdig');
+    const step1 = await login('gelijktijdig', password);
+    const wrong = wrongCode(seed);
+    const answers = await Promise.all(
+      Array.from({ length: 3 * config.loginMaxFailures }, () =>
+        second(step1.body.challenge, { code: wrong }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(config.loginMaxFailures);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2 * config.loginMaxFailures);
+    const right = await second(step1.body.challenge, { code: totpCodeAt(seed, totpStep(clock)) });
+    expect(right.status).toBe(429);
+    expect(right.body.error.message).toContain('Too many failed attempts');
+  });
+
+  it('When wrong codes are sent to link a new authenticator, then the account is locked as after failed logins', async () => {
+    const { seed, token } = await enrolledUser('nieuw-apparaat');
+    const relink = (code: string) =>
+      server.request('POST', '/api/v1/me/two-factor', { token, body: { code }, headers: en });
+    for (let i = 0; i < config.loginMaxFailures; i++)
+      expect((await relink(wrongCode(seed))).status).toBe(400);
+    expect((await relink(totpCodeAt(seed, totpStep(clock)))).status).toBe(429);
+    expect((await login('nieuw-apparaat', password)).status).toBe(429);
+    tick(config.loginLockMinutes * 60 + 1);
+    expect((await relink(totpCodeAt(seed, totpStep(clock)))).status).toBe(200);
+  });
+
+  it('When the e-mail address is changed without the current password, then it is refused; with it, the link is sent', async () => {
+    const { token } = await enrolledUser('nieuw-adres');
+    const change = (body: Record<string, string>) =>
+      server.request('POST', '/api/v1/me/email', { token, body, headers: en });
+    const missing = await change({ email: 'ander@example.nl' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details).toEqual([
+      { path: 'currentPassword', message: expect.stringContaining('current password') },
+    ]);
+    const wrong = await change({ email: 'ander@example.nl', currentPassword: 'niet-het-goede-wachtwoord' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details[0].path).toBe('currentPassword');
+    expect(sentMails(dataDir).some((m) => m.to.includes('ander@example.nl'))).toBe(false);
+    expect((await change({ email: 'ander@example.nl', currentPassword: password })).status).toBe(202);
+    await waitForLinkToken(dataDir, 'ander@example.nl');
   });
 });
