@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { baseMapping, refusedMapping } from '../helpers/mapping.js';
+import { parseMapping } from '../../src/sync/mapping/index.js';
 
 const base = baseMapping;
 const refused = (text: string, file?: string) => refusedMapping(text, file);
@@ -66,6 +67,19 @@ describe('mapping file errors: transforms', () => {
     expect(problems(withTransforms('{ codes: nosuchtable }'))[0]).toMatch(
       /transforms\[0\]\.codes: unknown code table "nosuchtable"; define it under codeTables or use one of gender, contract$/,
     );
+  });
+
+  it('When two codes of a table are one code as it reads them but give different values, then the mapping is refused', () => {
+    expect(problems(withTransforms("{ codes: { fin: FIN-NL, 'FIN ': FIN-INT } }"))[0]).toMatch(
+      /transforms\[0\]\.codes: the codes "fin" and "FIN " are one code as the table reads them \(case and spaces do not count\) but give FIN-NL and FIN-INT: keep one of them, or set caseSensitive: true$/,
+    );
+    const table = (caseSensitive: boolean) =>
+      `${withTransforms('{ codes: afd }')}codeTables:\n  afd: { caseSensitive: ${caseSensitive}, map: { 'Verkoop  Noord': VN, 'verkoop noord': VN2, x: A, X: A } }\n`;
+    expect(problems(table(false))[0]).toMatch(
+      /codeTables\.afd\.map: the codes "Verkoop {2}Noord" and "verkoop noord"/,
+    );
+    // Case sensitive, they are two codes; the same value twice is no clash.
+    expect(() => parseMapping(table(true), 'mappings/t.yaml')).not.toThrow();
   });
 });
 

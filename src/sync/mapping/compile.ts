@@ -12,6 +12,7 @@ import {
 import {
   builtInCodeTables,
   lookupCode,
+  codeClash,
   makeCodeTable,
   normalizeInitials,
   parseBoolean,
@@ -83,8 +84,11 @@ export function compileMapping(file: string, spec: MappingFile): Mapping {
   const tables = new Map<string, CodeTable>();
   for (const [name, entries] of Object.entries(builtInCodeTables))
     tables.set(name, makeCodeTable(name, entries));
-  for (const [name, t] of Object.entries(spec.codeTables))
+  for (const [name, t] of Object.entries(spec.codeTables)) {
+    const clash = codeClash(t.map, t.caseSensitive);
+    if (clash) throw new MappingCompileError(`codeTables.${name}.map`, clash);
     tables.set(name, makeCodeTable(name, t.map, t.caseSensitive));
+  }
 
   const employee = spec.employee.map((e, i) => compileEntry(e, `employee[${i}]`, 'employee', tables));
   const employments: CompiledGroup = {
@@ -299,6 +303,8 @@ function compileTransform(t: TransformSpec, at: string, tables: Map<string, Code
         );
       }
     } else {
+      const clash = codeClash(t.codes);
+      if (clash) throw new MappingCompileError(`${at}.codes`, clash);
       table = makeCodeTable('', t.codes); // an inline table has no name of its own
     }
     const found = table;

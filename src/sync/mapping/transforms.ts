@@ -193,6 +193,30 @@ export function makeCodeTable(
   return { name, map, caseSensitive, codes: pairs.map(([from]) => from) };
 }
 
+/**
+ * Two codes of a table that are one code as the table reads them (case and spaces do not count
+ * unless it is case sensitive) but give different values: one of them would silently win.
+ */
+export function codeClash(
+  entries: Record<string, string> | Array<[string, string]>,
+  caseSensitive = false,
+): string | undefined {
+  const pairs = Array.isArray(entries) ? entries : Object.entries(entries);
+  const seen = new Map<string, [string, string]>();
+  for (const [from, to] of pairs) {
+    const key = codeKey(from, caseSensitive);
+    const before = seen.get(key);
+    if (before && before[1] !== to) {
+      return (
+        `the codes "${before[0]}" and "${from}" are one code as the table reads them (${caseSensitive ? 'spaces do' : 'case and spaces do'} not count) ` +
+        `but give ${before[1]} and ${to}: keep one of them${caseSensitive ? '' : ', or set caseSensitive: true'}`
+      );
+    }
+    seen.set(key, [from, to]);
+  }
+  return undefined;
+}
+
 /** Looks a code up; the reason for an unknown code lists what the table accepts. */
 export function lookupCode(table: CodeTable, input: string): TransformResult {
   if (input.trim() === '') return { ok: true, value: undefined };
