@@ -19,8 +19,9 @@ export interface Command {
   positionals: { min: number; max: number };
   /**
    * With `--json`: the one JSON object printed on stdout when the command fails (exit 1) before it
-   * has its own answer, e.g. `{runId: null, status: "failed", message}`; without it, `{error}`. The
-   * message goes to stderr too.
+   * has its own answer, e.g. `{runId: null, status: "failed", message}`; without it, `{error}`. A
+   * string is written as it is: the end of a document the command had begun to print. The message
+   * goes to stderr too.
    */
   jsonFailure?(message: string): unknown;
   /** Stays running (serve) instead of exiting when `run` resolves. */

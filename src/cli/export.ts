@@ -10,6 +10,12 @@ async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
+/**
+ * Whether the export has begun its document on stdout: a failure then ends that document with the
+ * error (`{"employer", "employees": [...], "error"}`), so what was printed is still one JSON object.
+ */
+let begun = false;
+
 /** `koppeling export --employer <code> --json`: the employer's employees as the sync left them. */
 export const exportCommand: Command = {
   name: ['export'],
@@ -17,7 +23,9 @@ export const exportCommand: Command = {
   summary: 'Print every employee of an employer with employments and history as JSON (no vault data).',
   options: { employer: { type: 'string' }, json: { type: 'boolean' } },
   positionals: { min: 0, max: 0 },
+  jsonFailure: (message) => (begun ? `\n],"error":${JSON.stringify(message)}}\n` : { error: message }),
   async run({ values, io }) {
+    begun = false;
     const code = values.employer;
     if (typeof code !== 'string') throw new UsageError('--employer <code> is required');
     if (!values.json) throw new UsageError('--json is required (JSON is the only export format)');
@@ -26,6 +34,7 @@ export const exportCommand: Command = {
       const employer = await findEmployerByCode(runtime.store.db, code);
       if (!employer) throw new AppError('not_found', `No employer with code "${code}".`);
       await write(io.stdout, `{"employer":${JSON.stringify(employer.code)},"employees":[`);
+      begun = true;
       let first = true;
       await exportSnapshot(runtime.store.db, employer.id, async (e) => {
         await write(io.stdout, (first ? '\n' : ',\n') + JSON.stringify(e));

@@ -89,9 +89,8 @@ export async function main(argv: string[], io: CommandIO): Promise<{ code: numbe
     }
     io.stderr.write(`koppeling ${command.name.join(' ')}: ${message}\n`);
     if (values.json === true) {
-      io.stdout.write(
-        JSON.stringify(command.jsonFailure ? command.jsonFailure(message) : { error: message }) + '\n',
-      );
+      const failure = command.jsonFailure ? command.jsonFailure(message) : { error: message };
+      io.stdout.write(typeof failure === 'string' ? failure : JSON.stringify(failure) + '\n');
     }
     return { code: exitCodes.failed, longRunning: false };
   }
