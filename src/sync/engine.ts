@@ -142,8 +142,6 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
   const counts = emptyCounts();
   let problems: RunRejects | undefined;
   let notices: Notice[] = [];
-  // The data key is created (and committed) before the run, so a rolled-back run never caches a lost key.
-  await req.vault.dataKey(employerId);
   if (!dryRun) {
     runsOfThisProcess.add(runId);
     try {
@@ -180,6 +178,9 @@ export async function runSync(req: SyncRequest): Promise<SyncResult> {
         await tidyStaleRuns(req.store.db, employerId, runId);
         await req.beforeWork?.(runId);
       }
+      // The data key is created (and committed) before the run's transaction, so a rolled-back run
+      // never caches a lost key; one the vault keys cannot open fails the recorded run.
+      await req.vault.dataKey(employerId);
       return req.store.db.transaction(async (trx) => {
         await stop.attach(trx);
         if (!(await tryRunLock(trx, employerId))) {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { log } from '../../src/log.js';
+import { testVault } from '../helpers/store.js';
 import { AppError } from '../../src/errors.js';
 import { findRun } from '../../src/sync/runs.js';
 import type { MappingOutcome } from '../../src/sync/types.js';
@@ -115,6 +117,22 @@ describe('rejected records in a complete delivery', () => {
     expect(r.counts).toMatchObject({ ended: 0, unchanged: 1 });
     const open = await bed.store.db('employments').where({ employer_id: e.id }).whereNull('end_date');
     expect(open).toHaveLength(4);
+  });
+});
+
+describe('a run the vault keys cannot serve', () => {
+  it("When the vault keys cannot open the employer's data key, then the run is recorded as failed and nothing applied", async () => {
+    const { employer: e, run } = await employer();
+    await run([person('1')]);
+    const logged = vi.spyOn(log, 'error').mockImplementation(() => log);
+    const r = await run([person('1'), person('2')], { vault: testVault(bed.store) });
+    logged.mockRestore();
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/an internal error occurred \(logged under run /);
+    expect(await bed.store.db('sync_runs').where({ id: r.runId }).first('status')).toEqual({
+      status: 'failed',
+    });
+    expect(await bed.store.db('employees').where({ employer_id: e.id })).toHaveLength(1);
   });
 });
 
