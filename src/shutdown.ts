@@ -6,18 +6,35 @@ type Step = () => Promise<void>;
 
 const signals = ['SIGINT', 'SIGTERM'] as const;
 const steps: Step[] = [];
+const cancels: Step[] = [];
 let stoppingOn: NodeJS.Signals | undefined;
+
+/** Adds `step` to `list`; returns a function that takes it out again. */
+function register(list: Step[], step: Step): () => void {
+  list.push(step);
+  return () => {
+    const i = list.lastIndexOf(step);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
 
 /**
  * Registers work to finish before the process ends on SIGINT or SIGTERM (closing a store, say);
- * steps run last registered first. Returns a function that unregisters it.
+ * steps run last registered first, after the work under way is cancelled (`cancelOnShutdown`).
+ * Returns a function that unregisters it.
  */
 export function onShutdown(step: Step): () => void {
-  steps.push(step);
-  return () => {
-    const i = steps.lastIndexOf(step);
-    if (i >= 0) steps.splice(i, 1);
-  };
+  return register(steps, step);
+}
+
+/**
+ * Registers the cancelling of work under way (the statements of the sync runs going, say) on
+ * SIGINT or SIGTERM: every such step runs, all at once, before any step of `onShutdown`, which may
+ * wait for that work to end, whenever either was registered. One registered while the process
+ * stops runs before its next step. Returns a function that unregisters it.
+ */
+export function cancelOnShutdown(step: Step): () => void {
+  return register(cancels, step);
 }
 
 /** The signal the process is stopping on, if it is. */
@@ -45,13 +62,24 @@ function onSignal(signal: NodeJS.Signals): void {
   // middle of a long statement (its lock is then taken over by the next process). Not for the first
   // process of a container, which the default action does not end: there this listener ends it.
   if (process.pid !== 1) for (const s of signals) process.removeListener(s, onSignal);
+  const finish = async (step: Step) => {
+    try {
+      await step();
+    } catch (err) {
+      log.error('stopping: could not finish', { err });
+    }
+  };
   void (async () => {
-    for (let step = steps.pop(); step; step = steps.pop()) {
-      try {
-        await step();
-      } catch (err) {
-        log.error('stopping: could not finish', { err });
+    for (;;) {
+      // What is under way is cancelled first: no step waits for work that nothing has cancelled.
+      const cancelling = cancels.splice(0);
+      if (cancelling.length > 0) {
+        await Promise.all(cancelling.map(finish));
+        continue;
       }
+      const step = steps.pop();
+      if (!step) break;
+      await finish(step);
     }
     end(signal);
   })();

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { loadConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { onShutdown } from '../shutdown.js';
@@ -47,20 +47,32 @@ export const serveCommand: Command = {
     // On SIGINT or SIGTERM: no new jobs or requests, the requests under way are answered, then
     // the store closes. Registered first, so it runs last: after every scheduled slot going (those
     // taken again at start included) has settled, and the scheduler has released the rest.
-    onShutdown(async () => {
+    const stopClosing = onShutdown(async () => {
       clearInterval(sweep);
       await scheduler.stop();
       const { server } = serving;
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
     });
-    if (config.scheduler === 'on') await registerJobs(scheduler, runtime);
-    const app = createApp(runtime);
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.on('error', reject);
-    });
+    // The port first: an instance that cannot have it (the one it replaces still holds it, during a
+    // deploy) ends before it takes a slot or starts a run, and leaves the slots to the others.
+    const server = createServer(createApp(runtime));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      stopClosing();
+      clearInterval(sweep);
+      await runtime.close();
+      throw err;
+    }
     serving.server = server;
+    if (config.scheduler === 'on') await registerJobs(scheduler, runtime);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     io.stdout.write(

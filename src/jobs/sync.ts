@@ -77,7 +77,8 @@ export async function runScheduledSync(
       throw err;
     }
   }
-  // Should the process stop (a restart, a deploy), its store stays open until the slot is settled.
+  // Should the process stop (a restart, a deploy), its store stays open until the slot is settled;
+  // the statement its run is in is cancelled first (see `stopWithSignals`), not waited for.
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
   const unregister = onShutdown(() => settled);

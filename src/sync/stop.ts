@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../store/db.js';
-import { onShutdown } from '../shutdown.js';
+import { cancelOnShutdown } from '../shutdown.js';
 import type { Trx } from './sql.js';
 
 /** How a run ends when the process is stopped by SIGINT or SIGTERM while it goes. */
@@ -60,8 +60,9 @@ export function stopWithSignals(store: Store): RunStop {
   let recorded!: () => void;
   const run: Going = { recorded: new Promise<void>((resolve) => (recorded = resolve)) };
   going.add(run);
-  // Registered while runs go, after the store's own step, so that it runs before the store closes.
-  unregister ??= onShutdown(stopAll);
+  // Registered while runs go. It runs before every other step of the stop: before the store closes,
+  // and before any step that waits for a run to end (a scheduled slot's), whichever run started first.
+  unregister ??= cancelOnShutdown(stopAll);
   return {
     async attach(trx) {
       if (store.kind !== 'postgres') return;
