@@ -63,7 +63,9 @@ export async function rejectDuplicates(
   const keyLabel = key.label;
   await rejectMovedEmployments(trx, key);
   await rejectUnrevertableRehires(trx, key.employerId, date);
-  // Positions are gathered only for keys that occur more than once: in a large delivery almost none do.
+  // Positions are gathered only for keys that occur more than once: in a large delivery almost none
+  // do. A record left out for its own problems that gives the same employment counts too: which of
+  // the two is right is not known either.
   await exec(
     trx,
     `insert into stg_reject (rec, field, reason)
@@ -74,26 +76,11 @@ export async function rejectDuplicates(
        join (select external_id, ${positionList} as positions
                from (select distinct s.external_id, s.rec, r.position
                        from stg_emp s join stg_rec r using (rec)
-                      where s.external_id in (select external_id from stg_emp group by external_id having count(*) > 1)) p
-              group by external_id) d using (external_id)`,
-  );
-  // The same employment in a record left out for its own problems: which of the two is right is
-  // not known either.
-  await exec(
-    trx,
-    `insert into stg_reject (rec, field, reason)
-     select e.rec, 'externalId',
-            'employment ' || e.external_id || ' appears more than once in this delivery (at ' || d.positions ||
-            '); all these records are left out'
-       from stg_emp e
-       join (select external_id, ${positionList} as positions
-               from (select distinct s.external_id, s.rec, r.position
-                       from stg_emp s join stg_rec r using (rec)
-                      where s.external_id in (select external_id from stg_held_emp)
+                      where s.external_id in (select external_id from stg_emp group by external_id having count(*) > 1
+                                              union select external_id from stg_held_emp)
                      union
                      select external_id, rec, position from stg_held_emp) p
-              group by external_id) d using (external_id)
-      where not exists (select 1 from stg_reject x where x.rec = e.rec and x.field = 'externalId')`,
+              group by external_id) d using (external_id)`,
   );
   await exec(
     trx,

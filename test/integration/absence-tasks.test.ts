@@ -22,6 +22,18 @@ describe('Poortwachter tasks follow from the count', () => {
   });
   afterAll(async () => store?.close());
 
+  /** A seeded employee with a second employment (of 8 hours) beside the first. */
+  async function employeeWithTwoEmployments() {
+    const e = await seedEmployee(store.db, { employerId, departmentId });
+    const other = await seedEmployment(store.db, e.employeeId, {
+      employerId,
+      externalId: `${e.personnelNumber}-2`,
+      departmentId,
+      hoursPerWeek: 8,
+    });
+    return { e, other };
+  }
+
   /**
    * Runs two reports so that both read before either writes. The embedded store interleaves their
    * statements on its one connection by itself; on PostgreSQL another session holds the cases table
@@ -91,13 +103,7 @@ describe('Poortwachter tasks follow from the count', () => {
   });
 
   it('When two employments are sick again within four weeks of one case, then one continues its count and the other starts its own; no task shows twice', async () => {
-    const e = await seedEmployee(store.db, { employerId, departmentId });
-    const other = await seedEmployment(store.db, e.employeeId, {
-      employerId,
-      externalId: `${e.personnelNumber}-2`,
-      departmentId,
-      hoursPerWeek: 8,
-    });
+    const { e, other } = await employeeWithTwoEmployments();
     // Each reported the day it happened.
     const sick = (employmentId: string, firstSickDay: string) =>
       reportSick(ctx(firstSickDay), e.employeeId, { employmentId, firstSickDay, percentage: 100 });
@@ -124,13 +130,7 @@ describe('Poortwachter tasks follow from the count', () => {
   });
 
   it("When a case on another employment ends after this case was reported, then this case's first sick day can still be corrected and it continues no case", async () => {
-    const e = await seedEmployee(store.db, { employerId, departmentId });
-    const other = await seedEmployment(store.db, e.employeeId, {
-      employerId,
-      externalId: `${e.personnelNumber}-2`,
-      departmentId,
-      hoursPerWeek: 8,
-    });
+    const { e, other } = await employeeWithTwoEmployments();
     const alongside = await reportSick(ctx('2026-09-01'), e.employeeId, {
       employmentId: other,
       firstSickDay: '2026-09-01',
@@ -172,13 +172,7 @@ describe('Poortwachter tasks follow from the count', () => {
   });
 
   it('When two employments are reported sick at the same moment within four weeks of one case, then only one continues its count', async () => {
-    const e = await seedEmployee(store.db, { employerId, departmentId });
-    const other = await seedEmployment(store.db, e.employeeId, {
-      employerId,
-      externalId: `${e.personnelNumber}-2`,
-      departmentId,
-      hoursPerWeek: 8,
-    });
+    const { e, other } = await employeeWithTwoEmployments();
     const at = ctx('2026-11-02');
     const first = await reportSick(ctx('2026-10-01'), e.employeeId, {
       employmentId: e.employmentId,
