@@ -356,10 +356,14 @@ describe('sync rules', () => {
   it('When a run was left running by a stopped process, then the next completed run marks it abandoned', async () => {
     const { employer: e, run } = await employer();
     // One waiting for its turn on another instance says so; one that said so long ago has stopped.
+    // Each was recorded a minute ago, as by a process that has stopped since (the embedded store's
+    // clock counts milliseconds, and the next run can start in the same one).
+    const aMinuteAgo = new Date(Date.now() - 60_000);
     const runningRun = async (trigger: string, waitingSince?: number) => {
       const at = new Date(Date.now() - (waitingSince ?? 0) * 1000).toISOString();
       const progress = waitingSince === undefined ? null : { phase: 'waiting', records: 0, at };
-      const row = { employer_id: e.id, trigger, connector: 'csv', delivery: 'complete', status: 'running' };
+      const recorded = { connector: 'csv', delivery: 'complete', status: 'running', started_at: aMinuteAgo };
+      const row = { employer_id: e.id, trigger, ...recorded };
       const [inserted] = await bed.store
         .db('sync_runs')
         .insert({ ...row, progress: progress && JSON.stringify(progress) })
