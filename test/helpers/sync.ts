@@ -1,9 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '../../src/store/db.js';
 import type { Vault } from '../../src/vault/vault.js';
 import { runSync, type SyncRequest, type SyncResult } from '../../src/sync/engine.js';
 import { linkSchema, type Link, type LinkInput } from '../../src/sync/link.js';
 import { saveLink } from '../../src/store/links.js';
+import { syncDelivery } from '../../src/sync/delivery.js';
+import { csvHeader } from './csv-delivery.js';
 import type { Candidate, CandidateEmployment, MappingOutcome } from '../../src/sync/types.js';
 import { createTestStore, testVault, type TestStore } from './store.js';
 
@@ -169,6 +174,58 @@ export function syncTestStore(prefix: string) {
   beforeAll(async () => {
     bed.store = await createTestStore();
     bed.vault = testVault(bed.store);
+  });
+  afterAll(() => bed.store.close());
+  return bed;
+}
+
+/**
+ * A store of its own for a test file of CSV deliveries end to end (csv connector, csv-standard
+ * mapping, engine): `linkedFile` writes a delivery file and links it to a new employer.
+ */
+export function csvFileBed(prefix: string) {
+  const bed = {
+    store: undefined as unknown as TestStore,
+    vault: undefined as unknown as Vault,
+    dir: '',
+    /** A delivery of `rows` with the columns `header` (default: every column of the standard layout). */
+    csvText(rows: Array<Record<string, string | undefined>>, header: readonly string[] = csvHeader): string {
+      return (
+        [header.join(';'), ...rows.map((r) => header.map((h) => r[h] ?? '').join(';'))].join('\r\n') + '\r\n'
+      );
+    },
+    /** Writes `text` as the delivery file `name` and links it to a new employer `code`; `run` runs it. */
+    async linkedFile(
+      code: string,
+      name: string,
+      text: string,
+      overrides: { source?: Record<string, unknown>; delivery?: 'complete' | 'mutations' } = {},
+    ) {
+      const file = join(bed.dir, name);
+      writeFileSync(file, text);
+      const link = testLink(code, { ...overrides, source: { file, ...overrides.source } });
+      const employer = await saveLink(bed.store.db, link, 'file');
+      const run = async (options: { dryRun?: boolean; forcedBy?: string } = {}) =>
+        (await syncDelivery({
+          store: bed.store,
+          vault: bed.vault,
+          employerId: employer.id,
+          link,
+          trigger: 'cli',
+          ...options,
+        }))!;
+      return { employer, file, run };
+    },
+    /** Writes `text` as the delivery file `name`, links it to a new employer `code` and runs it once. */
+    async syncFile(code: string, name: string, text: string, source: Record<string, unknown> = {}) {
+      const { employer, run } = await bed.linkedFile(code, name, text, { source });
+      return { employer, r: await run() };
+    },
+  };
+  beforeAll(async () => {
+    bed.store = await createTestStore();
+    bed.vault = testVault(bed.store);
+    bed.dir = mkdtempSync(join(tmpdir(), `koppeling-${prefix}-`));
   });
   afterAll(() => bed.store.close());
   return bed;

@@ -1,62 +1,26 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, testVault, type TestStore } from '../helpers/store.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestStore } from '../helpers/store.js';
 import { csvHeader, csvRow, type CsvColumn } from '../helpers/csv-delivery.js';
 import { findRun } from '../../src/sync/runs.js';
-import { storedState, testLink } from '../helpers/sync.js';
+import { csvFileBed, storedState, testLink } from '../helpers/sync.js';
 import { saveLink } from '../../src/store/links.js';
 import { syncDelivery } from '../../src/sync/delivery.js';
 import type { Vault } from '../../src/vault/vault.js';
 
+const bed = csvFileBed('csv-e2e');
+const { csvText, linkedFile, syncFile } = bed;
 let store: TestStore;
 let vault: Vault;
-let dir: string;
-
-beforeAll(async () => {
-  store = await createTestStore();
-  vault = testVault(store);
-  dir = mkdtempSync(join(tmpdir(), 'koppeling-csv-e2e-'));
+beforeAll(() => {
+  ({ store, vault } = bed);
 });
-afterAll(() => store.close());
-
-/** A delivery of `rows` with the columns `header` (default: every column of the standard layout). */
-function csvText(
-  rows: Array<Record<string, string | undefined>>,
-  header: readonly string[] = csvHeader,
-): string {
-  return (
-    [header.join(';'), ...rows.map((r) => header.map((h) => r[h] ?? '').join(';'))].join('\r\n') + '\r\n'
-  );
-}
-
-/** Writes `text` as the delivery file `name` and links it to a new employer `code`; `run` runs it. */
-async function linkedFile(
-  code: string,
-  name: string,
-  text: string,
-  overrides: { source?: Record<string, unknown>; delivery?: 'complete' | 'mutations' } = {},
-) {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  const link = testLink(code, { ...overrides, source: { file, ...overrides.source } });
-  const employer = await saveLink(store.db, link, 'file');
-  const run = async (options: { dryRun?: boolean; forcedBy?: string } = {}) =>
-    (await syncDelivery({ store, vault, employerId: employer.id, link, trigger: 'cli', ...options }))!;
-  return { employer, file, run };
-}
-
-/** Writes `text` as the delivery file `name`, links it to a new employer `code` and runs it once. */
-async function syncFile(code: string, name: string, text: string, source: Record<string, unknown> = {}) {
-  const { employer, run } = await linkedFile(code, name, text, { source });
-  return { employer, r: await run() };
-}
 
 describe('CSV deliveries end to end (csv connector + csv-standard mapping + engine)', () => {
   it('When a Windows-1252 export with diacritics is synced, then names arrive intact and a rerun writes nothing', async () => {
-    const file = join(dir, 'cp1252.csv');
+    const file = join(bed.dir, 'cp1252.csv');
     writeFileSync(
       file,
       iconv.encode(
