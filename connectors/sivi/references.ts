@@ -99,3 +99,6 @@ export function linesBefore(text: string, end: number): number {
   for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
+
+/** How a rejection tells a sender what a "<" in a text must be written as. */
+export const inText = 'a "<" in a text is written as &lt;';

@@ -3,7 +3,8 @@ import type { FieldProblem, SourceRecord } from '../../src/sync/types.js';
 import { Conformance } from './conformance.js';
 import { parseElementXml, scalars } from './elements.js';
 import { repeatable, rootMessage, siviNamespaces, type SiviMessage } from './message.js';
-import { decodeReferences, disallowedCharacter, linesBefore, referenceProblem } from './references.js';
+import { attributeProblem, readAttributes } from './attributes.js';
+import { disallowedCharacter, inText, linesBefore, referenceProblem } from './references.js';
 import { messageSchema, schemaNames } from './schema.js';
 
 /**
@@ -41,8 +42,6 @@ export class XmlError extends AppError {
 
 const asciiNameRe = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
 const nameRe = /^[\p{L}_][\p{L}\p{N}_.-]*(?::[\p{L}_][\p{L}\p{N}_.-]*)?$/u;
-const attrRe = /\s*([^\s=/>"']+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
-const inText = 'a "<" in a text is written as &lt;';
 
 /** Incremental tokenizer; `push` text chunks, get the complete `Wrknmr` records found so far. */
 export class SiviTokenizer {
@@ -283,51 +282,16 @@ export class SiviTokenizer {
     const known = this.quotable(local);
     if (!parent && this.rootDone)
       this.fail(`a second root element${known ? ` <${qname}>` : ''}: a document has exactly one root`);
-    let ns = parent?.ns ?? new Map<string, string>();
-    const rest = inner.slice(qname.length);
-    const attributes: string[] = [];
-    if (rest.trim() !== '') {
-      attrRe.lastIndex = 0;
-      let own: Map<string, string> | undefined;
-      let at = 0;
-      while (at < rest.length) {
-        if (rest.slice(at).trim() === '') break;
-        attrRe.lastIndex = at;
-        const a = attrRe.exec(rest);
-        if (!a)
-          this.fail(
-            known
-              ? `malformed attributes in <${qname}>`
-              : `a "<" that does not open a valid start tag: ${inText}`,
-          );
-        const value = a[2] ?? a[3] ?? '';
-        const attr = a[1]!;
-        // Checked here so a bad reference is named with its element; a namespace name may be
-        // written with character references too, so it is compared decoded.
-        const bad = referenceProblem(value);
-        if (bad) {
-          const valueAt = qname.length + attrRe.lastIndex - 1 - value.length; // in `inner`
-          const line = this.line + linesBefore(inner, valueAt + bad.at);
-          if (!known) this.fail(`in an attribute of ${this.unknown()}: ${bad.problem}`, line);
-          this.fail(`in the attribute ${attr} of <${qname}>: ${bad.problem}`, line, this.path(local));
-        }
-        if (attr === 'xmlns' || attr.startsWith('xmlns:')) {
-          own ??= new Map(ns);
-          own.set(attr === 'xmlns' ? '' : attr.slice(6), decodeReferences(value));
-        } else attributes.push(attr);
-        at = attrRe.lastIndex;
-      }
-      if (own) ns = own;
-    }
-    const prefix = colon === -1 ? '' : qname.slice(0, colon);
-    const uri = ns.get(prefix);
-    if (prefix !== '' && uri === undefined) {
-      this.fail(
-        known
-          ? `the namespace prefix "${prefix}" of <${qname}> is not declared`
-          : `the namespace prefix of ${this.unknown()} is not declared; ${inText}`,
+    const read = readAttributes(inner, qname, parent?.ns ?? new Map<string, string>());
+    if ('problem' in read) {
+      const { message, ofElement } = attributeProblem(
+        read.problem,
+        qname,
+        known ? undefined : this.unknown(),
       );
+      this.fail(message, this.line + read.linesIn, ofElement ? this.path(local) : undefined);
     }
+    const { ns, attributes, uri } = read;
 
     let index: number | undefined;
     if (parent && known && repeatable.has(local)) {
