@@ -12,8 +12,8 @@ import {
   setDepartmentArchived,
 } from '../store/departments.js';
 import { departmentIdsInScope } from '../store/scope.js';
-import { inTransaction, type Db } from '../store/db.js';
-import { fieldError, nestFieldError, ruleIssue } from '../store/errors.js';
+import { inTransaction } from '../store/db.js';
+import { nestFieldError, ruleIssue } from '../store/errors.js';
 import { recordEmploymentsEnded } from '../absence/sync-events.js';
 import { todayOf } from './acting.js';
 import { nowOf } from './context.js';
@@ -85,14 +85,6 @@ const departmentCreateBody = z
 const departmentEditBody = z
   .object({ name: z.string().trim().min(1).max(100).optional(), parentId: z.uuid().nullable().optional() })
   .strict();
-
-/** Refuses an end date before the employment's start, before the database's own check does. */
-async function assertEndNotBeforeStart(db: Db, employmentId: string, endDate: string): Promise<void> {
-  const row = (await db('employments').where({ id: employmentId }).first('start_date')) as
-    { start_date: string } | undefined;
-  if (row && endDate < row.start_date)
-    throw fieldError('validation_failed', [ruleIssue('employments_end_after_start')]);
-}
 
 function employerIdOf(input: RouteInput<unknown, unknown, unknown>): string {
   if (!input.acting) throw new AppError('internal', 'Employer route without an employer grant.');
@@ -259,7 +251,6 @@ export const masterdataRoutes: RouteDef[] = [
     responses: { 204: { description: 'Changed' } },
     handler: async (input) => {
       const id = input.params.employmentId;
-      if (input.body.endDate) await assertEndNotBeforeStart(input.ctx.store.db, id, input.body.endDate);
       // An end date set, moved or taken away by hand is recorded on an open absence case, as the
       // sync records the source's.
       await editEmployment(input.ctx.store.db, id, input.body, async (trx, endDate) => {
